@@ -1,0 +1,17 @@
+"""One place where domain errors become API answers."""
+
+from rest_framework import status
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from feedback_app.errors import DomainError
+
+
+def exception_handler(exc, context):
+    if isinstance(exc, DomainError):
+        body = {"detail": exc.message}
+        if exc.field:
+            body[exc.field] = [exc.message]
+        body.update(exc.details)
+        return Response(body, status=exc.http_status or status.HTTP_400_BAD_REQUEST)
+    return drf_exception_handler(exc, context)

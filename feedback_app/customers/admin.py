@@ -1,0 +1,71 @@
+from django.contrib import admin
+
+from feedback_app.customers.models import ContactPreference, Customer, CustomerMerge, Identity, TimelineEntry
+
+
+class IdentityInline(admin.TabularInline):
+    model = Identity
+    extra = 0
+    readonly_fields = ["normalized", "created_at"]
+
+
+class PreferenceInline(admin.TabularInline):
+    model = ContactPreference
+    extra = 0
+
+
+@admin.register(Customer)
+class CustomerAdmin(admin.ModelAdmin):
+    list_display = ["id", "full_name", "region", "value_tier", "preferred_channel", "merged_into", "created_at"]
+    list_filter = ["value_tier", "age_band", "preferred_channel"]
+    search_fields = ["full_name", "identities__normalized"]
+    readonly_fields = ["token", "merged_into", "merged_at", "created_at", "updated_at"]
+    inlines = [IdentityInline, PreferenceInline]
+    list_select_related = ["merged_into"]
+
+
+@admin.register(Identity)
+class IdentityAdmin(admin.ModelAdmin):
+    list_display = ["normalized", "kind", "source", "customer", "created_at"]
+    list_filter = ["kind", "source"]
+    search_fields = ["normalized", "value"]
+    raw_id_fields = ["customer"]
+    list_select_related = ["customer"]
+
+
+@admin.register(ContactPreference)
+class ContactPreferenceAdmin(admin.ModelAdmin):
+    list_display = ["customer", "channel", "allow_contact", "allow_solicitations", "source", "updated_at"]
+    list_filter = ["channel", "allow_contact", "allow_solicitations", "source"]
+    raw_id_fields = ["customer"]
+    list_select_related = ["customer"]
+
+
+@admin.register(TimelineEntry)
+class TimelineEntryAdmin(admin.ModelAdmin):
+    """Read-only: the timeline is append-only and written by services."""
+
+    list_display = ["occurred_at", "customer", "kind", "channel", "title", "actor"]
+    list_filter = ["kind", "channel"]
+    search_fields = ["title", "customer__full_name"]
+    list_select_related = ["customer", "actor"]
+    date_hierarchy = "occurred_at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(CustomerMerge)
+class CustomerMergeAdmin(admin.ModelAdmin):
+    list_display = ["merged_at", "source", "target", "actor", "reason"]
+    list_select_related = ["source", "target", "actor"]
+    readonly_fields = ["source", "target", "actor", "reason", "moved", "source_snapshot", "merged_at"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

@@ -1,0 +1,77 @@
+"""API shapes of the customer layer."""
+
+from rest_framework import serializers
+
+from feedback_app.customers.models import ContactPreference, Customer, Identity, TimelineEntry
+
+
+class IdentitySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Identity
+        fields = ["id", "kind", "source", "value", "normalized", "created_at"]
+        read_only_fields = ["id", "normalized", "created_at"]
+
+
+class PreferenceSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ContactPreference
+        fields = ["channel", "allow_contact", "allow_solicitations", "source", "updated_at"]
+
+
+class CustomerSerializer(serializers.ModelSerializer):
+    identities = IdentitySerializer(many=True, read_only=True)
+    preferences = PreferenceSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Customer
+        fields = [
+            "id",
+            "full_name",
+            "preferred_channel",
+            "language",
+            "region",
+            "age_band",
+            "value_tier",
+            "segments",
+            "identities",
+            "preferences",
+            "merged_into",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["id", "merged_into", "created_at", "updated_at"]
+
+    def validate_segments(self, value):
+        if not isinstance(value, dict) or not all(isinstance(k, str) for k in value):
+            raise serializers.ValidationError("Segments are an object of names to values.")
+        if len(str(value)) > 4000:
+            raise serializers.ValidationError("Segments are limited to 4000 characters.")
+        return value
+
+
+class CustomerResolveSerializer(serializers.Serializer):
+    """Identities of an incoming person; at least one must be usable."""
+
+    email = serializers.CharField(required=False, allow_blank=True, max_length=320)
+    phone = serializers.CharField(required=False, allow_blank=True, max_length=64)
+    external = serializers.DictField(
+        child=serializers.CharField(max_length=320),
+        required=False,
+        help_text='External ids by issuing system, for example {"shop": "C-1042"}.',
+    )
+    full_name = serializers.CharField(required=False, allow_blank=True, max_length=200)
+
+
+class MergeSerializer(serializers.Serializer):
+    into = serializers.PrimaryKeyRelatedField(
+        queryset=Customer.objects.all(), help_text="The profile that survives."
+    )
+    reason = serializers.CharField(max_length=2000, allow_blank=True, required=False, default="")
+
+
+class TimelineEntrySerializer(serializers.ModelSerializer):
+    actor = serializers.StringRelatedField()
+
+    class Meta:
+        model = TimelineEntry
+        fields = ["id", "occurred_at", "kind", "channel", "title", "body", "actor", "data"]

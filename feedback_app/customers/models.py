@@ -1,0 +1,223 @@
+"""The customer profile shared by intake and recovery: one person, many identities, one timeline.
+
+This is the lowest layer: it imports neither `surveys` nor `recovery`. Those apps point their
+foreign keys here; a merge moves them all without knowing their names.
+"""
+
+import secrets
+
+from django.conf import settings
+from django.contrib.contenttypes.fields import GenericForeignKey
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+from django.db.models import F, Q
+from django.urls import reverse
+
+
+def new_customer_token() -> str:
+    # 256 bits of randomness; the token carries no customer data, so a leaked link tells nothing.
+    return secrets.token_urlsafe(32)
+
+
+class ContactChannel(models.TextChoices):
+    """Ways we can reach a customer."""
+
+    EMAIL = "email", "E-mail"
+    SMS = "sms", "Text message"
+    PHONE = "phone", "Phone call"
+
+
+class Channel(models.TextChoices):
+    """Where something on the timeline came from or went to."""
+
+    WEB = "web", "Web"
+    EMAIL = "email", "E-mail"
+    SMS = "sms", "Text message"
+    PHONE = "phone", "Phone"
+    API = "api", "API"
+    IMPORT = "import", "File import"
+    STORE = "store", "In store"
+    KIOSK = "kiosk", "Kiosk or QR code"
+    SOCIAL = "social", "Social media"
+    STAFF = "staff", "Staff"
+    SYSTEM = "system", "System"
+
+
+class AgeBand(models.TextChoices):
+    UNDER_25 = "under_25", "Under 25"
+    FROM_25 = "25_34", "25-34"
+    FROM_35 = "35_44", "35-44"
+    FROM_45 = "45_54", "45-54"
+    FROM_55 = "55_64", "55-64"
+    OVER_65 = "65_plus", "65 and over"
+
+
+class ValueTier(models.TextChoices):
+    STANDARD = "standard", "Standard"
+    SILVER = "silver", "Silver"
+    GOLD = "gold", "Gold"
+    PLATINUM = "platinum", "Platinum"
+
+
+class Customer(models.Model):
+    full_name = models.CharField(max_length=200, blank=True)
+    preferred_channel = models.CharField(
+        max_length=10, choices=ContactChannel.choices, default=ContactChannel.EMAIL
+    )
+    language = models.CharField(max_length=10, default="en")
+    # Segments, for reports. `segments` holds any further segment a company keeps (store, plan...).
+    region = models.CharField(max_length=100, blank=True, db_index=True)
+    age_band = models.CharField(max_length=10, choices=AgeBand.choices, blank=True)
+    value_tier = models.CharField(
+        max_length=10, choices=ValueTier.choices, default=ValueTier.STANDARD, db_index=True
+    )
+    segments = models.JSONField(default=dict, blank=True)
+    token = models.CharField(max_length=64, unique=True, default=new_customer_token, editable=False)
+    merged_into = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="merged_from"
+    )
+    merged_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        permissions = [("merge_customer", "Can merge two customer profiles")]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(merged_into=F("id")), name="customer_not_merged_into_itself"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.full_name or f"Customer #{self.pk}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("customers:detail", args=[self.pk])
+
+    @property
+    def is_merged(self) -> bool:
+        return self.merged_into_id is not None
+
+
+class Identity(models.Model):
+    """One way we recognise a customer: an e-mail, a phone number or an id in another system."""
+
+    class Kind(models.TextChoices):
+        EMAIL = "email", "E-mail"
+        PHONE = "phone", "Phone"
+        EXTERNAL = "external", "External id"
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="identities")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    # For external ids, the system that issued it ("shop", "app", "twitter"); blank otherwise.
+    source = models.CharField(max_length=50, blank=True)
+    value = models.CharField(max_length=320, help_text="As first given to us.")
+    normalized = models.CharField(max_length=320, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name_plural = "identities"
+        ordering = ["kind", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind", "source", "normalized"], name="identity_unique_per_kind_source"
+            ),
+        ]
+        indexes = [models.Index(fields=["customer", "kind"])]
+
+    def __str__(self) -> str:
+        label = f"{self.source}:" if self.source else ""
+        return f"{self.get_kind_display()} {label}{self.normalized}"
+
+
+class ContactPreference(models.Model):
+    """What the customer allows on one channel. No row means the channel's defaults apply.
+
+    `allow_contact` covers every message, including replies to the customer's own case;
+    `allow_solicitations` covers what we start ourselves: survey invitations, reminders and
+    "you said, we did" notices. The unsubscribe link turns the second off.
+    """
+
+    class Source(models.TextChoices):
+        CUSTOMER = "customer", "Customer (preferences page)"
+        UNSUBSCRIBE = "unsubscribe", "Unsubscribe link"
+        STAFF = "staff", "Staff"
+        IMPORT = "import", "Import"
+        MERGE = "merge", "Merge of two profiles"
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="preferences")
+    channel = models.CharField(max_length=10, choices=ContactChannel.choices)
+    allow_contact = models.BooleanField(default=True)
+    allow_solicitations = models.BooleanField(default=True)
+    source = models.CharField(max_length=20, choices=Source.choices, default=Source.STAFF)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["customer", "channel"], name="preference_per_channel"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.customer} / {self.get_channel_display()}"
+
+
+class TimelineEntry(models.Model):
+    """One thing that happened with a customer, on any channel. Append-only.
+
+    Every app writes here through `timeline_record`, so the profile page shows the whole story in
+    one ordered query. `subject` points at the record behind the entry (a response, a ticket...).
+    """
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="timeline")
+    occurred_at = models.DateTimeField()
+    kind = models.CharField(max_length=50)
+    channel = models.CharField(max_length=10, choices=Channel.choices, blank=True)
+    title = models.CharField(max_length=200)
+    body = models.TextField(blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    subject_type = models.ForeignKey(
+        ContentType, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    subject_id = models.PositiveBigIntegerField(null=True, blank=True)
+    subject = GenericForeignKey("subject_type", "subject_id")
+    data = models.JSONField(default=dict, blank=True)
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name_plural = "timeline entries"
+        ordering = ["-occurred_at", "-id"]
+        indexes = [
+            models.Index(fields=["customer", "-occurred_at", "-id"], name="timeline_customer_recent"),
+            models.Index(fields=["subject_type", "subject_id"], name="timeline_subject"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.occurred_at:%Y-%m-%d %H:%M} {self.title}"
+
+
+class CustomerMerge(models.Model):
+    """Audit of one merge: who folded which profile into which, and what moved."""
+
+    source = models.OneToOneField(
+        Customer, on_delete=models.PROTECT, related_name="merged_away"
+    )
+    target = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="merges_received")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reason = models.TextField(blank=True)
+    moved = models.JSONField(default=dict, help_text="Rows moved to the target, by model.")
+    source_snapshot = models.JSONField(default=dict, help_text="The source profile as it was.")
+    merged_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-merged_at"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(source=F("target")), name="merge_distinct_customers"),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.source_id} → #{self.target_id}"

@@ -1,0 +1,78 @@
+"""Reads of the customer layer, with their joins decided here once."""
+
+from django.db.models import Prefetch, Q, QuerySet
+
+from feedback_app.customers.identities import normalize
+from feedback_app.customers.models import (
+    ContactChannel,
+    ContactPreference,
+    Customer,
+    Identity,
+    TimelineEntry,
+)
+from feedback_app.errors import DomainError
+
+
+def customer_list(*, search: str = "", include_merged: bool = False) -> QuerySet[Customer]:
+    """Profiles for the staff list and the API, with identities prefetched."""
+    queryset = Customer.objects.prefetch_related(
+        Prefetch("identities", queryset=Identity.objects.order_by("kind", "id"))
+    )
+    if not include_merged:
+        queryset = queryset.filter(merged_into__isnull=True)
+    search = (search or "").strip()
+    if search:
+        query = Q(full_name__icontains=search) | Q(identities__normalized__icontains=search.lower())
+        for kind in ("email", "phone"):
+            try:
+                query |= Q(identities__kind=kind, identities__normalized=normalize(kind, search))
+            except DomainError:
+                pass
+        if search.isdigit():
+            query |= Q(pk=int(search))
+        queryset = queryset.filter(query).distinct()
+    return queryset
+
+
+def customer_get(*, pk: int) -> Customer:
+    return Customer.objects.select_related("merged_into").get(pk=pk)
+
+
+def customer_get_by_token(*, token: str) -> Customer | None:
+    """The profile behind a customer-facing link, following merges to the surviving profile."""
+    customer = Customer.objects.filter(token=token).select_related("merged_into").first()
+    seen = set()
+    while customer is not None and customer.merged_into_id and customer.pk not in seen:
+        seen.add(customer.pk)
+        customer = customer.merged_into
+    return customer
+
+
+def customer_timeline(*, customer: Customer) -> QuerySet[TimelineEntry]:
+    return customer.timeline.select_related("actor", "subject_type").order_by("-occurred_at", "-id")
+
+
+def timeline_recent() -> QuerySet[TimelineEntry]:
+    """Latest entries across all customers, for the staff landing page."""
+    return TimelineEntry.objects.select_related("customer", "actor").order_by("-occurred_at", "-id")
+
+
+def customer_preferences(*, customer: Customer) -> dict[str, ContactPreference]:
+    """One preference per contact channel; channels with no stored row get the defaults."""
+    stored = {p.channel: p for p in customer.preferences.all()}
+    return {
+        channel: stored.get(channel) or ContactPreference(customer=customer, channel=channel)
+        for channel in ContactChannel.values
+    }
+
+
+def customer_contact_addresses(*, customer: Customer) -> dict[str, str]:
+    """The address we would use on each contact channel, if the profile has one."""
+    addresses = {}
+    for identity in customer.identities.all():
+        if identity.kind == Identity.Kind.EMAIL:
+            addresses.setdefault(ContactChannel.EMAIL, identity.normalized)
+        elif identity.kind == Identity.Kind.PHONE:
+            addresses.setdefault(ContactChannel.SMS, identity.normalized)
+            addresses.setdefault(ContactChannel.PHONE, identity.normalized)
+    return addresses

@@ -1,0 +1,14 @@
+from django.urls import path
+
+from feedback_app.customers import views
+
+app_name = "customers"
+urlpatterns = [
+    path("", views.CustomerListView.as_view(), name="list"),
+    path("<int:pk>/", views.CustomerDetailView.as_view(), name="detail"),
+    path("<int:pk>/merge/", views.CustomerMergeView.as_view(), name="merge"),
+]
+
+public_urlpatterns = [
+    path("c/<str:token>/preferences/", views.PreferencesView.as_view(), name="preferences"),
+]

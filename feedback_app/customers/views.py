@@ -1,0 +1,181 @@
+"""Customer pages: the staff list, the profile with its timeline, merge; the customer's own
+preferences page reached by token link."""
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.views import View
+from django.views.generic import ListView
+
+from feedback_app.customers import selectors, services
+from feedback_app.customers.filters import CustomerFilter
+from feedback_app.customers.forms import CustomerProfileForm, IdentityForm, MergeForm, PreferencesForm
+from feedback_app.customers.models import ContactPreference, Customer
+from feedback_app.errors import DomainError
+from feedback_app.staff.access import ManagerRequiredMixin, StaffRequiredMixin
+
+TIMELINE_PAGE_SIZE = 50
+
+
+class CustomerListView(StaffRequiredMixin, ListView):
+    template_name = "customers/staff/list.html"
+    paginate_by = 25
+    context_object_name = "customers"
+
+    def get_queryset(self):
+        self.filterset = CustomerFilter(self.request.GET, queryset=selectors.customer_list())
+        return self.filterset.qs
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["filter"] = self.filterset
+        query = self.request.GET.copy()
+        query.pop("page", None)
+        context["query"] = query.urlencode()
+        return context
+
+
+def _customer_or_404(pk: int) -> Customer:
+    try:
+        return selectors.customer_get(pk=pk)
+    except Customer.DoesNotExist:
+        raise Http404("No such customer.") from None
+
+
+class CustomerDetailView(StaffRequiredMixin, View):
+    """Profile, identities, consent and the whole timeline; small forms post back here."""
+
+    template_name = "customers/staff/detail.html"
+
+    def get(self, request, pk, **forms):
+        customer = _customer_or_404(pk)
+        preferences = selectors.customer_preferences(customer=customer)
+        timeline = Paginator(selectors.customer_timeline(customer=customer), TIMELINE_PAGE_SIZE)
+        context = {
+            "customer": customer,
+            "identities": customer.identities.all(),
+            "preferences": preferences,
+            "timeline": timeline.get_page(request.GET.get("page")),
+            "profile_form": forms.get("profile_form") or CustomerProfileForm(instance=customer),
+            "identity_form": forms.get("identity_form") or IdentityForm(),
+            "preferences_form": forms.get("preferences_form")
+            or PreferencesForm(preferences=preferences),
+            "merges": customer.merges_received.select_related("source", "actor"),
+        }
+        return render(request, self.template_name, context)
+
+    def post(self, request, pk):
+        customer = _customer_or_404(pk)
+        if customer.is_merged:
+            messages.error(request, "This profile was merged; change the surviving profile instead.")
+            return redirect(customer.merged_into)
+        if "add_identity" in request.POST:
+            form = IdentityForm(request.POST)
+            if form.is_valid():
+                try:
+                    services.identity_add(customer=customer, actor=request.user, **form.cleaned_data)
+                except DomainError as exc:
+                    form.add_error("value", exc.message)
+                else:
+                    messages.success(request, "Identity added.")
+                    return redirect(customer)
+            return self.get(request, pk, identity_form=form)
+        if "save_preferences" in request.POST:
+            form = PreferencesForm(request.POST, preferences=selectors.customer_preferences(customer=customer))
+            if form.is_valid():
+                for channel, (contact, solicitations) in form.choices().items():
+                    services.preference_set(
+                        customer=customer,
+                        channel=channel,
+                        allow_contact=contact,
+                        allow_solicitations=solicitations,
+                        source=ContactPreference.Source.STAFF,
+                        actor=request.user,
+                    )
+                messages.success(request, "Contact preferences saved.")
+                return redirect(customer)
+            return self.get(request, pk, preferences_form=form)
+        form = CustomerProfileForm(request.POST, instance=Customer.objects.get(pk=customer.pk))
+        if form.is_valid():
+            try:
+                services.customer_update(
+                    customer=customer,
+                    actor=request.user,
+                    **{name: form.cleaned_data[name] for name in form.Meta.fields},
+                )
+            except DomainError as exc:
+                form.add_error(None, exc.message)
+            else:
+                messages.success(request, "Profile saved.")
+                return redirect(customer)
+        return self.get(request, pk, profile_form=form)
+
+
+class CustomerMergeView(ManagerRequiredMixin, View):
+    """Fold another profile into this one, after a preview of both."""
+
+    template_name = "customers/staff/merge.html"
+
+    def get(self, request, pk):
+        target = _customer_or_404(pk)
+        return render(request, self.template_name, {"target": target, "form": MergeForm()})
+
+    def post(self, request, pk):
+        target = _customer_or_404(pk)
+        form = MergeForm(request.POST)
+        context = {"target": target, "form": form}
+        if form.is_valid():
+            matches = list(selectors.customer_list(search=form.cleaned_data["other"])[:2])
+            if len(matches) != 1:
+                form.add_error(
+                    "other",
+                    "No profile matches that." if not matches else "More than one profile matches; use its number.",
+                )
+            elif not form.cleaned_data["confirm"]:
+                context["source"] = matches[0]
+                context["confirm_form"] = MergeForm(initial={**form.cleaned_data, "confirm": True})
+            else:
+                try:
+                    services.customer_merge(
+                        source=matches[0], target=target, actor=request.user, reason=form.cleaned_data["reason"]
+                    )
+                except DomainError as exc:
+                    form.add_error("other", exc.message)
+                else:
+                    messages.success(request, f"{matches[0]} (#{matches[0].pk}) was merged into this profile.")
+                    return redirect(target)
+        return render(request, self.template_name, context)
+
+
+class PreferencesView(View):
+    """The customer's own consent page, reached by the token link in every message we send.
+
+    Opening the page changes nothing (mail scanners follow links); only the form's POST does.
+    """
+
+    template_name = "customers/public/preferences.html"
+
+    def get(self, request, token):
+        customer = selectors.customer_get_by_token(token=token)
+        if customer is None:
+            return render(request, "customers/public/link_invalid.html", status=404)
+        form = PreferencesForm(preferences=selectors.customer_preferences(customer=customer))
+        return render(request, self.template_name, {"customer": customer, "form": form})
+
+    def post(self, request, token):
+        customer = selectors.customer_get_by_token(token=token)
+        if customer is None:
+            return render(request, "customers/public/link_invalid.html", status=404)
+        form = PreferencesForm(request.POST, preferences=selectors.customer_preferences(customer=customer))
+        if not form.is_valid():
+            return render(request, self.template_name, {"customer": customer, "form": form}, status=400)
+        for channel, (contact, solicitations) in form.choices().items():
+            services.preference_set(
+                customer=customer,
+                channel=channel,
+                allow_contact=contact,
+                allow_solicitations=solicitations,
+                source=ContactPreference.Source.CUSTOMER,
+            )
+        return render(request, "customers/public/preferences_saved.html", {"customer": customer})

@@ -1,0 +1,25 @@
+"""Who may open the staff pages: one mixin per audience, used by every staff view."""
+
+from django.contrib.auth.mixins import AccessMixin
+
+from feedback_app.staff.roles import is_manager, is_staff_member
+
+
+class StaffRequiredMixin(AccessMixin):
+    """Logged in and holding a staff role; others go to the login page (or get 403)."""
+
+    def allowed(self, user) -> bool:
+        return is_staff_member(user)
+
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return self.handle_no_permission()
+        if not self.allowed(request.user):
+            self.raise_exception = True
+            return self.handle_no_permission()
+        return super().dispatch(request, *args, **kwargs)
+
+
+class ManagerRequiredMixin(StaffRequiredMixin):
+    def allowed(self, user) -> bool:
+        return is_manager(user)

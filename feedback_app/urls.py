@@ -1,0 +1,29 @@
+"""Root URLs: staff pages, customer pages, the API and its documentation, the admin."""
+
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+from django.views.generic import TemplateView
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+
+from feedback_app.customers.urls import public_urlpatterns as customer_public_urls
+
+admin.site.site_header = "Feedback and recovery administration"
+admin.site.site_title = "Feedback admin"
+
+urlpatterns = [
+    # Customer-facing pages (no login)
+    path("", TemplateView.as_view(template_name="public/home.html"), name="public-home"),
+    *customer_public_urls,
+    # Staff
+    path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("accounts/", include("django.contrib.auth.urls")),
+    path("staff/", include("feedback_app.staff.urls")),
+    path("staff/customers/", include("feedback_app.customers.urls")),
+    path("admin/", admin.site.urls),
+    # API
+    path("api/v1/", include("feedback_app.api.urls")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("api/redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
+]

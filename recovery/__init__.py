@@ -1,0 +1,1 @@
+"""What we do about it: tickets and their workflow, restitution, improvements, reports."""

@@ -1,0 +1,1 @@
+"""What the customer tells us: surveys, invitations, responses, complaints, and their triage."""
