@@ -29,7 +29,9 @@ def env_bool(name: str, default: bool = False) -> bool:
         return True
     if value in {"0", "false", "no", "off"}:
         return False
-    raise ImproperlyConfigured(f"{name}={raw!r} is not a yes/no value; use 1/0, true/false or on/off.")
+    raise ImproperlyConfigured(
+        f"{name}={raw!r} is not a yes/no value; use 1/0, true/false or on/off."
+    )
 
 
 def env_int(name: str, default: int) -> int:
@@ -79,7 +81,8 @@ SECRET_KEY = _secret_key()
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"] if DEBUG else [])
 if not DEBUG and not ALLOWED_HOSTS:
     raise ImproperlyConfigured(
-        "ALLOWED_HOSTS must be set when DEBUG is off, for example ALLOWED_HOSTS=feedback.example.com."
+        "ALLOWED_HOSTS must be set when DEBUG is off, "
+        "for example ALLOWED_HOSTS=feedback.example.com."
     )
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 
@@ -126,7 +129,9 @@ def _database() -> dict:
         }
     else:
         if not config.get("NAME"):
-            raise ImproperlyConfigured("DATABASE_URL names no database (the part after the last /).")
+            raise ImproperlyConfigured(
+                "DATABASE_URL names no database (the part after the last /)."
+            )
         try:
             import psycopg  # noqa: F401
         except ImportError:
@@ -146,7 +151,9 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 REDIS_URL = env_str("REDIS_URL")
 
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+    }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 

@@ -13,8 +13,8 @@ os.environ.setdefault("SECURE_COOKIES", "0")
 os.environ.setdefault("STATIC_MANIFEST", "0")
 os.environ.setdefault("EMAIL_BACKEND", "django.core.mail.backends.locmem.EmailBackend")
 
-from feedback_app.settings import *  # noqa: E402,F403
-from feedback_app.settings import Q_CLUSTER  # noqa: E402
+from feedback_app.settings import *  # noqa: F403
+from feedback_app.settings import Q_CLUSTER
 
 Q_CLUSTER = {**Q_CLUSTER, "sync": True}
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -16,7 +16,11 @@ urlpatterns = [
     path("", TemplateView.as_view(template_name="public/home.html"), name="public-home"),
     *customer_public_urls,
     # Staff
-    path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path(
+        "accounts/login/",
+        auth_views.LoginView.as_view(redirect_authenticated_user=True),
+        name="login",
+    ),
     path("accounts/", include("django.contrib.auth.urls")),
     path("staff/", include("feedback_app.staff.urls")),
     path("staff/customers/", include("feedback_app.customers.urls")),

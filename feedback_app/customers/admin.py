@@ -1,6 +1,12 @@
 from django.contrib import admin
 
-from feedback_app.customers.models import ContactPreference, Customer, CustomerMerge, Identity, TimelineEntry
+from feedback_app.customers.models import (
+    ContactPreference,
+    Customer,
+    CustomerMerge,
+    Identity,
+    TimelineEntry,
+)
 
 
 class IdentityInline(admin.TabularInline):
@@ -16,7 +22,15 @@ class PreferenceInline(admin.TabularInline):
 
 @admin.register(Customer)
 class CustomerAdmin(admin.ModelAdmin):
-    list_display = ["id", "full_name", "region", "value_tier", "preferred_channel", "merged_into", "created_at"]
+    list_display = [
+        "id",
+        "full_name",
+        "region",
+        "value_tier",
+        "preferred_channel",
+        "merged_into",
+        "created_at",
+    ]
     list_filter = ["value_tier", "age_band", "preferred_channel"]
     search_fields = ["full_name", "identities__normalized"]
     readonly_fields = ["token", "merged_into", "merged_at", "created_at", "updated_at"]
@@ -35,7 +49,14 @@ class IdentityAdmin(admin.ModelAdmin):
 
 @admin.register(ContactPreference)
 class ContactPreferenceAdmin(admin.ModelAdmin):
-    list_display = ["customer", "channel", "allow_contact", "allow_solicitations", "source", "updated_at"]
+    list_display = [
+        "customer",
+        "channel",
+        "allow_contact",
+        "allow_solicitations",
+        "source",
+        "updated_at",
+    ]
     list_filter = ["channel", "allow_contact", "allow_solicitations", "source"]
     raw_id_fields = ["customer"]
     list_select_related = ["customer"]
@@ -62,7 +83,15 @@ class TimelineEntryAdmin(admin.ModelAdmin):
 class CustomerMergeAdmin(admin.ModelAdmin):
     list_display = ["merged_at", "source", "target", "actor", "reason"]
     list_select_related = ["source", "target", "actor"]
-    readonly_fields = ["source", "target", "actor", "reason", "moved", "source_snapshot", "merged_at"]
+    readonly_fields = [
+        "source",
+        "target",
+        "actor",
+        "reason",
+        "moved",
+        "source_snapshot",
+        "merged_at",
+    ]
 
     def has_add_permission(self, request):
         return False

@@ -3,7 +3,7 @@
 import django_filters
 
 from feedback_app.customers.models import AgeBand, Customer, ValueTier
-from feedback_app.customers.selectors import customer_list
+from feedback_app.customers.selectors import customer_search
 
 
 class CustomerFilter(django_filters.FilterSet):
@@ -17,4 +17,4 @@ class CustomerFilter(django_filters.FilterSet):
         fields = ["q", "region", "value_tier", "age_band"]
 
     def search(self, queryset, name, value):
-        return queryset & customer_list(search=value)
+        return queryset.filter(customer_search(value))

@@ -29,7 +29,9 @@ class IdentityForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.helper = FormHelper()
         self.helper.form_class = "row g-2 align-items-end"
-        self.helper.add_input(Submit("add_identity", "Add identity", css_class="btn-outline-primary"))
+        self.helper.add_input(
+            Submit("add_identity", "Add identity", css_class="btn-outline-primary")
+        )
 
 
 class PreferencesForm(forms.Form):
@@ -54,7 +56,10 @@ class PreferencesForm(forms.Form):
 
     def choices(self) -> dict[str, tuple[bool, bool]]:
         return {
-            channel: (self.cleaned_data[f"{channel}_contact"], self.cleaned_data[f"{channel}_solicitations"])
+            channel: (
+                self.cleaned_data[f"{channel}_contact"],
+                self.cleaned_data[f"{channel}_solicitations"],
+            )
             for channel in ContactChannel.values
             if f"{channel}_contact" in self.cleaned_data
         }

@@ -190,7 +190,9 @@ class TimelineEntry(models.Model):
         verbose_name_plural = "timeline entries"
         ordering = ["-occurred_at", "-id"]
         indexes = [
-            models.Index(fields=["customer", "-occurred_at", "-id"], name="timeline_customer_recent"),
+            models.Index(
+                fields=["customer", "-occurred_at", "-id"], name="timeline_customer_recent"
+            ),
             models.Index(fields=["subject_type", "subject_id"], name="timeline_subject"),
         ]
 
@@ -201,9 +203,7 @@ class TimelineEntry(models.Model):
 class CustomerMerge(models.Model):
     """Audit of one merge: who folded which profile into which, and what moved."""
 
-    source = models.OneToOneField(
-        Customer, on_delete=models.PROTECT, related_name="merged_away"
-    )
+    source = models.OneToOneField(Customer, on_delete=models.PROTECT, related_name="merged_away")
     target = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="merges_received")
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -216,7 +216,9 @@ class CustomerMerge(models.Model):
     class Meta:
         ordering = ["-merged_at"]
         constraints = [
-            models.CheckConstraint(condition=~Q(source=F("target")), name="merge_distinct_customers"),
+            models.CheckConstraint(
+                condition=~Q(source=F("target")), name="merge_distinct_customers"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -1,5 +1,7 @@
 """Reads of the customer layer, with their joins decided here once."""
 
+from contextlib import suppress
+
 from django.db.models import Prefetch, Q, QuerySet
 
 from feedback_app.customers.identities import normalize
@@ -13,6 +15,21 @@ from feedback_app.customers.models import (
 from feedback_app.errors import DomainError
 
 
+def customer_search(search: str) -> Q:
+    """Match a name fragment, a customer number, or an identity written any way."""
+    search = (search or "").strip()
+    identities = Q(normalized__icontains=search.lower())
+    for kind in ("email", "phone"):
+        with suppress(DomainError):  # not written like an e-mail or phone: no exact match
+            identities |= Q(kind=kind, normalized=normalize(kind, search))
+    query = Q(full_name__icontains=search) | Q(
+        pk__in=Identity.objects.filter(identities).values("customer_id")
+    )
+    if search.isdigit() and len(search) < 19:
+        query |= Q(pk=int(search))
+    return query
+
+
 def customer_list(*, search: str = "", include_merged: bool = False) -> QuerySet[Customer]:
     """Profiles for the staff list and the API, with identities prefetched."""
     queryset = Customer.objects.prefetch_related(
@@ -20,17 +37,8 @@ def customer_list(*, search: str = "", include_merged: bool = False) -> QuerySet
     )
     if not include_merged:
         queryset = queryset.filter(merged_into__isnull=True)
-    search = (search or "").strip()
-    if search:
-        query = Q(full_name__icontains=search) | Q(identities__normalized__icontains=search.lower())
-        for kind in ("email", "phone"):
-            try:
-                query |= Q(identities__kind=kind, identities__normalized=normalize(kind, search))
-            except DomainError:
-                pass
-        if search.isdigit():
-            query |= Q(pk=int(search))
-        queryset = queryset.filter(query).distinct()
+    if (search or "").strip():
+        queryset = queryset.filter(customer_search(search))
     return queryset
 
 

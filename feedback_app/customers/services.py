@@ -155,12 +155,22 @@ def _resolve_once(claims, full_name, channel, actor, skipped) -> Resolution:
         (i.kind, i.source, i.normalized): i
         for i in Identity.objects.filter(_identity_filter(claims)).select_related("customer")
     }
-    matched = [known[(c.kind, c.source, c.normalized)].customer for c in claims if (c.kind, c.source, c.normalized) in known]
+    matched = [
+        known[(c.kind, c.source, c.normalized)].customer
+        for c in claims
+        if (c.kind, c.source, c.normalized) in known
+    ]
     if not matched:
         customer = Customer.objects.create(full_name=full_name)
         Identity.objects.bulk_create(
             [
-                Identity(customer=customer, kind=c.kind, source=c.source, value=c.value, normalized=c.normalized)
+                Identity(
+                    customer=customer,
+                    kind=c.kind,
+                    source=c.source,
+                    value=c.value,
+                    normalized=c.normalized,
+                )
                 for c in claims
             ]
         )
@@ -175,14 +185,25 @@ def _resolve_once(claims, full_name, channel, actor, skipped) -> Resolution:
         return Resolution(customer=customer, created=True, skipped=skipped)
 
     by_priority = sorted(
-        (known[(c.kind, c.source, c.normalized)] for c in claims if (c.kind, c.source, c.normalized) in known),
+        (
+            known[(c.kind, c.source, c.normalized)]
+            for c in claims
+            if (c.kind, c.source, c.normalized) in known
+        ),
         key=lambda identity: IDENTITY_PRIORITY.index(identity.kind),
     )
     customer = by_priority[0].customer
     duplicates = list({c.pk: c for c in matched if c.pk != customer.pk}.values())
     new = [c for c in claims if (c.kind, c.source, c.normalized) not in known]
     for claim in new:
-        identity_add(customer=customer, kind=claim.kind, value=claim.value, source=claim.source, actor=actor, channel=channel)
+        identity_add(
+            customer=customer,
+            kind=claim.kind,
+            value=claim.value,
+            source=claim.source,
+            actor=actor,
+            channel=channel,
+        )
     if full_name and not customer.full_name:
         customer.full_name = full_name
         customer.save(update_fields=["full_name", "updated_at"])
@@ -195,11 +216,19 @@ def _resolve_once(claims, full_name, channel, actor, skipped) -> Resolution:
             actor=actor,
             data={"other_customer": other.pk},
         )
-    return Resolution(customer=customer, created=False, possible_duplicates=duplicates, skipped=skipped)
+    return Resolution(
+        customer=customer, created=False, possible_duplicates=duplicates, skipped=skipped
+    )
 
 
 def identity_add(
-    *, customer: Customer, kind: str, value: str, source: str = "", actor=None, channel: str = Channel.STAFF
+    *,
+    customer: Customer,
+    kind: str,
+    value: str,
+    source: str = "",
+    actor=None,
+    channel: str = Channel.STAFF,
 ) -> Identity:
     """Attach one more identity to a profile. Refused if another profile already has it."""
     normalized = normalize(kind, value, source)
@@ -232,7 +261,15 @@ def identity_add(
 
 def customer_update(*, customer: Customer, actor=None, **changes) -> Customer:
     """Change profile fields (name, preferred channel, language, segments)."""
-    editable = {"full_name", "preferred_channel", "language", "region", "age_band", "value_tier", "segments"}
+    editable = {
+        "full_name",
+        "preferred_channel",
+        "language",
+        "region",
+        "age_band",
+        "value_tier",
+        "segments",
+    }
     unknown = set(changes) - editable
     if unknown:
         raise DomainError(f"These fields cannot be changed here: {', '.join(sorted(unknown))}.")
@@ -276,12 +313,18 @@ def preference_set(
             preference.allow_solicitations = allow_solicitations
         after = (preference.allow_contact, preference.allow_solicitations)
         preference.source = source
-        preference.save(update_fields=["allow_contact", "allow_solicitations", "source", "updated_at"])
+        preference.save(
+            update_fields=["allow_contact", "allow_solicitations", "source", "updated_at"]
+        )
         if before != after:
             label = ContactChannel(channel).label
             state = []
             state.append("contact allowed" if preference.allow_contact else "no contact")
-            state.append("surveys and notices allowed" if preference.allow_solicitations else "no surveys or notices")
+            state.append(
+                "surveys and notices allowed"
+                if preference.allow_solicitations
+                else "no surveys or notices"
+            )
             timeline_record(
                 customer=customer,
                 kind="consent.changed",
@@ -322,7 +365,9 @@ def _merge_preferences(source: Customer, target: Customer) -> int:
             mine.allow_contact = mine.allow_contact and pref.allow_contact
             mine.allow_solicitations = mine.allow_solicitations and pref.allow_solicitations
             mine.source = ContactPreference.Source.MERGE
-            mine.save(update_fields=["allow_contact", "allow_solicitations", "source", "updated_at"])
+            mine.save(
+                update_fields=["allow_contact", "allow_solicitations", "source", "updated_at"]
+            )
             pref.delete()
         moved += 1
     return moved
@@ -358,13 +403,17 @@ def _move_related(source: Customer, target: Customer) -> dict[str, int]:
                 raise Conflict(
                     f"Both profiles have a {model._meta.verbose_name}; resolve that before merging."
                 )
-        count = model._base_manager.filter(**{rel.field.name: source}).update(**{rel.field.name: target})
+        count = model._base_manager.filter(**{rel.field.name: source}).update(
+            **{rel.field.name: target}
+        )
         if count:
             moved[label] = moved.get(label, 0) + count
     return moved
 
 
-def customer_merge(*, source: Customer, target: Customer, actor=None, reason: str = "") -> CustomerMerge:
+def customer_merge(
+    *, source: Customer, target: Customer, actor=None, reason: str = ""
+) -> CustomerMerge:
     """Fold `source` into `target`: everything of the source moves, the source stays as a stub.
 
     The source keeps its row (pointing at the target through `merged_into`) so old links and the
@@ -374,7 +423,12 @@ def customer_merge(*, source: Customer, target: Customer, actor=None, reason: st
         raise DomainError("A customer cannot be merged into itself.", field="target")
     with transaction.atomic():
         # Lock both in a fixed order so two merges of the same pair cannot deadlock.
-        locked = {c.pk: c for c in Customer.objects.select_for_update().filter(pk__in=[source.pk, target.pk]).order_by("pk")}
+        locked = {
+            c.pk: c
+            for c in Customer.objects.select_for_update()
+            .filter(pk__in=[source.pk, target.pk])
+            .order_by("pk")
+        }
         if len(locked) != 2:
             raise DomainError("One of the two customers no longer exists.")
         source, target = locked[source.pk], locked[target.pk]
@@ -385,7 +439,8 @@ def customer_merge(*, source: Customer, target: Customer, actor=None, reason: st
             )
         if target.merged_into_id is not None:
             raise Conflict(
-                f"{target} (#{target.pk}) was merged into #{target.merged_into_id}; merge into that profile.",
+                f"{target} (#{target.pk}) was merged into #{target.merged_into_id}; "
+                "merge into that profile.",
                 field="target",
             )
         snapshot = _snapshot(source)
@@ -413,7 +468,12 @@ def customer_merge(*, source: Customer, target: Customer, actor=None, reason: st
         source.merged_at = timezone.now()
         source.save(update_fields=["merged_into", "merged_at", "updated_at"])
         merge = CustomerMerge.objects.create(
-            source=source, target=target, actor=actor, reason=reason, moved=moved, source_snapshot=snapshot
+            source=source,
+            target=target,
+            actor=actor,
+            reason=reason,
+            moved=moved,
+            source_snapshot=snapshot,
         )
         timeline_record(
             customer=target,

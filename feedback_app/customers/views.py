@@ -10,7 +10,12 @@ from django.views.generic import ListView
 
 from feedback_app.customers import selectors, services
 from feedback_app.customers.filters import CustomerFilter
-from feedback_app.customers.forms import CustomerProfileForm, IdentityForm, MergeForm, PreferencesForm
+from feedback_app.customers.forms import (
+    CustomerProfileForm,
+    IdentityForm,
+    MergeForm,
+    PreferencesForm,
+)
 from feedback_app.customers.models import ContactPreference, Customer
 from feedback_app.errors import DomainError
 from feedback_app.staff.access import ManagerRequiredMixin, StaffRequiredMixin
@@ -68,13 +73,17 @@ class CustomerDetailView(StaffRequiredMixin, View):
     def post(self, request, pk):
         customer = _customer_or_404(pk)
         if customer.is_merged:
-            messages.error(request, "This profile was merged; change the surviving profile instead.")
+            messages.error(
+                request, "This profile was merged; change the surviving profile instead."
+            )
             return redirect(customer.merged_into)
         if "add_identity" in request.POST:
             form = IdentityForm(request.POST)
             if form.is_valid():
                 try:
-                    services.identity_add(customer=customer, actor=request.user, **form.cleaned_data)
+                    services.identity_add(
+                        customer=customer, actor=request.user, **form.cleaned_data
+                    )
                 except DomainError as exc:
                     form.add_error("value", exc.message)
                 else:
@@ -82,7 +91,9 @@ class CustomerDetailView(StaffRequiredMixin, View):
                     return redirect(customer)
             return self.get(request, pk, identity_form=form)
         if "save_preferences" in request.POST:
-            form = PreferencesForm(request.POST, preferences=selectors.customer_preferences(customer=customer))
+            form = PreferencesForm(
+                request.POST, preferences=selectors.customer_preferences(customer=customer)
+            )
             if form.is_valid():
                 for channel, (contact, solicitations) in form.choices().items():
                     services.preference_set(
@@ -130,7 +141,9 @@ class CustomerMergeView(ManagerRequiredMixin, View):
             if len(matches) != 1:
                 form.add_error(
                     "other",
-                    "No profile matches that." if not matches else "More than one profile matches; use its number.",
+                    "No profile matches that."
+                    if not matches
+                    else "More than one profile matches; use its number.",
                 )
             elif not form.cleaned_data["confirm"]:
                 context["source"] = matches[0]
@@ -138,12 +151,17 @@ class CustomerMergeView(ManagerRequiredMixin, View):
             else:
                 try:
                     services.customer_merge(
-                        source=matches[0], target=target, actor=request.user, reason=form.cleaned_data["reason"]
+                        source=matches[0],
+                        target=target,
+                        actor=request.user,
+                        reason=form.cleaned_data["reason"],
                     )
                 except DomainError as exc:
                     form.add_error("other", exc.message)
                 else:
-                    messages.success(request, f"{matches[0]} (#{matches[0].pk}) was merged into this profile.")
+                    messages.success(
+                        request, f"{matches[0]} (#{matches[0].pk}) was merged into this profile."
+                    )
                     return redirect(target)
         return render(request, self.template_name, context)
 
@@ -167,9 +185,13 @@ class PreferencesView(View):
         customer = selectors.customer_get_by_token(token=token)
         if customer is None:
             return render(request, "customers/public/link_invalid.html", status=404)
-        form = PreferencesForm(request.POST, preferences=selectors.customer_preferences(customer=customer))
+        form = PreferencesForm(
+            request.POST, preferences=selectors.customer_preferences(customer=customer)
+        )
         if not form.is_valid():
-            return render(request, self.template_name, {"customer": customer, "form": form}, status=400)
+            return render(
+                request, self.template_name, {"customer": customer, "form": form}, status=400
+            )
         for channel, (contact, solicitations) in form.choices().items():
             services.preference_set(
                 customer=customer,

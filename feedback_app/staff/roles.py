@@ -62,7 +62,10 @@ def role_permissions(role: Role, available: list[Permission]) -> list[Permission
     return [
         perm
         for perm in available
-        if any(fnmatchcase(f"{perm.content_type.app_label}.{perm.codename}", p) for p in role.permissions)
+        if any(
+            fnmatchcase(f"{perm.content_type.app_label}.{perm.codename}", p)
+            for p in role.permissions
+        )
     ]
 
 
@@ -94,7 +97,9 @@ def user_roles(user) -> frozenset[str]:
     cached = getattr(user, "_feedback_roles", None)
     if cached is None:
         groups = {role.group: key for key, role in ROLES.items()}
-        cached = frozenset(groups[name] for name in user.groups.values_list("name", flat=True) if name in groups)
+        cached = frozenset(
+            groups[name] for name in user.groups.values_list("name", flat=True) if name in groups
+        )
         if user.is_superuser:
             cached |= {"admin"}
         user._feedback_roles = cached

@@ -9,7 +9,14 @@ from feedback_app.staff.roles import ROLES, roles_sync
 
 
 def staff_user_create(
-    *, username: str, password: str, role: str, email: str = "", first_name: str = "", last_name: str = "", actor=None
+    *,
+    username: str,
+    password: str,
+    role: str,
+    email: str = "",
+    first_name: str = "",
+    last_name: str = "",
+    actor=None,
 ):
     """Create (or reset) a staff login holding exactly one role."""
     if role not in ROLES:

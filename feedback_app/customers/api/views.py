@@ -18,7 +18,10 @@ from feedback_app.customers.models import Channel
 
 
 class CustomerViewSet(
-    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.UpdateModelMixin, viewsets.GenericViewSet
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
 ):
     serializer_class = CustomerSerializer
     filterset_class = CustomerFilter
@@ -26,7 +29,9 @@ class CustomerViewSet(
     http_method_names = ["get", "post", "patch", "head", "options"]
 
     def get_queryset(self):
-        return selectors.customer_list(include_merged=self.action != "list").prefetch_related("preferences")
+        return selectors.customer_list(include_merged=self.action != "list").prefetch_related(
+            "preferences"
+        )
 
     @extend_schema(
         request=CustomerResolveSerializer,
@@ -36,9 +41,13 @@ class CustomerViewSet(
     def create(self, request):
         data = CustomerResolveSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        resolution = services.customer_resolve(channel=Channel.API, actor=request.user, **data.validated_data)
+        resolution = services.customer_resolve(
+            channel=Channel.API, actor=request.user, **data.validated_data
+        )
         body = CustomerSerializer(self.get_queryset().get(pk=resolution.customer.pk)).data
-        return Response(body, status=status.HTTP_201_CREATED if resolution.created else status.HTTP_200_OK)
+        return Response(
+            body, status=status.HTTP_201_CREATED if resolution.created else status.HTTP_200_OK
+        )
 
     def perform_update(self, serializer):
         serializer.instance = services.customer_update(
@@ -78,6 +87,9 @@ class CustomerViewSet(
         data = MergeSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         merge = services.customer_merge(
-            source=source, target=data.validated_data["into"], actor=request.user, reason=data.validated_data["reason"]
+            source=source,
+            target=data.validated_data["into"],
+            actor=request.user,
+            reason=data.validated_data["reason"],
         )
         return Response(CustomerSerializer(self.get_queryset().get(pk=merge.target_id)).data)
