@@ -1,0 +1,21 @@
+"""Load realistic demo data: manage.py load_demo. Running it again adds nothing twice."""
+
+from django.core.management.base import BaseCommand
+
+from feedback_app.customers.models import Customer
+from feedback_app.demo.loaders import load_all
+
+
+class Command(BaseCommand):
+    help = "Load demo customers, surveys, feedback, tickets and improvements, and demo staff logins."
+
+    def handle(self, *args, **options):
+        result = load_all()
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Demo data ready: {Customer.objects.filter(merged_into__isnull=True).count()} customers."
+            )
+        )
+        self.stdout.write("Demo logins (for this demo install only):")
+        for username, password, role in result["logins"]:
+            self.stdout.write(f"  {role:8} username {username:8} password {password}")

@@ -1,0 +1,29 @@
+"""The demo loader gives a living app and adds nothing twice."""
+
+import pytest
+from django.apps import apps
+from django.core.management import call_command
+
+from feedback_app.customers.models import Customer, CustomerMerge
+
+
+def counts():
+    return {m._meta.label: m._base_manager.count() for m in apps.get_models()}
+
+
+@pytest.mark.django_db
+def test_demo_loads_once_and_a_second_run_adds_nothing(capsys):
+    call_command("load_demo")
+    first = counts()
+    out = capsys.readouterr().out
+    assert "username manager" in out and "password" in out
+    assert Customer.objects.filter(merged_into__isnull=True).count() >= 300
+    assert CustomerMerge.objects.count() == 1
+    # several channels of identity are represented
+    kinds = set(Customer.objects.values_list("identities__kind", flat=True))
+    assert {"email", "phone", "external"} <= kinds
+
+    call_command("load_demo")
+    second = counts()
+    changed = {k: (first[k], second[k]) for k in first if first[k] != second[k] and not k.startswith("sessions.")}
+    assert changed == {}
