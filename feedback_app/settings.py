@@ -281,6 +281,9 @@ LANGUAGE_CODE = "en-gb"
 TIME_ZONE = env_str("TIME_ZONE", "UTC")
 USE_I18N = True
 USE_TZ = True
+# The contact policy: at most one survey invitation, reminder or notice per customer in this many
+# days, counted across all of them.
+CONTACT_QUIET_PERIOD_DAYS = env_int("CONTACT_QUIET_PERIOD_DAYS", 14)
 # Phone numbers written without a country code are read as numbers of this region.
 PHONE_DEFAULT_REGION = env_str("PHONE_DEFAULT_REGION", "GB")
 
@@ -306,8 +309,9 @@ STORAGES = {
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
+        # Token first, so an anonymous call gets 401 with a WWW-Authenticate header.
         "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["feedback_app.api.permissions.StaffModelPermissions"],
     "DEFAULT_FILTER_BACKENDS": [

@@ -1,10 +1,12 @@
 from django.contrib import admin
 
 from feedback_app.customers.models import (
+    ContactHold,
     ContactPreference,
     Customer,
     CustomerMerge,
     Identity,
+    Message,
     TimelineEntry,
 )
 
@@ -92,6 +94,31 @@ class CustomerMergeAdmin(admin.ModelAdmin):
         "source_snapshot",
         "merged_at",
     ]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ContactHold)
+class ContactHoldAdmin(admin.ModelAdmin):
+    list_display = ["customer", "reference", "reason", "placed_at", "released_at"]
+    list_filter = [("released_at", admin.EmptyFieldListFilter)]
+    raw_id_fields = ["customer"]
+    list_select_related = ["customer"]
+
+
+@admin.register(Message)
+class MessageAdmin(admin.ModelAdmin):
+    """Read-only: messages are written by the outbox, exactly as sent."""
+
+    list_display = ["created_at", "customer", "purpose", "channel", "status", "reason", "sent_at"]
+    list_filter = ["status", "kind", "purpose", "channel"]
+    search_fields = ["subject", "to_address", "customer__full_name"]
+    list_select_related = ["customer"]
+    date_hierarchy = "created_at"
 
     def has_add_permission(self, request):
         return False

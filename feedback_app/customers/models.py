@@ -223,3 +223,89 @@ class CustomerMerge(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.source_id} → #{self.target_id}"
+
+
+class ContactHold(models.Model):
+    """A pause on everything we start ourselves (surveys, reminders, notices) for one customer.
+
+    Recovery places one while a ticket is open and releases it on close; the contact policy
+    only reads holds and knows nothing of tickets. `reference` names what placed it.
+    """
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="holds")
+    reference = models.CharField(max_length=100)
+    reason = models.CharField(max_length=200)
+    placed_at = models.DateTimeField(auto_now_add=True)
+    released_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-placed_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["customer", "reference"],
+                condition=Q(released_at__isnull=True),
+                name="one_open_hold_per_reference",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Hold on {self.customer}: {self.reason}"
+
+
+class Message(models.Model):
+    """Every message to a customer, as sent (or why it was not): the outbox and its record.
+
+    Solicitations are what we start (survey invitations, reminders, "you said, we did"
+    notices) and obey consent, holds and the quiet period; replies answer the customer's own
+    case and only need a channel the customer allows. `dedupe_key` makes a retried send a no-op.
+    """
+
+    class Kind(models.TextChoices):
+        SOLICITATION = "solicitation", "Solicitation"
+        REPLY = "reply", "Reply to the customer's case"
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        SENDING = "sending", "Sending"
+        SENT = "sent", "Sent"
+        SUPPRESSED = "suppressed", "Suppressed"
+        FAILED = "failed", "Failed"
+
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="messages")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    purpose = models.CharField(max_length=40, help_text="For example survey.invitation.")
+    channel = models.CharField(max_length=10, choices=ContactChannel.choices)
+    to_address = models.CharField(max_length=320, blank=True)
+    subject = models.CharField(max_length=300)
+    body_text = models.TextField()
+    body_html = models.TextField(blank=True)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.QUEUED)
+    reason = models.CharField(max_length=500, blank=True, help_text="Why suppressed or failed.")
+    # Messages of one conversation (an invitation and its reminder) share a thread; the quiet
+    # period counts other threads only.
+    thread = models.CharField(max_length=100, blank=True)
+    dedupe_key = models.CharField(max_length=150, unique=True)
+    about_type = models.ForeignKey(
+        ContentType, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    about_id = models.PositiveBigIntegerField(null=True, blank=True)
+    about = GenericForeignKey("about_type", "about_id")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    attempts = models.PositiveSmallIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(
+                fields=["customer", "kind", "status", "created_at"], name="message_policy"
+            ),
+            models.Index(fields=["about_type", "about_id"], name="message_about"),
+            models.Index(fields=["status", "created_at"], name="message_status"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_status_display()}: {self.subject}"

@@ -46,14 +46,23 @@ def customer_get(*, pk: int) -> Customer:
     return Customer.objects.select_related("merged_into").get(pk=pk)
 
 
+def customer_survivor(customer: Customer) -> Customer:
+    """The profile a merged profile now lives on (itself if it was never merged).
+
+    Reads the database, not the object given: the caller's copy may predate the merge.
+    """
+    customer = Customer.objects.get(pk=customer.pk)
+    seen = set()
+    while customer.merged_into_id and customer.pk not in seen:
+        seen.add(customer.pk)
+        customer = Customer.objects.get(pk=customer.merged_into_id)
+    return customer
+
+
 def customer_get_by_token(*, token: str) -> Customer | None:
     """The profile behind a customer-facing link, following merges to the surviving profile."""
-    customer = Customer.objects.filter(token=token).select_related("merged_into").first()
-    seen = set()
-    while customer is not None and customer.merged_into_id and customer.pk not in seen:
-        seen.add(customer.pk)
-        customer = customer.merged_into
-    return customer
+    customer = Customer.objects.filter(token=token).first()
+    return customer_survivor(customer) if customer is not None else None
 
 
 def customer_timeline(*, customer: Customer) -> QuerySet[TimelineEntry]:

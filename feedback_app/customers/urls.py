@@ -11,4 +11,5 @@ urlpatterns = [
 
 public_urlpatterns = [
     path("c/<str:token>/preferences/", views.PreferencesView.as_view(), name="preferences"),
+    path("c/<str:token>/unsubscribe/", views.UnsubscribeView.as_view(), name="unsubscribe"),
 ]

@@ -5,7 +5,9 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.utils.decorators import method_decorator
 from django.views import View
+from django.views.decorators.csrf import csrf_exempt
 from django.views.generic import ListView
 
 from feedback_app.customers import selectors, services
@@ -16,7 +18,7 @@ from feedback_app.customers.forms import (
     MergeForm,
     PreferencesForm,
 )
-from feedback_app.customers.models import ContactPreference, Customer
+from feedback_app.customers.models import ContactChannel, ContactPreference, Customer
 from feedback_app.errors import DomainError
 from feedback_app.staff.access import ManagerRequiredMixin, StaffRequiredMixin
 
@@ -201,3 +203,30 @@ class PreferencesView(View):
                 source=ContactPreference.Source.CUSTOMER,
             )
         return render(request, "customers/public/preferences_saved.html", {"customer": customer})
+
+
+@method_decorator(csrf_exempt, name="dispatch")
+class UnsubscribeView(View):
+    """Stop surveys and notices by e-mail. GET asks (scanners follow links); POST does it.
+
+    CSRF-exempt because mail programs send the RFC 8058 one-click POST without a form; the
+    unguessable token in the address is the authority, and the only effect is to send less.
+    """
+
+    def get(self, request, token):
+        customer = selectors.customer_get_by_token(token=token)
+        if customer is None:
+            return render(request, "customers/public/link_invalid.html", status=404)
+        return render(request, "customers/public/unsubscribe.html", {"customer": customer})
+
+    def post(self, request, token):
+        customer = selectors.customer_get_by_token(token=token)
+        if customer is None:
+            return render(request, "customers/public/link_invalid.html", status=404)
+        services.preference_set(
+            customer=customer,
+            channel=ContactChannel.EMAIL,
+            allow_solicitations=False,
+            source=ContactPreference.Source.UNSUBSCRIBE,
+        )
+        return render(request, "customers/public/unsubscribed.html", {"customer": customer})

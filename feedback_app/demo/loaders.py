@@ -7,7 +7,12 @@ entries and audit rows a real install would have.
 from django.db import transaction
 
 from feedback_app.customers.models import Channel, Customer
-from feedback_app.customers.services import customer_merge, customer_resolve, customer_update, preference_set
+from feedback_app.customers.services import (
+    customer_merge,
+    customer_resolve,
+    customer_update,
+    preference_set,
+)
 from feedback_app.demo.people import demo_people
 from feedback_app.staff.services import staff_user_create
 
@@ -55,7 +60,9 @@ def load_customers() -> list[Customer]:
                 preferred_channel="sms" if not person["email"] else "email",
             )
             if n % 17 == 0:
-                preference_set(customer=customer, channel="email", allow_solicitations=False, source="customer")
+                preference_set(
+                    customer=customer, channel="email", allow_solicitations=False, source="customer"
+                )
         customers.append(customer)
     _load_duplicates(customers)
     return customers
@@ -73,7 +80,9 @@ def _load_duplicates(customers: list[Customer]) -> None:
         )
     # After the first load the twin's phone already belongs to the survivor.
     if twins[0] != customers[3]:
-        customer_merge(source=twins[0], target=customers[3], reason="Same person: confirmed on a call.")
+        customer_merge(
+            source=twins[0], target=customers[3], reason="Same person: confirmed on a call."
+        )
 
 
 @transaction.atomic

@@ -25,5 +25,9 @@ def test_demo_loads_once_and_a_second_run_adds_nothing(capsys):
 
     call_command("load_demo")
     second = counts()
-    changed = {k: (first[k], second[k]) for k in first if first[k] != second[k] and not k.startswith("sessions.")}
+    changed = {
+        k: (first[k], second[k])
+        for k in first
+        if first[k] != second[k] and not k.startswith("sessions.")
+    }
     assert changed == {}

@@ -7,15 +7,14 @@ from feedback_app.demo.loaders import load_all
 
 
 class Command(BaseCommand):
-    help = "Load demo customers, surveys, feedback, tickets and improvements, and demo staff logins."
+    help = (
+        "Load demo customers, surveys, feedback, tickets and improvements, and demo staff logins."
+    )
 
     def handle(self, *args, **options):
         result = load_all()
-        self.stdout.write(
-            self.style.SUCCESS(
-                f"Demo data ready: {Customer.objects.filter(merged_into__isnull=True).count()} customers."
-            )
-        )
+        customers = Customer.objects.filter(merged_into__isnull=True).count()
+        self.stdout.write(self.style.SUCCESS(f"Demo data ready: {customers} customers."))
         self.stdout.write("Demo logins (for this demo install only):")
         for username, password, role in result["logins"]:
             self.stdout.write(f"  {role:8} username {username:8} password {password}")

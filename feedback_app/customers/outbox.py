@@ -1,0 +1,158 @@
+"""The one way a message reaches a customer.
+
+`message_send` asks the contact policy, records the message (sent or suppressed, with the
+reason) and its timeline entry, and hands delivery to a background task after commit.
+`message_deliver` sends it through Django's e-mail backend exactly once.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
+from django.core.mail import EmailMultiAlternatives
+from django.db import models, transaction
+from django.urls import reverse
+from django.utils import timezone
+from django_q.tasks import async_task
+
+from feedback_app.customers.models import Channel, ContactChannel, Customer, Message
+from feedback_app.customers.policy import contact_decision
+from feedback_app.customers.selectors import customer_survivor
+from feedback_app.customers.services import timeline_record
+from feedback_app.errors import DomainError
+
+MAX_SUBJECT = 300
+
+
+def customer_links(customer: Customer) -> dict[str, str]:
+    """Absolute links every message carries: the customer's preferences and unsubscribe pages."""
+    return {
+        "preferences_url": settings.SITE_URL + reverse("preferences", args=[customer.token]),
+        "unsubscribe_url": settings.SITE_URL + reverse("unsubscribe", args=[customer.token]),
+    }
+
+
+def message_send(
+    *,
+    customer: Customer,
+    kind: str,
+    purpose: str,
+    subject: str,
+    body_text: str,
+    body_html: str = "",
+    channel: str = ContactChannel.EMAIL,
+    thread: str = "",
+    dedupe_key: str,
+    about: models.Model | None = None,
+    actor=None,
+) -> Message:
+    """Decide and record one message; deliver it after commit if the policy allows.
+
+    Idempotent on `dedupe_key`: a second call returns the first message and sends nothing.
+    The customer row is locked so two sends to one person are decided one after the other.
+    """
+    if kind not in Message.Kind.values:
+        raise DomainError(f"Unknown kind of message {kind!r}.")
+    if not subject.strip() or not body_text.strip():
+        raise DomainError("A message needs a subject and a text.", field="body_text")
+    with transaction.atomic():
+        customer = Customer.objects.select_for_update().get(pk=customer_survivor(customer).pk)
+        existing = Message.objects.filter(dedupe_key=dedupe_key).first()
+        if existing is not None:
+            return existing
+        decision = contact_decision(customer=customer, kind=kind, channel=channel, thread=thread)
+        message = Message(
+            customer=customer,
+            kind=kind,
+            purpose=purpose,
+            channel=channel,
+            to_address=decision.address,
+            subject=" ".join(subject.split())[:MAX_SUBJECT],
+            body_text=body_text,
+            body_html=body_html,
+            status=Message.Status.QUEUED if decision.allowed else Message.Status.SUPPRESSED,
+            reason=decision.reason,
+            thread=thread,
+            dedupe_key=dedupe_key,
+            actor=actor,
+        )
+        if about is not None:
+            message.about_type = ContentType.objects.get_for_model(about)
+            message.about_id = about.pk
+        message.save()
+        timeline_record(
+            customer=customer,
+            kind="message.queued" if decision.allowed else "message.suppressed",
+            title=(
+                f"{ContactChannel(channel).label}: {message.subject}"
+                if decision.allowed
+                else f"Not sent ({decision.reason}): {message.subject}"
+            ),
+            body=body_text if decision.allowed else "",
+            channel=channel if channel in Channel.values else "",
+            actor=actor,
+            subject=message,
+            data={"purpose": purpose, "message": message.pk},
+        )
+        if decision.allowed:
+            transaction.on_commit(
+                lambda: async_task("feedback_app.customers.tasks.deliver_message", message.pk)
+            )
+    return message
+
+
+def _email(message: Message) -> EmailMultiAlternatives:
+    headers = {"X-Feedback-Message": str(message.pk)}
+    if message.kind == Message.Kind.SOLICITATION:
+        # RFC 8058 one-click unsubscribe: mail programs POST to this address.
+        headers["List-Unsubscribe"] = f"<{customer_links(message.customer)['unsubscribe_url']}>"
+        headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+    email = EmailMultiAlternatives(
+        subject=message.subject,
+        body=message.body_text,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[message.to_address],
+        headers=headers,
+    )
+    if message.body_html:
+        email.attach_alternative(message.body_html, "text/html")
+    return email
+
+
+def message_deliver(*, message_id: int) -> Message:
+    """Send a queued message once. Safe to call again: only a queued message is sent.
+
+    The message is claimed (queued → sending) before the slow network call and outside any
+    lock, so a retried or duplicated task finds it claimed and does nothing. A worker that dies
+    mid-send leaves it in "sending": unknown, but never sent twice.
+    """
+    claimed = Message.objects.filter(pk=message_id, status=Message.Status.QUEUED).update(
+        status=Message.Status.SENDING, attempts=models.F("attempts") + 1
+    )
+    message = Message.objects.select_related("customer").get(pk=message_id)
+    if not claimed:
+        return message
+    if message.channel != ContactChannel.EMAIL:
+        message.status = Message.Status.FAILED
+        message.reason = f"no gateway for {message.get_channel_display()} is configured"
+        message.save(update_fields=["status", "reason"])
+        return message
+    try:
+        _email(message).send(fail_silently=False)
+    except Exception as exc:  # any transport error: recorded for staff, never raised to the caller
+        message.status = Message.Status.FAILED
+        message.reason = f"{type(exc).__name__}: {exc}"[:500]
+        message.save(update_fields=["status", "reason"])
+        timeline_record(
+            customer=message.customer,
+            kind="message.failed",
+            title=f"Delivery failed: {message.subject}",
+            body=message.reason,
+            channel=message.channel,
+            subject=message,
+        )
+        return message
+    message.status = Message.Status.SENT
+    message.sent_at = timezone.now()
+    message.save(update_fields=["status", "sent_at"])
+    return message

@@ -1,0 +1,70 @@
+"""The one contact policy: may we send this customer this kind of message on this channel now?
+
+Called when a message is about to go out (not when it was planned), so a customer who opted out,
+was put on hold or heard from us meanwhile is respected. It reads consent, holds and the message
+record of the customer layer only; it knows nothing of surveys or tickets.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.formats import date_format
+
+from feedback_app.customers.models import ContactChannel, ContactPreference, Customer, Message
+from feedback_app.customers.selectors import customer_contact_addresses
+
+
+@dataclass(frozen=True)
+class Decision:
+    allowed: bool
+    reason: str = ""
+    address: str = ""
+
+
+def quiet_period() -> timedelta:
+    return timedelta(days=settings.CONTACT_QUIET_PERIOD_DAYS)
+
+
+def contact_decision(
+    *, customer: Customer, kind: str, channel: str, thread: str = "", now: datetime | None = None
+) -> Decision:
+    """Decide one message. Replies need an address and a channel the customer allows;
+    solicitations also need consent to solicitations, no open hold, and no other solicitation
+    within the quiet period (queued or sent, on any channel)."""
+    now = now or timezone.now()
+    label = ContactChannel(channel).label.lower() if channel in ContactChannel.values else channel
+    if customer.merged_into_id:
+        return Decision(False, f"profile was merged into #{customer.merged_into_id}")
+    address = customer_contact_addresses(customer=customer).get(channel)
+    if not address:
+        return Decision(False, f"no {label} address on file")
+    preference = ContactPreference.objects.filter(customer=customer, channel=channel).first()
+    if preference is not None and not preference.allow_contact:
+        return Decision(False, f"customer refuses contact by {label}")
+    if kind == Message.Kind.REPLY:
+        return Decision(True, address=address)
+
+    if preference is not None and not preference.allow_solicitations:
+        return Decision(False, f"customer opted out of surveys and notices by {label}")
+    hold = customer.holds.filter(released_at__isnull=True).order_by("placed_at").first()
+    if hold is not None:
+        return Decision(False, f"on hold: {hold.reason}")
+    since = now - quiet_period()
+    recent = Message.objects.filter(customer=customer, kind=Message.Kind.SOLICITATION).filter(
+        Q(status=Message.Status.SENT, sent_at__gte=since)
+        | Q(status__in=[Message.Status.QUEUED, Message.Status.SENDING], created_at__gte=since)
+    )
+    if thread:
+        recent = recent.exclude(thread=thread)
+    recent = recent.order_by("-created_at").first()
+    if recent is not None:
+        when = date_format(timezone.localtime(recent.sent_at or recent.created_at), "j M Y")
+        return Decision(
+            False,
+            f"quiet period: \u201c{recent.subject}\u201d went out on {when} "
+            f"(at most one every {settings.CONTACT_QUIET_PERIOD_DAYS} days)",
+        )
+    return Decision(True, address=address)
