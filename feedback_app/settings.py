@@ -284,6 +284,14 @@ USE_TZ = True
 # The contact policy: at most one survey invitation, reminder or notice per customer in this many
 # days, counted across all of them.
 CONTACT_QUIET_PERIOD_DAYS = env_int("CONTACT_QUIET_PERIOD_DAYS", 14)
+# Survey invitations: how long a link stays valid, how late an invitation may still go out
+# (an invitation due longer ago is not sent: the moment has passed), and when the one reminder
+# goes to a customer who has not answered.
+SURVEY_LINK_VALID_DAYS = env_int("SURVEY_LINK_VALID_DAYS", 30)
+SURVEY_SEND_WINDOW_DAYS = env_int("SURVEY_SEND_WINDOW_DAYS", 7)
+SURVEY_REMINDER_AFTER_DAYS = env_int("SURVEY_REMINDER_AFTER_DAYS", 3)
+# How often one address may post a public form (anonymous survey link, complaint form).
+PUBLIC_FORM_RATE = env_str("PUBLIC_FORM_RATE", "20/m")
 # Phone numbers written without a country code are read as numbers of this region.
 PHONE_DEFAULT_REGION = env_str("PHONE_DEFAULT_REGION", "GB")
 

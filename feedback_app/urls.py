@@ -7,6 +7,7 @@ from django.views.generic import TemplateView
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 from feedback_app.customers.urls import public_urlpatterns as customer_public_urls
+from surveys.urls import public_urlpatterns as survey_public_urls
 
 admin.site.site_header = "Feedback and recovery administration"
 admin.site.site_title = "Feedback admin"
@@ -15,6 +16,7 @@ urlpatterns = [
     # Customer-facing pages (no login)
     path("", TemplateView.as_view(template_name="public/home.html"), name="public-home"),
     *customer_public_urls,
+    *survey_public_urls,
     # Staff
     path(
         "accounts/login/",
@@ -24,6 +26,7 @@ urlpatterns = [
     path("accounts/", include("django.contrib.auth.urls")),
     path("staff/", include("feedback_app.staff.urls")),
     path("staff/customers/", include("feedback_app.customers.urls")),
+    path("staff/surveys/", include("surveys.urls")),
     path("admin/", admin.site.urls),
     # API
     path("api/v1/", include("feedback_app.api.urls")),

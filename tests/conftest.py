@@ -45,7 +45,9 @@ class _Inbox:
         from email.policy import default
 
         parsed = message_from_bytes(envelope.content, policy=default)
-        self.messages.append({"to": envelope.rcpt_tos, "from": envelope.mail_from, "message": parsed})
+        self.messages.append(
+            {"to": envelope.rcpt_tos, "from": envelope.mail_from, "message": parsed}
+        )
         return "250 Message accepted for delivery"
 
 

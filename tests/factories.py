@@ -71,3 +71,60 @@ class TimelineEntryFactory(factory.django.DjangoModelFactory):
     kind = "note"
     title = factory.Faker("sentence")
     occurred_at = factory.Faker("date_time_this_year", tzinfo=datetime.UTC)
+
+
+# --- surveys -----------------------------------------------------------------------------------
+
+from surveys.models import Question, Survey, TriggerRule  # noqa: E402
+
+
+class SurveyFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Survey
+
+    name = factory.Sequence(lambda n: f"After delivery {n}")
+    purpose = Survey.Purpose.AFTER_DELIVERY
+    status = Survey.Status.LIVE
+    intro = "We delivered your order recently and would like to know how it went."
+
+
+class QuestionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Question
+
+    survey = factory.SubFactory(SurveyFactory)
+    position = factory.Sequence(lambda n: n)
+    kind = Question.Kind.NPS
+    prompt = "How likely are you to recommend us to a friend?"
+    required = True
+
+
+def delivery_survey(**kwargs) -> Survey:
+    """A live survey with the usual three questions: NPS, a choice, and free text."""
+    survey = SurveyFactory(**kwargs)
+    QuestionFactory(survey=survey, position=0, kind=Question.Kind.NPS)
+    QuestionFactory(
+        survey=survey,
+        position=1,
+        kind=Question.Kind.SINGLE,
+        prompt="Did your parcel arrive on the day we promised?",
+        choices=["Yes", "No, it was late", "It has not arrived"],
+        required=False,
+    )
+    QuestionFactory(
+        survey=survey,
+        position=2,
+        kind=Question.Kind.TEXT,
+        prompt="Anything else you want to tell us?",
+        required=False,
+    )
+    return survey
+
+
+class TriggerRuleFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = TriggerRule
+
+    event_type = "order.delivered"
+    survey = factory.SubFactory(SurveyFactory)
+    delay = datetime.timedelta(days=1)

@@ -99,6 +99,11 @@ class Customer(models.Model):
     def is_merged(self) -> bool:
         return self.merged_into_id is not None
 
+    @property
+    def first_name(self) -> str:
+        """How messages greet the customer; blank when we do not know a name."""
+        return (self.full_name or "").split(" ")[0]
+
 
 class Identity(models.Model):
     """One way we recognise a customer: an e-mail, a phone number or an id in another system."""

@@ -6,10 +6,17 @@ from feedback_app.staff.roles import is_manager, is_staff_member
 
 
 class StaffRequiredMixin(AccessMixin):
-    """Logged in and holding a staff role; others go to the login page (or get 403)."""
+    """Logged in and holding a staff role; others go to the login page (or get 403).
+
+    `permission_required` (one "app.codename") narrows a view to the roles that hold it.
+    """
+
+    permission_required: str | None = None
 
     def allowed(self, user) -> bool:
-        return is_staff_member(user)
+        if not is_staff_member(user):
+            return False
+        return self.permission_required is None or user.has_perm(self.permission_required)
 
     def dispatch(self, request, *args, **kwargs):
         if not request.user.is_authenticated:
@@ -22,4 +29,4 @@ class StaffRequiredMixin(AccessMixin):
 
 class ManagerRequiredMixin(StaffRequiredMixin):
     def allowed(self, user) -> bool:
-        return is_manager(user)
+        return is_manager(user) and super().allowed(user)

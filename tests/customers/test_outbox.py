@@ -76,10 +76,14 @@ class TestPolicy:
     def test_quiet_period_counts_any_solicitation_of_another_thread(self, ann, settings):
         settings.CONTACT_QUIET_PERIOD_DAYS = 14
         send(ann, "first", thread="invitation:1")
-        decision = contact_decision(customer=ann, kind="solicitation", channel="email", thread="invitation:2")
+        decision = contact_decision(
+            customer=ann, kind="solicitation", channel="email", thread="invitation:2"
+        )
         assert not decision.allowed and decision.reason.startswith("quiet period")
         # the same thread (a reminder of that invitation) is not blocked by its own invitation
-        assert contact_decision(customer=ann, kind="solicitation", channel="email", thread="invitation:1").allowed
+        assert contact_decision(
+            customer=ann, kind="solicitation", channel="email", thread="invitation:1"
+        ).allowed
         # replies are never counted nor blocked
         assert contact_decision(customer=ann, kind="reply", channel="email").allowed
 
@@ -87,24 +91,42 @@ class TestPolicy:
         settings.CONTACT_QUIET_PERIOD_DAYS = 14
         old = send(ann, "old", thread="invitation:1")
         Message.objects.filter(pk=old.pk).update(
-            status="sent", sent_at=timezone.now() - timedelta(days=15), created_at=timezone.now() - timedelta(days=15)
+            status="sent",
+            sent_at=timezone.now() - timedelta(days=15),
+            created_at=timezone.now() - timedelta(days=15),
         )
-        assert contact_decision(customer=ann, kind="solicitation", channel="email", thread="x").allowed
+        assert contact_decision(
+            customer=ann, kind="solicitation", channel="email", thread="x"
+        ).allowed
 
     def test_suppressed_and_failed_messages_do_not_count(self, ann):
         Message.objects.create(
-            customer=ann, kind="solicitation", purpose="p", channel="email", subject="s", body_text="b",
-            status="suppressed", dedupe_key="k1",
+            customer=ann,
+            kind="solicitation",
+            purpose="p",
+            channel="email",
+            subject="s",
+            body_text="b",
+            status="suppressed",
+            dedupe_key="k1",
         )
         Message.objects.create(
-            customer=ann, kind="solicitation", purpose="p", channel="email", subject="s", body_text="b",
-            status="failed", dedupe_key="k2",
+            customer=ann,
+            kind="solicitation",
+            purpose="p",
+            channel="email",
+            subject="s",
+            body_text="b",
+            status="failed",
+            dedupe_key="k2",
         )
         assert contact_decision(customer=ann, kind="solicitation", channel="email").allowed
 
 
 class TestOutbox:
-    def test_send_records_queues_and_delivers_after_commit(self, ann, django_capture_on_commit_callbacks):
+    def test_send_records_queues_and_delivers_after_commit(
+        self, ann, django_capture_on_commit_callbacks
+    ):
         with django_capture_on_commit_callbacks(execute=True):
             message = send(ann, "k")
         message.refresh_from_db()
@@ -127,7 +149,9 @@ class TestOutbox:
             again = send(ann, "k")
         assert first.pk == again.pk and len(mail.outbox) == 1
 
-    def test_suppressed_message_is_recorded_with_its_reason_and_not_sent(self, ann, django_capture_on_commit_callbacks):
+    def test_suppressed_message_is_recorded_with_its_reason_and_not_sent(
+        self, ann, django_capture_on_commit_callbacks
+    ):
         preference_set(customer=ann, channel="email", allow_solicitations=False)
         with django_capture_on_commit_callbacks(execute=True):
             message = send(ann, "k")
@@ -135,7 +159,9 @@ class TestOutbox:
         assert mail.outbox == []
         assert ann.timeline.filter(kind="message.suppressed").exists()
 
-    def test_delivery_runs_once_even_if_the_task_runs_twice(self, ann, django_capture_on_commit_callbacks):
+    def test_delivery_runs_once_even_if_the_task_runs_twice(
+        self, ann, django_capture_on_commit_callbacks
+    ):
         with django_capture_on_commit_callbacks(execute=True):
             message = send(ann, "k")
         message_deliver(message_id=message.pk)
@@ -151,10 +177,14 @@ class TestOutbox:
         from feedback_app.errors import DomainError
 
         with pytest.raises(DomainError):
-            message_send(customer=ann, kind="reply", purpose="x", subject=" ", body_text="b", dedupe_key="e")
+            message_send(
+                customer=ann, kind="reply", purpose="x", subject=" ", body_text="b", dedupe_key="e"
+            )
         assert not Message.objects.exists()
 
-    def test_transport_failure_is_recorded_not_raised(self, ann, settings, django_capture_on_commit_callbacks):
+    def test_transport_failure_is_recorded_not_raised(
+        self, ann, settings, django_capture_on_commit_callbacks
+    ):
         settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
         settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", 9  # nothing listens on discard
         settings.EMAIL_TIMEOUT = 2
@@ -164,7 +194,9 @@ class TestOutbox:
         assert message.status == "failed" and "ConnectionRefusedError" in message.reason
         assert ann.timeline.filter(kind="message.failed").exists()
 
-    def test_delivered_to_a_real_smtp_server(self, ann, smtp_server, django_capture_on_commit_callbacks):
+    def test_delivered_to_a_real_smtp_server(
+        self, ann, smtp_server, django_capture_on_commit_callbacks
+    ):
         with django_capture_on_commit_callbacks(execute=True):
             message_send(
                 customer=ann,

@@ -1,0 +1,82 @@
+from django.contrib import admin
+
+from surveys.models import Answer, Event, Invitation, Question, Response, Survey, TriggerRule
+
+
+class QuestionInline(admin.TabularInline):
+    model = Question
+    extra = 0
+
+
+@admin.register(Survey)
+class SurveyAdmin(admin.ModelAdmin):
+    list_display = ["name", "purpose", "status", "public_link_enabled", "created_at"]
+    list_filter = ["status", "purpose"]
+    search_fields = ["name"]
+    readonly_fields = ["public_token", "created_at", "updated_at"]
+    inlines = [QuestionInline]
+
+
+@admin.register(Question)
+class QuestionAdmin(admin.ModelAdmin):
+    list_display = ["prompt", "survey", "kind", "position", "required"]
+    list_filter = ["kind"]
+    list_select_related = ["survey"]
+
+
+@admin.register(TriggerRule)
+class TriggerRuleAdmin(admin.ModelAdmin):
+    list_display = ["event_type", "survey", "delay", "channel", "active"]
+    list_filter = ["active", "event_type"]
+    list_select_related = ["survey"]
+
+
+@admin.register(Event)
+class EventAdmin(admin.ModelAdmin):
+    list_display = ["event_type", "customer", "occurred_at", "channel", "external_id"]
+    list_filter = ["event_type", "channel"]
+    search_fields = ["external_id", "customer__full_name"]
+    raw_id_fields = ["customer"]
+    list_select_related = ["customer"]
+    date_hierarchy = "occurred_at"
+
+
+@admin.register(Invitation)
+class InvitationAdmin(admin.ModelAdmin):
+    list_display = [
+        "survey",
+        "customer",
+        "status",
+        "reason",
+        "scheduled_for",
+        "sent_at",
+        "answered_at",
+    ]
+    list_filter = ["status", "survey", "message_kind"]
+    raw_id_fields = ["customer", "event"]
+    readonly_fields = ["token"]
+    list_select_related = ["survey", "customer"]
+    date_hierarchy = "scheduled_for"
+
+
+class AnswerInline(admin.TabularInline):
+    model = Answer
+    extra = 0
+    raw_id_fields = ["question"]
+
+
+@admin.register(Response)
+class ResponseAdmin(admin.ModelAdmin):
+    list_display = ["id", "survey", "customer", "channel", "submitted_at"]
+    list_filter = ["channel", "survey"]
+    raw_id_fields = ["customer", "invitation"]
+    list_select_related = ["survey", "customer"]
+    date_hierarchy = "submitted_at"
+    inlines = [AnswerInline]
+
+
+@admin.register(Answer)
+class AnswerAdmin(admin.ModelAdmin):
+    list_display = ["response", "question", "number", "text"]
+    raw_id_fields = ["response", "question"]
+    list_select_related = ["response", "question"]

@@ -1,0 +1,158 @@
+"""Forms of the surveys app: the customer's answer form, and the staff builder forms."""
+
+from datetime import timedelta
+
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import Submit
+from django import forms
+
+from surveys.models import Question, Survey, TriggerRule
+
+SCALE_ENDS = {
+    Question.Kind.NPS: ("Not at all likely", "Extremely likely"),
+    Question.Kind.CSAT: ("Very dissatisfied", "Very satisfied"),
+    Question.Kind.CES: ("Very difficult", "Very easy"),
+}
+
+
+class AnswerForm(forms.Form):
+    """One field per question, named q<id>. Fields only parse; `answers_clean` in the
+    responses service decides what is valid, so every channel gets the same rules."""
+
+    def __init__(self, *args, survey: Survey, questions=None, public: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.survey = survey
+        self.questions = list(questions if questions is not None else survey.questions.all())
+        for question in self.questions:
+            self.fields[f"q{question.pk}"] = self._field(question)
+        if public:
+            self.fields["email"] = forms.EmailField(
+                required=False,
+                max_length=320,
+                label="Your e-mail address, if you would like a reply (optional)",
+            )
+            self.fields["submission"] = forms.UUIDField(widget=forms.HiddenInput)
+
+    @staticmethod
+    def _field(question: Question) -> forms.Field:
+        common = {"label": question.prompt, "help_text": question.help_text, "required": False}
+        if question.is_rating:
+            low, high = question.scale
+            return forms.ChoiceField(
+                choices=[(str(n), str(n)) for n in range(low, high + 1)],
+                widget=forms.RadioSelect,
+                **common,
+            )
+        if question.kind == Question.Kind.SINGLE:
+            return forms.ChoiceField(
+                choices=[(c, c) for c in question.choices], widget=forms.RadioSelect, **common
+            )
+        if question.kind == Question.Kind.MULTIPLE:
+            return forms.MultipleChoiceField(
+                choices=[(c, c) for c in question.choices],
+                widget=forms.CheckboxSelectMultiple,
+                **common,
+            )
+        return forms.CharField(
+            widget=forms.Textarea(attrs={"rows": 4, "maxlength": Question.MAX_TEXT}),
+            max_length=Question.MAX_TEXT,
+            **common,
+        )
+
+    def rows(self):
+        """(question, bound field, scale ends) for the template, in survey order."""
+        return [(q, self[f"q{q.pk}"], SCALE_ENDS.get(q.kind)) for q in self.questions]
+
+    def answers(self) -> dict[int, object]:
+        return {q.pk: self.cleaned_data.get(f"q{q.pk}") for q in self.questions}
+
+    def add_answer_errors(self, errors: dict) -> None:
+        for key, message in errors.items():
+            field = f"q{key}" if f"q{key}" in self.fields else None
+            self.add_error(field, message)
+
+
+class SurveyForm(forms.ModelForm):
+    class Meta:
+        model = Survey
+        fields = ["name", "purpose", "intro", "thank_you", "public_link_enabled"]
+        widgets = {
+            "intro": forms.Textarea(attrs={"rows": 3}),
+            "thank_you": forms.Textarea(attrs={"rows": 2}),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.add_input(Submit("save", "Save survey"))
+
+
+class QuestionForm(forms.Form):
+    kind = forms.ChoiceField(choices=Question.Kind.choices)
+    prompt = forms.CharField(max_length=300)
+    help_text = forms.CharField(max_length=300, required=False)
+    required = forms.BooleanField(required=False, initial=True)
+    choices = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+        help_text="For choice questions: one option per line.",
+    )
+
+    def __init__(self, *args, submit_label="Add question", **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.add_input(Submit("save_question", submit_label))
+
+    def clean_choices(self):
+        return [line.strip() for line in self.cleaned_data["choices"].splitlines() if line.strip()]
+
+
+class TriggerRuleForm(forms.ModelForm):
+    delay_days = forms.IntegerField(
+        min_value=0, max_value=365, initial=1, label="Days after the event"
+    )
+    delay_hours = forms.IntegerField(min_value=0, max_value=23, initial=0, label="and hours")
+
+    class Meta:
+        model = TriggerRule
+        fields = ["event_type", "survey", "active"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["survey"].queryset = Survey.objects.exclude(status=Survey.Status.CLOSED)
+        if self.instance.pk:
+            self.fields["delay_days"].initial = self.instance.delay.days
+            self.fields["delay_hours"].initial = self.instance.delay.seconds // 3600
+        self.helper = FormHelper()
+        self.helper.add_input(Submit("save", "Save rule"))
+
+    def delay(self) -> timedelta:
+        return timedelta(
+            days=self.cleaned_data["delay_days"], hours=self.cleaned_data["delay_hours"]
+        )
+
+
+class ImportForm(forms.Form):
+    KINDS = [
+        ("responses", "Survey responses"),
+        ("events", "Events (order.delivered, store.visit...)"),
+    ]
+
+    kind = forms.ChoiceField(choices=KINDS)
+    survey = forms.ModelChoiceField(
+        queryset=Survey.objects.filter(status=Survey.Status.LIVE),
+        required=False,
+        help_text="For responses: the survey the answers belong to.",
+    )
+    file = forms.FileField(help_text="CSV with a header row, UTF-8.")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.add_input(Submit("upload", "Import"))
+
+    def clean(self):
+        data = super().clean()
+        if data.get("kind") == "responses" and not data.get("survey"):
+            self.add_error("survey", "Choose the survey these responses belong to.")
+        return data

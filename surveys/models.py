@@ -1,0 +1,289 @@
+"""Surveys, the events that trigger them, invitations, and the answers customers give.
+
+Complaints and triage results join these in the triage work; everything here points at the
+shared Customer profile and writes to its timeline through the customer layer's services.
+"""
+
+import secrets
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+
+from feedback_app.customers.models import Channel, ContactChannel, Customer, Message
+
+
+def new_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+class Survey(models.Model):
+    class Purpose(models.TextChoices):
+        AFTER_DELIVERY = "after_delivery", "After delivery"
+        AFTER_SUPPORT = "after_support", "After a support case"
+        AFTER_VISIT = "after_visit", "After a store visit"
+        RECOVERY_FOLLOW_UP = "recovery_follow_up", "Recovery follow-up (did we make it right?)"
+        RELATIONSHIP = "relationship", "Relationship (how do you feel about us?)"
+        OTHER = "other", "Other"
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        LIVE = "live", "Live"
+        CLOSED = "closed", "Closed"
+
+    name = models.CharField(max_length=200)
+    purpose = models.CharField(max_length=30, choices=Purpose.choices)
+    status = models.CharField(
+        max_length=10, choices=Status.choices, default=Status.DRAFT, db_index=True
+    )
+    intro = models.TextField(
+        blank=True, help_text="Shown above the questions: who is asking and why. Plain text."
+    )
+    thank_you = models.TextField(blank=True, default="Thank you for telling us.")
+    public_token = models.CharField(max_length=64, unique=True, default=new_token, editable=False)
+    public_link_enabled = models.BooleanField(
+        default=False,
+        help_text="Accept answers without an invitation (kiosks, receipts, QR codes).",
+    )
+    # Set when a survey is copied to change questions that already have answers.
+    previous_version = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="next_versions"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("surveys:detail", args=[self.pk])
+
+    @property
+    def is_live(self) -> bool:
+        return self.status == self.Status.LIVE
+
+
+class Question(models.Model):
+    class Kind(models.TextChoices):
+        NPS = "nps", "NPS (0-10: how likely to recommend)"
+        CSAT = "csat", "CSAT (1-5: how satisfied)"
+        CES = "ces", "CES (1-7: how easy)"
+        SINGLE = "single", "Single choice"
+        MULTIPLE = "multiple", "Multiple choice"
+        TEXT = "text", "Free text"
+
+    # (lowest, highest) of each rating scale.
+    SCALES = {Kind.NPS: (0, 10), Kind.CSAT: (1, 5), Kind.CES: (1, 7)}
+    CHOICE_KINDS = (Kind.SINGLE, Kind.MULTIPLE)
+    MAX_TEXT = 10_000
+
+    survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="questions")
+    position = models.PositiveSmallIntegerField(default=0)
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    prompt = models.CharField(max_length=300)
+    help_text = models.CharField(max_length=300, blank=True)
+    required = models.BooleanField(default=True)
+    choices = models.JSONField(default=list, blank=True, help_text="Options of a choice question.")
+
+    class Meta:
+        ordering = ["position", "id"]
+        indexes = [models.Index(fields=["survey", "position"])]
+
+    def __str__(self) -> str:
+        return self.prompt
+
+    @property
+    def scale(self) -> tuple[int, int] | None:
+        return self.SCALES.get(self.kind)
+
+    @property
+    def is_rating(self) -> bool:
+        return self.kind in self.SCALES
+
+
+class TriggerRule(models.Model):
+    """Which event sends which survey, after how long, on which channel."""
+
+    event_type = models.CharField(
+        max_length=60, db_index=True, help_text="For example order.delivered."
+    )
+    survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="trigger_rules")
+    delay = models.DurationField(help_text="Time after the event before the invitation goes out.")
+    channel = models.CharField(
+        max_length=10, choices=ContactChannel.choices, default=ContactChannel.EMAIL
+    )
+    active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["event_type", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.event_type} → {self.survey}"
+
+
+class Event(models.Model):
+    """Something that happened to a customer that may call for a survey (order.delivered...)."""
+
+    event_type = models.CharField(max_length=60, db_index=True)
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="events")
+    occurred_at = models.DateTimeField()
+    data = models.JSONField(default=dict, blank=True)
+    channel = models.CharField(max_length=10, choices=Channel.choices, default=Channel.API)
+    # The sender's own id for the event: sending it again is recognised and changes nothing.
+    external_id = models.CharField(max_length=100, blank=True)
+    received_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-occurred_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["event_type", "external_id"],
+                condition=~Q(external_id=""),
+                name="event_external_id_once",
+            ),
+        ]
+        indexes = [models.Index(fields=["customer", "-occurred_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.event_type} #{self.pk}"
+
+    @property
+    def label(self) -> str:
+        """The event type in words: "order.delivered" is "order delivered"."""
+        return self.event_type.replace("_", " ").replace(".", " ")
+
+    @property
+    def reference(self) -> str:
+        """The order or case the event is about, as the sender named it."""
+        data = self.data if isinstance(self.data, dict) else {}
+        for key in ("order", "order_number", "reference", "case"):
+            if data.get(key):
+                return str(data[key])[:100]
+        return ""
+
+
+class Invitation(models.Model):
+    class Status(models.TextChoices):
+        SCHEDULED = "scheduled", "Scheduled"
+        SENT = "sent", "Sent"
+        SUPPRESSED = "suppressed", "Suppressed"
+        FAILED = "failed", "Failed"
+        ANSWERED = "answered", "Answered"
+        CANCELLED = "cancelled", "Cancelled"
+
+    survey = models.ForeignKey(Survey, on_delete=models.PROTECT, related_name="invitations")
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="invitations")
+    event = models.ForeignKey(
+        Event, null=True, blank=True, on_delete=models.SET_NULL, related_name="invitations"
+    )
+    rule = models.ForeignKey(
+        TriggerRule, null=True, blank=True, on_delete=models.SET_NULL, related_name="invitations"
+    )
+    channel = models.CharField(
+        max_length=10, choices=ContactChannel.choices, default=ContactChannel.EMAIL
+    )
+    # Invitations we start are solicitations; a follow-up on the customer's own case is a reply.
+    message_kind = models.CharField(
+        max_length=20, choices=Message.Kind.choices, default=Message.Kind.SOLICITATION
+    )
+    token = models.CharField(max_length=64, unique=True, default=new_token, editable=False)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.SCHEDULED)
+    reason = models.CharField(
+        max_length=500, blank=True, help_text="Why it was suppressed or failed."
+    )
+    scheduled_for = models.DateTimeField()
+    sent_at = models.DateTimeField(null=True, blank=True)
+    reminded_at = models.DateTimeField(null=True, blank=True)
+    answered_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField()
+    # A key the caller chooses so the same request never invites twice (e.g. "ticket:12").
+    dedupe_key = models.CharField(max_length=150, unique=True, null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-scheduled_for", "-id"]
+        indexes = [
+            models.Index(fields=["status", "scheduled_for"], name="invitation_due"),
+            models.Index(fields=["status", "sent_at"], name="invitation_reminder_due"),
+            models.Index(fields=["survey", "status"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.survey} → {self.customer}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("survey-answer", args=[self.token])
+
+    @property
+    def thread(self) -> str:
+        return f"surveys.invitation:{self.pk}"
+
+
+class Response(models.Model):
+    """One filled-in survey. Answers are its rows; triage results are added by triage."""
+
+    survey = models.ForeignKey(Survey, on_delete=models.PROTECT, related_name="responses")
+    customer = models.ForeignKey(
+        Customer, null=True, blank=True, on_delete=models.PROTECT, related_name="responses"
+    )
+    # One answer per invitation: the database refuses a second.
+    invitation = models.OneToOneField(
+        Invitation, null=True, blank=True, on_delete=models.PROTECT, related_name="response"
+    )
+    channel = models.CharField(max_length=10, choices=Channel.choices)
+    submitted_at = models.DateTimeField(db_index=True)
+    received_at = models.DateTimeField(auto_now_add=True)
+    # Set by API clients and importers (and the public form) so a retried submit is recognised.
+    idempotency_key = models.CharField(max_length=100, unique=True, null=True, blank=True)
+    source_reference = models.CharField(
+        max_length=200, blank=True, help_text="Store, import file and row..."
+    )
+
+    class Meta:
+        ordering = ["-submitted_at", "-id"]
+        indexes = [
+            models.Index(fields=["survey", "-submitted_at"]),
+            models.Index(fields=["customer", "-submitted_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"Response #{self.pk} to {self.survey}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("surveys:response", args=[self.pk])
+
+
+class Answer(models.Model):
+    response = models.ForeignKey(Response, on_delete=models.CASCADE, related_name="answers")
+    question = models.ForeignKey(Question, on_delete=models.PROTECT, related_name="answers")
+    number = models.SmallIntegerField(null=True, blank=True)
+    choices = models.JSONField(default=list, blank=True)
+    text = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["question__position", "question_id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["response", "question"], name="one_answer_per_question"
+            ),
+        ]
+        indexes = [models.Index(fields=["question", "number"])]
+
+    def __str__(self) -> str:
+        return self.display
+
+    @property
+    def display(self) -> str:
+        if self.number is not None:
+            return str(self.number)
+        if self.choices:
+            return ", ".join(self.choices)
+        return self.text

@@ -1,0 +1,1 @@
+"""Writes of the surveys app, by domain: building surveys, inviting, answering, importing."""

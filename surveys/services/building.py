@@ -1,0 +1,243 @@
+"""Building surveys: questions, publishing, closing, and copying to a new version.
+
+A question that already has answers may not be changed in a way that changes what those answers
+mean (its kind, its scale, its options) nor be deleted; the survey is copied to a new version
+instead, and the old one keeps its answers.
+"""
+
+from django.db import transaction
+from django.db.models import Max
+
+from feedback_app.errors import Conflict, DomainError
+from surveys.models import Question, Survey
+
+MAX_CHOICES = 30
+
+
+def _clean_choices(kind: str, choices) -> list[str]:
+    if kind not in Question.CHOICE_KINDS:
+        return []
+    if not isinstance(choices, list | tuple):
+        raise DomainError("Options must be a list of texts.", field="choices")
+    cleaned = []
+    for option in choices:
+        if not isinstance(option, str):
+            raise DomainError("Each option must be a text.", field="choices")
+        option = " ".join(option.split())[:200]
+        if option and option not in cleaned:
+            cleaned.append(option)
+    if len(cleaned) < 2:
+        raise DomainError(
+            "A choice question needs at least two different options.", field="choices"
+        )
+    if len(cleaned) > MAX_CHOICES:
+        raise DomainError(f"A choice question has at most {MAX_CHOICES} options.", field="choices")
+    return cleaned
+
+
+def survey_create(
+    *,
+    name: str,
+    purpose: str,
+    intro: str = "",
+    thank_you: str = "",
+    public_link_enabled: bool = False,
+    actor=None,
+) -> Survey:
+    name = " ".join((name or "").split())
+    if not name:
+        raise DomainError("A survey needs a name.", field="name")
+    if purpose not in Survey.Purpose.values:
+        raise DomainError(f"Unknown purpose {purpose!r}.", field="purpose")
+    survey = Survey(
+        name=name[:200],
+        purpose=purpose,
+        intro=intro,
+        thank_you=thank_you or Survey._meta.get_field("thank_you").default,
+        public_link_enabled=public_link_enabled,
+        created_by=actor,
+    )
+    survey.save()
+    return survey
+
+
+def survey_update(*, survey: Survey, actor=None, **changes) -> Survey:
+    """Change the survey's own texts and settings (not its status: publish and close do that)."""
+    editable = {"name", "purpose", "intro", "thank_you", "public_link_enabled"}
+    unknown = set(changes) - editable
+    if unknown:
+        raise DomainError(f"These fields cannot be changed here: {', '.join(sorted(unknown))}.")
+    if "name" in changes and not " ".join((changes["name"] or "").split()):
+        raise DomainError("A survey needs a name.", field="name")
+    if "purpose" in changes and changes["purpose"] not in Survey.Purpose.values:
+        raise DomainError(f"Unknown purpose {changes['purpose']!r}.", field="purpose")
+    changed = [k for k, v in changes.items() if getattr(survey, k) != v]
+    for key in changed:
+        setattr(survey, key, changes[key])
+    if changed:
+        survey.save(update_fields=[*changed, "updated_at"])
+    return survey
+
+
+def _has_answers(question: Question) -> bool:
+    return question.pk is not None and question.answers.exists()
+
+
+def question_add(
+    *,
+    survey: Survey,
+    kind: str,
+    prompt: str,
+    required: bool = True,
+    help_text: str = "",
+    choices=None,
+    actor=None,
+) -> Question:
+    """Add a question at the end. Allowed on a live survey: earlier answers keep their meaning."""
+    if survey.status == Survey.Status.CLOSED:
+        raise Conflict("This survey is closed; copy it to a new version to change it.")
+    if kind not in Question.Kind.values:
+        raise DomainError(f"Unknown kind of question {kind!r}.", field="kind")
+    prompt = " ".join((prompt or "").split())
+    if not prompt:
+        raise DomainError("A question needs a text.", field="prompt")
+    if survey.status == Survey.Status.LIVE and required and survey.responses.exists():
+        raise Conflict(
+            "Customers have already answered this survey; a question added now must be optional "
+            "(or copy the survey to a new version).",
+            field="required",
+        )
+    with transaction.atomic():
+        last = survey.questions.aggregate(last=Max("position"))["last"]
+        return Question.objects.create(
+            survey=survey,
+            position=0 if last is None else last + 1,
+            kind=kind,
+            prompt=prompt[:300],
+            help_text=help_text[:300],
+            required=required,
+            choices=_clean_choices(kind, choices or []),
+        )
+
+
+def question_update(*, question: Question, actor=None, **changes) -> Question:
+    """Change a question. Wording may always be fixed; what would change the meaning of
+    stored answers (kind, options removed or renamed, optional made required) is refused
+    once the question has answers."""
+    editable = {"prompt", "help_text", "required", "choices", "kind"}
+    unknown = set(changes) - editable
+    if unknown:
+        raise DomainError(f"These fields cannot be changed here: {', '.join(sorted(unknown))}.")
+    if question.survey.status == Survey.Status.CLOSED:
+        raise Conflict("This survey is closed; copy it to a new version to change it.")
+    kind = changes.get("kind", question.kind)
+    if kind not in Question.Kind.values:
+        raise DomainError(f"Unknown kind of question {kind!r}.", field="kind")
+    if "choices" in changes or "kind" in changes:
+        changes["choices"] = _clean_choices(kind, changes.get("choices", question.choices))
+    if "prompt" in changes:
+        changes["prompt"] = " ".join((changes["prompt"] or "").split())[:300]
+        if not changes["prompt"]:
+            raise DomainError("A question needs a text.", field="prompt")
+    if _has_answers(question):
+        message = (
+            "Customers have already answered this question, so {what} would change what their "
+            "answers mean. Copy the survey to a new version instead."
+        )
+        if kind != question.kind:
+            raise Conflict(message.format(what="changing its kind"), field="kind")
+        removed = set(question.choices) - set(changes.get("choices", question.choices))
+        if removed:
+            raise Conflict(message.format(what="removing or renaming options"), field="choices")
+        if changes.get("required") and not question.required:
+            raise Conflict(message.format(what="making it required"), field="required")
+    changed = [k for k, v in changes.items() if getattr(question, k) != v]
+    for key in changed:
+        setattr(question, key, changes[key])
+    if changed:
+        question.save(update_fields=changed)
+    return question
+
+
+def question_delete(*, question: Question, actor=None) -> None:
+    if _has_answers(question):
+        raise Conflict(
+            "Customers have already answered this question; it cannot be deleted. "
+            "Copy the survey to a new version without it.",
+        )
+    if question.survey.status == Survey.Status.CLOSED:
+        raise Conflict("This survey is closed; copy it to a new version to change it.")
+    question.delete()
+
+
+def question_move(*, question: Question, offset: int, actor=None) -> Question:
+    """Move a question up (-1) or down (+1). Order is display only; answers are unaffected."""
+    with transaction.atomic():
+        questions = list(question.survey.questions.select_for_update().order_by("position", "id"))
+        index = next(i for i, q in enumerate(questions) if q.pk == question.pk)
+        target = max(0, min(len(questions) - 1, index + offset))
+        questions.insert(target, questions.pop(index))
+        for position, item in enumerate(questions):
+            if item.position != position:
+                item.position = position
+                item.save(update_fields=["position"])
+    question.refresh_from_db()
+    return question
+
+
+def survey_publish(*, survey: Survey, actor=None) -> Survey:
+    if survey.status == Survey.Status.LIVE:
+        return survey
+    if survey.status == Survey.Status.CLOSED:
+        raise Conflict("A closed survey cannot go live again; copy it to a new version.")
+    if not survey.questions.exists():
+        raise DomainError("Add at least one question before publishing.")
+    survey.status = Survey.Status.LIVE
+    survey.save(update_fields=["status", "updated_at"])
+    return survey
+
+
+def survey_close(*, survey: Survey, actor=None) -> Survey:
+    """Stop taking answers. Invitations not yet sent are cancelled when they come due."""
+    if survey.status != Survey.Status.CLOSED:
+        survey.status = Survey.Status.CLOSED
+        survey.save(update_fields=["status", "updated_at"])
+    return survey
+
+
+def survey_copy(*, survey: Survey, actor=None) -> Survey:
+    """A new draft with the same questions: how to change what a survey asks without touching
+    the answers it already has."""
+    with transaction.atomic():
+        copy = Survey.objects.create(
+            name=f"{survey.name} (v{_version_number(survey) + 1})"[:200],
+            purpose=survey.purpose,
+            intro=survey.intro,
+            thank_you=survey.thank_you,
+            public_link_enabled=survey.public_link_enabled,
+            previous_version=survey,
+            created_by=actor,
+        )
+        Question.objects.bulk_create(
+            [
+                Question(
+                    survey=copy,
+                    position=q.position,
+                    kind=q.kind,
+                    prompt=q.prompt,
+                    help_text=q.help_text,
+                    required=q.required,
+                    choices=q.choices,
+                )
+                for q in survey.questions.all()
+            ]
+        )
+    return copy
+
+
+def _version_number(survey: Survey) -> int:
+    number, current = 1, survey
+    while current.previous_version_id and number < 1000:
+        number += 1
+        current = current.previous_version
+    return number

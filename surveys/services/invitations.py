@@ -1,0 +1,357 @@
+"""Events in, invitations out: the right survey, at the right moment, under the contact policy.
+
+An event creates one invitation per matching live trigger rule, scheduled for the event time
+plus the rule's delay. The invitation is decided again when it comes due (`invitation_send`):
+the contact policy is asked then, not when the event arrived, so an opt-out, a recovery hold or
+another survey in between is respected. Everything runs from django-q2 tasks and is safe to run
+twice.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django_q.tasks import async_task
+
+from feedback_app.customers.models import Channel, ContactChannel, Message
+from feedback_app.customers.outbox import customer_links, message_send
+from feedback_app.customers.services import customer_resolve, timeline_record
+from feedback_app.errors import DomainError
+from surveys.models import Event, Invitation, Survey, TriggerRule
+
+EVENT_TYPE = re.compile(r"^[a-z0-9_]+(\.[a-z0-9_-]+)*$")
+MAX_EVENT_DATA = 10_000  # characters of JSON; events carry references, not documents
+
+
+@dataclass
+class EventResult:
+    event: Event
+    created: bool
+    invitations: list[Invitation] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+
+
+def _check_event_type(event_type: str) -> str:
+    event_type = (event_type or "").strip().lower()
+    if not event_type or len(event_type) > 60 or not EVENT_TYPE.match(event_type):
+        raise DomainError(
+            "An event type is lowercase words joined by dots, such as order.delivered.",
+            field="event_type",
+        )
+    return event_type
+
+
+def trigger_rule_save(
+    *,
+    event_type: str,
+    survey: Survey,
+    delay: timedelta,
+    channel: str = ContactChannel.EMAIL,
+    active: bool = True,
+    rule: TriggerRule | None = None,
+    actor=None,
+) -> TriggerRule:
+    """Create a rule, or change `rule`. Invitations already scheduled keep their time."""
+    event_type = _check_event_type(event_type)
+    if delay < timedelta(0) or delay > timedelta(days=365):
+        raise DomainError("The delay must be between 0 and 365 days.", field="delay")
+    if channel != ContactChannel.EMAIL:
+        raise DomainError("Survey invitations are sent by e-mail.", field="channel")
+    if survey.status == Survey.Status.CLOSED:
+        raise DomainError("A closed survey cannot be triggered.", field="survey")
+    rule = rule or TriggerRule()
+    rule.event_type, rule.survey, rule.delay, rule.channel, rule.active = (
+        event_type,
+        survey,
+        delay,
+        channel,
+        active,
+    )
+    rule.save()
+    return rule
+
+
+def event_record(
+    *,
+    event_type: str,
+    occurred_at: datetime,
+    email: str = "",
+    phone: str = "",
+    external: dict | None = None,
+    full_name: str = "",
+    data: dict | None = None,
+    channel: str = Channel.API,
+    external_id: str = "",
+    actor=None,
+    now: datetime | None = None,
+) -> EventResult:
+    """Record an event for the customer behind the identities and schedule its invitations.
+
+    Sending the same `external_id` again returns the first event and schedules nothing more.
+    """
+    now = now or timezone.now()
+    event_type = _check_event_type(event_type)
+    if occurred_at is None or timezone.is_naive(occurred_at):
+        raise DomainError("occurred_at needs a date, a time and a time zone.", field="occurred_at")
+    if occurred_at > now + timedelta(minutes=5):
+        raise DomainError("occurred_at is in the future.", field="occurred_at")
+    data = dict(data or {})
+    if len(str(data)) > MAX_EVENT_DATA:
+        raise DomainError(f"Event data is limited to {MAX_EVENT_DATA} characters.", field="data")
+    external_id = (external_id or "").strip()[:100]
+    if external_id:
+        existing = Event.objects.filter(event_type=event_type, external_id=external_id).first()
+        if existing is not None:
+            return EventResult(existing, False, list(existing.invitations.all()))
+    try:
+        with transaction.atomic():
+            resolution = customer_resolve(
+                email=email,
+                phone=phone,
+                external=external,
+                full_name=full_name,
+                channel=channel,
+                actor=actor,
+                strict=False,
+            )
+            event = Event.objects.create(
+                event_type=event_type,
+                customer=resolution.customer,
+                occurred_at=occurred_at,
+                data=data,
+                channel=channel,
+                external_id=external_id,
+            )
+            timeline_record(
+                customer=event.customer,
+                kind="event",
+                title=_event_title(event),
+                channel=channel,
+                actor=actor,
+                subject=event,
+                occurred_at=occurred_at,
+                data={"event_type": event_type, **dict(list(data.items())[:10])},
+            )
+            invitations = _schedule(event, now)
+    except IntegrityError:
+        # The same external id arrived twice at once; the other request recorded it.
+        existing = Event.objects.get(event_type=event_type, external_id=external_id)
+        return EventResult(existing, False, list(existing.invitations.all()))
+    return EventResult(event, True, invitations, resolution.skipped)
+
+
+def _event_title(event: Event) -> str:
+    return f"Event: {event.label}" + (f" ({event.reference})" if event.reference else "")
+
+
+def _schedule(event: Event, now: datetime) -> list[Invitation]:
+    rules = TriggerRule.objects.filter(
+        event_type=event.event_type, active=True, survey__status=Survey.Status.LIVE
+    ).select_related("survey")
+    invitations = []
+    for rule in rules:
+        due = event.occurred_at + rule.delay
+        invitation = Invitation.objects.create(
+            survey=rule.survey,
+            customer=event.customer,
+            event=event,
+            rule=rule,
+            channel=rule.channel,
+            scheduled_for=due,
+            expires_at=max(due, now) + timedelta(days=settings.SURVEY_LINK_VALID_DAYS),
+        )
+        invitations.append(invitation)
+        if due <= now:
+            transaction.on_commit(
+                lambda pk=invitation.pk: async_task("surveys.tasks.send_invitation", pk)
+            )
+    return invitations
+
+
+def invitation_create(
+    *,
+    survey: Survey,
+    customer,
+    scheduled_for: datetime | None = None,
+    dedupe_key: str | None = None,
+    message_kind: str = Message.Kind.SOLICITATION,
+    actor=None,
+) -> Invitation:
+    """Invite one customer to one survey directly, outside any trigger rule.
+
+    Recovery's "did we make it right?" follow-up uses this with `message_kind` reply: it answers
+    the customer's own case, so it goes despite the recovery hold, once, with no reminder.
+    """
+    if survey.status != Survey.Status.LIVE:
+        raise DomainError("Only a live survey can be sent.", field="survey")
+    now = timezone.now()
+    scheduled_for = scheduled_for or now
+    if dedupe_key:
+        existing = Invitation.objects.filter(dedupe_key=dedupe_key).first()
+        if existing is not None:
+            return existing
+    invitation = Invitation.objects.create(
+        survey=survey,
+        customer=customer,
+        scheduled_for=scheduled_for,
+        expires_at=max(scheduled_for, now) + timedelta(days=settings.SURVEY_LINK_VALID_DAYS),
+        dedupe_key=dedupe_key,
+        message_kind=message_kind,
+    )
+    if scheduled_for <= now:
+        transaction.on_commit(lambda: async_task("surveys.tasks.send_invitation", invitation.pk))
+    return invitation
+
+
+def _render(invitation: Invitation, template: str) -> tuple[str, str, str]:
+    customer = invitation.customer
+    context = {
+        "invitation": invitation,
+        "survey": invitation.survey,
+        "customer": customer,
+        "first_name": customer.first_name,
+        "company_name": settings.COMPANY_NAME,
+        "answer_url": settings.SITE_URL + invitation.get_absolute_url(),
+        "event": invitation.event,
+        "reference": invitation.event.reference if invitation.event else "",
+        **customer_links(customer),
+    }
+    subject = render_to_string(f"surveys/email/{template}_subject.txt", context).strip()
+    text = render_to_string(f"surveys/email/{template}_body.txt", context)
+    html = render_to_string(f"surveys/email/{template}_body.html", context)
+    return subject, text, html
+
+
+def invitation_send(*, invitation_id: int, now: datetime | None = None) -> Invitation:
+    """Send one due invitation, deciding under the contact policy now. A no-op unless scheduled
+    and due, so a repeated task, a second cluster or the sweeper cannot send it twice."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        invitation = (
+            Invitation.objects.select_for_update()
+            .select_related("survey", "customer", "event")
+            .filter(pk=invitation_id)
+            .first()
+        )
+        if (
+            invitation is None
+            or invitation.status != Invitation.Status.SCHEDULED
+            or invitation.scheduled_for > now
+        ):
+            return invitation
+        if invitation.survey.status != Survey.Status.LIVE:
+            return _finish(
+                invitation,
+                Invitation.Status.CANCELLED,
+                f"survey is {invitation.survey.get_status_display().lower()}",
+            )
+        late = now - invitation.scheduled_for
+        if late > timedelta(days=settings.SURVEY_SEND_WINDOW_DAYS):
+            return _finish(
+                invitation,
+                Invitation.Status.SUPPRESSED,
+                f"too late: due {late.days} days ago, the moment to ask has passed",
+            )
+        subject, text, html = _render(invitation, "invitation")
+        message = message_send(
+            customer=invitation.customer,
+            kind=invitation.message_kind,
+            purpose="survey.invitation",
+            subject=subject,
+            body_text=text,
+            body_html=html,
+            channel=invitation.channel,
+            thread=invitation.thread,
+            dedupe_key=f"{invitation.thread}:invitation",
+            about=invitation,
+        )
+        if message.status == Message.Status.SUPPRESSED:
+            return _finish(invitation, Invitation.Status.SUPPRESSED, message.reason)
+        invitation.sent_at = now
+        return _finish(invitation, Invitation.Status.SENT, "", extra=["sent_at"])
+
+
+def _finish(invitation: Invitation, status: str, reason: str, extra=()) -> Invitation:
+    invitation.status = status
+    invitation.reason = reason[:500]
+    invitation.save(update_fields=["status", "reason", *extra])
+    return invitation
+
+
+def invitation_remind(*, invitation_id: int, now: datetime | None = None) -> Invitation:
+    """The one reminder to a customer who has not answered. Never a second one."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        invitation = (
+            Invitation.objects.select_for_update()
+            .select_related("survey", "customer", "event")
+            .filter(pk=invitation_id)
+            .first()
+        )
+        if (
+            invitation is None
+            or invitation.status != Invitation.Status.SENT
+            or invitation.reminded_at is not None
+            or invitation.message_kind != Message.Kind.SOLICITATION
+            or invitation.survey.status != Survey.Status.LIVE
+            or invitation.expires_at <= now
+        ):
+            return invitation
+        subject, text, html = _render(invitation, "reminder")
+        message = message_send(
+            customer=invitation.customer,
+            kind=Message.Kind.SOLICITATION,
+            purpose="survey.reminder",
+            subject=subject,
+            body_text=text,
+            body_html=html,
+            channel=invitation.channel,
+            thread=invitation.thread,
+            dedupe_key=f"{invitation.thread}:reminder",
+            about=invitation,
+        )
+        invitation.reminded_at = now
+        invitation.reason = message.reason if message.status == Message.Status.SUPPRESSED else ""
+        invitation.save(update_fields=["reminded_at", "reason"])
+    return invitation
+
+
+BATCH = 500
+
+
+def invitations_send_due(*, now: datetime | None = None) -> dict[str, int]:
+    """Sweep: send every invitation that has come due and every reminder that is due.
+
+    Run every minute by django-q2's scheduler; each item is decided on its own so one failure
+    does not hold back the rest, and each decision is idempotent.
+    """
+    now = now or timezone.now()
+    due = list(
+        Invitation.objects.filter(status=Invitation.Status.SCHEDULED, scheduled_for__lte=now)
+        .order_by("scheduled_for")
+        .values_list("pk", flat=True)[:BATCH]
+    )
+    for pk in due:
+        invitation_send(invitation_id=pk, now=now)
+    remind_before = now - timedelta(days=settings.SURVEY_REMINDER_AFTER_DAYS)
+    reminders = list(
+        Invitation.objects.filter(
+            status=Invitation.Status.SENT,
+            message_kind=Message.Kind.SOLICITATION,
+            reminded_at__isnull=True,
+            sent_at__lte=remind_before,
+            expires_at__gt=now,
+            survey__status=Survey.Status.LIVE,
+        )
+        .order_by("sent_at")
+        .values_list("pk", flat=True)[:BATCH]
+    )
+    for pk in reminders:
+        invitation_remind(invitation_id=pk, now=now)
+    return {"invitations": len(due), "reminders": len(reminders)}

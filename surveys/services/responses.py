@@ -1,0 +1,233 @@
+"""Answering a survey: the checks every channel shares, and the one way a response is stored.
+
+Web form, anonymous link, API and file import all call `response_submit`. It stores the whole
+response or nothing, answers an invitation once (a second submit returns the first response and
+changes nothing), and queues triage after commit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.text import Truncator
+from django_q.tasks import async_task
+
+from feedback_app.customers.models import Channel, Customer
+from feedback_app.customers.services import timeline_record
+from feedback_app.errors import Conflict, DomainError
+from surveys.models import Answer, Invitation, Question, Response, Survey
+
+
+class AnswersInvalid(DomainError):
+    """Some answers are missing or wrong; `errors` maps question ids to messages."""
+
+    def __init__(self, errors: dict[int | str, str]):
+        super().__init__("Some answers need your attention.", field="answers", errors=errors)
+        self.errors = errors
+
+
+class InvitationExpired(Conflict):
+    pass
+
+
+class SurveyClosed(Conflict):
+    pass
+
+
+@dataclass
+class Submission:
+    response: Response
+    created: bool
+
+
+def _is_blank(value) -> bool:
+    return (
+        value is None
+        or value == ""
+        or value == []
+        or (isinstance(value, str) and not value.strip())
+    )
+
+
+def _clean_one(question: Question, value):
+    """Return (number, choices, text) for one answer, or raise ValueError with a message."""
+    if question.is_rating:
+        low, high = question.scale
+        if isinstance(value, bool) or (isinstance(value, float) and not value.is_integer()):
+            raise ValueError(f"Choose a whole number from {low} to {high}.")
+        try:
+            number = int(value)
+        except (TypeError, ValueError):
+            raise ValueError(f"Choose a whole number from {low} to {high}.") from None
+        if not low <= number <= high:
+            raise ValueError(f"Choose a number from {low} to {high}.")
+        return number, [], ""
+    if question.kind == Question.Kind.SINGLE:
+        if isinstance(value, list) and len(value) == 1:
+            value = value[0]
+        if not isinstance(value, str) or value not in question.choices:
+            raise ValueError("Choose one of the options.")
+        return None, [value], ""
+    if question.kind == Question.Kind.MULTIPLE:
+        values = [value] if isinstance(value, str) else value
+        if not isinstance(values, list | tuple) or not all(isinstance(v, str) for v in values):
+            raise ValueError("Choose from the options.")
+        unknown = [v for v in values if v not in question.choices]
+        if unknown:
+            raise ValueError("Choose from the options.")
+        return None, [c for c in question.choices if c in values], ""
+    if not isinstance(value, str):
+        raise ValueError("Write your answer as text.")
+    text = value.replace("\x00", "").strip()
+    if len(text) > Question.MAX_TEXT:
+        raise ValueError(f"Please keep your answer under {Question.MAX_TEXT:,} characters.")
+    return None, [], text
+
+
+def answers_clean(*, survey: Survey, answers: Mapping) -> list[Answer]:
+    """Check raw answers (question id → value) against the survey's questions.
+
+    Every problem is collected, so a form can show them all at once. Unknown question ids are
+    an error, not silently dropped: the sender believes they answered something.
+    """
+    questions = {q.pk: q for q in survey.questions.all()}
+    errors: dict[int | str, str] = {}
+    cleaned = []
+    given = {}
+    for key, value in (answers or {}).items():
+        try:
+            given[int(key)] = value
+        except (TypeError, ValueError):
+            errors[str(key)] = "This is not a question of this survey."
+    for pk in given:
+        if pk not in questions:
+            errors[pk] = "This is not a question of this survey."
+    for pk, question in questions.items():
+        value = given.get(pk)
+        if _is_blank(value):
+            if question.required:
+                errors[pk] = "Please answer this question."
+            continue
+        try:
+            number, choices, text = _clean_one(question, value)
+        except ValueError as exc:
+            errors[pk] = str(exc)
+            continue
+        cleaned.append(Answer(question=question, number=number, choices=choices, text=text))
+    if errors:
+        raise AnswersInvalid(errors)
+    if not cleaned:
+        raise AnswersInvalid({"answers": "Please answer at least one question."})
+    return cleaned
+
+
+def _summary(answers: list[Answer]) -> str:
+    parts = []
+    for answer in answers:
+        q = answer.question
+        if q.is_rating:
+            parts.append(f"{q.get_kind_display().split(' ')[0]} {answer.number}")
+        elif answer.text:
+            parts.append(f"\u201c{Truncator(answer.text).chars(120)}\u201d")
+        elif answer.choices:
+            parts.append(", ".join(answer.choices))
+    return " · ".join(parts)
+
+
+def response_submit(
+    *,
+    survey: Survey,
+    answers: Mapping,
+    channel: str,
+    customer: Customer | None = None,
+    invitation: Invitation | None = None,
+    submitted_at: datetime | None = None,
+    idempotency_key: str | None = None,
+    source_reference: str = "",
+    actor=None,
+) -> Submission:
+    """Store one response with all its answers, or nothing.
+
+    With an invitation: the invitation's survey and customer are used, and a second submit
+    returns the first response (`created` False). With an `idempotency_key`: a retry with the
+    same key returns the first response. A closed survey or an expired invitation is refused.
+    """
+    now = timezone.now()
+    submitted_at = submitted_at or now
+    if channel not in Channel.values:
+        raise DomainError(f"Unknown channel {channel!r}.", field="channel")
+    if timezone.is_naive(submitted_at) or submitted_at > now + timedelta(minutes=5):
+        raise DomainError(
+            "submitted_at must be a past moment with a time zone.", field="submitted_at"
+        )
+    key = (idempotency_key or "").strip()[:100] or None
+    if key:
+        existing = Response.objects.filter(idempotency_key=key).first()
+        if existing is not None:
+            if existing.survey_id != survey.pk:
+                raise Conflict(
+                    "This idempotency key was used for another survey.", field="idempotency_key"
+                )
+            return Submission(existing, False)
+    try:
+        with transaction.atomic():
+            if invitation is not None:
+                invitation = (
+                    Invitation.objects.select_for_update()
+                    .select_related("survey", "customer")
+                    .get(pk=invitation.pk)
+                )
+                already = Response.objects.filter(invitation=invitation).first()
+                if already is not None:
+                    return Submission(already, False)
+                if invitation.expires_at <= now:
+                    raise InvitationExpired("This survey link has expired.")
+                survey, customer = invitation.survey, invitation.customer
+            if survey.status != Survey.Status.LIVE:
+                raise SurveyClosed(
+                    "This survey is closed and no longer takes answers."
+                    if survey.status == Survey.Status.CLOSED
+                    else "This survey is not open for answers yet."
+                )
+            cleaned = answers_clean(survey=survey, answers=answers)
+            response = Response.objects.create(
+                survey=survey,
+                customer=customer,
+                invitation=invitation,
+                channel=channel,
+                submitted_at=submitted_at,
+                idempotency_key=key,
+                source_reference=source_reference[:200],
+            )
+            for answer in cleaned:
+                answer.response = response
+            Answer.objects.bulk_create(cleaned)
+            if invitation is not None:
+                invitation.status = Invitation.Status.ANSWERED
+                invitation.answered_at = now
+                invitation.save(update_fields=["status", "answered_at"])
+            if customer is not None:
+                timeline_record(
+                    customer=customer,
+                    kind="response.submitted",
+                    title=f"Answered \u201c{survey.name}\u201d",
+                    body=_summary(cleaned),
+                    channel=channel,
+                    actor=actor,
+                    subject=response,
+                    occurred_at=submitted_at,
+                )
+            transaction.on_commit(lambda: async_task("surveys.tasks.triage_response", response.pk))
+    except IntegrityError:
+        # A simultaneous submit of the same invitation or key won the race; return its response.
+        winner = Response.objects.filter(invitation=invitation).first() if invitation else None
+        if winner is None and key:
+            winner = Response.objects.filter(idempotency_key=key).first()
+        if winner is None:
+            raise
+        return Submission(winner, False)
+    return Submission(response, True)

@@ -1,0 +1,18 @@
+"""Background work of the surveys app: django-q2 runs these; each takes ids and is idempotent."""
+
+from surveys.services.invitations import invitation_send, invitations_send_due
+
+
+def send_invitation(invitation_id: int) -> str | None:
+    invitation = invitation_send(invitation_id=invitation_id)
+    return invitation.status if invitation else None
+
+
+def send_due_invitations() -> dict[str, int]:
+    """Scheduled every minute: invitations whose delay has passed, and due reminders."""
+    return invitations_send_due()
+
+
+def triage_response(response_id: int) -> None:
+    """Queued for every new response. Triage (sentiment, severity, topics) fills this in."""
+    return None

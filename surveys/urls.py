@@ -1,0 +1,23 @@
+from django.urls import path
+
+from surveys.views import public, staff
+
+app_name = "surveys"
+urlpatterns = [
+    path("", staff.SurveyListView.as_view(), name="list"),
+    path("new/", staff.SurveyCreateView.as_view(), name="create"),
+    path("<int:pk>/", staff.SurveyDetailView.as_view(), name="detail"),
+    path("<int:pk>/edit/", staff.SurveyEditView.as_view(), name="edit"),
+    path("<int:pk>/action/", staff.SurveyActionView.as_view(), name="action"),
+    path("<int:pk>/preview/", staff.SurveyPreviewView.as_view(), name="preview"),
+    path("questions/<int:pk>/", staff.QuestionView.as_view(), name="question"),
+    path("responses/<int:pk>/", staff.ResponseDetailView.as_view(), name="response"),
+    path("rules/", staff.TriggerRuleListView.as_view(), name="rules"),
+    path("rules/new/", staff.TriggerRuleEditView.as_view(), name="rule-create"),
+    path("rules/<int:pk>/", staff.TriggerRuleEditView.as_view(), name="rule-edit"),
+]
+
+public_urlpatterns = [
+    path("s/<str:token>/", public.AnswerView.as_view(), name="survey-answer"),
+    path("s/p/<str:token>/", public.PublicSurveyView.as_view(), name="survey-public"),
+]

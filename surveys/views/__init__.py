@@ -1,0 +1,1 @@
+"""Views of the surveys app: `public` for customers (no login), `staff` for staff."""

@@ -1,0 +1,158 @@
+"""The customer's side of a survey: the answer page reached by token link, and the anonymous
+public link for kiosks and receipts. Opening a page records nothing; only the form's POST does."""
+
+import uuid
+
+from django.conf import settings
+from django.shortcuts import render
+from django.utils import timezone
+from django.views import View
+from django_ratelimit.core import is_ratelimited
+
+from feedback_app.customers.models import Channel
+from feedback_app.customers.services import customer_resolve
+from feedback_app.errors import DomainError
+from surveys import selectors
+from surveys.forms import AnswerForm
+from surveys.models import Invitation, Survey
+from surveys.services.responses import (
+    AnswersInvalid,
+    InvitationExpired,
+    SurveyClosed,
+    response_submit,
+)
+
+
+def _public_rate(group, request):
+    return settings.PUBLIC_FORM_RATE
+
+
+def rate_limited(request, group: str) -> bool:
+    """Count this POST against the caller's address; True once over the public-form rate."""
+    return is_ratelimited(
+        request, group=group, key="ip", rate=_public_rate, method="POST", increment=True
+    )
+
+
+def _closed(request, survey, status=410):
+    return render(request, "surveys/public/closed.html", {"survey": survey}, status=status)
+
+
+def _thanks(request, survey, already=False):
+    return render(request, "surveys/public/thanks.html", {"survey": survey, "already": already})
+
+
+class AnswerView(View):
+    template_name = "surveys/public/answer.html"
+
+    def dispatch(self, request, token):
+        self.invitation = selectors.invitation_by_token(token=token)
+        if self.invitation is None:
+            return render(request, "customers/public/link_invalid.html", status=404)
+        return super().dispatch(request, token)
+
+    def _context(self, form):
+        invitation = self.invitation
+        return {
+            "survey": invitation.survey,
+            "invitation": invitation,
+            "form": form,
+            "event": invitation.event,
+            "first_name": invitation.customer.first_name,
+        }
+
+    def get(self, request, token):
+        invitation = self.invitation
+        if invitation.status == Invitation.Status.ANSWERED:
+            return _thanks(request, invitation.survey, already=True)
+        if invitation.expires_at <= timezone.now():
+            return render(
+                request, "surveys/public/expired.html", {"survey": invitation.survey}, status=410
+            )
+        if invitation.survey.status != Survey.Status.LIVE:
+            return _closed(request, invitation.survey)
+        form = AnswerForm(survey=invitation.survey, questions=invitation.survey.questions.all())
+        return render(request, self.template_name, self._context(form))
+
+    def post(self, request, token):
+        invitation = self.invitation
+        form = AnswerForm(
+            request.POST, survey=invitation.survey, questions=invitation.survey.questions.all()
+        )
+        if form.is_valid():
+            try:
+                submission = response_submit(
+                    survey=invitation.survey,
+                    invitation=invitation,
+                    answers=form.answers(),
+                    channel=Channel.WEB,
+                )
+            except AnswersInvalid as exc:
+                form.add_answer_errors(exc.errors)
+            except InvitationExpired:
+                return render(
+                    request,
+                    "surveys/public/expired.html",
+                    {"survey": invitation.survey},
+                    status=410,
+                )
+            except SurveyClosed:
+                return _closed(request, invitation.survey)
+            else:
+                return _thanks(request, invitation.survey, already=not submission.created)
+        return render(request, self.template_name, self._context(form), status=400)
+
+
+class PublicSurveyView(View):
+    """An anonymous link per survey (kiosk, receipt, QR code). Rate-limited per address; a
+    hidden submission id makes a double-tap store one response."""
+
+    template_name = "surveys/public/answer.html"
+
+    def dispatch(self, request, token):
+        self.survey = selectors.survey_by_public_token(token=token)
+        if self.survey is None:
+            return render(request, "customers/public/link_invalid.html", status=404)
+        return super().dispatch(request, token)
+
+    def get(self, request, token):
+        if self.survey.status != Survey.Status.LIVE:
+            return _closed(request, self.survey)
+        form = AnswerForm(survey=self.survey, public=True, initial={"submission": uuid.uuid4()})
+        return render(
+            request, self.template_name, {"survey": self.survey, "form": form, "public": True}
+        )
+
+    def post(self, request, token):
+        if rate_limited(request, "public-survey"):
+            return render(request, "surveys/public/slow_down.html", status=429)
+        survey = self.survey
+        form = AnswerForm(request.POST, survey=survey, public=True)
+        if form.is_valid():
+            try:
+                customer = None
+                if form.cleaned_data.get("email"):
+                    customer = customer_resolve(
+                        email=form.cleaned_data["email"], channel=Channel.KIOSK
+                    ).customer
+                submission = response_submit(
+                    survey=survey,
+                    customer=customer,
+                    answers=form.answers(),
+                    channel=Channel.KIOSK,
+                    idempotency_key=f"public:{form.cleaned_data['submission']}",
+                )
+            except AnswersInvalid as exc:
+                form.add_answer_errors(exc.errors)
+            except SurveyClosed:
+                return _closed(request, survey)
+            except DomainError as exc:
+                form.add_error(None, exc.message)
+            else:
+                return _thanks(request, survey, already=not submission.created)
+        return render(
+            request,
+            self.template_name,
+            {"survey": survey, "form": form, "public": True},
+            status=400,
+        )

@@ -1,0 +1,285 @@
+"""Staff pages of the surveys app: the survey list and builder, invitations, responses, trigger
+rules and imports. Each view parses with a form, calls one service or selector, and renders."""
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views import View
+from django.views.generic import ListView
+
+from feedback_app.errors import DomainError
+from feedback_app.staff.access import StaffRequiredMixin
+from surveys import selectors
+from surveys.forms import AnswerForm, QuestionForm, SurveyForm, TriggerRuleForm
+from surveys.models import Invitation, Question, Response, Survey, TriggerRule
+from surveys.services import building
+from surveys.services.invitations import trigger_rule_save
+
+
+class SurveyListView(StaffRequiredMixin, ListView):
+    template_name = "surveys/staff/list.html"
+    context_object_name = "surveys"
+    paginate_by = 50
+
+    def get_queryset(self):
+        return selectors.survey_list()
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        page = context["surveys"]
+        scores = selectors.survey_scores(survey_ids=[s.pk for s in page])
+        context["rows"] = [(survey, scores.get(survey.pk, {})) for survey in page]
+        context["score_days"] = selectors.SCORE_WINDOW_DAYS
+        return context
+
+
+class SurveyCreateView(StaffRequiredMixin, View):
+    permission_required = "surveys.add_survey"
+
+    def get(self, request):
+        return render(
+            request, "surveys/staff/form.html", {"form": SurveyForm(), "title": "New survey"}
+        )
+
+    def post(self, request):
+        form = SurveyForm(request.POST)
+        if form.is_valid():
+            try:
+                survey = building.survey_create(actor=request.user, **form.cleaned_data)
+            except DomainError as exc:
+                form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+            else:
+                messages.success(request, "Survey created. Add its questions, then publish it.")
+                return redirect(survey)
+        return render(
+            request, "surveys/staff/form.html", {"form": form, "title": "New survey"}, status=400
+        )
+
+
+class SurveyMixin(StaffRequiredMixin):
+    def dispatch(self, request, *args, **kwargs):
+        self.survey = get_object_or_404(Survey, pk=kwargs["pk"])
+        return super().dispatch(request, *args, **kwargs)
+
+
+class SurveyEditView(SurveyMixin, View):
+    permission_required = "surveys.change_survey"
+
+    def get(self, request, pk):
+        form = SurveyForm(instance=self.survey)
+        return render(
+            request, "surveys/staff/form.html", {"form": form, "title": f"Edit {self.survey}"}
+        )
+
+    def post(self, request, pk):
+        form = SurveyForm(request.POST, instance=Survey.objects.get(pk=pk))
+        if form.is_valid():
+            try:
+                building.survey_update(survey=self.survey, actor=request.user, **form.cleaned_data)
+            except DomainError as exc:
+                form.add_error(None, exc.message)
+            else:
+                messages.success(request, "Survey saved.")
+                return redirect(self.survey)
+        return render(
+            request,
+            "surveys/staff/form.html",
+            {"form": form, "title": f"Edit {self.survey}"},
+            status=400,
+        )
+
+
+class SurveyDetailView(SurveyMixin, View):
+    """The survey with its questions, invitations (sent, suppressed and why, answered) and
+    responses; builders get the question forms and the status actions here."""
+
+    tabs = ("questions", "invitations", "responses")
+
+    def get(self, request, pk, question_form=None):
+        survey = self.survey
+        tab = request.GET.get("tab") if request.GET.get("tab") in self.tabs else "questions"
+        context = {
+            "survey": survey,
+            "tab": tab,
+            "questions": survey.questions.all(),
+            "question_form": question_form or QuestionForm(),
+            "invitation_counts": selectors.invitation_counts(survey=survey),
+            "response_count": survey.responses.count(),
+            "rules": survey.trigger_rules.all(),
+            "can_build": request.user.has_perm("surveys.change_survey"),
+            "public_url": request.build_absolute_uri(
+                reverse("survey-public", args=[survey.public_token])
+            ),
+        }
+        if tab == "invitations":
+            status = request.GET.get("status", "")
+            status = status if status in Invitation.Status.values else ""
+            context["status"] = status
+            context["statuses"] = Invitation.Status.choices
+            context["page_obj"] = Paginator(
+                selectors.survey_invitations(survey=survey, status=status), 50
+            ).get_page(request.GET.get("page"))
+            context["query"] = f"tab=invitations&status={status}"
+        elif tab == "responses":
+            context["page_obj"] = Paginator(selectors.survey_responses(survey=survey), 50).get_page(
+                request.GET.get("page")
+            )
+            context["query"] = "tab=responses"
+        return render(request, "surveys/staff/detail.html", context)
+
+
+class SurveyActionView(SurveyMixin, View):
+    """Publish, close, copy, or add a question (POST only)."""
+
+    permission_required = "surveys.change_survey"
+    actions = {
+        "publish": building.survey_publish,
+        "close": building.survey_close,
+        "copy": building.survey_copy,
+    }
+
+    def post(self, request, pk):
+        action = request.POST.get("action")
+        if action == "add_question":
+            form = QuestionForm(request.POST)
+            if form.is_valid():
+                try:
+                    building.question_add(
+                        survey=self.survey, actor=request.user, **form.cleaned_data
+                    )
+                except DomainError as exc:
+                    form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+                else:
+                    messages.success(request, "Question added.")
+                    return redirect(self.survey)
+            return SurveyDetailView.as_view()(request, pk=pk, question_form=form)
+        if action not in self.actions:
+            raise Http404
+        try:
+            result = self.actions[action](survey=self.survey, actor=request.user)
+        except DomainError as exc:
+            messages.error(request, exc.message)
+            return redirect(self.survey)
+        messages.success(
+            request,
+            {
+                "publish": "The survey is live.",
+                "close": "The survey is closed.",
+                "copy": "A new draft version was made.",
+            }[action],
+        )
+        return redirect(result)
+
+
+class QuestionView(StaffRequiredMixin, View):
+    """Edit, move or delete one question."""
+
+    permission_required = "surveys.change_survey"
+
+    def dispatch(self, request, *args, **kwargs):
+        self.question = get_object_or_404(
+            Question.objects.select_related("survey"), pk=kwargs["pk"]
+        )
+        return super().dispatch(request, *args, **kwargs)
+
+    def _render(self, request, form, status=200):
+        context = {"form": form, "question": self.question, "survey": self.question.survey}
+        return render(request, "surveys/staff/question.html", context, status=status)
+
+    def get(self, request, pk):
+        q = self.question
+        initial = {
+            "kind": q.kind,
+            "prompt": q.prompt,
+            "help_text": q.help_text,
+            "required": q.required,
+            "choices": "\n".join(q.choices),
+        }
+        return self._render(request, QuestionForm(initial=initial, submit_label="Save question"))
+
+    def post(self, request, pk):
+        question = self.question
+        try:
+            if "move" in request.POST:
+                building.question_move(
+                    question=question, offset=-1 if request.POST["move"] == "up" else 1
+                )
+                return redirect(question.survey)
+            if "delete" in request.POST:
+                building.question_delete(question=question, actor=request.user)
+                messages.success(request, "Question deleted.")
+                return redirect(question.survey)
+        except DomainError as exc:
+            messages.error(request, exc.message)
+            return redirect(question.survey)
+        form = QuestionForm(request.POST, submit_label="Save question")
+        if form.is_valid():
+            try:
+                building.question_update(question=question, actor=request.user, **form.cleaned_data)
+            except DomainError as exc:
+                form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+            else:
+                messages.success(request, "Question saved.")
+                return redirect(question.survey)
+        return self._render(request, form, status=400)
+
+
+class SurveyPreviewView(SurveyMixin, View):
+    """The survey exactly as a customer sees it, with sending switched off."""
+
+    def get(self, request, pk):
+        form = AnswerForm(survey=self.survey)
+        context = {"survey": self.survey, "form": form, "preview": True, "first_name": "Ann"}
+        return render(request, "surveys/public/answer.html", context)
+
+
+class ResponseDetailView(StaffRequiredMixin, View):
+    def get(self, request, pk):
+        try:
+            response = selectors.response_detail(pk=pk)
+        except Response.DoesNotExist:
+            raise Http404 from None
+        return render(request, "surveys/staff/response.html", {"response": response})
+
+
+class TriggerRuleListView(StaffRequiredMixin, ListView):
+    template_name = "surveys/staff/rules.html"
+    context_object_name = "rules"
+
+    def get_queryset(self):
+        return selectors.trigger_rules()
+
+
+class TriggerRuleEditView(StaffRequiredMixin, View):
+    permission_required = "surveys.change_triggerrule"
+
+    def _rule(self, pk):
+        return get_object_or_404(TriggerRule, pk=pk) if pk else None
+
+    def get(self, request, pk=None):
+        form = TriggerRuleForm(instance=self._rule(pk))
+        return render(request, "surveys/staff/form.html", {"form": form, "title": "Trigger rule"})
+
+    def post(self, request, pk=None):
+        rule = self._rule(pk)
+        form = TriggerRuleForm(request.POST, instance=rule)
+        if form.is_valid():
+            try:
+                trigger_rule_save(
+                    rule=rule,
+                    event_type=form.cleaned_data["event_type"],
+                    survey=form.cleaned_data["survey"],
+                    delay=form.delay(),
+                    active=form.cleaned_data["active"],
+                    actor=request.user,
+                )
+            except DomainError as exc:
+                form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+            else:
+                messages.success(request, "Trigger rule saved.")
+                return redirect("surveys:rules")
+        return render(
+            request, "surveys/staff/form.html", {"form": form, "title": "Trigger rule"}, status=400
+        )
