@@ -2,6 +2,7 @@
 rules and imports. Each view parses with a form, calls one service or selector, and renders."""
 
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -127,11 +128,28 @@ class SurveyDetailView(SurveyMixin, View):
                 request.GET.get("page")
             )
             context["query"] = "tab=responses"
-        return render(request, "surveys/staff/detail.html", context)
+        return render(
+            request, "surveys/staff/detail.html", context, status=400 if question_form else 200
+        )
+
+    def post(self, request, pk):
+        """Add a question (the form at the foot of the questions tab)."""
+        if not request.user.has_perm("surveys.change_survey"):
+            raise PermissionDenied
+        form = QuestionForm(request.POST)
+        if form.is_valid():
+            try:
+                building.question_add(survey=self.survey, actor=request.user, **form.cleaned_data)
+            except DomainError as exc:
+                form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+            else:
+                messages.success(request, "Question added.")
+                return redirect(self.survey)
+        return self.get(request, pk, question_form=form)
 
 
 class SurveyActionView(SurveyMixin, View):
-    """Publish, close, copy, or add a question (POST only)."""
+    """Publish, close or copy (POST only)."""
 
     permission_required = "surveys.change_survey"
     actions = {
@@ -142,19 +160,6 @@ class SurveyActionView(SurveyMixin, View):
 
     def post(self, request, pk):
         action = request.POST.get("action")
-        if action == "add_question":
-            form = QuestionForm(request.POST)
-            if form.is_valid():
-                try:
-                    building.question_add(
-                        survey=self.survey, actor=request.user, **form.cleaned_data
-                    )
-                except DomainError as exc:
-                    form.add_error(exc.field if exc.field in form.fields else None, exc.message)
-                else:
-                    messages.success(request, "Question added.")
-                    return redirect(self.survey)
-            return SurveyDetailView.as_view()(request, pk=pk, question_form=form)
         if action not in self.actions:
             raise Http404
         try:
