@@ -1,4 +1,4 @@
-"""Answering: every channel shares one set of checks, and a response is stored whole or not at all."""
+"""Answering: every channel shares one set of checks; a response is stored whole or not at all."""
 
 from datetime import timedelta
 

@@ -1,4 +1,4 @@
-"""Staff survey pages: build, publish, see invitations with reasons and responses; bounded queries."""
+"""Staff survey pages: build, publish, invitations with reasons, responses; bounded queries."""
 
 from datetime import timedelta
 
