@@ -345,6 +345,13 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Choice sets that share a field name get names of their own in the schema.
+    "ENUM_NAME_OVERRIDES": {
+        "ChannelEnum": "feedback_app.customers.models.Channel",
+        "ContactChannelEnum": "feedback_app.customers.models.ContactChannel",
+        "IdentityKindEnum": "feedback_app.customers.models.Identity.Kind",
+        "QuestionKindEnum": "surveys.models.Question.Kind",
+    },
 }
 
 

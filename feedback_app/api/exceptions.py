@@ -10,8 +10,10 @@ from feedback_app.errors import DomainError
 def exception_handler(exc, context):
     if isinstance(exc, DomainError):
         body = {"detail": exc.message}
+        details = dict(exc.details)
+        errors = details.pop("errors", None)
         if exc.field:
-            body[exc.field] = [exc.message]
-        body.update(exc.details)
+            body[exc.field] = {str(k): [v] for k, v in errors.items()} if errors else [exc.message]
+        body.update(details)
         return Response(body, status=exc.http_status or status.HTTP_400_BAD_REQUEST)
     return drf_exception_handler(exc, context)

@@ -3,8 +3,15 @@
 from rest_framework.routers import DefaultRouter
 
 from feedback_app.customers.api.views import CustomerViewSet
+from surveys.api import views as surveys
 
 router = DefaultRouter()
 router.register("customers", CustomerViewSet, basename="customer")
+router.register("events", surveys.EventViewSet, basename="event")
+router.register("surveys", surveys.SurveyViewSet, basename="survey")
+router.register("questions", surveys.QuestionViewSet, basename="question")
+router.register("trigger-rules", surveys.TriggerRuleViewSet, basename="triggerrule")
+router.register("invitations", surveys.InvitationViewSet, basename="invitation")
+router.register("responses", surveys.ResponseViewSet, basename="response")
 
 urlpatterns = router.urls

@@ -55,7 +55,25 @@ ADMIN = Role(
     permissions=(*MANAGER.permissions, "auth.*", "authtoken.*", "django_q.*"),
     admin_site=True,
 )
-ROLES = {role.key: role for role in (AGENT, MANAGER, ADMIN)}
+INTEGRATION = Role(
+    key="integration",
+    group="API integration",
+    description="A shop, app or call centre system sending events, responses and complaints.",
+    permissions=(
+        "customers.view_customer",
+        "customers.add_customer",
+        "surveys.view_survey",
+        "surveys.view_question",
+        "surveys.add_event",
+        "surveys.view_event",
+        "surveys.add_response",
+        "surveys.view_response",
+        "surveys.add_complaint",
+        "surveys.view_complaint",
+    ),
+    admin_site=False,
+)
+ROLES = {role.key: role for role in (AGENT, MANAGER, ADMIN, INTEGRATION)}
 
 
 def role_permissions(role: Role, available: list[Permission]) -> list[Permission]:

@@ -1,0 +1,172 @@
+"""API shapes of the surveys app. Writes go through the services; these only parse and present."""
+
+from rest_framework import serializers
+
+from feedback_app.customers.api.serializers import CustomerResolveSerializer
+from feedback_app.customers.models import Channel
+from surveys.models import Answer, Event, Invitation, Question, Response, Survey, TriggerRule
+
+
+class QuestionSerializer(serializers.ModelSerializer):
+    choices = serializers.ListField(
+        child=serializers.CharField(max_length=200), required=False, max_length=30
+    )
+
+    class Meta:
+        model = Question
+        fields = ["id", "survey", "position", "kind", "prompt", "help_text", "required", "choices"]
+        read_only_fields = ["id", "position"]
+
+
+class QuestionUpdateSerializer(QuestionSerializer):
+    class Meta(QuestionSerializer.Meta):
+        read_only_fields = ["id", "position", "survey"]
+
+
+class SurveySerializer(serializers.ModelSerializer):
+    questions = QuestionSerializer(many=True, read_only=True)
+    public_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Survey
+        fields = [
+            "id",
+            "name",
+            "purpose",
+            "status",
+            "intro",
+            "thank_you",
+            "public_link_enabled",
+            "public_url",
+            "previous_version",
+            "questions",
+            "created_at",
+        ]
+        read_only_fields = ["id", "status", "previous_version", "created_at"]
+
+    def get_public_url(self, survey) -> str | None:
+        if not survey.public_link_enabled:
+            return None
+        from django.conf import settings
+        from django.urls import reverse
+
+        return settings.SITE_URL + reverse("survey-public", args=[survey.public_token])
+
+
+class TriggerRuleSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = TriggerRule
+        fields = ["id", "event_type", "survey", "delay", "channel", "active", "created_at"]
+        read_only_fields = ["id", "created_at"]
+
+
+class InvitationSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Invitation
+        fields = [
+            "id",
+            "survey",
+            "customer",
+            "event",
+            "channel",
+            "status",
+            "reason",
+            "scheduled_for",
+            "sent_at",
+            "reminded_at",
+            "answered_at",
+            "expires_at",
+        ]
+
+
+class EventSerializer(serializers.ModelSerializer):
+    invitations = InvitationSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Event
+        fields = [
+            "id",
+            "event_type",
+            "customer",
+            "occurred_at",
+            "data",
+            "channel",
+            "external_id",
+            "invitations",
+        ]
+
+
+class EventCreateSerializer(serializers.Serializer):
+    event_type = serializers.CharField(max_length=60, help_text="For example order.delivered.")
+    occurred_at = serializers.DateTimeField()
+    customer = CustomerResolveSerializer(help_text="At least one usable identity.")
+    data = serializers.DictField(
+        required=False, default=dict, help_text="Free data: order, store..."
+    )
+    event_id = serializers.CharField(
+        max_length=100,
+        required=False,
+        allow_blank=True,
+        help_text="Your id for the event; a replay is ignored.",
+    )
+
+
+class AnswerSerializer(serializers.ModelSerializer):
+    value = serializers.SerializerMethodField()
+    kind = serializers.CharField(source="question.kind", read_only=True)
+
+    class Meta:
+        model = Answer
+        fields = ["question", "kind", "value"]
+
+    def get_value(self, answer) -> int | str | list[str]:
+        if answer.number is not None:
+            return answer.number
+        if answer.question.kind == Question.Kind.MULTIPLE:
+            return answer.choices
+        if answer.choices:
+            return answer.choices[0]
+        return answer.text
+
+
+class ResponseSerializer(serializers.ModelSerializer):
+    answers = AnswerSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Response
+        fields = [
+            "id",
+            "survey",
+            "customer",
+            "invitation",
+            "channel",
+            "submitted_at",
+            "received_at",
+            "source_reference",
+            "answers",
+        ]
+
+
+class AnswerInputSerializer(serializers.Serializer):
+    question = serializers.IntegerField()
+    value = serializers.JSONField(
+        help_text="A number for ratings, an option, a list of options, or text."
+    )
+
+
+class ResponseCreateSerializer(serializers.Serializer):
+    survey = serializers.PrimaryKeyRelatedField(queryset=Survey.objects.all())
+    answers = AnswerInputSerializer(many=True, allow_empty=False, max_length=200)
+    customer = CustomerResolveSerializer(required=False, help_text="Who answered, if known.")
+    channel = serializers.ChoiceField(choices=Channel.choices, default=Channel.API)
+    submitted_at = serializers.DateTimeField(required=False)
+    idempotency_key = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    source_reference = serializers.CharField(
+        max_length=200, required=False, allow_blank=True, default=""
+    )
+
+    def validate_answers(self, answers):
+        questions = [a["question"] for a in answers]
+        if len(questions) != len(set(questions)):
+            raise serializers.ValidationError("Each question may be answered once.")
+        return answers

@@ -1,0 +1,217 @@
+"""Survey endpoints: events in, surveys and questions, trigger rules, invitations, responses."""
+
+from django.db import transaction
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
+from rest_framework.response import Response as APIResponse
+
+from feedback_app.customers.services import customer_resolve
+from surveys import selectors
+from surveys.api.serializers import (
+    EventCreateSerializer,
+    EventSerializer,
+    InvitationSerializer,
+    QuestionSerializer,
+    QuestionUpdateSerializer,
+    ResponseCreateSerializer,
+    ResponseSerializer,
+    SurveySerializer,
+    TriggerRuleSerializer,
+)
+from surveys.models import Event, Invitation, Question, Survey
+from surveys.services import building
+from surveys.services.invitations import event_record, trigger_rule_save
+from surveys.services.responses import AnswersInvalid, response_submit
+
+
+class EventViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Events that may trigger surveys. POST resolves the customer and schedules invitations."""
+
+    serializer_class = EventSerializer
+    filterset_fields = ["event_type", "customer", "channel"]
+    ordering_fields = ["occurred_at", "id"]
+
+    def get_queryset(self):
+        return Event.objects.prefetch_related("invitations").order_by("-occurred_at", "-id")
+
+    @extend_schema(
+        request=EventCreateSerializer, responses={201: EventSerializer, 200: EventSerializer}
+    )
+    def create(self, request):
+        data = EventCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        result = event_record(
+            event_type=values["event_type"],
+            occurred_at=values["occurred_at"],
+            data=values["data"],
+            external_id=values.get("event_id", ""),
+            channel="api",
+            actor=request.user,
+            **values["customer"],
+        )
+        body = EventSerializer(self.get_queryset().get(pk=result.event.pk)).data
+        if result.skipped:
+            body["warnings"] = result.skipped
+        return APIResponse(
+            body, status=status.HTTP_201_CREATED if result.created else status.HTTP_200_OK
+        )
+
+
+class SurveyViewSet(viewsets.ModelViewSet):
+    serializer_class = SurveySerializer
+    filterset_fields = ["status", "purpose"]
+    search_fields = ["name"]
+    http_method_names = ["get", "post", "patch", "head", "options"]
+
+    def get_queryset(self):
+        return Survey.objects.prefetch_related("questions").order_by("-created_at", "-id")
+
+    def perform_create(self, serializer):
+        serializer.instance = building.survey_create(
+            actor=self.request.user, **serializer.validated_data
+        )
+
+    def perform_update(self, serializer):
+        serializer.instance = building.survey_update(
+            survey=serializer.instance, actor=self.request.user, **serializer.validated_data
+        )
+
+    def _step(self, request, service):
+        survey = service(survey=self.get_object(), actor=request.user)
+        return APIResponse(SurveySerializer(self.get_queryset().get(pk=survey.pk)).data)
+
+    @extend_schema(request=None, responses=SurveySerializer)
+    @action(detail=True, methods=["post"])
+    def publish(self, request, pk=None):
+        return self._step(request, building.survey_publish)
+
+    @extend_schema(request=None, responses=SurveySerializer)
+    @action(detail=True, methods=["post"])
+    def close(self, request, pk=None):
+        return self._step(request, building.survey_close)
+
+    @extend_schema(request=None, responses=SurveySerializer)
+    @action(detail=True, methods=["post"])
+    def copy(self, request, pk=None):
+        """A new draft version with the same questions."""
+        return self._step(request, building.survey_copy)
+
+
+class QuestionViewSet(viewsets.ModelViewSet):
+    filterset_fields = ["survey", "kind"]
+
+    def get_queryset(self):
+        return Question.objects.select_related("survey").order_by("survey_id", "position", "id")
+
+    def get_serializer_class(self):
+        return (
+            QuestionUpdateSerializer
+            if self.action in ("update", "partial_update")
+            else QuestionSerializer
+        )
+
+    def perform_create(self, serializer):
+        serializer.instance = building.question_add(
+            actor=self.request.user, **serializer.validated_data
+        )
+
+    def perform_update(self, serializer):
+        serializer.instance = building.question_update(
+            question=serializer.instance, actor=self.request.user, **serializer.validated_data
+        )
+
+    def perform_destroy(self, instance):
+        building.question_delete(question=instance, actor=self.request.user)
+
+
+class TriggerRuleViewSet(viewsets.ModelViewSet):
+    serializer_class = TriggerRuleSerializer
+    filterset_fields = ["event_type", "survey", "active"]
+
+    def get_queryset(self):
+        return selectors.trigger_rules()
+
+    def perform_create(self, serializer):
+        serializer.instance = trigger_rule_save(
+            actor=self.request.user, **serializer.validated_data
+        )
+
+    def perform_update(self, serializer):
+        values = {
+            "event_type": serializer.instance.event_type,
+            "survey": serializer.instance.survey,
+            "delay": serializer.instance.delay,
+            "channel": serializer.instance.channel,
+            "active": serializer.instance.active,
+            **serializer.validated_data,
+        }
+        serializer.instance = trigger_rule_save(
+            rule=serializer.instance, actor=self.request.user, **values
+        )
+
+
+class InvitationViewSet(viewsets.ReadOnlyModelViewSet):
+    serializer_class = InvitationSerializer
+    filterset_fields = ["status", "survey", "customer", "event"]
+    ordering_fields = ["scheduled_for", "sent_at", "id"]
+
+    def get_queryset(self):
+        return Invitation.objects.order_by("-scheduled_for", "-id")
+
+
+class ResponseViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
+):
+    serializer_class = ResponseSerializer
+    filterset_fields = ["survey", "customer", "channel"]
+    ordering_fields = ["submitted_at", "id"]
+
+    def get_queryset(self):
+        return selectors.survey_responses()
+
+    @extend_schema(
+        request=ResponseCreateSerializer,
+        responses={201: ResponseSerializer, 200: ResponseSerializer},
+    )
+    def create(self, request):
+        """Store a response from a shop, app or call centre. 200 with the first response when the
+        idempotency key was seen before."""
+        data = ResponseCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        with transaction.atomic():
+            customer = None
+            if values.get("customer"):
+                customer = customer_resolve(
+                    channel=values["channel"], actor=request.user, **values["customer"]
+                ).customer
+            try:
+                submission = response_submit(
+                    survey=values["survey"],
+                    answers={a["question"]: a["value"] for a in values["answers"]},
+                    channel=values["channel"],
+                    customer=customer,
+                    submitted_at=values.get("submitted_at"),
+                    idempotency_key=values.get("idempotency_key"),
+                    source_reference=values["source_reference"],
+                    actor=request.user,
+                )
+            except AnswersInvalid as exc:
+                raise ValidationError(
+                    {"answers": {str(k): [v] for k, v in exc.errors.items()}}
+                ) from None
+        body = ResponseSerializer(self.get_queryset().get(pk=submission.response.pk)).data
+        return APIResponse(
+            body, status=status.HTTP_201_CREATED if submission.created else status.HTTP_200_OK
+        )
