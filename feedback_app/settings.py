@@ -298,6 +298,9 @@ PHONE_DEFAULT_REGION = env_str("PHONE_DEFAULT_REGION", "GB")
 
 # --- Static files ---------------------------------------------------------------------------
 
+# Uploaded files (CSV imports). On several machines, point this at shared storage.
+MEDIA_ROOT = Path(env_str("MEDIA_ROOT") or DATA_DIR / "media")
+MEDIA_URL = "media/"
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "feedback_app" / "static"]

@@ -1,6 +1,16 @@
 from django.contrib import admin
 
-from surveys.models import Answer, Event, Invitation, Question, Response, Survey, TriggerRule
+from surveys.models import (
+    Answer,
+    Event,
+    ImportJob,
+    ImportRejection,
+    Invitation,
+    Question,
+    Response,
+    Survey,
+    TriggerRule,
+)
 
 
 class QuestionInline(admin.TabularInline):
@@ -80,3 +90,39 @@ class AnswerAdmin(admin.ModelAdmin):
     list_display = ["response", "question", "number", "text"]
     raw_id_fields = ["response", "question"]
     list_select_related = ["response", "question"]
+
+
+class ImportRejectionInline(admin.TabularInline):
+    model = ImportRejection
+    extra = 0
+    readonly_fields = ["row", "reason"]
+    can_delete = False
+
+
+@admin.register(ImportJob)
+class ImportJobAdmin(admin.ModelAdmin):
+    list_display = [
+        "filename",
+        "kind",
+        "survey",
+        "status",
+        "accepted_rows",
+        "rejected_rows",
+        "created_at",
+    ]
+    list_filter = ["kind", "status"]
+    readonly_fields = [
+        "processed_rows",
+        "accepted_rows",
+        "duplicate_rows",
+        "rejected_rows",
+        "error",
+    ]
+    list_select_related = ["survey"]
+    inlines = [ImportRejectionInline]
+
+
+@admin.register(ImportRejection)
+class ImportRejectionAdmin(admin.ModelAdmin):
+    list_display = ["job", "row", "reason"]
+    list_select_related = ["job"]

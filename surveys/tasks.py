@@ -1,5 +1,6 @@
 """Background work of the surveys app: django-q2 runs these; each takes ids and is idempotent."""
 
+from surveys.services.imports import import_run_stored
 from surveys.services.invitations import invitation_send, invitations_send_due
 
 
@@ -16,3 +17,7 @@ def send_due_invitations() -> dict[str, int]:
 def triage_response(response_id: int) -> None:
     """Queued for every new response. Triage (sentiment, severity, topics) fills this in."""
     return None
+
+
+def run_import(job_id: int) -> str:
+    return import_run_stored(job_id=job_id).status

@@ -12,6 +12,11 @@ urlpatterns = [
     path("<int:pk>/preview/", staff.SurveyPreviewView.as_view(), name="preview"),
     path("questions/<int:pk>/", staff.QuestionView.as_view(), name="question"),
     path("responses/<int:pk>/", staff.ResponseDetailView.as_view(), name="response"),
+    path(
+        "<int:pk>/import-template.csv", staff.ImportTemplateView.as_view(), name="import-template"
+    ),
+    path("imports/", staff.ImportView.as_view(), name="imports"),
+    path("imports/<int:pk>/", staff.ImportDetailView.as_view(), name="import"),
     path("rules/", staff.TriggerRuleListView.as_view(), name="rules"),
     path("rules/new/", staff.TriggerRuleEditView.as_view(), name="rule-create"),
     path("rules/<int:pk>/", staff.TriggerRuleEditView.as_view(), name="rule-edit"),

@@ -1,10 +1,12 @@
 """Staff pages of the surveys app: the survey list and builder, invitations, responses, trigger
 rules and imports. Each view parses with a form, calls one service or selector, and renders."""
 
+import csv
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views import View
@@ -13,9 +15,10 @@ from django.views.generic import ListView
 from feedback_app.errors import DomainError
 from feedback_app.staff.access import StaffRequiredMixin
 from surveys import selectors
-from surveys.forms import AnswerForm, QuestionForm, SurveyForm, TriggerRuleForm
-from surveys.models import Invitation, Question, Response, Survey, TriggerRule
+from surveys.forms import AnswerForm, ImportForm, QuestionForm, SurveyForm, TriggerRuleForm
+from surveys.models import ImportJob, Invitation, Question, Response, Survey, TriggerRule
 from surveys.services import building
+from surveys.services.imports import import_create, response_template_header
 from surveys.services.invitations import trigger_rule_save
 
 
@@ -288,3 +291,51 @@ class TriggerRuleEditView(StaffRequiredMixin, View):
         return render(
             request, "surveys/staff/form.html", {"form": form, "title": "Trigger rule"}, status=400
         )
+
+
+class ImportView(StaffRequiredMixin, View):
+    """Upload a CSV of responses or events; the import runs in the background."""
+
+    permission_required = "surveys.add_importjob"
+
+    def _render(self, request, form, status=200):
+        jobs = ImportJob.objects.select_related("survey", "created_by")[:20]
+        return render(
+            request, "surveys/staff/imports.html", {"form": form, "jobs": jobs}, status=status
+        )
+
+    def get(self, request):
+        return self._render(request, ImportForm())
+
+    def post(self, request):
+        form = ImportForm(request.POST, request.FILES)
+        if form.is_valid():
+            try:
+                job = import_create(
+                    kind=form.cleaned_data["kind"],
+                    survey=form.cleaned_data.get("survey"),
+                    uploaded=form.cleaned_data["file"],
+                    actor=request.user,
+                )
+            except DomainError as exc:
+                form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+            else:
+                return redirect(job)
+        return self._render(request, form, status=400)
+
+
+class ImportDetailView(StaffRequiredMixin, View):
+    def get(self, request, pk):
+        job = get_object_or_404(ImportJob.objects.select_related("survey", "created_by"), pk=pk)
+        page = Paginator(job.rejections.all(), 100).get_page(request.GET.get("page"))
+        return render(request, "surveys/staff/import.html", {"job": job, "page_obj": page})
+
+
+class ImportTemplateView(SurveyMixin, View):
+    """A CSV with just the header line a shop should use for this survey."""
+
+    def get(self, request, pk):
+        response = HttpResponse(content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="survey-{pk}-responses.csv"'
+        csv.writer(response).writerow(response_template_header(self.survey))
+        return response

@@ -1,0 +1,300 @@
+"""CSV imports of responses and events, streamed row by row.
+
+Each row goes through the same service as the API (`response_submit`, `event_record`) in its own
+savepoint: a bad row is recorded with its line number and reason and the rest go on. Rows carry
+an idempotency key (their own, or one made from the job and line), so running a job again after a
+crash adds nothing twice. Memory stays flat however long the file is.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable, Iterable
+from datetime import datetime, time
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.dateparse import parse_date, parse_datetime
+from django_q.tasks import async_task
+
+from feedback_app.customers.models import Channel
+from feedback_app.customers.services import customer_resolve
+from feedback_app.errors import DomainError
+from surveys.models import ImportJob, ImportRejection, Survey
+from surveys.services.invitations import event_record
+from surveys.services.responses import AnswersInvalid, response_submit
+
+IDENTITY_COLUMNS = ("email", "phone", "external_id", "external_source", "name")
+RESPONSE_COLUMNS = ("submitted_at", "channel", "idempotency_key", "reference", *IDENTITY_COLUMNS)
+EVENT_COLUMNS = ("event_type", "occurred_at", "event_id", *IDENTITY_COLUMNS)
+MULTIPLE_SEPARATOR = "|"
+PROGRESS_EVERY = 200
+REJECTION_BATCH = 500
+MAX_FIELD = 20_000  # characters in one cell; free-text answers are capped at 10,000 anyway
+
+
+class RowRejected(Exception):
+    pass
+
+
+def response_template_header(survey: Survey) -> list[str]:
+    """The header line a shop should use for this survey: identities, then q1..qN."""
+    count = survey.questions.count()
+    return [*RESPONSE_COLUMNS, *[f"q{n}" for n in range(1, count + 1)]]
+
+
+def _when(value: str, column: str) -> datetime | None:
+    value = (value or "").strip()
+    if not value:
+        return None
+    moment = parse_datetime(value)
+    if moment is None:
+        day = parse_date(value)
+        if day is None:
+            raise RowRejected(
+                f"{column} {value!r} is not a date (use 2026-11-23 or 2026-11-23T14:05:00+00:00)"
+            )
+        moment = datetime.combine(day, time(12, 0))
+    if timezone.is_naive(moment):
+        moment = timezone.make_aware(moment)
+    return moment
+
+
+def _identities(row: dict) -> dict:
+    source = (row.get("external_source") or "").strip() or "import"
+    external = (
+        {source: row["external_id"].strip()} if (row.get("external_id") or "").strip() else {}
+    )
+    return {
+        "email": (row.get("email") or "").strip(),
+        "phone": (row.get("phone") or "").strip(),
+        "external": external,
+        "full_name": (row.get("name") or "").strip(),
+    }
+
+
+def _has_identity(identities: dict) -> bool:
+    return bool(identities["email"] or identities["phone"] or identities["external"])
+
+
+def _response_row(job: ImportJob, questions: list, line: int, row: dict) -> bool:
+    answers = {}
+    for number, question in enumerate(questions, start=1):
+        raw = (row.get(f"q{number}") or "").strip()
+        if not raw:
+            continue
+        if question.kind == question.Kind.MULTIPLE:
+            answers[question.pk] = [
+                part.strip() for part in raw.split(MULTIPLE_SEPARATOR) if part.strip()
+            ]
+        else:
+            answers[question.pk] = raw
+    channel = (row.get("channel") or "").strip().lower() or Channel.IMPORT
+    if channel not in Channel.values:
+        raise RowRejected(f"channel {channel!r} is not one of {', '.join(Channel.values)}")
+    identities = _identities(row)
+    customer = None
+    with transaction.atomic():
+        if _has_identity(identities):
+            customer = customer_resolve(
+                channel=channel, actor=job.created_by, strict=False, **identities
+            ).customer
+        key = (row.get("idempotency_key") or "").strip() or f"import:{job.pk}:{line}"
+        submission = response_submit(
+            survey=job.survey,
+            answers=answers,
+            channel=channel,
+            customer=customer,
+            submitted_at=_when(row.get("submitted_at"), "submitted_at"),
+            idempotency_key=key,
+            source_reference=(row.get("reference") or "").strip() or f"{job.filename}, line {line}",
+            actor=job.created_by,
+        )
+    return submission.created
+
+
+def _event_row(job: ImportJob, line: int, row: dict) -> bool:
+    identities = _identities(row)
+    occurred_at = _when(row.get("occurred_at"), "occurred_at")
+    if occurred_at is None:
+        raise RowRejected("occurred_at is empty")
+    data = {
+        key: value
+        for key, value in row.items()
+        if key and key not in EVENT_COLUMNS and value not in (None, "")
+    }
+    result = event_record(
+        event_type=row.get("event_type") or "",
+        occurred_at=occurred_at,
+        data=data,
+        channel=Channel.IMPORT,
+        external_id=(row.get("event_id") or "").strip() or f"import-{job.pk}-{line}",
+        actor=job.created_by,
+        **identities,
+    )
+    return result.created
+
+
+def _lines(stream: Iterable[str]) -> Iterable[str]:
+    for line in stream:
+        yield line.replace("\x00", "")
+
+
+def import_run(
+    *, job: ImportJob, stream: io.TextIOBase, progress: Callable[[ImportJob], None] | None = None
+) -> ImportJob:
+    """Import every row of `stream` (text, header first) into `job`'s kind. Returns the job.
+
+    Counters are saved every few hundred rows so the staff page shows progress; rejections are
+    written in batches. A file that cannot be read at all fails the job with a reason.
+    """
+    if job.processed_rows:
+        # A run that died part-way starts again from the top; the rows it had stored come back
+        # as duplicates (their idempotency keys are known), so nothing is stored twice.
+        job.rejections.all().delete()
+        job.processed_rows = job.accepted_rows = job.duplicate_rows = job.rejected_rows = 0
+    job.status, job.started_at = ImportJob.Status.RUNNING, timezone.now()
+    job.save(
+        update_fields=[
+            "status",
+            "started_at",
+            "processed_rows",
+            "accepted_rows",
+            "duplicate_rows",
+            "rejected_rows",
+        ]
+    )
+    csv.field_size_limit(MAX_FIELD)
+    rejections: list[ImportRejection] = []
+
+    def flush():
+        ImportRejection.objects.bulk_create(rejections)
+        rejections.clear()
+        job.save(
+            update_fields=["processed_rows", "accepted_rows", "duplicate_rows", "rejected_rows"]
+        )
+        if progress:
+            progress(job)
+
+    def reject(line: int, reason: str):
+        job.rejected_rows += 1
+        rejections.append(ImportRejection(job=job, row=line, reason=reason[:500]))
+
+    try:
+        reader = csv.DictReader(_lines(stream))
+        header = [h.strip().lower() for h in (reader.fieldnames or [])]
+        reader.fieldnames = header
+        expected = EVENT_COLUMNS if job.kind == ImportJob.Kind.EVENTS else RESPONSE_COLUMNS
+        if not header or not set(header) & set(expected):
+            raise RowRejected(
+                f"the first line must be a header naming columns such as {', '.join(expected[:4])}"
+            )
+        questions = list(job.survey.questions.all()) if job.kind == ImportJob.Kind.RESPONSES else []
+        rows = iter(reader)
+        while True:
+            try:
+                row = next(rows)
+            except StopIteration:
+                break
+            except csv.Error as exc:
+                job.processed_rows += 1
+                reject(reader.line_num, f"unreadable row: {exc}")
+                continue
+            line = reader.line_num
+            job.processed_rows += 1
+            try:
+                if None in row:
+                    raise RowRejected("the row has more cells than the header")
+                if job.kind == ImportJob.Kind.RESPONSES:
+                    created = _response_row(job, questions, line, row)
+                else:
+                    created = _event_row(job, line, row)
+            except AnswersInvalid as exc:
+                reject(
+                    line, "; ".join(f"{_column(questions, k)}: {v}" for k, v in exc.errors.items())
+                )
+            except (DomainError, RowRejected) as exc:
+                reject(line, getattr(exc, "message", None) or str(exc))
+            else:
+                if created:
+                    job.accepted_rows += 1
+                else:
+                    job.duplicate_rows += 1
+            if job.processed_rows % PROGRESS_EVERY == 0 or len(rejections) >= REJECTION_BATCH:
+                flush()
+    except UnicodeDecodeError:
+        return _fail(
+            job, rejections, "the file is not UTF-8 text; save it as CSV UTF-8 and try again"
+        )
+    except RowRejected as exc:
+        return _fail(job, rejections, str(exc))
+    flush()
+    job.status, job.finished_at = ImportJob.Status.DONE, timezone.now()
+    job.total_rows = job.processed_rows
+    job.save(update_fields=["status", "finished_at", "total_rows"])
+    return job
+
+
+def _column(questions: list, key) -> str:
+    for number, question in enumerate(questions, start=1):
+        if question.pk == key:
+            return f"q{number}"
+    return str(key)
+
+
+def _fail(job: ImportJob, rejections: list, reason: str) -> ImportJob:
+    ImportRejection.objects.bulk_create(rejections)
+    job.status, job.error, job.finished_at = ImportJob.Status.FAILED, reason[:500], timezone.now()
+    job.save(
+        update_fields=[
+            "status",
+            "error",
+            "finished_at",
+            "processed_rows",
+            "accepted_rows",
+            "duplicate_rows",
+            "rejected_rows",
+        ]
+    )
+    return job
+
+
+def import_create(*, kind: str, uploaded, survey: Survey | None = None, actor=None) -> ImportJob:
+    """Store an uploaded file as a job and queue it for a background worker after commit."""
+    if kind not in ImportJob.Kind.values:
+        raise DomainError(f"Unknown kind of import {kind!r}.", field="kind")
+    if kind == ImportJob.Kind.RESPONSES and (survey is None or survey.status != Survey.Status.LIVE):
+        raise DomainError("Choose a live survey for the responses.", field="survey")
+    job = ImportJob.objects.create(
+        kind=kind,
+        survey=survey if kind == ImportJob.Kind.RESPONSES else None,
+        file=uploaded,
+        filename=getattr(uploaded, "name", "upload.csv")[:300],
+        total_rows=count_data_lines(uploaded),
+        created_by=actor,
+    )
+    transaction.on_commit(lambda: async_task("surveys.tasks.run_import", job.pk))
+    return job
+
+
+def count_data_lines(raw) -> int | None:
+    """Data rows in a binary file, counted in 1 MiB chunks so it costs no memory (a line break
+    inside a quoted cell makes this an estimate; the final count is set when the import ends).
+    The file is left at its start."""
+    try:
+        raw.seek(0)
+        newlines = sum(chunk.count(b"\n") for chunk in iter(lambda: raw.read(1 << 20), b""))
+        raw.seek(0)
+    except (AttributeError, OSError):
+        return None
+    return max(0, newlines - 1)
+
+
+def import_run_stored(*, job_id: int) -> ImportJob:
+    """Run a queued job from its stored file (the task). A finished job is left as it is."""
+    job = ImportJob.objects.select_related("survey", "created_by").get(pk=job_id)
+    if job.status in (ImportJob.Status.DONE, ImportJob.Status.FAILED):
+        return job
+    with job.file.open("rb") as raw:
+        return import_run(job=job, stream=io.TextIOWrapper(raw, encoding="utf-8-sig", newline=""))

@@ -1,0 +1,170 @@
+"""CSV imports: good rows kept, every bad row reported with its line and reason, no duplicates."""
+
+import io
+from datetime import timedelta
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import CommandError, call_command
+from django.urls import reverse
+from django.utils import timezone
+
+from feedback_app.customers.models import Customer
+from surveys.models import Event, ImportJob, Invitation, Response
+from surveys.services.imports import import_run, response_template_header
+from tests.factories import TriggerRuleFactory, delivery_survey
+
+pytestmark = pytest.mark.django_db
+
+RESPONSES = """submitted_at,email,phone,name,q1,q2,q3
+2026-11-01T10:00:00+00:00,ann@example.com,,Ann Lee,9,Yes,Lovely
+2026-11-01,ANN@example.com,,,3,"No, it was late",Late again
+2026-11-02,,,,,Yes,no score given
+2026-11-02,bob@example.com,,,11,,
+not a date,carl@example.com,,,5,,
+2026-11-03,,020 7946 0958,,7,Maybe,
+2026-11-03,dina@example.com,,,8,,,extra cell
+2026-11-04,,,,10,,anonymous kiosk answer
+"""
+
+
+def run(job, text):
+    return import_run(job=job, stream=io.StringIO(text))
+
+
+@pytest.fixture
+def survey():
+    return delivery_survey()
+
+
+def test_good_rows_are_kept_and_each_bad_row_has_its_line_and_reason(survey):
+    job = run(
+        ImportJob.objects.create(kind="responses", survey=survey, filename="shop.csv"), RESPONSES
+    )
+    assert job.status == "done"
+    assert (job.processed_rows, job.accepted_rows, job.rejected_rows) == (8, 3, 5)
+    reasons = {r.row: r.reason for r in job.rejections.all()}
+    assert reasons == {
+        4: "q1: Please answer this question.",
+        5: "q1: Choose a number from 0 to 10.",
+        6: "submitted_at 'not a date' is not a date (use 2026-11-23 or 2026-11-23T14:05:00+00:00)",
+        7: "q2: Choose one of the options.",
+        8: "the row has more cells than the header",
+    }
+    ann = Customer.objects.get(identities__normalized="ann@example.com")
+    assert ann.responses.count() == 2
+    assert Response.objects.filter(customer__isnull=True).count() == 1
+    assert Response.objects.get(customer=ann, answers__number=3).channel == "import"
+    assert ann.timeline.filter(kind="response.submitted").count() == 2
+
+
+def test_running_the_same_job_again_adds_nothing(survey):
+    job = run(
+        ImportJob.objects.create(kind="responses", survey=survey, filename="shop.csv"), RESPONSES
+    )
+    again = run(job, RESPONSES)
+    assert (again.accepted_rows, again.duplicate_rows, again.rejected_rows) == (0, 3, 5)
+    assert Response.objects.count() == 3 and again.rejections.count() == 5
+
+
+def test_same_row_in_two_files_is_recognised_by_its_key(survey):
+    text = "idempotency_key,email,q1\ncc-1,ann@example.com,9\n"
+    run(ImportJob.objects.create(kind="responses", survey=survey, filename="a.csv"), text)
+    second = run(ImportJob.objects.create(kind="responses", survey=survey, filename="b.csv"), text)
+    assert second.duplicate_rows == 1 and Response.objects.count() == 1
+
+
+def test_a_file_without_a_header_fails_with_a_reason(survey):
+    job = run(
+        ImportJob.objects.create(kind="responses", survey=survey, filename="x.csv"),
+        "9,10,11\n1,2,3\n",
+    )
+    assert job.status == "failed" and "header" in job.error
+    assert not Response.objects.exists()
+
+
+def test_huge_cell_is_rejected_and_the_rest_goes_on(survey):
+    text = f"email,q1,q3\na@example.com,5,{'x' * 30_000}\nb@example.com,6,fine\n"
+    job = run(ImportJob.objects.create(kind="responses", survey=survey, filename="x.csv"), text)
+    assert job.accepted_rows == 1 and job.rejected_rows == 1
+    assert "unreadable row" in job.rejections.get().reason
+
+
+def test_events_import_schedules_invitations():
+    TriggerRuleFactory(
+        survey=delivery_survey(), event_type="order.delivered", delay=timedelta(days=1)
+    )
+    day = (timezone.now() - timedelta(hours=3)).isoformat()
+    text = (
+        "event_type,occurred_at,email,order,store\n"
+        f"order.delivered,{day},ann@example.com,A-1,Mill Lane\n"
+        f"order.shipped,{day},bob@example.com,A-2,\n"
+        f"order.delivered,{day},,A-3,\n"
+        f"Not A Type,{day},carl@example.com,A-4,\n"
+    )
+    job = run(ImportJob.objects.create(kind="events", filename="orders.csv"), text)
+    assert (job.accepted_rows, job.rejected_rows) == (2, 2)
+    assert Event.objects.get(data__order="A-1").data == {"order": "A-1", "store": "Mill Lane"}
+    assert Invitation.objects.count() == 1
+    reasons = sorted(r.reason for r in job.rejections.all())
+    assert reasons[0].startswith("An event type is lowercase") and reasons[1].startswith(
+        "No usable identity"
+    )
+
+
+def test_command_prints_progress_and_rejections(survey, tmp_path, capsys):
+    path = tmp_path / "shop.csv"
+    path.write_text(RESPONSES, encoding="utf-8-sig")
+    call_command("import_csv", "responses", str(path), survey=survey.pk)
+    out = capsys.readouterr().out
+    assert "Columns: submitted_at,channel" in out
+    assert "line 5: q1: Choose a number from 0 to 10." in out
+    assert "3 imported, 0 already there, 5 rejected of 8 rows" in out
+
+
+def test_command_refuses_bad_arguments(tmp_path):
+    with pytest.raises(CommandError, match="live survey"):
+        call_command("import_csv", "responses", __file__)
+    with pytest.raises(CommandError, match="is not a file"):
+        call_command("import_csv", "events", str(tmp_path / "missing.csv"))
+
+
+def test_command_refuses_a_file_that_is_not_utf8(tmp_path):
+    path = tmp_path / "latin.csv"
+    path.write_bytes(
+        "event_type,occurred_at,email\norder.delivered,2026-11-01,caf\xe9@example.com\n".encode(
+            "latin-1"
+        )
+    )
+    with pytest.raises(CommandError, match="not UTF-8"):
+        call_command("import_csv", "events", str(path))
+
+
+def test_upload_page_runs_the_import_and_shows_the_rejections(
+    manager_client, survey, settings, tmp_path
+):
+    settings.MEDIA_ROOT = tmp_path
+    upload = SimpleUploadedFile("shop.csv", RESPONSES.encode(), content_type="text/csv")
+    response = manager_client.post(
+        reverse("surveys:imports"), {"kind": "responses", "survey": survey.pk, "file": upload}
+    )
+    job = ImportJob.objects.get()
+    assert response.status_code == 302 and response["Location"] == job.get_absolute_url()
+    assert job.total_rows == 8
+    # the test settings run tasks synchronously, but only after commit: run it as the worker would
+    from surveys.tasks import run_import
+
+    run_import(job.pk)
+    page = manager_client.get(job.get_absolute_url())
+    html = page.content.decode()
+    assert "<strong>3</strong> imported" in html and "Choose a number from 0 to 10." in html
+
+
+def test_agents_cannot_import(agent_client, survey):
+    assert agent_client.get(reverse("surveys:imports")).status_code == 403
+
+
+def test_template_header_names_the_questions(agent_client, survey):
+    assert response_template_header(survey)[-3:] == ["q1", "q2", "q3"]
+    csv_file = agent_client.get(reverse("surveys:import-template", args=[survey.pk]))
+    assert csv_file.content.decode().strip().endswith("q1,q2,q3")
