@@ -7,6 +7,8 @@ reason) and its timeline entry, and hands delivery to a background task after co
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.mail import EmailMultiAlternatives
@@ -45,12 +47,15 @@ def message_send(
     dedupe_key: str,
     about: models.Model | None = None,
     actor=None,
+    now: datetime | None = None,
 ) -> Message:
     """Decide and record one message; deliver it after commit if the policy allows.
 
     Idempotent on `dedupe_key`: a second call returns the first message and sends nothing.
     The customer row is locked so two sends to one person are decided one after the other.
+    `now` is the moment of the decision (a sweep deciding for a given time passes it).
     """
+    now = now or timezone.now()
     if kind not in Message.Kind.values:
         raise DomainError(f"Unknown kind of message {kind!r}.")
     if not subject.strip() or not body_text.strip():
@@ -60,7 +65,9 @@ def message_send(
         existing = Message.objects.filter(dedupe_key=dedupe_key).first()
         if existing is not None:
             return existing
-        decision = contact_decision(customer=customer, kind=kind, channel=channel, thread=thread)
+        decision = contact_decision(
+            customer=customer, kind=kind, channel=channel, thread=thread, now=now
+        )
         message = Message(
             customer=customer,
             kind=kind,
@@ -75,6 +82,7 @@ def message_send(
             thread=thread,
             dedupe_key=dedupe_key,
             actor=actor,
+            created_at=now,
         )
         if about is not None:
             message.about_type = ContentType.objects.get_for_model(about)
@@ -93,6 +101,7 @@ def message_send(
             actor=actor,
             subject=message,
             data={"purpose": purpose, "message": message.pk},
+            occurred_at=now,
         )
         if decision.allowed:
             transaction.on_commit(

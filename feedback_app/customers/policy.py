@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.formats import date_format
 
@@ -53,15 +52,20 @@ def contact_decision(
     if hold is not None:
         return Decision(False, f"on hold: {hold.reason}")
     since = now - quiet_period()
-    recent = Message.objects.filter(customer=customer, kind=Message.Kind.SOLICITATION).filter(
-        Q(status=Message.Status.SENT, sent_at__gte=since)
-        | Q(status__in=[Message.Status.QUEUED, Message.Status.SENDING], created_at__gte=since)
+    # Counted from the moment each was decided, whether delivered yet or not; suppressed and
+    # failed messages never reached the customer and do not count.
+    recent = Message.objects.filter(
+        customer=customer,
+        kind=Message.Kind.SOLICITATION,
+        status__in=[Message.Status.QUEUED, Message.Status.SENDING, Message.Status.SENT],
+        created_at__gte=since,
+        created_at__lte=now,
     )
     if thread:
         recent = recent.exclude(thread=thread)
     recent = recent.order_by("-created_at").first()
     if recent is not None:
-        when = date_format(timezone.localtime(recent.sent_at or recent.created_at), "j M Y")
+        when = date_format(timezone.localtime(recent.created_at), "j M Y")
         return Decision(
             False,
             f"quiet period: \u201c{recent.subject}\u201d went out on {when} "

@@ -270,6 +270,7 @@ def invitation_send(*, invitation_id: int, now: datetime | None = None) -> Invit
             thread=invitation.thread,
             dedupe_key=f"{invitation.thread}:invitation",
             about=invitation,
+            now=now,
         )
         if message.status == Message.Status.SUPPRESSED:
             return _finish(invitation, Invitation.Status.SUPPRESSED, message.reason)
@@ -315,6 +316,7 @@ def invitation_remind(*, invitation_id: int, now: datetime | None = None) -> Inv
             thread=invitation.thread,
             dedupe_key=f"{invitation.thread}:reminder",
             about=invitation,
+            now=now,
         )
         invitation.reminded_at = now
         invitation.reason = message.reason if message.status == Message.Status.SUPPRESSED else ""

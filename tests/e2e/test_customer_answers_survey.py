@@ -1,0 +1,73 @@
+"""A customer answers a survey on a phone, from the link in their invitation."""
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+from playwright.sync_api import expect
+
+from surveys.models import Response
+from surveys.services.invitations import event_record
+from tests.factories import TriggerRuleFactory, delivery_survey
+
+
+@pytest.mark.django_db(transaction=True)
+def test_customer_answers_on_a_phone(phone_page):
+    survey = delivery_survey(intro="We delivered your order and would like to know how it went.")
+    TriggerRuleFactory(survey=survey, delay=timedelta(0))
+    invitation = event_record(
+        event_type="order.delivered",
+        occurred_at=timezone.now() - timedelta(hours=1),
+        email="ann@example.com",
+        full_name="Ann Lee",
+        data={"order": "A-1001"},
+    ).invitations[0]
+
+    phone_page.goto(f"/s/{invitation.token}/")
+    expect(phone_page.get_by_role("heading", name="Ann, how did we do?")).to_be_visible()
+    expect(phone_page.get_by_text("Harbour & Co is asking about A-1001")).to_be_visible()
+    assert not Response.objects.exists()  # opening the link recorded nothing
+
+    # Sending without the required score shows the error next to the question and keeps the rest.
+    phone_page.get_by_label("Anything else you want to tell us?").fill(
+        "The driver was kind but late."
+    )
+    phone_page.get_by_role("button", name="Send my answers").click()
+    expect(phone_page.get_by_text("Please answer this question.")).to_be_visible()
+    expect(phone_page.get_by_label("Anything else you want to tell us?")).to_have_value(
+        "The driver was kind but late."
+    )
+
+    score = phone_page.get_by_role("group", name="How likely are you to recommend us to a friend?")
+    score.get_by_text("6", exact=True).click()
+    phone_page.get_by_label("No, it was late").check()
+    phone_page.get_by_role("button", name="Send my answers").click()
+
+    expect(phone_page.get_by_role("heading", name="Thank you")).to_be_visible()
+    response = Response.objects.get()
+    answers = {a.question.kind: a for a in response.answers.select_related("question")}
+    assert answers["nps"].number == 6
+    assert answers["single"].choices == ["No, it was late"]
+    assert answers["text"].text == "The driver was kind but late."
+    assert phone_page.evaluate("document.documentElement.scrollWidth") <= 390
+
+    # The link answers once.
+    phone_page.goto(f"/s/{invitation.token}/")
+    expect(phone_page.get_by_role("heading", name="We already have your answers")).to_be_visible()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_score_can_be_given_with_the_keyboard(page):
+    survey = delivery_survey()
+    TriggerRuleFactory(survey=survey, delay=timedelta(0))
+    invitation = event_record(
+        event_type="order.delivered", occurred_at=timezone.now(), email="ann@example.com"
+    ).invitations[0]
+    page.goto(f"/s/{invitation.token}/")
+    first = page.locator("input[type=radio]").first
+    first.focus()
+    page.keyboard.press("ArrowRight")
+    page.keyboard.press("ArrowRight")
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", name="Thank you")).to_be_visible()
+    assert Response.objects.get().answers.get(question__kind="nps").number == 2
