@@ -184,7 +184,7 @@ def response_submit(
                 already = Response.objects.filter(invitation=invitation).first()
                 if already is not None:
                     return Submission(already, False)
-                if invitation.expires_at <= now:
+                if invitation.expires_at <= submitted_at:
                     raise InvitationExpired("This survey link has expired.")
                 survey, customer = invitation.survey, invitation.customer
             if survey.status != Survey.Status.LIVE:

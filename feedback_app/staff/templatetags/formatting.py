@@ -1,0 +1,23 @@
+"""Formatting filters for staff pages. They format what they are given and never query."""
+
+from datetime import timedelta
+
+from django import template
+
+register = template.Library()
+
+
+@register.filter
+def duration(value: timedelta | None) -> str:
+    """A delay in words: "2 days", "1 day 6 hours", "45 minutes", "at once"."""
+    if value is None:
+        return ""
+    seconds = int(value.total_seconds())
+    if seconds <= 0:
+        return "at once"
+    parts = []
+    for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60)):
+        count, seconds = divmod(seconds, size)
+        if count:
+            parts.append(f"{count} {unit}{'' if count == 1 else 's'}")
+    return " ".join(parts[:2]) or "under a minute"
