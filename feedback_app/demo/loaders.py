@@ -98,12 +98,14 @@ def load_all() -> dict:
     sync = Conf.SYNC
     Conf.SYNC = True
     try:
-        with override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"):
-            with transaction.atomic():
-                logins = load_staff()
-                customers = load_customers()
-                surveys = load_surveys()
-                events = load_history(customers, surveys)
+        with (
+            override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"),
+            transaction.atomic(),
+        ):
+            logins = load_staff()
+            customers = load_customers()
+            surveys = load_surveys()
+            events = load_history(customers, surveys)
     finally:
         Conf.SYNC = sync
     return {"logins": logins, "customers": len(customers), "events": events}
