@@ -2,6 +2,7 @@ from django.contrib import admin
 
 from surveys.models import (
     Answer,
+    Complaint,
     Event,
     ImportJob,
     ImportRejection,
@@ -9,6 +10,7 @@ from surveys.models import (
     Question,
     Response,
     Survey,
+    Topic,
     TriggerRule,
 )
 
@@ -126,3 +128,24 @@ class ImportJobAdmin(admin.ModelAdmin):
 class ImportRejectionAdmin(admin.ModelAdmin):
     list_display = ["job", "row", "reason"]
     list_select_related = ["job"]
+
+
+@admin.register(Topic)
+class TopicAdmin(admin.ModelAdmin):
+    """The topic vocabulary triage uses; changes apply to the next item triaged (re-triage a
+    date range with `manage.py retriage` to apply them to older feedback)."""
+
+    list_display = ["name", "active", "updated_at"]
+    list_filter = ["active"]
+    search_fields = ["name", "keywords"]
+
+
+@admin.register(Complaint)
+class ComplaintAdmin(admin.ModelAdmin):
+    list_display = ["id", "customer", "channel", "reference", "sentiment", "severity", "received_at"]
+    list_filter = ["channel", "sentiment", "severity", "topics"]
+    search_fields = ["reference", "subject", "customer__full_name"]
+    raw_id_fields = ["customer"]
+    readonly_fields = ["sentiment", "polarity", "severity", "reasons", "triaged_at", "idempotency_key"]
+    list_select_related = ["customer"]
+    date_hierarchy = "received_at"

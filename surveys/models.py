@@ -18,6 +18,58 @@ def new_token() -> str:
     return secrets.token_urlsafe(32)
 
 
+class Sentiment(models.TextChoices):
+    NEGATIVE = "negative", "Negative"
+    NEUTRAL = "neutral", "Neutral"
+    POSITIVE = "positive", "Positive"
+
+
+class Severity(models.IntegerChoices):
+    LOW = 1, "Low"
+    MEDIUM = 2, "Medium"
+    HIGH = 3, "High"
+    CRITICAL = 4, "Critical"
+
+
+class Topic(models.Model):
+    """A theme of feedback (delivery, billing...), found by its keywords. Managed in the admin."""
+
+    name = models.CharField(max_length=60, unique=True)
+    keywords = models.TextField(help_text="Words and phrases that mean this topic, one per line.")
+    active = models.BooleanField(default=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def keyword_list(self) -> list[str]:
+        return [
+            line.strip() for line in self.keywords.replace(",", "\n").splitlines() if line.strip()
+        ]
+
+
+class Triaged(models.Model):
+    """What triage found in an item. Empty until the triage task has run."""
+
+    sentiment = models.CharField(
+        max_length=10, choices=Sentiment.choices, blank=True, db_index=True
+    )
+    polarity = models.FloatField(null=True, blank=True)
+    severity = models.PositiveSmallIntegerField(
+        choices=Severity.choices, null=True, blank=True, db_index=True
+    )
+    reasons = models.JSONField(default=list, blank=True)
+    triaged_at = models.DateTimeField(null=True, blank=True)
+    topics = models.ManyToManyField(Topic, blank=True, related_name="%(class)ss")
+
+    class Meta:
+        abstract = True
+
+
 class Survey(models.Model):
     class Purpose(models.TextChoices):
         AFTER_DELIVERY = "after_delivery", "After delivery"
@@ -227,8 +279,8 @@ class Invitation(models.Model):
         return f"surveys.invitation:{self.pk}"
 
 
-class Response(models.Model):
-    """One filled-in survey. Answers are its rows; triage results are added by triage."""
+class Response(Triaged):
+    """One filled-in survey. Answers are its rows; triage fills in the fields of Triaged."""
 
     survey = models.ForeignKey(Survey, on_delete=models.PROTECT, related_name="responses")
     customer = models.ForeignKey(
@@ -299,6 +351,7 @@ class ImportJob(models.Model):
     class Kind(models.TextChoices):
         RESPONSES = "responses", "Survey responses"
         EVENTS = "events", "Events"
+        COMPLAINTS = "complaints", "Complaints"
 
     class Status(models.TextChoices):
         QUEUED = "queued", "Queued"
@@ -353,3 +406,32 @@ class ImportRejection(models.Model):
 
     def __str__(self) -> str:
         return f"row {self.row}: {self.reason}"
+
+
+class Complaint(Triaged):
+    """A customer telling us something went wrong: by web form, e-mail, API or file import."""
+
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="complaints")
+    channel = models.CharField(max_length=10, choices=Channel.choices)
+    reference = models.CharField(
+        max_length=100, blank=True, help_text="Order or case number, if given."
+    )
+    subject = models.CharField(max_length=200, blank=True)
+    text = models.TextField()
+    contact_name = models.CharField(max_length=200, blank=True)
+    received_at = models.DateTimeField(db_index=True)
+    # A retry with the same key (an e-mail's Message-ID, an API client's key) is the same complaint.
+    idempotency_key = models.CharField(max_length=300, unique=True, null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    MAX_TEXT = 1_000_000
+
+    class Meta:
+        ordering = ["-received_at", "-id"]
+        indexes = [models.Index(fields=["customer", "-received_at"])]
+
+    def __str__(self) -> str:
+        return f"Complaint #{self.pk}" + (f" ({self.reference})" if self.reference else "")
+
+    def get_absolute_url(self) -> str:
+        return reverse("surveys:complaint", args=[self.pk])

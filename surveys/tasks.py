@@ -2,6 +2,7 @@
 
 from surveys.services.imports import import_run_stored
 from surveys.services.invitations import invitation_send, invitations_send_due
+from surveys.services.triage import complaint_triage, response_triage
 
 
 def send_invitation(invitation_id: int) -> str | None:
@@ -14,9 +15,16 @@ def send_due_invitations() -> dict[str, int]:
     return invitations_send_due()
 
 
-def triage_response(response_id: int) -> None:
-    """Queued for every new response. Triage (sentiment, severity, topics) fills this in."""
-    return None
+def triage_response(response_id: int) -> str | None:
+    """Queued after commit for every new response."""
+    response = response_triage(response_id=response_id)
+    return response.sentiment if response else None
+
+
+def triage_complaint(complaint_id: int) -> str | None:
+    """Queued after commit for every new complaint."""
+    complaint = complaint_triage(complaint_id=complaint_id)
+    return complaint.sentiment if complaint else None
 
 
 def run_import(job_id: int) -> str:

@@ -1,0 +1,138 @@
+"""Writes of the recovery app. The workflow steps live in recovery.workflow; this module opens
+tickets and links feedback to them."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.text import Truncator
+
+from feedback_app.customers.models import Channel, Customer
+from feedback_app.customers.services import hold_place, timeline_record
+from recovery.models import Priority, Ticket, TicketEvent, TicketItem
+from recovery.workflow import OPEN_STATES
+from surveys.models import Complaint, Response, Topic
+
+
+def _reference(item: Response | Complaint) -> str:
+    if isinstance(item, Complaint):
+        return item.reference
+    event = item.invitation.event if item.invitation_id and item.invitation.event_id else None
+    return event.reference if event else ""
+
+
+def _subject(item: Response | Complaint) -> str:
+    if isinstance(item, Complaint):
+        return Truncator(item.subject or item.text or "Complaint").chars(120)
+    return Truncator(f"Unhappy answer to \u201c{item.survey.name}\u201d").chars(120)
+
+
+def _link(ticket: Ticket, item: Response | Complaint) -> TicketItem:
+    field = "complaint" if isinstance(item, Complaint) else "response"
+    return TicketItem.objects.create(ticket=ticket, **{field: item})
+
+
+def ticket_event(
+    *, ticket: Ticket, kind: str, actor=None, from_state: str = "", to_state: str = "", **payload
+) -> TicketEvent:
+    return TicketEvent.objects.create(
+        ticket=ticket,
+        kind=kind,
+        actor=actor,
+        from_state=from_state,
+        to_state=to_state,
+        payload=payload,
+    )
+
+
+def feedback_link(
+    *, item: Response | Complaint, severity: int, topics: list[str], failure: bool, actor=None
+) -> Ticket | None:
+    """Open a ticket for a failed item, or attach it to the customer's open ticket for the same
+    incident. One incident, one ticket: an open ticket of the same customer takes the item unless
+    both name different references (two orders are two incidents).
+
+    Idempotent: an item already on a ticket returns that ticket (raising its priority if the new
+    triage found it more severe). Feedback with no known customer opens nothing: there is nobody
+    to recover.
+    """
+    existing = (
+        TicketItem.objects.filter(
+            **{"complaint" if isinstance(item, Complaint) else "response": item}
+        )
+        .select_related("ticket")
+        .first()
+    )
+    if existing is not None:
+        _raise_priority(existing.ticket, severity, actor)
+        return existing.ticket
+    if not failure or item.customer_id is None:
+        return None
+    reference = _reference(item)
+    with transaction.atomic():
+        # One customer's items are linked one at a time, so two arriving together share a ticket.
+        customer = Customer.objects.select_for_update().get(pk=item.customer_id)
+        candidates = Ticket.objects.filter(customer=customer, state__in=OPEN_STATES).order_by(
+            "-opened_at", "-id"
+        )
+        ticket = next(
+            (t for t in candidates if not (reference and t.reference and t.reference != reference)),
+            None,
+        )
+        if ticket is not None:
+            _link(ticket, item)
+            ticket_event(ticket=ticket, kind="item_attached", actor=actor, item=_describe(item))
+            if reference and not ticket.reference:
+                ticket.reference = reference
+                ticket.save(update_fields=["reference", "updated_at"])
+            ticket.topics.add(*Topic.objects.filter(name__in=topics))
+            _raise_priority(ticket, severity, actor)
+            return ticket
+        ticket = Ticket.objects.create(
+            customer=customer,
+            priority=max(Priority.LOW, min(Priority.URGENT, severity)),
+            subject=_subject(item),
+            reference=reference,
+            opened_at=timezone.now(),
+        )
+        _link(ticket, item)
+        ticket.topics.set(Topic.objects.filter(name__in=topics))
+        ticket_event(
+            ticket=ticket,
+            kind="opened",
+            actor=actor,
+            to_state=ticket.state,
+            item=_describe(item),
+            priority=ticket.priority,
+        )
+        hold_place(
+            customer=customer,
+            reference=ticket.hold_reference,
+            reason=f"recovery ticket #{ticket.pk} is open",
+        )
+        timeline_record(
+            customer=customer,
+            kind="ticket.opened",
+            title=f"Recovery ticket #{ticket.pk} opened "
+            f"({ticket.get_priority_display().lower()} priority)",
+            body=ticket.subject,
+            channel=Channel.SYSTEM,
+            actor=actor,
+            subject=ticket,
+        )
+    return ticket
+
+
+def _describe(item: Response | Complaint) -> dict:
+    return {"type": "complaint" if isinstance(item, Complaint) else "response", "id": item.pk}
+
+
+def _raise_priority(ticket: Ticket, severity: int, actor) -> None:
+    wanted = max(Priority.LOW, min(Priority.URGENT, severity))
+    if wanted > ticket.priority:
+        before = ticket.priority
+        ticket.priority = wanted
+        ticket.save(update_fields=["priority", "updated_at"])
+        ticket_event(
+            ticket=ticket, kind="priority_raised", actor=actor, before=before, after=wanted
+        )

@@ -1,0 +1,100 @@
+"""Complaints in, from every channel: the web form, e-mail, the API and file imports.
+
+One service stores them all: it resolves the customer, records the complaint on their timeline,
+and queues triage after commit. A retry with the same key (an e-mail's Message-ID, a form's
+submission id, an API client's key) returns the first complaint and stores nothing new.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.text import Truncator
+from django_q.tasks import async_task
+
+from feedback_app.customers.models import Channel
+from feedback_app.customers.services import customer_resolve, timeline_record
+from feedback_app.errors import DomainError
+from surveys.models import Complaint
+
+
+@dataclass
+class ComplaintIntake:
+    complaint: Complaint
+    created: bool
+
+
+def complaint_submit(
+    *,
+    text: str,
+    channel: str,
+    email: str = "",
+    phone: str = "",
+    external: dict | None = None,
+    full_name: str = "",
+    reference: str = "",
+    subject: str = "",
+    received_at: datetime | None = None,
+    idempotency_key: str | None = None,
+    actor=None,
+) -> ComplaintIntake:
+    now = timezone.now()
+    received_at = received_at or now
+    text = (text or "").replace("\x00", "").strip()
+    if not text and not (subject or "").strip():
+        raise DomainError("Please tell us what happened.", field="text")
+    if len(text) > Complaint.MAX_TEXT:
+        raise DomainError(f"Please keep it under {Complaint.MAX_TEXT:,} characters.", field="text")
+    if channel not in Channel.values:
+        raise DomainError(f"Unknown channel {channel!r}.", field="channel")
+    if timezone.is_naive(received_at) or received_at > now + timedelta(minutes=5):
+        raise DomainError(
+            "received_at must be a past moment with a time zone.", field="received_at"
+        )
+    key = (idempotency_key or "").strip()[:300] or None
+    if key:
+        existing = Complaint.objects.filter(idempotency_key=key).first()
+        if existing is not None:
+            return ComplaintIntake(existing, False)
+    try:
+        with transaction.atomic():
+            customer = customer_resolve(
+                email=email,
+                phone=phone,
+                external=external,
+                full_name=full_name,
+                channel=channel,
+                actor=actor,
+                strict=False,
+            ).customer
+            complaint = Complaint.objects.create(
+                customer=customer,
+                channel=channel,
+                reference=" ".join((reference or "").split())[:100],
+                subject=" ".join((subject or "").split())[:200],
+                text=text,
+                contact_name=(full_name or "")[:200],
+                received_at=received_at,
+                idempotency_key=key,
+            )
+            timeline_record(
+                customer=customer,
+                kind="complaint.received",
+                title=f"Complaint: {Truncator(complaint.subject or text).chars(90)}",
+                body=Truncator(text).chars(2000),
+                channel=channel,
+                actor=actor,
+                subject=complaint,
+                occurred_at=received_at,
+            )
+            transaction.on_commit(
+                lambda: async_task("surveys.tasks.triage_complaint", complaint.pk)
+            )
+    except IntegrityError:
+        if key is None:
+            raise
+        return ComplaintIntake(Complaint.objects.get(idempotency_key=key), False)
+    return ComplaintIntake(complaint, True)

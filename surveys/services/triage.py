@@ -1,0 +1,132 @@
+"""Triage of stored feedback: run the engine on a response or complaint, store what it found,
+and announce it (`surveys.signals.feedback_triaged`) so recovery can open a ticket.
+
+Idempotent: triaging an item again overwrites its result with the same one and the receiver
+finds the ticket it opened the first time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from datetime import datetime
+
+from django.db import transaction
+from django.db.models import Count, Max
+from django.utils import timezone
+
+from surveys.models import Complaint, Question, Response, Severity, Topic
+from surveys.signals import feedback_triaged
+from surveys.triage.engine import Result, Vocabulary, default_vocabulary, triage
+
+_VOCABULARY: dict[tuple, Vocabulary] = {}
+
+
+def vocabulary() -> Vocabulary:
+    """The active topics as a compiled vocabulary, rebuilt only when topics change."""
+    state = Topic.objects.filter(active=True).aggregate(n=Count("id"), changed=Max("updated_at"))
+    key = (state["n"], state["changed"])
+    if not state["n"]:
+        return default_vocabulary()
+    if key not in _VOCABULARY:
+        _VOCABULARY.clear()
+        topics = {t.name: t.keyword_list for t in Topic.objects.filter(active=True)}
+        _VOCABULARY[key] = Vocabulary(topics)
+    return _VOCABULARY[key]
+
+
+def response_inputs(response: Response) -> tuple[str, list[tuple[str, int]]]:
+    """What the customer said in a response: free text and chosen options as text, ratings as
+    scores."""
+    parts, scores = [], []
+    for answer in response.answers.all():
+        kind = answer.question.kind
+        if answer.question.is_rating and answer.number is not None:
+            scores.append((kind, answer.number))
+        elif kind in Question.CHOICE_KINDS:
+            parts.extend(answer.choices)
+        elif answer.text:
+            parts.append(answer.text)
+    return ". ".join(parts), scores
+
+
+def is_failure(kind: str, result: Result) -> bool:
+    if result.sentiment == "negative":
+        return True
+    return kind == "complaint" and result.severity > Severity.LOW
+
+
+def _store(item: Response | Complaint, result: Result, kind: str) -> Response | Complaint:
+    with transaction.atomic():
+        item.sentiment = result.sentiment
+        item.polarity = result.polarity
+        item.severity = result.severity
+        item.reasons = list(result.reasons)
+        item.triaged_at = timezone.now()
+        item.save(update_fields=["sentiment", "polarity", "severity", "reasons", "triaged_at"])
+        topics = {t.name: t for t in Topic.objects.filter(name__in=result.topics)}
+        item.topics.set([topics[name] for name in result.topics if name in topics])
+        feedback_triaged.send(
+            sender=type(item), item=item, result=result, failure=is_failure(kind, result)
+        )
+    return item
+
+
+def response_triage(*, response_id: int) -> Response | None:
+    response = (
+        Response.objects.select_related("customer", "invitation__event", "survey")
+        .prefetch_related("answers__question")
+        .filter(pk=response_id)
+        .first()
+    )
+    if response is None:
+        return None
+    text, scores = response_inputs(response)
+    result = triage(text, scores=scores, kind="response", vocabulary=vocabulary())
+    return _store(response, result, "response")
+
+
+def complaint_triage(*, complaint_id: int) -> Complaint | None:
+    complaint = Complaint.objects.select_related("customer").filter(pk=complaint_id).first()
+    if complaint is None:
+        return None
+    text = f"{complaint.subject}. {complaint.text}" if complaint.subject else complaint.text
+    result = triage(text, kind="complaint", vocabulary=vocabulary())
+    return _store(complaint, result, "complaint")
+
+
+def items_in_range(start: datetime, end: datetime) -> Iterator[tuple[str, int]]:
+    """(kind, id) of every response and complaint received in [start, end), oldest first."""
+    for pk in (
+        Response.objects.filter(submitted_at__gte=start, submitted_at__lt=end)
+        .order_by("submitted_at")
+        .values_list("pk", flat=True)
+        .iterator()
+    ):
+        yield "response", pk
+    for pk in (
+        Complaint.objects.filter(received_at__gte=start, received_at__lt=end)
+        .order_by("received_at")
+        .values_list("pk", flat=True)
+        .iterator()
+    ):
+        yield "complaint", pk
+
+
+def retriage(
+    start: datetime, end: datetime, progress: Callable[[int, int], None] | None = None
+) -> int:
+    """Triage again everything received in the range (after the vocabulary or engine changed)."""
+    total = (
+        Response.objects.filter(submitted_at__gte=start, submitted_at__lt=end).count()
+        + Complaint.objects.filter(received_at__gte=start, received_at__lt=end).count()
+    )
+    done = 0
+    for kind, pk in items_in_range(start, end):
+        if kind == "response":
+            response_triage(response_id=pk)
+        else:
+            complaint_triage(complaint_id=pk)
+        done += 1
+        if progress and (done % 100 == 0 or done == total):
+            progress(done, total)
+    return done

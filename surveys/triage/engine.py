@@ -1,0 +1,347 @@
+"""The triage engine: text, scores and kind of item in; sentiment, severity, topics and reasons out.
+
+TextBlob's pattern analyser gives the feeling of the words (it needs no corpora). On top we read
+what it misses in customer service text: stated facts of failure that carry no feeling, money,
+leaving and risk words, urgency, negation of those words, contrast ("nice staff but..."), emoji,
+the customer's own scores, and the kind of item. Every signal that moved the result is written
+down as a reason in plain words. Cost: one TextBlob call per text (two short ones when a contrast
+splits it) plus one regular-expression pass.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from textblob import TextBlob, Word
+
+from surveys.triage import lexicon
+
+MAX_CHARS = 20_000
+NEGATIVE_AT = -0.1
+POSITIVE_AT = 0.15
+SEVERITY_NAMES = {1: "low", 2: "medium", 3: "high", 4: "critical"}
+SCALES = {"nps": (0, 10), "csat": (1, 5), "ces": (1, 7)}
+KINDS = ("response", "complaint")
+
+_TAG = re.compile(r"<[^>]{0,500}>")
+_WORD = re.compile(r"[a-z][a-z'\-]*")
+_LETTER = re.compile(r"[^\W\d_]")
+_LONG_WAIT = re.compile(
+    r"\b(?:\d+|two|three|four|five|six|seven|eight|nine|ten|several|many)\s+"
+    r"(?:more\s+)?(?:hours?|days?|weeks?|months?)\b"
+)
+_EMOJI_NEG = re.compile(f"[{lexicon.EMOJI_NEGATIVE}]")
+_EMOJI_POS = re.compile(f"[{lexicon.EMOJI_POSITIVE}]")
+_NEGATORS = frozenset(lexicon.NEGATORS)
+_ENGLISH = frozenset(lexicon.ENGLISH_MARKERS)
+_CONTRAST = re.compile(r"\b(?:" + "|".join(lexicon.CONTRAST) + r")\b", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Result:
+    sentiment: str
+    polarity: float
+    severity: int
+    topics: tuple[str, ...]
+    reasons: tuple[str, ...]
+
+    def as_dict(self) -> dict:
+        return {
+            "sentiment": self.sentiment,
+            "polarity": self.polarity,
+            "severity": self.severity,
+            "topics": list(self.topics),
+            "reasons": list(self.reasons),
+        }
+
+
+def _phrase_pattern(phrases: Iterable[str]) -> re.Pattern:
+    """One alternation, longest phrase first, allowing a plural ending on single words."""
+    alternatives = sorted({p.lower() for p in phrases}, key=len, reverse=True)
+    body = "|".join(re.escape(p).replace(r"\ ", r"\s+") for p in alternatives)
+    return re.compile(r"(?<![\w'])(" + body + r")(?:s|es)?(?![\w'])")
+
+
+_SIGNALS = {
+    "risk": lexicon.RISK,
+    "churn": lexicon.CHURN,
+    "money": lexicon.MONEY,
+    "failure": lexicon.FAILURE,
+    "urgent": lexicon.URGENT,
+    "good": lexicon.GOOD,
+}
+_CLASSES: dict[str, set[str]] = {}
+for _name, _phrases in _SIGNALS.items():
+    for _phrase in _phrases:
+        _CLASSES.setdefault(" ".join(_phrase.split()), set()).add(_name)
+_SIGNAL_PATTERN = _phrase_pattern(_CLASSES)
+
+
+class Vocabulary:
+    """Topics and their keywords, compiled once. Plural forms come from TextBlob's inflector."""
+
+    def __init__(self, topics: Mapping[str, Iterable[str]]):
+        self.by_keyword: dict[str, list[str]] = {}
+        for topic, keywords in topics.items():
+            for keyword in keywords:
+                keyword = " ".join(keyword.lower().split())
+                if not keyword:
+                    continue
+                forms = {keyword}
+                if " " not in keyword and keyword.isalpha():
+                    forms.add(str(Word(keyword).pluralize()))
+                for form in forms:
+                    self.by_keyword.setdefault(form, [])
+                    if topic not in self.by_keyword[form]:
+                        self.by_keyword[form].append(topic)
+        self.pattern = _phrase_pattern(self.by_keyword) if self.by_keyword else None
+
+    def topics(self, text: str) -> tuple[str, ...]:
+        if self.pattern is None:
+            return ()
+        found: list[str] = []
+        for match in self.pattern.finditer(text):
+            key = " ".join(match.group(1).split())
+            for topic in self.by_keyword.get(key, ()):
+                if topic not in found:
+                    found.append(topic)
+        return tuple(found)
+
+
+@lru_cache(maxsize=1)
+def default_vocabulary() -> Vocabulary:
+    return Vocabulary(lexicon.DEFAULT_TOPICS)
+
+
+@dataclass
+class _Signals:
+    found: dict[str, list[str]] = field(default_factory=dict)
+    negated_failures: list[str] = field(default_factory=list)
+    negated_good: list[str] = field(default_factory=list)
+
+    def add(self, name: str, phrase: str) -> None:
+        bucket = self.found.setdefault(name, [])
+        if phrase not in bucket:
+            bucket.append(phrase)
+
+    def get(self, name: str) -> list[str]:
+        return self.found.get(name, [])
+
+
+def _negated(text: str, start: int, phrase: str) -> bool:
+    if phrase.split()[0] in _NEGATORS:
+        return False  # the phrase carries its own negation ("not received")
+    before = _WORD.findall(text[max(0, start - 40) : start])[-3:]
+    return any(word in _NEGATORS or word.endswith("n't") for word in before)
+
+
+def _scan(text: str) -> _Signals:
+    signals = _Signals()
+    for match in _SIGNAL_PATTERN.finditer(text):
+        phrase = " ".join(match.group(1).split())
+        classes = _CLASSES[phrase]
+        if ("failure" in classes or "good" in classes) and _negated(text, match.start(), phrase):
+            if "failure" in classes:
+                signals.negated_failures.append(phrase)
+            if "good" in classes:
+                signals.negated_good.append(phrase)
+            continue
+        for name in classes:
+            signals.add(name, phrase)
+    for match in _LONG_WAIT.finditer(text):
+        signals.add("urgent", match.group(0))
+    return signals
+
+
+def _quote(phrases: Sequence[str], limit: int = 4) -> str:
+    shown = ", ".join(f"\u201c{p}\u201d" for p in phrases[:limit])
+    return shown + (f" and {len(phrases) - limit} more" if len(phrases) > limit else "")
+
+
+def _polarity(text: str, reasons: list[str]) -> tuple[float, bool]:
+    """TextBlob polarity; after a contrast word the second part weighs 70%."""
+    contrasts = list(_CONTRAST.finditer(text))
+    contrast = contrasts[-1] if contrasts else None
+    if contrast is not None and contrast.start() > 0 and contrast.end() < len(text) - 1:
+        before = TextBlob(text[: contrast.start()]).sentiment_assessments
+        after = TextBlob(text[contrast.end() :]).sentiment_assessments
+        if before.assessments or after.assessments:
+            if before.assessments and after.assessments:
+                polarity = 0.3 * before.polarity + 0.7 * after.polarity
+                reasons.append(
+                    f"Contrast: what follows \u201c{contrast.group(0)}\u201d counts more"
+                )
+            else:
+                polarity = before.polarity if before.assessments else after.polarity
+            words = [" ".join(a[0]) for a in (*before.assessments, *after.assessments)]
+            reasons.append(
+                f"Words with feeling (TextBlob): {_quote(words)}; polarity {polarity:+.2f}"
+            )
+            return polarity, True
+        return 0.0, False
+    assessed = TextBlob(text).sentiment_assessments
+    if not assessed.assessments:
+        return 0.0, False
+    words = [" ".join(a[0]) for a in assessed.assessments]
+    reasons.append(
+        f"Words with feeling (TextBlob): {_quote(words)}; polarity {assessed.polarity:+.2f}"
+    )
+    return assessed.polarity, True
+
+
+def _rating(scale: str, score: float) -> tuple[str, bool, str]:
+    """(category, strong, reason) for one score: category is negative, neutral or positive."""
+    high = SCALES[scale][1]
+    value = int(score)
+    name = scale.upper()
+    if scale == "nps":
+        if value <= 6:
+            return (
+                "negative",
+                value <= 3,
+                f"Score: NPS {value} is a detractor (0-6), a failure whatever the words say",
+            )
+        if value <= 8:
+            return "neutral", False, f"Score: NPS {value} is passive (7-8)"
+        return "positive", False, f"Score: NPS {value} is a promoter (9-10)"
+    if scale == "csat":
+        if value <= 2:
+            return (
+                "negative",
+                value == 1,
+                f"Score: CSAT {value} of 5 is dissatisfied, a failure whatever the words say",
+            )
+        if value == 3:
+            return "neutral", False, "Score: CSAT 3 of 5 is neither satisfied nor dissatisfied"
+        return "positive", False, f"Score: CSAT {value} of 5 is satisfied"
+    if value <= 3:
+        return "negative", value == 1, f"Score: CES {value} of 7 means it was hard for the customer"
+    if value == 4:
+        return "neutral", False, "Score: CES 4 of 7 is neither easy nor hard"
+    return "positive", False, f"Score: {name} {value} of {high} means it was easy"
+
+
+def check_score(scale: str | None, score) -> None:
+    """Raise ValueError unless (scale, score) is a known scale with a whole number in range."""
+    if scale is None and score is None:
+        return
+    if scale not in SCALES:
+        raise ValueError(f"scale must be one of {', '.join(SCALES)}")
+    if isinstance(score, bool) or not isinstance(score, int | float) or float(score) != int(score):
+        raise ValueError("score must be a whole number")
+    low, high = SCALES[scale]
+    if not low <= score <= high:
+        raise ValueError(f"a {scale} score is from {low} to {high}")
+
+
+def triage(
+    text: str | None,
+    *,
+    scores: Sequence[tuple[str, float]] = (),
+    kind: str = "response",
+    vocabulary: Vocabulary | None = None,
+) -> Result:
+    """Triage one item. `scores` are (scale, value) pairs already checked with `check_score`."""
+    if kind not in KINDS:
+        raise ValueError(f"kind must be one of {', '.join(KINDS)}")
+    reasons: list[str] = []
+    raw = text or ""
+    if len(raw) > MAX_CHARS:
+        raw = raw[:MAX_CHARS]
+        reasons.append(f"Only the first {MAX_CHARS:,} characters were read")
+    if "<" in raw:
+        raw = _TAG.sub(" ", raw)
+    lowered = raw.replace("\u2019", "'").lower()
+    words = _WORD.findall(lowered)
+
+    # Scores first: the customer's own number outweighs our reading of the words.
+    ratings = [_rating(scale, value) for scale, value in scores]
+    for _category, _strong, reason in ratings:
+        reasons.append(reason)
+    rated = {category for category, _, _ in ratings}
+    strong_bad = any(strong for category, strong, _ in ratings if category == "negative")
+
+    judgeable = bool(words)
+    emoji_neg = len(_EMOJI_NEG.findall(raw))
+    emoji_pos = len(_EMOJI_POS.findall(raw))
+    if not raw.strip():
+        if not ratings:
+            reasons.append("Nothing to judge: no text and no score; left neutral")
+    elif not words and not (emoji_neg or emoji_pos):
+        reasons.append(
+            "No words we can read (another script, or only symbols); the text was not judged"
+        )
+    elif (
+        len(words) >= 4 and not _ENGLISH.intersection(words) and not _SIGNAL_PATTERN.search(lowered)
+    ):
+        judgeable = False
+        reasons.append("This does not look like English; the text was not judged")
+
+    signals = _scan(lowered) if judgeable else _Signals()
+    polarity, felt = _polarity(raw, reasons) if judgeable else (0.0, False)
+    failures = signals.get("failure")
+    good = signals.get("good")
+    money, churn, risk, urgent = (signals.get(n) for n in ("money", "churn", "risk", "urgent"))
+    # Asking for money back, leaving, or a risk are bad news even in calm words.
+    bad_facts = len(set(failures) | set(money) | set(churn) | set(risk))
+    adjustment = (
+        min(0.6, 0.2 * len(good)) - min(0.75, 0.25 * bad_facts) - 0.2 * len(signals.negated_good)
+    )
+    adjustment += min(0.6, 0.3 * emoji_pos) - min(0.6, 0.3 * emoji_neg)
+    if failures:
+        reasons.append(f"Failure stated: {_quote(failures)}")
+    if good:
+        reasons.append(f"Good news stated: {_quote(good)}")
+    if signals.negated_failures:
+        reasons.append(f"Negated, so no failure: {_quote(signals.negated_failures)}")
+    if signals.negated_good:
+        reasons.append(f"Negated praise, read as a complaint: {_quote(signals.negated_good)}")
+    if emoji_neg or emoji_pos:
+        reasons.append(f"Emoji: {emoji_pos} happy, {emoji_neg} unhappy")
+    combined = max(-1.0, min(1.0, polarity + adjustment))
+
+    if combined <= NEGATIVE_AT:
+        sentiment = "negative"
+    elif combined >= POSITIVE_AT:
+        sentiment = "positive"
+    else:
+        sentiment = "neutral"
+    if judgeable and raw.strip() and not felt and not signals.found and not signals.negated_good:
+        reasons.append("No words of feeling or fact found in the text")
+
+    if "negative" in rated:
+        sentiment = "negative"
+    elif "positive" in rated and sentiment == "neutral" and not failures:
+        sentiment = "positive"
+    if kind == "complaint" and sentiment == "positive":
+        sentiment = "neutral"
+        reasons.append("A complaint is never counted as positive, however politely it is put")
+
+    severity = 2 if sentiment == "negative" else 1
+    if kind == "complaint" and (judgeable or ratings) and raw.strip():
+        severity = max(severity, 2)
+    if money:
+        reasons.append(f"Money at stake: {_quote(money)}")
+    if churn:
+        reasons.append(f"May leave us: {_quote(churn)}")
+    if sentiment == "negative" and (
+        combined <= -0.5 or len(failures) >= 2 or strong_bad or money or churn
+    ):
+        severity = 3
+    elif money or churn:
+        severity = max(severity, 2)
+    if urgent and severity == 2:
+        severity = 3
+        reasons.append(f"Urgent or repeated: {_quote(urgent)}")
+    elif urgent and severity >= 2:
+        reasons.append(f"Urgent or repeated: {_quote(urgent)}")
+    if risk:
+        severity = 4
+        reasons.append(f"Risk (safety, health, legal or fraud): {_quote(risk)}")
+
+    topics = (vocabulary or default_vocabulary()).topics(lowered) if judgeable else ()
+    reasons.append(f"Severity {severity} ({SEVERITY_NAMES[severity]}), {sentiment}")
+    return Result(sentiment, round(combined, 3), severity, topics, tuple(reasons))
