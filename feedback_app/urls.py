@@ -27,6 +27,7 @@ urlpatterns = [
     path("staff/", include("feedback_app.staff.urls")),
     path("staff/customers/", include("feedback_app.customers.urls")),
     path("staff/surveys/", include("surveys.urls")),
+    path("staff/recovery/", include("recovery.urls")),
     path("admin/", admin.site.urls),
     # API
     path("api/v1/", include("feedback_app.api.urls")),

@@ -110,3 +110,7 @@ class TicketEvent(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.ticket_id} {self.kind}"
+
+    @property
+    def label(self) -> str:
+        return self.kind.replace("_", " ").capitalize()

@@ -142,10 +142,25 @@ class TopicAdmin(admin.ModelAdmin):
 
 @admin.register(Complaint)
 class ComplaintAdmin(admin.ModelAdmin):
-    list_display = ["id", "customer", "channel", "reference", "sentiment", "severity", "received_at"]
+    list_display = [
+        "id",
+        "customer",
+        "channel",
+        "reference",
+        "sentiment",
+        "severity",
+        "received_at",
+    ]
     list_filter = ["channel", "sentiment", "severity", "topics"]
     search_fields = ["reference", "subject", "customer__full_name"]
     raw_id_fields = ["customer"]
-    readonly_fields = ["sentiment", "polarity", "severity", "reasons", "triaged_at", "idempotency_key"]
+    readonly_fields = [
+        "sentiment",
+        "polarity",
+        "severity",
+        "reasons",
+        "triaged_at",
+        "idempotency_key",
+    ]
     list_select_related = ["customer"]
     date_hierarchy = "received_at"

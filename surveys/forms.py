@@ -6,7 +6,10 @@ from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Submit
 from django import forms
 
-from surveys.models import Question, Survey, TriggerRule
+from feedback_app.customers.identities import normalize_phone
+from feedback_app.customers.models import Channel
+from feedback_app.errors import DomainError
+from surveys.models import Question, Sentiment, Severity, Survey, Topic, TriggerRule
 
 SCALE_ENDS = {
     Question.Kind.NPS: ("Not at all likely", "Extremely likely"),
@@ -156,3 +159,72 @@ class ImportForm(forms.Form):
         if data.get("kind") == "responses" and not data.get("survey"):
             self.add_error("survey", "Choose the survey these responses belong to.")
         return data
+
+
+class ComplaintForm(forms.Form):
+    """The public complaint form: who you are, how to reach you, what happened."""
+
+    full_name = forms.CharField(label="Your name", max_length=200)
+    email = forms.EmailField(label="E-mail address", max_length=320, required=False)
+    phone = forms.CharField(label="Phone number", max_length=40, required=False)
+    reference = forms.CharField(
+        label="Order or reference number (if you have one)", max_length=100, required=False
+    )
+    text = forms.CharField(
+        label="What happened?",
+        widget=forms.Textarea(attrs={"rows": 6}),
+        max_length=20_000,
+        help_text="Tell us in your own words; we read every one.",
+    )
+    submission = forms.UUIDField(widget=forms.HiddenInput)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+
+    def clean_phone(self):
+        phone = self.cleaned_data["phone"].strip()
+        if phone:
+            try:
+                normalize_phone(phone)
+            except DomainError as exc:
+                raise forms.ValidationError(exc.message) from None
+        return phone
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("email") and not (data.get("phone") or "").strip():
+            raise forms.ValidationError(
+                "Give us an e-mail address or a phone number so we can reply."
+            )
+        return data
+
+
+class FeedbackFilterForm(forms.Form):
+    """Filters of the recent-feedback list; every field optional."""
+
+    kind = forms.ChoiceField(
+        choices=[("", "Everything"), ("response", "Survey responses"), ("complaint", "Complaints")],
+        required=False,
+    )
+    sentiment = forms.ChoiceField(
+        choices=[("", "Any sentiment"), *Sentiment.choices], required=False
+    )
+    severity = forms.TypedChoiceField(
+        choices=[("", "Any severity"), *Severity.choices],
+        coerce=int,
+        empty_value=None,
+        required=False,
+    )
+    topic = forms.ModelChoiceField(
+        queryset=Topic.objects.filter(active=True), required=False, empty_label="Any topic"
+    )
+    channel = forms.ChoiceField(choices=[("", "Any channel"), *Channel.choices], required=False)
+
+    def filters(self) -> dict:
+        return (
+            {key: value for key, value in self.cleaned_data.items() if value}
+            if self.is_valid()
+            else {}
+        )

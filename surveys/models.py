@@ -306,11 +306,17 @@ class Response(Triaged):
             models.Index(fields=["customer", "-submitted_at"]),
         ]
 
+    feedback_kind = "response"
+
     def __str__(self) -> str:
         return f"Response #{self.pk} to {self.survey}"
 
     def get_absolute_url(self) -> str:
         return reverse("surveys:response", args=[self.pk])
+
+    @property
+    def happened_at(self):
+        return self.submitted_at
 
 
 class Answer(models.Model):
@@ -430,8 +436,14 @@ class Complaint(Triaged):
         ordering = ["-received_at", "-id"]
         indexes = [models.Index(fields=["customer", "-received_at"])]
 
+    feedback_kind = "complaint"
+
     def __str__(self) -> str:
         return f"Complaint #{self.pk}" + (f" ({self.reference})" if self.reference else "")
 
     def get_absolute_url(self) -> str:
         return reverse("surveys:complaint", args=[self.pk])
+
+    @property
+    def happened_at(self):
+        return self.received_at

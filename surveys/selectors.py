@@ -2,10 +2,10 @@
 
 from datetime import timedelta
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import CharField, Count, F, Prefetch, Q, QuerySet, Value
 from django.utils import timezone
 
-from surveys.models import Answer, Invitation, Question, Response, Survey, TriggerRule
+from surveys.models import Answer, Complaint, Invitation, Question, Response, Survey, TriggerRule
 
 SCORE_WINDOW_DAYS = 90
 
@@ -84,7 +84,7 @@ def survey_invitations(*, survey: Survey, status: str = "") -> QuerySet[Invitati
 
 def survey_responses(*, survey: Survey | None = None) -> QuerySet[Response]:
     queryset = Response.objects.select_related("survey", "customer").prefetch_related(
-        Prefetch("answers", queryset=Answer.objects.select_related("question"))
+        Prefetch("answers", queryset=Answer.objects.select_related("question")), "topics"
     )
     if survey is not None:
         queryset = queryset.filter(survey=survey)
@@ -93,11 +93,69 @@ def survey_responses(*, survey: Survey | None = None) -> QuerySet[Response]:
 
 def response_detail(*, pk: int) -> Response:
     return (
-        Response.objects.select_related("survey", "customer", "invitation")
-        .prefetch_related(Prefetch("answers", queryset=Answer.objects.select_related("question")))
+        Response.objects.select_related("survey", "customer", "invitation__event")
+        .prefetch_related(
+            Prefetch("answers", queryset=Answer.objects.select_related("question")), "topics"
+        )
         .get(pk=pk)
     )
 
 
 def trigger_rules() -> QuerySet[TriggerRule]:
     return TriggerRule.objects.select_related("survey").order_by("event_type", "id")
+
+
+def feedback_recent(
+    *,
+    sentiment: str = "",
+    severity: int | None = None,
+    topic=None,
+    channel: str = "",
+    kind: str = "",
+) -> QuerySet:
+    """Responses and complaints together, newest first, as (kind, pk, at) rows for paging.
+
+    One UNION query orders and pages both kinds; `feedback_items` then loads one page of objects.
+    """
+    filters = {}
+    if sentiment:
+        filters["sentiment"] = sentiment
+    if severity:
+        filters["severity"] = severity
+    if topic:
+        filters["topics"] = topic
+    if channel:
+        filters["channel"] = channel
+    responses = (
+        Response.objects.filter(**filters)
+        .annotate(kind=Value("response", output_field=CharField()), at=F("submitted_at"))
+        .values("kind", "pk", "at")
+    )
+    complaints = (
+        Complaint.objects.filter(**filters)
+        .annotate(kind=Value("complaint", output_field=CharField()), at=F("received_at"))
+        .values("kind", "pk", "at")
+    )
+    if kind == "response":
+        return responses.order_by("-at", "-pk")
+    if kind == "complaint":
+        return complaints.order_by("-at", "-pk")
+    # Each side drops its model's default ordering: SQLite refuses ORDER BY inside a UNION.
+    return responses.order_by().union(complaints.order_by(), all=True).order_by("-at", "-pk")
+
+
+def feedback_items(rows) -> list:
+    """The Response and Complaint objects behind a page of `feedback_recent` rows, in order."""
+    rows = list(rows)
+    responses = survey_responses().in_bulk([r["pk"] for r in rows if r["kind"] == "response"])
+    complaints = (
+        Complaint.objects.select_related("customer")
+        .prefetch_related("topics")
+        .in_bulk([r["pk"] for r in rows if r["kind"] == "complaint"])
+    )
+    found = {"response": responses, "complaint": complaints}
+    return [found[r["kind"]][r["pk"]] for r in rows if r["pk"] in found[r["kind"]]]
+
+
+def complaint_detail(*, pk: int) -> Complaint:
+    return Complaint.objects.select_related("customer").prefetch_related("topics").get(pk=pk)

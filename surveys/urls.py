@@ -12,6 +12,8 @@ urlpatterns = [
     path("<int:pk>/preview/", staff.SurveyPreviewView.as_view(), name="preview"),
     path("questions/<int:pk>/", staff.QuestionView.as_view(), name="question"),
     path("responses/<int:pk>/", staff.ResponseDetailView.as_view(), name="response"),
+    path("feedback/", staff.FeedbackListView.as_view(), name="feedback"),
+    path("complaints/<int:pk>/", staff.ComplaintDetailView.as_view(), name="complaint"),
     path(
         "<int:pk>/import-template.csv", staff.ImportTemplateView.as_view(), name="import-template"
     ),
@@ -25,4 +27,5 @@ urlpatterns = [
 public_urlpatterns = [
     path("s/<str:token>/", public.AnswerView.as_view(), name="survey-answer"),
     path("s/p/<str:token>/", public.PublicSurveyView.as_view(), name="survey-public"),
+    path("complaint/", public.ComplaintView.as_view(), name="complaint"),
 ]

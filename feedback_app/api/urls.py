@@ -13,5 +13,6 @@ router.register("questions", surveys.QuestionViewSet, basename="question")
 router.register("trigger-rules", surveys.TriggerRuleViewSet, basename="triggerrule")
 router.register("invitations", surveys.InvitationViewSet, basename="invitation")
 router.register("responses", surveys.ResponseViewSet, basename="response")
+router.register("complaints", surveys.ComplaintViewSet, basename="complaint")
 
 urlpatterns = router.urls

@@ -4,7 +4,16 @@ from rest_framework import serializers
 
 from feedback_app.customers.api.serializers import CustomerResolveSerializer
 from feedback_app.customers.models import Channel
-from surveys.models import Answer, Event, Invitation, Question, Response, Survey, TriggerRule
+from surveys.models import (
+    Answer,
+    Complaint,
+    Event,
+    Invitation,
+    Question,
+    Response,
+    Survey,
+    TriggerRule,
+)
 
 
 class QuestionSerializer(serializers.ModelSerializer):
@@ -129,8 +138,12 @@ class AnswerSerializer(serializers.ModelSerializer):
         return answer.text
 
 
+TRIAGE_FIELDS = ["sentiment", "polarity", "severity", "topics", "reasons", "triaged_at"]
+
+
 class ResponseSerializer(serializers.ModelSerializer):
     answers = AnswerSerializer(many=True, read_only=True)
+    topics = serializers.SlugRelatedField(slug_field="name", many=True, read_only=True)
 
     class Meta:
         model = Response
@@ -144,6 +157,7 @@ class ResponseSerializer(serializers.ModelSerializer):
             "received_at",
             "source_reference",
             "answers",
+            *TRIAGE_FIELDS,
         ]
 
 
@@ -170,3 +184,33 @@ class ResponseCreateSerializer(serializers.Serializer):
         if len(questions) != len(set(questions)):
             raise serializers.ValidationError("Each question may be answered once.")
         return answers
+
+
+class ComplaintSerializer(serializers.ModelSerializer):
+    topics = serializers.SlugRelatedField(slug_field="name", many=True, read_only=True)
+
+    class Meta:
+        model = Complaint
+        fields = [
+            "id",
+            "customer",
+            "channel",
+            "reference",
+            "subject",
+            "text",
+            "contact_name",
+            "received_at",
+            *TRIAGE_FIELDS,
+        ]
+
+
+class ComplaintCreateSerializer(serializers.Serializer):
+    customer = CustomerResolveSerializer(help_text="Who complains: at least one usable identity.")
+    text = serializers.CharField(
+        max_length=Complaint.MAX_TEXT, allow_blank=True, trim_whitespace=False
+    )
+    subject = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    reference = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
+    channel = serializers.ChoiceField(choices=Channel.choices, default=Channel.API)
+    received_at = serializers.DateTimeField(required=False)
+    idempotency_key = serializers.CharField(max_length=300, required=False, allow_blank=True)

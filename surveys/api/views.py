@@ -10,6 +10,8 @@ from rest_framework.response import Response as APIResponse
 from feedback_app.customers.services import customer_resolve
 from surveys import selectors
 from surveys.api.serializers import (
+    ComplaintCreateSerializer,
+    ComplaintSerializer,
     EventCreateSerializer,
     EventSerializer,
     InvitationSerializer,
@@ -20,8 +22,9 @@ from surveys.api.serializers import (
     SurveySerializer,
     TriggerRuleSerializer,
 )
-from surveys.models import Event, Invitation, Question, Survey
+from surveys.models import Complaint, Event, Invitation, Question, Survey
 from surveys.services import building
+from surveys.services.complaints import complaint_submit
 from surveys.services.invitations import event_record, trigger_rule_save
 from surveys.services.responses import AnswersInvalid, response_submit
 
@@ -167,6 +170,49 @@ class InvitationViewSet(viewsets.ReadOnlyModelViewSet):
         return Invitation.objects.order_by("-scheduled_for", "-id")
 
 
+TRIAGE_FILTERS = ["sentiment", "severity", "topics__name", "channel", "customer"]
+
+
+class ComplaintViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
+):
+    serializer_class = ComplaintSerializer
+    filterset_fields = TRIAGE_FILTERS
+    ordering_fields = ["received_at", "severity", "id"]
+    search_fields = ["reference", "subject"]
+
+    def get_queryset(self):
+        return Complaint.objects.prefetch_related("topics").order_by("-received_at", "-id")
+
+    @extend_schema(
+        request=ComplaintCreateSerializer,
+        responses={201: ComplaintSerializer, 200: ComplaintSerializer},
+    )
+    def create(self, request):
+        """File a complaint for a customer (from a shop, app or call centre). Triage runs after
+        it is stored; 200 with the first complaint when the idempotency key was seen before."""
+        data = ComplaintCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        intake = complaint_submit(
+            text=values["text"],
+            subject=values["subject"],
+            reference=values["reference"],
+            channel=values["channel"],
+            received_at=values.get("received_at"),
+            idempotency_key=values.get("idempotency_key"),
+            actor=request.user,
+            **values["customer"],
+        )
+        body = ComplaintSerializer(self.get_queryset().get(pk=intake.complaint.pk)).data
+        return APIResponse(
+            body, status=status.HTTP_201_CREATED if intake.created else status.HTTP_200_OK
+        )
+
+
 class ResponseViewSet(
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
@@ -174,7 +220,7 @@ class ResponseViewSet(
     viewsets.GenericViewSet,
 ):
     serializer_class = ResponseSerializer
-    filterset_fields = ["survey", "customer", "channel"]
+    filterset_fields = ["survey", *TRIAGE_FILTERS]
     ordering_fields = ["submitted_at", "id"]
 
     def get_queryset(self):

@@ -22,12 +22,27 @@ from feedback_app.customers.models import Channel
 from feedback_app.customers.services import customer_resolve
 from feedback_app.errors import DomainError
 from surveys.models import ImportJob, ImportRejection, Survey
+from surveys.services.complaints import complaint_submit
 from surveys.services.invitations import event_record
 from surveys.services.responses import AnswersInvalid, response_submit
 
 IDENTITY_COLUMNS = ("email", "phone", "external_id", "external_source", "name")
 RESPONSE_COLUMNS = ("submitted_at", "channel", "idempotency_key", "reference", *IDENTITY_COLUMNS)
 EVENT_COLUMNS = ("event_type", "occurred_at", "event_id", *IDENTITY_COLUMNS)
+COMPLAINT_COLUMNS = (
+    "received_at",
+    "channel",
+    "reference",
+    "subject",
+    "text",
+    "idempotency_key",
+    *IDENTITY_COLUMNS,
+)
+COLUMNS = {
+    ImportJob.Kind.RESPONSES: RESPONSE_COLUMNS,
+    ImportJob.Kind.EVENTS: EVENT_COLUMNS,
+    ImportJob.Kind.COMPLAINTS: COMPLAINT_COLUMNS,
+}
 MULTIPLE_SEPARATOR = "|"
 PROGRESS_EVERY = 200
 REJECTION_BATCH = 500
@@ -136,6 +151,23 @@ def _event_row(job: ImportJob, line: int, row: dict) -> bool:
     return result.created
 
 
+def _complaint_row(job: ImportJob, line: int, row: dict) -> bool:
+    channel = (row.get("channel") or "").strip().lower() or Channel.IMPORT
+    if channel not in Channel.values:
+        raise RowRejected(f"channel {channel!r} is not one of {', '.join(Channel.values)}")
+    intake = complaint_submit(
+        text=row.get("text") or "",
+        subject=row.get("subject") or "",
+        reference=row.get("reference") or "",
+        channel=channel,
+        received_at=_when(row.get("received_at"), "received_at"),
+        idempotency_key=(row.get("idempotency_key") or "").strip() or f"import:{job.pk}:{line}",
+        actor=job.created_by,
+        **_identities(row),
+    )
+    return intake.created
+
+
 def _lines(stream: Iterable[str]) -> Iterable[str]:
     for line in stream:
         yield line.replace("\x00", "")
@@ -185,7 +217,7 @@ def import_run(
         reader = csv.DictReader(_lines(stream))
         header = [h.strip().lower() for h in (reader.fieldnames or [])]
         reader.fieldnames = header
-        expected = EVENT_COLUMNS if job.kind == ImportJob.Kind.EVENTS else RESPONSE_COLUMNS
+        expected = COLUMNS[job.kind]
         if not header or not set(header) & set(expected):
             raise RowRejected(
                 f"the first line must be a header naming columns such as {', '.join(expected[:4])}"
@@ -208,6 +240,8 @@ def import_run(
                     raise RowRejected("the row has more cells than the header")
                 if job.kind == ImportJob.Kind.RESPONSES:
                     created = _response_row(job, questions, line, row)
+                elif job.kind == ImportJob.Kind.COMPLAINTS:
+                    created = _complaint_row(job, line, row)
                 else:
                     created = _event_row(job, line, row)
             except AnswersInvalid as exc:

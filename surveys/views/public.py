@@ -13,8 +13,9 @@ from feedback_app.customers.models import Channel
 from feedback_app.customers.services import customer_resolve
 from feedback_app.errors import DomainError
 from surveys import selectors
-from surveys.forms import AnswerForm
+from surveys.forms import AnswerForm, ComplaintForm
 from surveys.models import Invitation, Survey
+from surveys.services.complaints import complaint_submit
 from surveys.services.responses import (
     AnswersInvalid,
     InvitationExpired,
@@ -156,3 +157,38 @@ class PublicSurveyView(View):
             {"survey": survey, "form": form, "public": True},
             status=400,
         )
+
+
+class ComplaintView(View):
+    """Tell us what went wrong: the public complaint form. Rate-limited per address; a hidden
+    submission id makes a double click store one complaint."""
+
+    template_name = "surveys/public/complaint.html"
+
+    def get(self, request):
+        form = ComplaintForm(initial={"submission": uuid.uuid4()})
+        return render(request, self.template_name, {"form": form})
+
+    def post(self, request):
+        if rate_limited(request, "complaint"):
+            return render(request, "surveys/public/slow_down.html", status=429)
+        form = ComplaintForm(request.POST)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                complaint_submit(
+                    text=data["text"],
+                    channel=Channel.WEB,
+                    email=data["email"],
+                    phone=data["phone"],
+                    full_name=data["full_name"],
+                    reference=data["reference"],
+                    idempotency_key=f"web:{data['submission']}",
+                )
+            except DomainError as exc:
+                form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+            else:
+                return render(
+                    request, "surveys/public/complaint_thanks.html", {"name": data["full_name"]}
+                )
+        return render(request, self.template_name, {"form": form}, status=400)

@@ -15,8 +15,15 @@ from django.views.generic import ListView
 from feedback_app.errors import DomainError
 from feedback_app.staff.access import StaffRequiredMixin
 from surveys import selectors
-from surveys.forms import AnswerForm, ImportForm, QuestionForm, SurveyForm, TriggerRuleForm
-from surveys.models import ImportJob, Invitation, Question, Response, Survey, TriggerRule
+from surveys.forms import (
+    AnswerForm,
+    FeedbackFilterForm,
+    ImportForm,
+    QuestionForm,
+    SurveyForm,
+    TriggerRuleForm,
+)
+from surveys.models import Complaint, ImportJob, Invitation, Question, Response, Survey, TriggerRule
 from surveys.services import building
 from surveys.services.imports import import_create, response_template_header
 from surveys.services.invitations import trigger_rule_save
@@ -339,3 +346,31 @@ class ImportTemplateView(SurveyMixin, View):
         response["Content-Disposition"] = f'attachment; filename="survey-{pk}-responses.csv"'
         csv.writer(response).writerow(response_template_header(self.survey))
         return response
+
+
+class FeedbackListView(StaffRequiredMixin, View):
+    """Recent responses and complaints together, filterable by what triage found."""
+
+    def get(self, request):
+        form = FeedbackFilterForm(request.GET)
+        page = Paginator(selectors.feedback_recent(**form.filters()), 50).get_page(
+            request.GET.get("page")
+        )
+        query = request.GET.copy()
+        query.pop("page", None)
+        context = {
+            "form": form,
+            "page_obj": page,
+            "items": selectors.feedback_items(page),
+            "query": query.urlencode(),
+        }
+        return render(request, "surveys/staff/feedback.html", context)
+
+
+class ComplaintDetailView(StaffRequiredMixin, View):
+    def get(self, request, pk):
+        try:
+            complaint = selectors.complaint_detail(pk=pk)
+        except Complaint.DoesNotExist:
+            raise Http404 from None
+        return render(request, "surveys/staff/complaint.html", {"complaint": complaint})

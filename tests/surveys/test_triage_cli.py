@@ -1,0 +1,68 @@
+"""`manage.py triage`: JSON lines in, JSON lines out, the live engine, no database writes."""
+
+import io
+import json
+import sys
+
+import pytest
+from django.core.management import call_command
+
+from surveys.models import Complaint, Response
+from surveys.triage.engine import triage
+
+
+def run(monkeypatch, lines: str) -> list[dict]:
+    out = io.StringIO()
+    monkeypatch.setattr(sys, "stdin", io.StringIO(lines))
+    monkeypatch.setattr(sys, "stdout", out)
+    call_command("triage")
+    return [json.loads(line) for line in out.getvalue().splitlines()]
+
+
+@pytest.mark.django_db
+def test_contract_and_same_result_as_the_live_engine(monkeypatch, django_assert_num_queries):
+    lines = "\n".join(
+        json.dumps(item)
+        for item in [
+            {"id": "a1", "text": "Nice staff but the order was wrong"},
+            {"id": 2, "text": "Thanks, lovely", "score": 3, "scale": "nps"},
+            {"id": 3, "text": "Please call me", "kind": "complaint"},
+            {"id": 4},
+        ]
+    )
+    with django_assert_num_queries(2):  # reading the topic vocabulary; nothing is written
+        rows = run(monkeypatch, lines + "\n")
+    assert [r["id"] for r in rows] == ["a1", 2, 3, 4]
+    first = rows[0]
+    assert set(first) == {"id", "sentiment", "polarity", "severity", "topics", "reasons"}
+    expected = triage("Nice staff but the order was wrong").as_dict()
+    assert {k: first[k] for k in expected} == expected
+    assert rows[1]["sentiment"] == "negative"
+    assert rows[2]["severity"] >= 2 and rows[2]["sentiment"] != "positive"
+    assert rows[3]["sentiment"] == "neutral"
+    assert not Response.objects.exists() and not Complaint.objects.exists()
+
+
+@pytest.mark.django_db
+def test_malformed_lines_get_an_error_line_and_the_rest_go_on(monkeypatch):
+    lines = (
+        '{"id": 1, "text": "late"}\n'
+        "this is not json\n"
+        '["a list"]\n'
+        '{"id": 4, "text": "ok", "score": 11, "scale": "nps"}\n'
+        '{"id": 5, "text": "ok", "score": 3}\n'
+        '{"id": 6, "text": 42}\n'
+        '{"id": 7, "text": "ok", "kind": "tweet"}\n'
+        "\n"
+        '{"id": 9, "text": "Great, thank you"}\n'
+    )
+    rows = run(monkeypatch, lines)
+    assert [r["id"] for r in rows] == [1, 2, 3, 4, 5, 6, 7, 9]
+    errors = {r["id"]: r["error"] for r in rows if "error" in r}
+    assert errors[2].startswith("line 2 is not JSON")
+    assert errors[3] == "line 3 is not a JSON object"
+    assert errors[4] == "a nps score is from 0 to 10"
+    assert errors[5] == "score and scale go together"
+    assert errors[6] == "text must be a string"
+    assert errors[7] == "kind must be one of response, complaint"
+    assert rows[-1]["sentiment"] == "positive"

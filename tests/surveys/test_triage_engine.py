@@ -1,0 +1,220 @@
+"""The triage engine, one signal at a time, then together. Runs with no NLTK data at all."""
+
+import pytest
+
+from surveys.triage.engine import Vocabulary, check_score, triage
+
+
+def reasons_of(result):
+    return " | ".join(result.reasons)
+
+
+class TestTextBlobAlone:
+    def test_plain_praise_is_positive_and_low(self):
+        result = triage("Excellent service, thank you!")
+        assert (result.sentiment, result.severity) == ("positive", 1)
+        assert "Words with feeling (TextBlob)" in reasons_of(result)
+
+    def test_plain_anger_is_negative(self):
+        result = triage("Terrible, awful experience.")
+        assert result.sentiment == "negative" and result.polarity < -0.5
+        assert result.severity == 3
+
+
+class TestFailureFacts:
+    @pytest.mark.parametrize(
+        "text,fact",
+        [
+            ("My order was cancelled and I have been on hold for 2 hours", "cancelled"),
+            ("The parcel never arrived", "never arrived"),
+            ("Box was crushed", "crushed"),
+            ("I got the wrong size", "wrong"),
+            ("Still waiting for an answer", "still waiting"),
+            ("I haven't received my order", "haven't received"),
+        ],
+    )
+    def test_facts_without_feeling_are_negative(self, text, fact):
+        result = triage(text)
+        assert result.sentiment == "negative", result.reasons
+        assert f"\u201c{fact}\u201d" in reasons_of(result)
+        assert result.severity >= 2
+
+    def test_two_failures_are_high(self):
+        assert triage("The parcel was late and the box was damaged").severity == 3
+
+    def test_long_wait_counts_as_urgent(self):
+        result = triage("My order was cancelled and I have been on hold for 2 hours")
+        assert result.severity == 3 and "\u201c2 hours\u201d" in reasons_of(result)
+
+
+class TestNegation:
+    def test_negated_failure_is_no_failure(self):
+        result = triage("The delivery was not late and the driver was not rude")
+        assert result.sentiment != "negative"
+        assert "Negated, so no failure" in reasons_of(result)
+
+    def test_not_bad_is_not_negative(self):
+        assert triage("not bad at all").sentiment != "negative"
+
+    def test_negated_praise_reads_as_a_complaint(self):
+        result = triage("The agent was not helpful")
+        assert result.sentiment == "negative"
+        assert "Negated praise" in reasons_of(result)
+
+    def test_no_problem_is_not_a_problem(self):
+        assert triage("No problem at all, thanks").sentiment == "positive"
+
+
+class TestContrast:
+    def test_second_half_counts_more(self):
+        result = triage("Nice staff but the order was wrong")
+        assert result.sentiment == "negative"
+        assert "what follows \u201cbut\u201d counts more" in reasons_of(result)
+
+    def test_contrast_the_other_way(self):
+        result = triage("The parcel was a day late, but the driver was lovely and apologised")
+        assert result.polarity > triage("The parcel was a day late").polarity
+
+    def test_capitalised_contrast_word(self):
+        assert "counts more" in reasons_of(triage("Great food. However the waiter was rude."))
+
+
+class TestScores:
+    @pytest.mark.parametrize(
+        "scale,score", [("nps", 0), ("nps", 6), ("csat", 1), ("csat", 2), ("ces", 2)]
+    )
+    def test_failing_score_is_negative_whatever_the_words(self, scale, score):
+        result = triage("Thank you, lovely people, great service", scores=[(scale, score)])
+        assert result.sentiment == "negative"
+        assert "a failure whatever the words say" in reasons_of(
+            result
+        ) or "hard for the customer" in reasons_of(result)
+        assert result.severity >= 2
+
+    def test_very_low_score_is_high_severity(self):
+        assert triage("", scores=[("nps", 1)]).severity == 3
+
+    def test_promoter_without_words_is_positive(self):
+        result = triage("", scores=[("nps", 10)])
+        assert result.sentiment == "positive" and "promoter" in reasons_of(result)
+
+    def test_promoter_who_states_a_failure_is_not_called_positive(self):
+        assert triage("It was late", scores=[("nps", 9)]).sentiment == "negative"
+
+    def test_passive_defers_to_the_words(self):
+        assert triage("", scores=[("nps", 8)]).sentiment == "neutral"
+
+    @pytest.mark.parametrize(
+        "scale,score",
+        [
+            ("nps", 11),
+            ("csat", 0),
+            ("ces", 8),
+            ("stars", 3),
+            ("nps", 4.5),
+            ("nps", True),
+            ("nps", "7"),
+        ],
+    )
+    def test_impossible_scores_are_refused(self, scale, score):
+        with pytest.raises(ValueError):
+            check_score(scale, score)
+
+
+class TestUrgencyMoneyChurnRisk:
+    def test_money_and_leaving_are_high(self):
+        result = triage("I want a refund, never again")
+        assert (result.sentiment, result.severity) == ("negative", 3)
+        assert "Money at stake" in reasons_of(result) and "May leave us" in reasons_of(result)
+
+    @pytest.mark.parametrize(
+        "text",
+        [
+            "My son had an allergic reaction",
+            "I will contact my lawyer",
+            "The charger is unsafe",
+            "This is fraud",
+        ],
+    )
+    def test_risk_is_critical(self, text):
+        result = triage(text)
+        assert result.severity == 4 and "Risk (safety, health, legal or fraud)" in reasons_of(
+            result
+        )
+
+    def test_urgency_raises_a_negative_item(self):
+        assert triage("The app crashed, fix it asap").severity == 3
+
+    def test_urgency_alone_does_not_make_praise_urgent(self):
+        result = triage("Thanks again, quick as always")
+        assert result.severity == 1
+
+
+class TestKind:
+    def test_a_polite_complaint_is_never_positive(self):
+        result = triage(
+            "Thank you so much, you are lovely, but please call me about my order", kind="complaint"
+        )
+        assert result.sentiment != "positive"
+        assert result.severity >= 2
+
+    def test_same_text_as_a_response_may_be_positive(self):
+        assert triage("Thank you so much, you are lovely", kind="response").sentiment == "positive"
+
+    def test_unknown_kind(self):
+        with pytest.raises(ValueError):
+            triage("x", kind="tweet")
+
+
+class TestHostileInput:
+    def test_empty(self):
+        result = triage("")
+        assert (result.sentiment, result.severity) == ("neutral", 1)
+        assert "Nothing to judge" in reasons_of(result)
+
+    def test_one_megabyte(self):
+        result = triage("The parcel was late. " * 50_000)
+        assert result.sentiment == "negative"
+        assert "Only the first 20,000 characters were read" in reasons_of(result)
+
+    def test_other_language_is_left_neutral_with_a_reason(self):
+        result = triage("Das Paket ist nicht angekommen und niemand antwortet")
+        assert result.sentiment == "neutral" and "does not look like English" in reasons_of(result)
+
+    def test_other_script(self):
+        result = triage("荷物が届きませんでした")
+        assert result.sentiment == "neutral" and "No words we can read" in reasons_of(result)
+
+    def test_emoji(self):
+        assert triage("😡😡😡").sentiment == "negative"
+        assert triage("👍😊").sentiment == "positive"
+
+    def test_html_and_script_tags_are_read_as_text(self):
+        result = triage("<script>alert('x')</script><b>The parcel was late</b>")
+        assert result.sentiment == "negative"
+
+
+class TestTopics:
+    def test_default_topics(self):
+        assert triage("The courier left the parcel in the rain").topics == ("delivery",)
+        assert set(triage("I was charged twice and the agent was rude").topics) == {
+            "billing",
+            "staff",
+        }
+
+    def test_plural_forms_come_from_textblob_inflection(self):
+        vocabulary = Vocabulary({"furniture": ["sofa", "chair"]})
+        assert triage("Both chairs arrived broken", vocabulary=vocabulary).topics == ("furniture",)
+
+    def test_no_topic(self):
+        assert triage("Fine.").topics == ()
+
+
+def test_the_engine_needs_no_nltk_data(monkeypatch, tmp_path):
+    """Point NLTK at an empty folder: triage still works (it never needs corpora)."""
+    import nltk
+
+    monkeypatch.setattr(nltk.data, "path", [str(tmp_path)])
+    monkeypatch.setenv("NLTK_DATA", str(tmp_path))
+    result = triage("The agent was rude and my refund is late")
+    assert result.sentiment == "negative" and result.severity == 3
