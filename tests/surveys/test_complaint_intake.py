@@ -192,8 +192,8 @@ class TestEmail:
         assert "1 new complaints, 0 already stored, 0 skipped." in capsys.readouterr().out
         complaint = Complaint.objects.get()
         assert (
-            complaint.text
-            == "My parcel still has not arrived and nobody answers the phone.\nPlease sort it out.\n\nAnn"
+            complaint.text == "My parcel still has not arrived and nobody answers the phone.\n"
+            "Please sort it out.\n\nAnn"
         )
         assert complaint.subject == "Your order A-1001" and complaint.reference == "A-1001"
         assert complaint.channel == "email" and complaint.customer.full_name == "Ann Lee"
