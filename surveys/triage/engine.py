@@ -15,13 +15,16 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from textblob import TextBlob, Word
+from textblob import Word
+from textblob.en.sentiments import pattern_sentiment
 
 from surveys.triage import lexicon
 
 MAX_CHARS = 20_000
-NEGATIVE_AT = -0.1
-POSITIVE_AT = 0.15
+# Net polarity below NEGATIVE_BELOW is negative: in recovery a missed failure costs more than a
+# second look at a mild one. Measured on labelled snippets (benchmarks/README.md).
+NEGATIVE_BELOW = 0.0
+POSITIVE_AT = 0.1
 SEVERITY_NAMES = {1: "low", 2: "medium", 3: "high", 4: "critical"}
 SCALES = {"nps": (0, 10), "csat": (1, 5), "ces": (1, 7)}
 KINDS = ("response", "complaint")
@@ -161,35 +164,35 @@ def _quote(phrases: Sequence[str], limit: int = 4) -> str:
     return shown + (f" and {len(phrases) - limit} more" if len(phrases) > limit else "")
 
 
+def _assess(text: str) -> tuple[float, list]:
+    """TextBlob's pattern analyser (what TextBlob(text).sentiment uses), called once for both the
+    polarity and the words behind it; TextBlob's own sentiment_assessments runs it twice."""
+    score = pattern_sentiment(text)
+    return score[0], score.assessments
+
+
 def _polarity(text: str, reasons: list[str]) -> tuple[float, bool]:
     """TextBlob polarity; after a contrast word the second part weighs 70%."""
     contrasts = list(_CONTRAST.finditer(text))
     contrast = contrasts[-1] if contrasts else None
     if contrast is not None and contrast.start() > 0 and contrast.end() < len(text) - 1:
-        before = TextBlob(text[: contrast.start()]).sentiment_assessments
-        after = TextBlob(text[contrast.end() :]).sentiment_assessments
-        if before.assessments or after.assessments:
-            if before.assessments and after.assessments:
-                polarity = 0.3 * before.polarity + 0.7 * after.polarity
-                reasons.append(
-                    f"Contrast: what follows \u201c{contrast.group(0)}\u201d counts more"
-                )
-            else:
-                polarity = before.polarity if before.assessments else after.polarity
-            words = [" ".join(a[0]) for a in (*before.assessments, *after.assessments)]
-            reasons.append(
-                f"Words with feeling (TextBlob): {_quote(words)}; polarity {polarity:+.2f}"
-            )
-            return polarity, True
-        return 0.0, False
-    assessed = TextBlob(text).sentiment_assessments
-    if not assessed.assessments:
-        return 0.0, False
-    words = [" ".join(a[0]) for a in assessed.assessments]
-    reasons.append(
-        f"Words with feeling (TextBlob): {_quote(words)}; polarity {assessed.polarity:+.2f}"
-    )
-    return assessed.polarity, True
+        before, before_words = _assess(text[: contrast.start()])
+        after, after_words = _assess(text[contrast.end() :])
+        if not (before_words or after_words):
+            return 0.0, False
+        if before_words and after_words:
+            polarity = 0.3 * before + 0.7 * after
+            reasons.append(f"Contrast: what follows \u201c{contrast.group(0)}\u201d counts more")
+        else:
+            polarity = before if before_words else after
+        words = [" ".join(a[0]) for a in (*before_words, *after_words)]
+    else:
+        polarity, assessed = _assess(text)
+        if not assessed:
+            return 0.0, False
+        words = [" ".join(a[0]) for a in assessed]
+    reasons.append(f"Words with feeling (TextBlob): {_quote(words)}; polarity {polarity:+.2f}")
+    return polarity, True
 
 
 def _rating(scale: str, score: float) -> tuple[str, bool, str]:
@@ -303,7 +306,7 @@ def triage(
         reasons.append(f"Emoji: {emoji_pos} happy, {emoji_neg} unhappy")
     combined = max(-1.0, min(1.0, polarity + adjustment))
 
-    if combined <= NEGATIVE_AT:
+    if combined < NEGATIVE_BELOW:
         sentiment = "negative"
     elif combined >= POSITIVE_AT:
         sentiment = "positive"
