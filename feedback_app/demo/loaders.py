@@ -4,6 +4,8 @@ Everything goes through the same services the app uses, so the demo also shows t
 entries and audit rows a real install would have.
 """
 
+import logging
+
 from django.db import transaction
 from django.test.utils import override_settings
 
@@ -14,6 +16,7 @@ from feedback_app.customers.services import (
     customer_update,
     preference_set,
 )
+from feedback_app.demo.complaints import load_complaints
 from feedback_app.demo.people import demo_people
 from feedback_app.demo.surveys import load_history, load_surveys
 from feedback_app.staff.services import staff_user_create
@@ -97,6 +100,9 @@ def load_all() -> dict:
 
     sync = Conf.SYNC
     Conf.SYNC = True
+    quiet = logging.getLogger("django-q")
+    level = quiet.level
+    quiet.setLevel(logging.WARNING)  # one line per inline task would drown the logins
     try:
         with (
             override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"),
@@ -106,6 +112,13 @@ def load_all() -> dict:
             customers = load_customers()
             surveys = load_surveys()
             events = load_history(customers, surveys)
+            complaints = load_complaints(customers)
     finally:
         Conf.SYNC = sync
-    return {"logins": logins, "customers": len(customers), "events": events}
+        quiet.setLevel(level)
+    return {
+        "logins": logins,
+        "customers": len(customers),
+        "events": events,
+        "complaints": complaints,
+    }
