@@ -292,6 +292,12 @@ SURVEY_SEND_WINDOW_DAYS = env_int("SURVEY_SEND_WINDOW_DAYS", 7)
 SURVEY_REMINDER_AFTER_DAYS = env_int("SURVEY_REMINDER_AFTER_DAYS", 3)
 # How often one address may post a public form (anonymous survey link, complaint form).
 PUBLIC_FORM_RATE = env_str("PUBLIC_FORM_RATE", "20/m")
+# Recovery: SLA clocks run in business hours (local time, TIME_ZONE); the follow-up asking "did we
+# make it right?" goes this long after resolution; no single restitution above this amount.
+BUSINESS_HOURS = env_str("BUSINESS_HOURS", "09:00-17:00")
+BUSINESS_DAYS = env_list("BUSINESS_DAYS", ["mon", "tue", "wed", "thu", "fri"])
+RECOVERY_FOLLOW_UP_DELAY_HOURS = env_int("RECOVERY_FOLLOW_UP_DELAY_HOURS", 24)
+RESTITUTION_MAX_AMOUNT = env_int("RESTITUTION_MAX_AMOUNT", 10_000)
 # Phone numbers written without a country code are read as numbers of this region.
 PHONE_DEFAULT_REGION = env_str("PHONE_DEFAULT_REGION", "GB")
 

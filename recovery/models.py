@@ -7,8 +7,21 @@ from django.urls import reverse
 from django.utils import timezone
 
 from feedback_app.customers.models import Customer
-from recovery.workflow import OPEN_STATES, State
 from surveys.models import Complaint, Response, Topic
+
+
+class State(models.TextChoices):
+    NEW = "new", "New"
+    APOLOGISED = "apologised", "Apologised"
+    REASSURED = "reassured", "Reassured"
+    RESTITUTION_OFFERED = "restitution_offered", "Restitution offered"
+    RESOLVED = "resolved", "Resolved"
+    FOLLOW_UP_SENT = "follow_up_sent", "Follow-up sent"
+    CLOSED = "closed", "Closed"
+    REOPENED = "reopened", "Reopened"
+
+
+OPEN_STATES = frozenset(State) - {State.CLOSED}
 
 
 class Priority(models.IntegerChoices):
@@ -16,6 +29,26 @@ class Priority(models.IntegerChoices):
     NORMAL = 2, "Normal"
     HIGH = 3, "High"
     URGENT = 4, "Urgent"
+
+
+class Team(models.Model):
+    """A group of agents that works a share of the queue; its manager hears of SLA breaches."""
+
+    name = models.CharField(max_length=100, unique=True)
+    manager = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="managed_teams",
+    )
+    members = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="teams")
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
 
 
 class Ticket(models.Model):
@@ -44,6 +77,10 @@ class Ticket(models.Model):
         indexes = [
             models.Index(fields=["customer", "state"]),
             models.Index(fields=["state", "-priority", "opened_at"], name="ticket_queue"),
+        ]
+        permissions = [
+            ("skip_step", "Can skip a workflow step with a written reason"),
+            ("approve_restitution", "Can approve or reject restitution above the agent limit"),
         ]
 
     def __str__(self) -> str:
@@ -114,3 +151,198 @@ class TicketEvent(models.Model):
     @property
     def label(self) -> str:
         return self.kind.replace("_", " ").capitalize()
+
+
+class Restitution(models.Model):
+    """What we give back for the trouble. Money is Decimal, with its currency."""
+
+    class Kind(models.TextChoices):
+        REFUND = "refund", "Refund"
+        CREDIT = "credit", "Account credit"
+        VOUCHER = "voucher", "Voucher"
+        REPLACEMENT = "replacement", "Replacement"
+        GIFT = "gift", "Gift"
+        OTHER = "other", "Other"
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting for approval"
+        GRANTED = "granted", "Granted"
+        REJECTED = "rejected", "Rejected"
+
+    MONEY_KINDS = (Kind.REFUND, Kind.CREDIT, Kind.VOUCHER)
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="restitutions")
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+    amount = models.DecimalField(max_digits=10, decimal_places=2, null=True, blank=True)
+    currency = models.CharField(max_length=3, blank=True)
+    item = models.CharField(
+        max_length=200, blank=True, help_text="For a replacement or gift: what."
+    )
+    note = models.TextField(blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, db_index=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_reason = models.TextField(blank=True)
+    # The notice to the customer, written when offered and sent when granted.
+    notice_subject = models.CharField(max_length=300, blank=True)
+    notice_body = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(amount__isnull=True) | Q(amount__gt=0),
+                name="restitution_amount_positive",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.summary
+
+    @property
+    def summary(self) -> str:
+        if self.amount is not None:
+            return f"{self.get_kind_display()} of {self.amount} {self.currency}"
+        return f"{self.get_kind_display()}: {self.item}" if self.item else self.get_kind_display()
+
+
+class ApprovalLimit(models.Model):
+    """The most an agent may grant on their own, per currency; above it a manager approves."""
+
+    currency = models.CharField(max_length=3, unique=True)
+    agent_limit = models.DecimalField(max_digits=10, decimal_places=2)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["currency"]
+
+    def __str__(self) -> str:
+        return f"{self.currency} {self.agent_limit}"
+
+
+class CannedMessage(models.Model):
+    """A message template for one step, chosen by topic (blank topic: the step's default).
+
+    Written in Django's template language with {{ first_name }}, {{ issue }}, {{ reference }},
+    {{ company_name }}, {{ agent_name }}, {{ restitution }} and {{ corrective_action }}.
+    """
+
+    class Step(models.TextChoices):
+        APOLOGY = "apology", "Apology"
+        REASSURANCE = "reassurance", "Reassurance"
+        RESTITUTION = "restitution", "Restitution notice"
+
+    name = models.CharField(max_length=100)
+    step = models.CharField(max_length=12, choices=Step.choices)
+    topic = models.ForeignKey(
+        Topic, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    subject = models.CharField(max_length=200)
+    body = models.TextField()
+    active = models.BooleanField(default=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["step", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class SlaTarget(models.Model):
+    """Business hours allowed until the apology and until resolution, per priority."""
+
+    priority = models.PositiveSmallIntegerField(choices=Priority.choices, unique=True)
+    apology_hours = models.PositiveIntegerField()
+    resolution_hours = models.PositiveIntegerField()
+
+    class Meta:
+        ordering = ["-priority"]
+
+    def __str__(self) -> str:
+        return (
+            f"{self.get_priority_display()}: apology {self.apology_hours}h, "
+            f"resolution {self.resolution_hours}h"
+        )
+
+
+class Improvement(models.Model):
+    """What we change because customers asked ("we did"), linked to what they said."""
+
+    class Status(models.TextChoices):
+        PROPOSED = "proposed", "Proposed"
+        PLANNED = "planned", "Planned"
+        IN_PROGRESS = "in_progress", "In progress"
+        SHIPPED = "shipped", "Shipped"
+        DECLINED = "declined", "Declined"
+
+    title = models.CharField(max_length=200)
+    customer_text = models.TextField(blank=True, help_text="What changed, written for customers.")
+    description = models.TextField(blank=True, help_text="Internal notes.")
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="improvements",
+    )
+    topics = models.ManyToManyField(Topic, blank=True, related_name="improvements")
+    status = models.CharField(
+        max_length=12, choices=Status.choices, default=Status.PROPOSED, db_index=True
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    planned_for = models.DateField(null=True, blank=True)
+    shipped_at = models.DateTimeField(null=True, blank=True)
+    declined_reason = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class ImprovementLink(models.Model):
+    """One "you said" behind an improvement: a ticket, a response or a complaint."""
+
+    improvement = models.ForeignKey(Improvement, on_delete=models.CASCADE, related_name="links")
+    ticket = models.ForeignKey(
+        Ticket, null=True, blank=True, on_delete=models.CASCADE, related_name="improvement_links"
+    )
+    response = models.ForeignKey(
+        Response, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    complaint = models.ForeignKey(
+        Complaint, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    Q(ticket__isnull=False) & Q(response__isnull=True) & Q(complaint__isnull=True)
+                )
+                | (Q(ticket__isnull=True) & Q(response__isnull=False) & Q(complaint__isnull=True))
+                | (Q(ticket__isnull=True) & Q(response__isnull=True) & Q(complaint__isnull=False)),
+                name="improvement_link_is_one_thing",
+            ),
+            models.UniqueConstraint(
+                fields=["improvement", "ticket"], name="improvement_ticket_once"
+            ),
+            models.UniqueConstraint(
+                fields=["improvement", "response"], name="improvement_response_once"
+            ),
+            models.UniqueConstraint(
+                fields=["improvement", "complaint"], name="improvement_complaint_once"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.improvement} ← {self.ticket or self.response or self.complaint}"

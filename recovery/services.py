@@ -9,8 +9,7 @@ from django.utils.text import Truncator
 
 from feedback_app.customers.models import Channel, Customer
 from feedback_app.customers.services import hold_place, timeline_record
-from recovery.models import Priority, Ticket, TicketEvent, TicketItem
-from recovery.workflow import OPEN_STATES
+from recovery.models import OPEN_STATES, Priority, Ticket, TicketEvent, TicketItem
 from surveys.models import Complaint, Response, Topic
 
 
