@@ -1,6 +1,17 @@
 from django.contrib import admin
 
-from recovery.models import Ticket, TicketEvent, TicketItem
+from recovery.models import (
+    ApprovalLimit,
+    CannedMessage,
+    Improvement,
+    ImprovementLink,
+    Restitution,
+    SlaTarget,
+    Team,
+    Ticket,
+    TicketEvent,
+    TicketItem,
+)
 
 
 class TicketItemInline(admin.TabularInline):
@@ -54,3 +65,69 @@ class TicketEventAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(Team)
+class TeamAdmin(admin.ModelAdmin):
+    list_display = ["name", "manager"]
+    filter_horizontal = ["members"]
+
+
+@admin.register(Restitution)
+class RestitutionAdmin(admin.ModelAdmin):
+    """Read-only here: restitution is offered and decided through the workflow (limits apply)."""
+
+    list_display = [
+        "ticket",
+        "kind",
+        "amount",
+        "currency",
+        "item",
+        "status",
+        "requested_by",
+        "decided_by",
+    ]
+    list_filter = ["status", "kind", "currency"]
+    list_select_related = ["ticket", "requested_by", "decided_by"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ApprovalLimit)
+class ApprovalLimitAdmin(admin.ModelAdmin):
+    list_display = ["currency", "agent_limit", "updated_at"]
+
+
+@admin.register(CannedMessage)
+class CannedMessageAdmin(admin.ModelAdmin):
+    list_display = ["name", "step", "topic", "active", "updated_at"]
+    list_filter = ["step", "active", "topic"]
+
+
+@admin.register(SlaTarget)
+class SlaTargetAdmin(admin.ModelAdmin):
+    list_display = ["priority", "apology_hours", "resolution_hours"]
+
+
+class ImprovementLinkInline(admin.TabularInline):
+    model = ImprovementLink
+    extra = 0
+    raw_id_fields = ["ticket", "response", "complaint"]
+
+
+@admin.register(Improvement)
+class ImprovementAdmin(admin.ModelAdmin):
+    list_display = ["title", "status", "owner", "created_at", "shipped_at"]
+    list_filter = ["status", "topics"]
+    search_fields = ["title", "customer_text"]
+    inlines = [ImprovementLinkInline]
+
+
+@admin.register(ImprovementLink)
+class ImprovementLinkAdmin(admin.ModelAdmin):
+    list_display = ["improvement", "ticket", "response", "complaint", "created_at"]
+    raw_id_fields = ["improvement", "ticket", "response", "complaint"]

@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from feedback_app.customers.models import Customer
-from surveys.models import Complaint, Response, Topic
+from surveys.models import Complaint, Invitation, Response, Topic
 
 
 class State(models.TextChoices):
@@ -68,8 +68,24 @@ class Ticket(models.Model):
         on_delete=models.SET_NULL,
         related_name="tickets",
     )
+    team = models.ForeignKey(
+        Team, null=True, blank=True, on_delete=models.SET_NULL, related_name="tickets"
+    )
     opened_at = models.DateTimeField(db_index=True)
+    # SLA: when the apology and the resolution are due (business hours), and when each happened.
+    apology_due_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    resolution_due_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    apologised_at = models.DateTimeField(null=True, blank=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    breached = models.BooleanField(
+        default=False, db_index=True, help_text="An SLA target was missed."
+    )
     closed_at = models.DateTimeField(null=True, blank=True)
+    # The "did we make it right?" invitation of the latest resolution, and the answer to it.
+    follow_up = models.ForeignKey(
+        Invitation, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    recovered = models.BooleanField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

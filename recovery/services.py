@@ -9,7 +9,9 @@ from django.utils.text import Truncator
 
 from feedback_app.customers.models import Channel, Customer
 from feedback_app.customers.services import hold_place, timeline_record
-from recovery.models import OPEN_STATES, Priority, Ticket, TicketEvent, TicketItem
+from feedback_app.errors import DomainError
+from recovery.models import OPEN_STATES, Priority, SlaTarget, Ticket, TicketEvent, TicketItem
+from recovery.sla import add_business_hours
 from surveys.models import Complaint, Response, Topic
 
 
@@ -87,22 +89,67 @@ def feedback_link(
             ticket.topics.add(*Topic.objects.filter(name__in=topics))
             _raise_priority(ticket, severity, actor)
             return ticket
-        ticket = Ticket.objects.create(
+        return ticket_create(
             customer=customer,
             priority=max(Priority.LOW, min(Priority.URGENT, severity)),
             subject=_subject(item),
             reference=reference,
-            opened_at=timezone.now(),
+            actor=actor,
+            item=item,
+            topics=topics,
         )
-        _link(ticket, item)
-        ticket.topics.set(Topic.objects.filter(name__in=topics))
+
+
+def ticket_create(
+    *,
+    customer: Customer,
+    subject: str,
+    priority: int = Priority.NORMAL,
+    reference: str = "",
+    topics=(),
+    assignee=None,
+    team=None,
+    item: Response | Complaint | None = None,
+    note: str = "",
+    actor=None,
+) -> Ticket:
+    """Open a ticket (triage, staff by hand, or the API): SLA clocks start, the customer's
+    surveys pause, and the opening is on the timeline."""
+    subject = " ".join((subject or "").split())[:200]
+    if not subject:
+        raise DomainError("A ticket needs a subject: what went wrong.", field="subject")
+    if priority not in Priority.values:
+        raise DomainError(
+            f"Priority is one of {', '.join(map(str, Priority.values))}.", field="priority"
+        )
+    if customer.merged_into_id:
+        raise DomainError(
+            f"That customer was merged into #{customer.merged_into_id}.", field="customer"
+        )
+    with transaction.atomic():
+        now = timezone.now()
+        ticket = Ticket(
+            customer=customer,
+            priority=priority,
+            subject=subject,
+            reference=" ".join((reference or "").split())[:100],
+            opened_at=now,
+            assignee=assignee,
+            team=team,
+        )
+        sla_apply(ticket)
+        ticket.save()
+        if item is not None:
+            _link(ticket, item)
+        ticket.topics.set(Topic.objects.filter(name__in=list(topics)))
         ticket_event(
             ticket=ticket,
             kind="opened",
             actor=actor,
             to_state=ticket.state,
-            item=_describe(item),
             priority=ticket.priority,
+            **({"item": _describe(item)} if item is not None else {}),
+            **({"note": note.strip()} if note and note.strip() else {}),
         )
         hold_place(
             customer=customer,
@@ -115,11 +162,21 @@ def feedback_link(
             title=f"Recovery ticket #{ticket.pk} opened "
             f"({ticket.get_priority_display().lower()} priority)",
             body=ticket.subject,
-            channel=Channel.SYSTEM,
+            channel=Channel.SYSTEM if actor is None else Channel.STAFF,
             actor=actor,
             subject=ticket,
         )
     return ticket
+
+
+def sla_apply(ticket: Ticket) -> None:
+    """Set the apology and resolution due times from the ticket's priority (not saved)."""
+    target = SlaTarget.objects.filter(priority=ticket.priority).first()
+    if target is None:
+        return
+    start = ticket.opened_at or timezone.now()
+    ticket.apology_due_at = add_business_hours(start, target.apology_hours)
+    ticket.resolution_due_at = add_business_hours(start, target.resolution_hours)
 
 
 def _describe(item: Response | Complaint) -> dict:
