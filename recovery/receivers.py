@@ -1,7 +1,12 @@
 """Recovery's receiver of surveys' one flow signal; connected in RecoveryConfig.ready()."""
 
-from recovery.services import feedback_link
+from recovery.services import feedback_link, follow_up_receive, follow_up_ticket
 
 
 def on_feedback_triaged(sender, *, item, result, failure, **kwargs):
+    ticket = follow_up_ticket(item)
+    if ticket is not None:
+        # An answer to "did we make it right?" belongs to its ticket, whatever it says.
+        follow_up_receive(ticket=ticket, response=item, sentiment=result.sentiment)
+        return
     feedback_link(item=item, severity=result.severity, topics=list(result.topics), failure=failure)

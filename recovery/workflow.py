@@ -563,3 +563,56 @@ def _notify_staff(recipients: list[str], subject: str, body: str) -> None:
             subject, body, settings.DEFAULT_FROM_EMAIL, recipients, fail_silently=True
         )
     )
+
+
+def sla_breach(*, ticket: Ticket, now=None) -> Ticket:
+    """Mark a missed SLA target once: raise the priority a step and tell the team's manager
+    (every manager when the ticket has no team)."""
+    from django.contrib.auth import get_user_model
+
+    from recovery.models import Priority
+
+    now = now or timezone.now()
+    with transaction.atomic():
+        ticket = (
+            Ticket.objects.select_for_update().select_related("team__manager").get(pk=ticket.pk)
+        )
+        if ticket.breached:
+            return ticket
+        missed = (
+            "apology"
+            if ticket.apologised_at is None
+            and ticket.apology_due_at
+            and ticket.apology_due_at < now
+            else "resolution"
+        )
+        before = ticket.priority
+        ticket.breached = True
+        ticket.priority = min(Priority.URGENT, ticket.priority + 1)
+        ticket.save(update_fields=["breached", "priority", "updated_at"])
+        _event(
+            ticket,
+            "sla_breached",
+            None,
+            missed=missed,
+            priority_before=before,
+            priority_after=ticket.priority,
+        )
+        if ticket.team and ticket.team.manager and ticket.team.manager.email:
+            recipients = [ticket.team.manager.email]
+        else:
+            recipients = list(
+                get_user_model()
+                .objects.filter(groups__name="Manager", is_active=True)
+                .exclude(email="")
+                .values_list("email", flat=True)
+            )
+        if recipients:
+            _notify_staff(
+                recipients,
+                f"SLA missed on ticket #{ticket.pk}: {missed} overdue",
+                f"{ticket.subject}\n\nThe {missed} was due and has not happened. "
+                f"Priority raised to {ticket.get_priority_display().lower()}.\n\n"
+                f"{settings.SITE_URL}{ticket.get_absolute_url()}",
+            )
+    return ticket

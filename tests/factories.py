@@ -128,3 +128,17 @@ class TriggerRuleFactory(factory.django.DjangoModelFactory):
     event_type = "order.delivered"
     survey = factory.SubFactory(SurveyFactory)
     delay = datetime.timedelta(days=1)
+
+
+# --- recovery -------------------------------------------------------------------------------------
+
+
+def open_ticket(email: str = "ann@example.com", full_name: str = "Ann Lee", **kwargs):
+    """A ticket opened through the same service staff and triage use."""
+    from feedback_app.customers.services import customer_resolve
+    from recovery.services import ticket_create
+
+    customer = customer_resolve(email=email, full_name=full_name).customer
+    kwargs.setdefault("subject", "The parcel never arrived")
+    kwargs.setdefault("reference", "A-1001")
+    return ticket_create(customer=customer, **kwargs)

@@ -1,0 +1,184 @@
+"""SLA clocks in business hours, breach escalation, and the "did we make it right?" loop."""
+
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.core import mail
+from django.utils import timezone
+
+from recovery import workflow
+from recovery.models import State, Team, Ticket
+from recovery.services import recovery_sweep
+from recovery.sla import add_business_hours, business_hours_between
+from surveys.models import Invitation
+from surveys.services.invitations import invitations_send_due
+from surveys.services.responses import response_submit
+from tests.factories import delivery_survey, open_ticket, staff_user
+
+pytestmark = pytest.mark.django_db
+LONDON = ZoneInfo("Europe/London")
+
+
+@pytest.fixture
+def london(settings):
+    settings.TIME_ZONE = "Europe/London"
+    settings.BUSINESS_HOURS = "09:00-17:00"
+    settings.BUSINESS_DAYS = ["mon", "tue", "wed", "thu", "fri"]
+
+
+class TestBusinessHours:
+    @pytest.mark.parametrize(
+        "start,hours,due",
+        [
+            (datetime(2026, 11, 23, 10, 0), 4, datetime(2026, 11, 23, 14, 0)),  # Monday, same day
+            (datetime(2026, 11, 23, 16, 0), 4, datetime(2026, 11, 24, 12, 0)),  # overnight
+            (datetime(2026, 11, 27, 16, 0), 4, datetime(2026, 11, 30, 12, 0)),  # Friday → Monday
+            (datetime(2026, 11, 28, 11, 0), 2, datetime(2026, 11, 30, 11, 0)),  # opened on Saturday
+            (datetime(2026, 11, 23, 7, 30), 1, datetime(2026, 11, 23, 10, 0)),  # before opening
+            (datetime(2026, 11, 23, 10, 0), 40, datetime(2026, 11, 30, 10, 0)),  # a working week
+        ],
+    )
+    def test_add(self, london, start, hours, due):
+        assert add_business_hours(start.replace(tzinfo=LONDON), hours) == due.replace(tzinfo=LONDON)
+
+    def test_between(self, london):
+        friday = datetime(2026, 11, 27, 16, 0, tzinfo=LONDON)
+        monday = datetime(2026, 11, 30, 10, 0, tzinfo=LONDON)
+        assert business_hours_between(friday, monday) == 2
+        assert business_hours_between(monday, friday) == -2
+
+    def test_bad_configuration_is_a_clear_error(self, settings):
+        from django.core.exceptions import ImproperlyConfigured
+
+        settings.BUSINESS_HOURS = "nine to five"
+        with pytest.raises(ImproperlyConfigured, match="BUSINESS_HOURS"):
+            add_business_hours(timezone.now(), 1)
+
+
+class TestBreach:
+    def test_due_times_follow_priority_and_business_hours(self, london):
+        ticket = open_ticket(priority=4)
+        assert ticket.apology_due_at == add_business_hours(ticket.opened_at, 2)
+        assert ticket.resolution_due_at == add_business_hours(ticket.opened_at, 8)
+
+    def test_overdue_apology_is_marked_once_escalated_and_the_manager_told(
+        self, london, django_capture_on_commit_callbacks
+    ):
+        boss = staff_user("manager", email="boss@care.example.com")
+        team = Team.objects.create(name="Deliveries", manager=boss)
+        ticket = open_ticket(priority=2, team=team)
+        later = ticket.apology_due_at + timedelta(minutes=1)
+        with django_capture_on_commit_callbacks(execute=True):
+            assert recovery_sweep(now=later)["breaches"] == 1
+            assert recovery_sweep(now=later + timedelta(hours=1))["breaches"] == 0
+        ticket.refresh_from_db()
+        assert ticket.breached and ticket.priority == 3
+        event = ticket.events.get(kind="sla_breached")
+        assert event.payload["missed"] == "apology"
+        assert [m.to for m in mail.outbox] == [["boss@care.example.com"]]
+
+    def test_apologised_in_time_is_no_breach(self, london, agent):
+        ticket = open_ticket(priority=2)
+        workflow.ticket_apologise(ticket=ticket, actor=agent, subject="Sorry", body="Sorry.")
+        assert recovery_sweep(now=ticket.apology_due_at + timedelta(minutes=1))["breaches"] == 0
+
+
+class TestFollowUp:
+    @pytest.fixture
+    def follow_up_survey(self):
+        survey = delivery_survey(purpose="recovery_follow_up", name="Did we make it right?")
+        survey.questions.all().delete()
+        from surveys.services.building import question_add
+
+        question_add(
+            survey=survey,
+            kind="single",
+            prompt="Did we make it right?",
+            choices=["Yes", "Partly", "No"],
+        )
+        return survey
+
+    def resolve(self, agent):
+        ticket = open_ticket()
+        ticket = workflow.ticket_skip(
+            ticket=ticket, actor=staff_user("manager"), step="apologise", reason="On the phone"
+        )
+        ticket = workflow.ticket_skip(
+            ticket=ticket, actor=staff_user("manager"), step="reassure", reason="On the phone"
+        )
+        return workflow.ticket_resolve(ticket=ticket, actor=agent, no_restitution_reason="Declined")
+
+    def answer(self, ticket, choice, capture):
+        invitation = Invitation.objects.get(pk=ticket.follow_up_id)
+        question = invitation.survey.questions.get()
+        with capture(execute=True):
+            response_submit(
+                survey=invitation.survey,
+                invitation=invitation,
+                answers={question.pk: choice},
+                channel="web",
+            )
+
+    def test_follow_up_goes_once_after_the_delay_as_a_reply(
+        self, follow_up_survey, agent, settings, django_capture_on_commit_callbacks
+    ):
+        settings.RECOVERY_FOLLOW_UP_DELAY_HOURS = 24
+        ticket = self.resolve(agent)
+        invitation = ticket.follow_up
+        assert invitation.message_kind == "reply" and invitation.survey == follow_up_survey
+        with django_capture_on_commit_callbacks(execute=True):
+            invitations_send_due(now=timezone.now() + timedelta(hours=23))
+        assert mail.outbox == []
+        with django_capture_on_commit_callbacks(execute=True):
+            invitations_send_due(now=timezone.now() + timedelta(hours=25))
+            invitations_send_due(now=timezone.now() + timedelta(days=10))
+        assert len(mail.outbox) == 1  # sent despite the open ticket's hold, once, no reminder
+        recovery_sweep()
+        ticket.refresh_from_db()
+        assert ticket.state == State.FOLLOW_UP_SENT
+
+    def test_yes_closes_and_marks_the_customer_recovered(
+        self, follow_up_survey, agent, django_capture_on_commit_callbacks
+    ):
+        ticket = self.resolve(agent)
+        self.answer(ticket, "Yes", django_capture_on_commit_callbacks)
+        ticket.refresh_from_db()
+        assert ticket.state == State.CLOSED and ticket.recovered is True
+        assert ticket.customer.timeline.filter(kind="ticket.recovered").exists()
+        assert not ticket.customer.holds.filter(released_at=None).exists()
+        assert Ticket.objects.count() == 1  # the answer joined its ticket, nothing new opened
+
+    @pytest.mark.parametrize("choice", ["No", "Partly"])
+    def test_no_reopens_and_tells_the_assignee(
+        self, follow_up_survey, agent, choice, django_capture_on_commit_callbacks
+    ):
+        agent.email = "alex@care.example.com"
+        agent.save()
+        ticket = self.resolve(agent)
+        Ticket.objects.filter(pk=ticket.pk).update(assignee=agent)
+        self.answer(ticket, choice, django_capture_on_commit_callbacks)
+        ticket.refresh_from_db()
+        assert ticket.state == State.REOPENED and ticket.recovered is False
+        assert any(m.subject == f"Ticket #{ticket.pk} reopened" for m in mail.outbox)
+        assert Ticket.objects.count() == 1
+
+    def test_without_a_follow_up_survey_nothing_is_scheduled(self, agent):
+        ticket = self.resolve(agent)
+        assert ticket.follow_up is None and ticket.state == State.RESOLVED
+
+
+def test_apology_reaches_a_real_smtp_server(agent, smtp_server, django_capture_on_commit_callbacks):
+    ticket = open_ticket()
+    with django_capture_on_commit_callbacks(execute=True):
+        workflow.ticket_apologise(
+            ticket=ticket,
+            actor=agent,
+            subject="We are sorry, Ann",
+            body="Sorry for the lost parcel.",
+        )
+    (received,) = smtp_server.messages
+    assert received["to"] == ["ann@example.com"]
+    assert received["message"]["Subject"] == "We are sorry, Ann"
+    assert received["message"].get_content().strip() == "Sorry for the lost parcel."
+    assert "List-Unsubscribe" not in received["message"]  # a reply, not a solicitation
