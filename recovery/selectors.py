@@ -1,8 +1,8 @@
 """Reads of the recovery app, with joins decided here once."""
 
-from django.db.models import Prefetch
+from django.db.models import Prefetch, QuerySet
 
-from recovery.models import Ticket, TicketEvent, TicketItem
+from recovery.models import Restitution, Ticket, TicketEvent, TicketItem
 
 
 def ticket_detail(*, pk: int) -> Ticket:
@@ -14,7 +14,33 @@ def ticket_detail(*, pk: int) -> Ticket:
         .prefetch_related(
             Prefetch("items", queryset=items),
             Prefetch("events", queryset=TicketEvent.objects.select_related("actor")),
+            Prefetch(
+                "restitutions",
+                queryset=Restitution.objects.select_related("requested_by", "decided_by"),
+            ),
             "topics",
+            "improvement_links__improvement",
         )
         .get(pk=pk)
+    )
+
+
+def ticket_queue() -> QuerySet[Ticket]:
+    """Tickets for the queue and the API list, with what each row shows joined or prefetched."""
+    return Ticket.objects.select_related("customer", "assignee", "team").prefetch_related("topics")
+
+
+def pending_restitutions() -> QuerySet[Restitution]:
+    return (
+        Restitution.objects.filter(status=Restitution.Status.PENDING)
+        .select_related("ticket__customer", "requested_by")
+        .order_by("created_at")
+    )
+
+
+def customer_past_tickets(*, ticket: Ticket) -> QuerySet[Ticket]:
+    return (
+        Ticket.objects.filter(customer_id=ticket.customer_id)
+        .exclude(pk=ticket.pk)
+        .order_by("-opened_at")[:10]
     )

@@ -274,3 +274,52 @@ def recovery_sweep(*, now=None) -> dict[str, int]:
         sla_breach(ticket=ticket, now=now)
         breaches += 1
     return {"follow_ups": sent, "breaches": breaches}
+
+
+# --- Assignment and notes -------------------------------------------------------------------------
+
+
+def ticket_assign(*, ticket: Ticket, actor, assignee=None, team=None) -> Ticket:
+    """Give the ticket to a person and/or a team (None clears). Recorded on the ticket's log."""
+    with transaction.atomic():
+        ticket = Ticket.objects.select_for_update().get(pk=ticket.pk)
+        changes = {}
+        if ticket.assignee_id != (assignee.pk if assignee else None):
+            changes["assignee"] = assignee.get_username() if assignee else None
+            ticket.assignee = assignee
+        if ticket.team_id != (team.pk if team else None):
+            changes["team"] = team.name if team else None
+            ticket.team = team
+        if changes:
+            ticket.save(update_fields=["assignee", "team", "updated_at"])
+            ticket_event(ticket=ticket, kind="assigned", actor=actor, **changes)
+    return ticket
+
+
+def ticket_note(*, ticket: Ticket, actor, text: str) -> TicketEvent:
+    """An internal note: on the ticket's log, never sent to the customer."""
+    text = (text or "").strip()
+    if not text:
+        raise DomainError("The note is empty.", field="text")
+    return ticket_event(ticket=ticket, kind="note", actor=actor, text=text[:5000])
+
+
+def tickets_bulk(
+    *, ticket_ids: list[int], actor, action: str, assignee=None, reason: str = ""
+) -> tuple[int, list[str]]:
+    """Assign or close many tickets; each one on its own, so one refusal does not stop the rest.
+    Returns (done, problems)."""
+    from recovery.workflow import ticket_close
+
+    done, problems = 0, []
+    for ticket in Ticket.objects.filter(pk__in=ticket_ids).order_by("pk"):
+        try:
+            if action == "close":
+                ticket_close(ticket=ticket, actor=actor, reason=reason)
+            else:
+                ticket_assign(ticket=ticket, actor=actor, assignee=assignee, team=ticket.team)
+        except DomainError as exc:
+            problems.append(f"#{ticket.pk}: {exc.message}")
+        else:
+            done += 1
+    return done, problems

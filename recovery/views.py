@@ -1,18 +1,314 @@
-"""Staff pages of the recovery app."""
+"""Staff pages of the recovery app: the queue, the ticket page with one form per next step,
+approvals, and the settings managers keep (canned messages, approval limits)."""
 
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.http import Http404
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views import View
 
-from feedback_app.staff.access import StaffRequiredMixin
-from recovery import selectors
-from recovery.models import Ticket
+from feedback_app.customers.selectors import customer_preferences
+from feedback_app.customers.services import customer_resolve
+from feedback_app.errors import DomainError
+from feedback_app.staff.access import ManagerRequiredMixin, StaffRequiredMixin
+from recovery import canned, selectors, services, workflow
+from recovery.filters import TicketFilter
+from recovery.forms import (
+    ApologyForm,
+    ApprovalLimitForm,
+    AssignForm,
+    BulkForm,
+    CannedMessageForm,
+    CloseForm,
+    DecisionForm,
+    NoteForm,
+    ReassuranceForm,
+    ReopenForm,
+    ResolveForm,
+    RestitutionForm,
+    SkipForm,
+    TicketCreateForm,
+)
+from recovery.models import ApprovalLimit, CannedMessage, Restitution, Ticket
+
+QUEUE_PAGE = 50
 
 
-class TicketDetailView(StaffRequiredMixin, View):
-    def get(self, request, pk):
+class QueueView(StaffRequiredMixin, View):
+    """The recovery queue: filters, sorting, search, paging, countdowns, bulk actions."""
+
+    def _page(self, request):
+        data = request.GET.copy()
+        data.setdefault("state", "open")
+        filterset = TicketFilter(
+            data, queryset=selectors.ticket_queue().order_by("-priority", "opened_at", "id")
+        )
+        page = Paginator(filterset.qs, QUEUE_PAGE).get_page(request.GET.get("page"))
+        query = data.copy()
+        query.pop("page", None)
+        return filterset, page, query.urlencode()
+
+    def get(self, request, bulk_form=None):
+        filterset, page, query = self._page(request)
+        context = {
+            "filter": filterset,
+            "page_obj": page,
+            "query": query,
+            "bulk_form": bulk_form or BulkForm(ticket_ids=[t.pk for t in page]),
+        }
+        return render(request, "recovery/staff/queue.html", context)
+
+    def post(self, request):
+        ids = [int(pk) for pk in request.POST.getlist("tickets") if pk.isdigit()]
+        form = BulkForm(request.POST, ticket_ids=ids)
+        if not form.is_valid():
+            messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
+            return redirect(f"{reverse('recovery:queue')}?{request.GET.urlencode()}")
+        data = form.cleaned_data
+        assignee = request.user if data["action"] == "assign_me" else data.get("assignee")
+        done, problems = services.tickets_bulk(
+            ticket_ids=data["tickets"],
+            actor=request.user,
+            action=data["action"],
+            assignee=assignee,
+            reason=data["reason"],
+        )
+        messages.success(request, f"{done} ticket{'s' if done != 1 else ''} updated.")
+        for problem in problems:
+            messages.error(request, problem)
+        return redirect(f"{reverse('recovery:queue')}?{request.GET.urlencode()}")
+
+
+STEP_FORMS = {
+    "apologise": ApologyForm,
+    "reassure": ReassuranceForm,
+    "offer_restitution": RestitutionForm,
+    "resolve": ResolveForm,
+    "close": CloseForm,
+    "reopen": ReopenForm,
+}
+DRAFT_STEP = {"apologise": "apology", "reassure": "reassurance", "offer_restitution": "restitution"}
+DRAFT_EXTRA = {
+    "reassure": {"cause": "[what caused it]", "corrective_action": "[what we changed]"},
+    "offer_restitution": {"restitution": "[what we give]"},
+}
+
+
+class TicketView(StaffRequiredMixin, View):
+    """The ticket: customer summary, the feedback behind it, the log, and the next steps."""
+
+    def _ticket(self, pk) -> Ticket:
         try:
-            ticket = selectors.ticket_detail(pk=pk)
+            return selectors.ticket_detail(pk=pk)
         except Ticket.DoesNotExist:
             raise Http404 from None
-        return render(request, "recovery/staff/ticket.html", {"ticket": ticket})
+
+    def _forms(self, ticket: Ticket, request, bound: dict) -> dict:
+        forms = {}
+        for step in workflow.allowed_steps(ticket.state):
+            if step not in STEP_FORMS:
+                continue
+            if step in bound:
+                forms[step] = bound[step]
+                continue
+            initial = {"expected_state": ticket.state}
+            if step in DRAFT_STEP:
+                subject, body = canned.draft(
+                    ticket, DRAFT_STEP[step], agent=request.user, **DRAFT_EXTRA.get(step, {})
+                )
+                initial.update(subject=subject, body=body)
+            forms[step] = STEP_FORMS[step](initial=initial)
+        return forms
+
+    def get(self, request, pk, bound=None, status=200):
+        ticket = self._ticket(pk)
+        bound = bound or {}
+        context = {
+            "ticket": ticket,
+            "step_forms": self._forms(ticket, request, bound),
+            "skip_form": bound.get("skip") or SkipForm(initial={"expected_state": ticket.state}),
+            "assign_form": bound.get("assign")
+            or AssignForm(initial={"assignee": ticket.assignee_id, "team": ticket.team_id}),
+            "note_form": bound.get("note") or NoteForm(),
+            "decision_form": DecisionForm(),
+            "preferences": customer_preferences(customer=ticket.customer),
+            "past_tickets": selectors.customer_past_tickets(ticket=ticket),
+            "can_skip": request.user.has_perm("recovery.skip_step"),
+            "can_approve": request.user.has_perm("recovery.approve_restitution"),
+        }
+        return render(request, "recovery/staff/ticket.html", context, status=status)
+
+    def post(self, request, pk):
+        ticket = get_object_or_404(Ticket, pk=pk)
+        action = request.POST.get("action", "")
+        if action in STEP_FORMS:
+            form = STEP_FORMS[action](request.POST)
+        elif action == "skip":
+            form = SkipForm(request.POST)
+        elif action == "assign":
+            form = AssignForm(request.POST)
+        elif action == "note":
+            form = NoteForm(request.POST)
+        elif action == "decide":
+            return self._decide(request, ticket)
+        else:
+            raise Http404
+        if form.is_valid():
+            try:
+                result = self._run(action, ticket, request.user, form.cleaned_data)
+            except DomainError as exc:
+                if exc.http_status == 409:
+                    messages.error(request, exc.message)  # the step's form may no longer be shown
+                if exc.field and exc.field in form.fields:
+                    form.add_error(exc.field, exc.message)
+                else:
+                    form.add_error(None, exc.message)
+                return self.get(
+                    request, pk, bound={action: form}, status=409 if exc.http_status == 409 else 400
+                )
+            if isinstance(result, Restitution) and result.status == Restitution.Status.PENDING:
+                messages.info(
+                    request,
+                    f"{result.summary} is above your limit: it waits for a manager's approval.",
+                )
+            else:
+                messages.success(request, "Done.")
+            return redirect(ticket)
+        return self.get(request, pk, bound={action: form}, status=400)
+
+    @staticmethod
+    def _run(action: str, ticket: Ticket, actor, data: dict):
+        expected = data.pop("expected_state", None)
+        if action == "apologise":
+            return workflow.ticket_apologise(
+                ticket=ticket, actor=actor, expected_state=expected, **data
+            )
+        if action == "reassure":
+            return workflow.ticket_reassure(
+                ticket=ticket, actor=actor, expected_state=expected, **data
+            )
+        if action == "offer_restitution":
+            return workflow.ticket_offer_restitution(
+                ticket=ticket, actor=actor, expected_state=expected, **data
+            )
+        if action == "resolve":
+            return workflow.ticket_resolve(
+                ticket=ticket, actor=actor, expected_state=expected, **data
+            )
+        if action == "close":
+            return workflow.ticket_close(
+                ticket=ticket, actor=actor, expected_state=expected, **data
+            )
+        if action == "reopen":
+            return workflow.ticket_reopen(
+                ticket=ticket, actor=actor, expected_state=expected, **data
+            )
+        if action == "skip":
+            return workflow.ticket_skip(ticket=ticket, actor=actor, expected_state=expected, **data)
+        if action == "assign":
+            return services.ticket_assign(ticket=ticket, actor=actor, **data)
+        return services.ticket_note(ticket=ticket, actor=actor, **data)
+
+    def _decide(self, request, ticket):
+        restitution = get_object_or_404(
+            Restitution, pk=request.POST.get("restitution"), ticket=ticket
+        )
+        form = DecisionForm(request.POST)
+        if form.is_valid():
+            try:
+                workflow.restitution_decide(
+                    restitution=restitution,
+                    actor=request.user,
+                    approve=form.cleaned_data["decision"] == "approve",
+                    reason=form.cleaned_data["reason"],
+                )
+            except workflow.NotAllowed:
+                raise PermissionDenied from None
+            except DomainError as exc:
+                messages.error(request, exc.message)
+            else:
+                messages.success(request, f"Restitution {form.cleaned_data['decision']}d.")
+        next_url = request.POST.get("next")
+        if next_url == "approvals":
+            return redirect("recovery:approvals")
+        return redirect(ticket)
+
+
+class TicketCreateView(StaffRequiredMixin, View):
+    """Open a ticket by hand (a call, a letter, a visit)."""
+
+    permission_required = "recovery.add_ticket"
+
+    def get(self, request):
+        return render(request, "recovery/staff/create.html", {"form": TicketCreateForm()})
+
+    def post(self, request):
+        form = TicketCreateForm(request.POST)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                customer = customer_resolve(
+                    email=data["email"],
+                    phone=data["phone"],
+                    full_name=data["full_name"],
+                    channel="staff",
+                    actor=request.user,
+                ).customer
+                ticket = services.ticket_create(
+                    customer=customer,
+                    subject=data["subject"],
+                    reference=data["reference"],
+                    priority=data["priority"],
+                    note=data["note"],
+                    assignee=request.user,
+                    actor=request.user,
+                )
+            except DomainError as exc:
+                form.add_error(None, exc.message)
+            else:
+                return redirect(ticket)
+        return render(request, "recovery/staff/create.html", {"form": form}, status=400)
+
+
+class ApprovalsView(ManagerRequiredMixin, View):
+    def get(self, request):
+        page = Paginator(selectors.pending_restitutions(), 50).get_page(request.GET.get("page"))
+        return render(
+            request,
+            "recovery/staff/approvals.html",
+            {"page_obj": page, "decision_form": DecisionForm()},
+        )
+
+
+class SettingsView(ManagerRequiredMixin, View):
+    """Canned messages and approval limits, kept by managers."""
+
+    def get(self, request, canned_form=None, limit_form=None):
+        context = {
+            "canned": CannedMessage.objects.select_related("topic"),
+            "limits": ApprovalLimit.objects.all(),
+            "canned_form": canned_form or CannedMessageForm(),
+            "limit_form": limit_form or ApprovalLimitForm(),
+        }
+        return render(request, "recovery/staff/settings.html", context)
+
+    def post(self, request):
+        if "save_limit" in request.POST:
+            instance = ApprovalLimit.objects.filter(
+                currency=request.POST.get("currency", "").strip().upper()
+            ).first()
+            form = ApprovalLimitForm(request.POST, instance=instance)
+            if form.is_valid():
+                form.save()
+                messages.success(request, "Approval limit saved.")
+                return redirect("recovery:settings")
+            return self.get(request, limit_form=form)
+        instance = CannedMessage.objects.filter(pk=request.POST.get("pk") or None).first()
+        form = CannedMessageForm(request.POST, instance=instance)
+        if form.is_valid():
+            form.save()
+            messages.success(request, "Canned message saved.")
+            return redirect("recovery:settings")
+        return self.get(request, canned_form=form)

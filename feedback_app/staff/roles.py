@@ -37,7 +37,10 @@ AGENT = Role(
         "customers.change_contactpreference",
         "surveys.view_*",
         "recovery.view_*",
-        "recovery.agent_*",
+        "recovery.add_ticket",
+        "recovery.change_ticket",
+        "recovery.add_restitution",
+        "recovery.add_improvement",
     ),
     admin_site=False,
 )

@@ -1,0 +1,99 @@
+"""Filters of the ticket queue, shared by the staff queue page and the API."""
+
+from datetime import timedelta
+
+import django_filters
+from django.contrib.auth import get_user_model
+from django.db.models import Exists, OuterRef, Q
+from django.utils import timezone
+
+from feedback_app.customers.models import Channel
+from recovery.models import OPEN_STATES, Priority, State, Team, Ticket, TicketItem
+from surveys.models import Topic
+
+SLA_CHOICES = [
+    ("breached", "Breached"),
+    ("due_soon", "Due within 4 hours"),
+    ("on_track", "On track"),
+]
+SORTS = {
+    "priority": ("-priority", "opened_at", "id"),
+    "oldest": ("opened_at", "id"),
+    "newest": ("-opened_at", "-id"),
+    "due": ("apology_due_at", "resolution_due_at", "id"),
+}
+
+
+def _staff(request=None):
+    return (
+        get_user_model()
+        .objects.filter(groups__name__in=["Support agent", "Manager", "Administrator"])
+        .distinct()
+    )
+
+
+class TicketFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(method="search", label="Search")
+    state = django_filters.ChoiceFilter(
+        choices=[("open", "All open"), *State.choices], method="filter_state"
+    )
+    priority = django_filters.TypedChoiceFilter(choices=Priority.choices, coerce=int)
+    assignee = django_filters.ModelChoiceFilter(queryset=_staff, null_label="Unassigned")
+    team = django_filters.ModelChoiceFilter(queryset=Team.objects.all())
+    topic = django_filters.ModelChoiceFilter(
+        field_name="topics", queryset=Topic.objects.filter(active=True)
+    )
+    channel = django_filters.ChoiceFilter(choices=Channel.choices, method="filter_channel")
+    sla = django_filters.ChoiceFilter(choices=SLA_CHOICES, method="filter_sla", label="SLA")
+    sort = django_filters.ChoiceFilter(
+        choices=[(key, key.capitalize()) for key in SORTS],
+        method="filter_sort",
+        empty_label="Priority",
+    )
+
+    class Meta:
+        model = Ticket
+        fields = ["q", "state", "priority", "assignee", "team", "topic", "channel", "sla"]
+
+    def search(self, queryset, name, value):
+        value = value.strip()
+        query = (
+            Q(subject__icontains=value)
+            | Q(reference__iexact=value)
+            | Q(customer__full_name__icontains=value)
+        )
+        if value.lstrip("#").isdigit() and len(value) < 19:
+            query |= Q(pk=int(value.lstrip("#")))
+        return queryset.filter(query)
+
+    def filter_state(self, queryset, name, value):
+        return (
+            queryset.filter(state__in=OPEN_STATES)
+            if value == "open"
+            else queryset.filter(state=value)
+        )
+
+    def filter_channel(self, queryset, name, value):
+        items = TicketItem.objects.filter(ticket=OuterRef("pk"))
+        return queryset.filter(
+            Exists(items.filter(complaint__channel=value))
+            | Exists(items.filter(response__channel=value))
+        )
+
+    def filter_sla(self, queryset, name, value):
+        now = timezone.now()
+        overdue = Q(apologised_at__isnull=True, apology_due_at__lt=now) | Q(
+            resolved_at__isnull=True, resolution_due_at__lt=now
+        )
+        if value == "breached":
+            return queryset.filter(Q(breached=True) | overdue)
+        soon = now + timedelta(hours=4)
+        due_soon = Q(apologised_at__isnull=True, apology_due_at__lt=soon) | Q(
+            resolved_at__isnull=True, resolution_due_at__lt=soon
+        )
+        if value == "due_soon":
+            return queryset.filter(due_soon, state__in=OPEN_STATES, breached=False).exclude(overdue)
+        return queryset.filter(state__in=OPEN_STATES, breached=False).exclude(due_soon)
+
+    def filter_sort(self, queryset, name, value):
+        return queryset.order_by(*SORTS.get(value, SORTS["priority"]))

@@ -1,0 +1,209 @@
+"""Forms of the recovery pages: one per workflow step, plus queue actions and settings."""
+
+from django import forms
+from django.contrib.auth import get_user_model
+
+from recovery.models import (
+    ApprovalLimit,
+    CannedMessage,
+    Improvement,
+    Restitution,
+    State,
+    Team,
+)
+from recovery.workflow import SKIPPABLE
+
+# Placeholders the canned text carries until the agent writes the real thing.
+PLACEHOLDERS = ("[what caused it]", "[what we changed]", "[what we give]")
+
+
+class StepForm(forms.Form):
+    """Every step form carries the state the agent saw, so a colleague's change is noticed."""
+
+    expected_state = forms.ChoiceField(choices=State.choices, widget=forms.HiddenInput)
+
+
+class MessageForm(StepForm):
+    subject = forms.CharField(max_length=300)
+    body = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 8}), max_length=20_000, label="Message to the customer"
+    )
+
+    def clean_body(self):
+        body = self.cleaned_data["body"]
+        left = [p for p in PLACEHOLDERS if p in body]
+        if left:
+            raise forms.ValidationError(
+                f"Replace {', '.join(left)} with the real words before sending."
+            )
+        return body
+
+
+class ApologyForm(MessageForm):
+    step = "apologise"
+
+
+class ReassuranceForm(MessageForm):
+    step = "reassure"
+    cause = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}), max_length=2000, label="What caused it"
+    )
+    corrective_action = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}),
+        max_length=2000,
+        label="What was done so it will not happen again",
+    )
+    improvement = forms.ModelChoiceField(
+        queryset=Improvement.objects.exclude(status=Improvement.Status.DECLINED),
+        required=False,
+        label="Linked improvement (the \u201cwe did\u201d record)",
+    )
+    new_improvement_title = forms.CharField(
+        max_length=200, required=False, label="…or propose a new improvement"
+    )
+
+    field_order = [
+        "cause",
+        "corrective_action",
+        "improvement",
+        "new_improvement_title",
+        "subject",
+        "body",
+    ]
+
+
+class RestitutionForm(MessageForm):
+    step = "offer_restitution"
+    kind = forms.ChoiceField(choices=Restitution.Kind.choices)
+    amount = forms.DecimalField(max_digits=10, decimal_places=2, required=False, min_value=0)
+    currency = forms.ChoiceField(required=False)
+    item = forms.CharField(
+        max_length=200, required=False, help_text="For a replacement or gift: what."
+    )
+    note = forms.CharField(max_length=2000, required=False)
+
+    field_order = ["kind", "amount", "currency", "item", "note", "subject", "body"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        currencies = list(ApprovalLimit.objects.values_list("currency", flat=True))
+        self.fields["currency"].choices = [("", "—"), *[(c, c) for c in currencies]]
+
+
+class ResolveForm(StepForm):
+    step = "resolve"
+    note = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}), max_length=2000, required=False
+    )
+    no_restitution_reason = forms.CharField(
+        max_length=500, required=False, label="If nothing was given: why none is due"
+    )
+
+
+class CloseForm(StepForm):
+    step = "close"
+    reason = forms.CharField(
+        max_length=500, required=False, help_text="Required before resolution."
+    )
+
+
+class ReopenForm(StepForm):
+    step = "reopen"
+    reason = forms.CharField(max_length=500)
+
+
+class SkipForm(StepForm):
+    step = forms.ChoiceField(choices=[(s, s.replace("_", " ").capitalize()) for s in SKIPPABLE])
+    reason = forms.CharField(max_length=500, label="Why (recorded)")
+
+
+class DecisionForm(forms.Form):
+    decision = forms.ChoiceField(choices=[("approve", "Approve"), ("reject", "Reject")])
+    reason = forms.CharField(max_length=500, required=False)
+
+
+def staff_users():
+    return (
+        get_user_model()
+        .objects.filter(
+            groups__name__in=["Support agent", "Manager", "Administrator"], is_active=True
+        )
+        .distinct()
+        .order_by("username")
+    )
+
+
+class AssignForm(forms.Form):
+    assignee = forms.ModelChoiceField(queryset=staff_users(), required=False, empty_label="Nobody")
+    team = forms.ModelChoiceField(
+        queryset=Team.objects.all(), required=False, empty_label="No team"
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["assignee"].queryset = staff_users()
+
+
+class NoteForm(forms.Form):
+    text = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}), max_length=5000, label="Internal note"
+    )
+
+
+class BulkForm(forms.Form):
+    ACTIONS = [
+        ("assign_me", "Assign to me"),
+        ("assign", "Assign to…"),
+        ("close", "Close with reason"),
+    ]
+
+    tickets = forms.TypedMultipleChoiceField(coerce=int, choices=())
+    action = forms.ChoiceField(choices=ACTIONS)
+    assignee = forms.ModelChoiceField(queryset=staff_users(), required=False)
+    reason = forms.CharField(max_length=500, required=False)
+
+    def __init__(self, *args, ticket_ids=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["tickets"].choices = [(pk, pk) for pk in ticket_ids]
+        self.fields["assignee"].queryset = staff_users()
+
+    def clean(self):
+        data = super().clean()
+        if data.get("action") == "assign" and not data.get("assignee"):
+            self.add_error("assignee", "Choose who gets them.")
+        if data.get("action") == "close" and not (data.get("reason") or "").strip():
+            self.add_error("reason", "Closing needs a reason.")
+        return data
+
+
+class TicketCreateForm(forms.Form):
+    email = forms.EmailField(required=False)
+    phone = forms.CharField(max_length=40, required=False)
+    full_name = forms.CharField(max_length=200, required=False)
+    subject = forms.CharField(max_length=200, label="What went wrong")
+    reference = forms.CharField(max_length=100, required=False)
+    priority = forms.TypedChoiceField(
+        choices=[(1, "Low"), (2, "Normal"), (3, "High"), (4, "Urgent")], coerce=int, initial=2
+    )
+    note = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}), max_length=5000, required=False
+    )
+
+
+class CannedMessageForm(forms.ModelForm):
+    class Meta:
+        model = CannedMessage
+        fields = ["name", "step", "topic", "subject", "body", "active"]
+        widgets = {"body": forms.Textarea(attrs={"rows": 10})}
+
+
+class ApprovalLimitForm(forms.ModelForm):
+    class Meta:
+        model = ApprovalLimit
+        fields = ["currency", "agent_limit"]
+
+    def clean_currency(self):
+        currency = self.cleaned_data["currency"].strip().upper()
+        if len(currency) != 3 or not currency.isalpha():
+            raise forms.ValidationError("A currency is a three-letter code such as GBP.")
+        return currency

@@ -1,0 +1,254 @@
+"""Staff recovery pages: the queue, the ticket page and its step forms, approvals, settings."""
+
+import pytest
+from django.core import mail
+from django.urls import reverse
+
+from recovery.models import ApprovalLimit, Restitution, State, Ticket
+from recovery.services import ticket_note
+from tests.factories import open_ticket, staff_user
+
+pytestmark = pytest.mark.django_db
+
+
+def count_queries(client, url, params=None):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(url, params or {})
+    assert response.status_code == 200
+    return len(captured.captured_queries), response
+
+
+class TestQueue:
+    def test_query_count_is_the_same_for_5_and_60_tickets(self, agent_client):
+        for n in range(5):
+            open_ticket(email=f"c{n}@example.com", topics=["delivery"])
+        few, _ = count_queries(agent_client, reverse("recovery:queue"))
+        for n in range(5, 60):
+            open_ticket(
+                email=f"c{n}@example.com", topics=["delivery", "billing"], priority=n % 4 + 1
+            )
+        many, response = count_queries(agent_client, reverse("recovery:queue"))
+        assert many == few
+        assert len(response.context["page_obj"]) == 50
+        filtered, response = count_queries(
+            agent_client,
+            reverse("recovery:queue"),
+            {"priority": 4, "topic": "", "sla": "on_track", "sort": "oldest"},
+        )
+        assert filtered <= few + 1
+        assert all(t.priority == 4 for t in response.context["page_obj"])
+
+    def test_search_and_filters(self, agent_client, agent):
+        late = open_ticket(subject="Parcel late", reference="A-77")
+        other = open_ticket(email="b@example.com", subject="Rude driver")
+        page = agent_client.get(reverse("recovery:queue"), {"q": "A-77"}).context["page_obj"]
+        assert list(page) == [late]
+        page = agent_client.get(reverse("recovery:queue"), {"q": f"#{other.pk}"}).context[
+            "page_obj"
+        ]
+        assert list(page) == [other]
+        page = agent_client.get(reverse("recovery:queue"), {"assignee": "null"}).context["page_obj"]
+        assert len(page) == 2
+
+    def test_assign_to_me_and_bulk_close_with_reason(self, agent_client, agent):
+        tickets = [open_ticket(email=f"c{n}@example.com") for n in range(3)]
+        ids = [str(t.pk) for t in tickets]
+        agent_client.post(reverse("recovery:queue"), {"tickets": ids[:2], "action": "assign_me"})
+        assert Ticket.objects.filter(assignee=agent).count() == 2
+        refused = agent_client.post(
+            reverse("recovery:queue"), {"tickets": ids, "action": "close"}, follow=True
+        )
+        assert "Closing needs a reason" in refused.content.decode()
+        agent_client.post(
+            reverse("recovery:queue"), {"tickets": ids, "action": "close", "reason": "Duplicates"}
+        )
+        assert Ticket.objects.filter(state=State.CLOSED).count() == 3
+
+    def test_countdown_shows(self, agent_client):
+        open_ticket(priority=4)
+        html = agent_client.get(reverse("recovery:queue")).content.decode()
+        assert "apology in " in html or "apology " in html
+
+
+class TestTicketPage:
+    def test_query_count_does_not_grow_with_the_timeline(self, agent_client, agent):
+        ticket = open_ticket()
+        few, _ = count_queries(agent_client, ticket.get_absolute_url())
+        for n in range(200):
+            ticket_note(ticket=ticket, actor=agent, text=f"Note {n}")
+        many, response = count_queries(agent_client, ticket.get_absolute_url())
+        assert many == few
+        assert "Note 199" in response.content.decode()
+
+    def test_apology_form_is_prefilled_from_the_canned_message_by_topic(self, agent_client):
+        ticket = open_ticket(topics=["delivery"])
+        form = agent_client.get(ticket.get_absolute_url()).context["step_forms"]["apologise"]
+        assert form.initial["subject"] == "Sorry about your delivery"
+        assert "Dear Ann" in form.initial["body"] and "order A-1001" in form.initial["body"]
+
+    def test_agent_sends_an_edited_apology(self, agent_client, django_capture_on_commit_callbacks):
+        ticket = open_ticket()
+        with django_capture_on_commit_callbacks(execute=True):
+            response = agent_client.post(
+                ticket.get_absolute_url(),
+                {
+                    "action": "apologise",
+                    "expected_state": "new",
+                    "subject": "Sorry, Ann",
+                    "body": "My own words.",
+                },
+            )
+        assert response.status_code == 302
+        ticket.refresh_from_db()
+        assert ticket.state == State.APOLOGISED
+        assert mail.outbox[0].body == "My own words."
+
+    def test_placeholders_must_be_replaced(self, agent_client, agent):
+        from recovery import workflow
+
+        ticket = workflow.ticket_apologise(ticket=open_ticket(), actor=agent, subject="s", body="b")
+        response = agent_client.post(
+            ticket.get_absolute_url(),
+            {
+                "action": "reassure",
+                "expected_state": "apologised",
+                "cause": "x",
+                "corrective_action": "y",
+                "new_improvement_title": "z",
+                "subject": "s",
+                "body": "We found [what caused it].",
+            },
+        )
+        assert (
+            response.status_code == 400 and "Replace [what caused it]" in response.content.decode()
+        )
+
+    def test_stale_form_is_a_clear_conflict(self, agent_client, agent):
+        from recovery import workflow
+
+        ticket = open_ticket()
+        workflow.ticket_apologise(ticket=ticket, actor=staff_user("agent"), subject="s", body="b")
+        response = agent_client.post(
+            ticket.get_absolute_url(),
+            {"action": "apologise", "expected_state": "new", "subject": "s", "body": "b"},
+        )
+        assert response.status_code == 409
+        assert "Someone else changed this ticket" in response.content.decode()
+
+    def test_restitution_above_the_limit_waits_and_the_manager_approves(
+        self, client, agent, manager
+    ):
+        from recovery import workflow
+        from tests.factories import PASSWORD
+
+        ticket = open_ticket()
+        workflow.ticket_skip(ticket=ticket, actor=manager, step="apologise", reason="phone")
+        workflow.ticket_skip(ticket=ticket, actor=manager, step="reassure", reason="phone")
+        client.login(username=agent.username, password=PASSWORD)
+        data = {
+            "action": "offer_restitution",
+            "expected_state": "reassured",
+            "kind": "refund",
+            "amount": "75.00",
+            "currency": "GBP",
+            "subject": "A refund",
+            "body": "We refund you 75.00 GBP.",
+        }
+        page = client.post(ticket.get_absolute_url(), data, follow=True)
+        assert "waits for a manager" in page.content.decode()
+        restitution = Restitution.objects.get()
+        assert restitution.status == "pending"
+        assert client.get(reverse("recovery:approvals")).status_code == 403
+        denied = client.post(
+            ticket.get_absolute_url(),
+            {"action": "decide", "restitution": restitution.pk, "decision": "approve"},
+        )
+        assert denied.status_code == 403
+        client.login(username=manager.username, password=PASSWORD)
+        assert restitution in client.get(reverse("recovery:approvals")).context["page_obj"]
+        client.post(
+            ticket.get_absolute_url(),
+            {
+                "action": "decide",
+                "restitution": restitution.pk,
+                "decision": "approve",
+                "next": "approvals",
+            },
+        )
+        restitution.refresh_from_db()
+        ticket.refresh_from_db()
+        assert restitution.status == "granted" and ticket.state == State.RESTITUTION_OFFERED
+
+    def test_unknown_currency_and_negative_amount_are_form_errors(self, agent_client, manager):
+        from recovery import workflow
+
+        ticket = open_ticket()
+        workflow.ticket_skip(ticket=ticket, actor=manager, step="apologise", reason="phone")
+        workflow.ticket_skip(ticket=ticket, actor=manager, step="reassure", reason="phone")
+        base = {
+            "action": "offer_restitution",
+            "expected_state": "reassured",
+            "kind": "refund",
+            "subject": "s",
+            "body": "b",
+        }
+        bad = agent_client.post(
+            ticket.get_absolute_url(), {**base, "amount": "-5", "currency": "GBP"}
+        )
+        assert bad.status_code == 400
+        bad = agent_client.post(
+            ticket.get_absolute_url(), {**base, "amount": "5", "currency": "XYZ"}
+        )
+        assert bad.status_code == 400
+        assert not Restitution.objects.exists()
+
+    def test_internal_note_is_never_sent(self, agent_client, django_capture_on_commit_callbacks):
+        ticket = open_ticket()
+        with django_capture_on_commit_callbacks(execute=True):
+            agent_client.post(
+                ticket.get_absolute_url(), {"action": "note", "text": "Customer sounded upset"}
+            )
+        assert (
+            mail.outbox == []
+            and ticket.events.get(kind="note").payload["text"] == "Customer sounded upset"
+        )
+
+
+def test_staff_open_a_ticket_by_hand(agent_client, agent):
+    response = agent_client.post(
+        reverse("recovery:create"),
+        {"email": "ann@example.com", "subject": "Called about a broken lamp", "priority": 3},
+    )
+    ticket = Ticket.objects.get()
+    assert response.status_code == 302 and ticket.assignee == agent and ticket.priority == 3
+    assert ticket.apology_due_at is not None
+
+
+def test_managers_keep_canned_messages_and_limits(manager_client, agent):
+    from django.test import Client
+
+    from tests.factories import PASSWORD
+
+    other = Client()
+    other.login(username=agent.username, password=PASSWORD)
+    assert other.get(reverse("recovery:settings")).status_code == 403
+    manager_client.post(
+        reverse("recovery:settings"), {"save_limit": "1", "currency": "chf", "agent_limit": "40.00"}
+    )
+    assert ApprovalLimit.objects.get(currency="CHF").agent_limit == 40
+    manager_client.post(
+        reverse("recovery:settings"),
+        {
+            "name": "Apology: store",
+            "step": "apology",
+            "subject": "Sorry",
+            "body": "Dear {{ first_name }}",
+            "active": "on",
+        },
+    )
+    from recovery.models import CannedMessage
+
+    assert CannedMessage.objects.filter(name="Apology: store").exists()
