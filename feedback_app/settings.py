@@ -360,6 +360,8 @@ SPECTACULAR_SETTINGS = {
         "ContactChannelEnum": "feedback_app.customers.models.ContactChannel",
         "IdentityKindEnum": "feedback_app.customers.models.Identity.Kind",
         "QuestionKindEnum": "surveys.models.Question.Kind",
+        "RestitutionKindEnum": "recovery.models.Restitution.Kind",
+        "TicketStateEnum": "recovery.models.State",
     },
 }
 

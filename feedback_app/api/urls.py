@@ -3,6 +3,7 @@
 from rest_framework.routers import DefaultRouter
 
 from feedback_app.customers.api.views import CustomerViewSet
+from recovery.api import views as recovery
 from surveys.api import views as surveys
 
 router = DefaultRouter()
@@ -14,5 +15,8 @@ router.register("trigger-rules", surveys.TriggerRuleViewSet, basename="triggerru
 router.register("invitations", surveys.InvitationViewSet, basename="invitation")
 router.register("responses", surveys.ResponseViewSet, basename="response")
 router.register("complaints", surveys.ComplaintViewSet, basename="complaint")
+router.register("tickets", recovery.TicketViewSet, basename="ticket")
+router.register("ticket-events", recovery.TicketEventViewSet, basename="ticketevent")
+router.register("restitutions", recovery.RestitutionViewSet, basename="restitution")
 
 urlpatterns = router.urls

@@ -1,0 +1,167 @@
+"""Ticket endpoints: list, read and open tickets; each workflow step is its own POST."""
+
+from django.contrib.auth import get_user_model
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
+from rest_framework.response import Response
+
+from feedback_app.customers.services import customer_resolve
+from recovery import selectors, services, workflow
+from recovery.api import serializers as s
+from recovery.filters import TicketFilter
+from recovery.models import Restitution, Team, TicketEvent
+
+
+class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Tickets. A step not allowed from the ticket's state answers 409 with `allowed`."""
+
+    serializer_class = s.TicketSerializer
+    filterset_class = TicketFilter
+    ordering_fields = ["priority", "opened_at", "apology_due_at", "id"]
+    search_fields = []  # TicketFilter's q searches
+
+    def get_queryset(self):
+        return selectors.ticket_queue().order_by("-priority", "opened_at", "id")
+
+    def _answer(self, ticket, code=status.HTTP_200_OK):
+        return Response(s.TicketSerializer(self.get_queryset().get(pk=ticket.pk)).data, status=code)
+
+    @staticmethod
+    def _data(serializer_class, request) -> dict:
+        data = serializer_class(data=request.data)
+        data.is_valid(raise_exception=True)
+        return dict(data.validated_data)
+
+    @extend_schema(request=s.TicketCreateSerializer, responses={201: s.TicketSerializer})
+    def create(self, request):
+        data = self._data(s.TicketCreateSerializer, request)
+        customer = customer_resolve(
+            channel="api", actor=request.user, **data.pop("customer")
+        ).customer
+        ticket = services.ticket_create(customer=customer, actor=request.user, **data)
+        return self._answer(ticket, status.HTTP_201_CREATED)
+
+    @extend_schema(request=s.MessageStepSerializer, responses=s.TicketSerializer)
+    @action(detail=True, methods=["post"])
+    def apologise(self, request, pk=None):
+        data = self._data(s.MessageStepSerializer, request)
+        return self._answer(
+            workflow.ticket_apologise(ticket=self.get_object(), actor=request.user, **data)
+        )
+
+    @extend_schema(request=s.ReassureSerializer, responses=s.TicketSerializer)
+    @action(detail=True, methods=["post"])
+    def reassure(self, request, pk=None):
+        data = self._data(s.ReassureSerializer, request)
+        return self._answer(
+            workflow.ticket_reassure(ticket=self.get_object(), actor=request.user, **data)
+        )
+
+    @extend_schema(
+        request=s.RestitutionOfferSerializer,
+        responses={200: s.TicketSerializer, 202: s.RestitutionSerializer},
+    )
+    @action(detail=True, methods=["post"], url_path="offer-restitution")
+    def offer_restitution(self, request, pk=None):
+        """200 with the ticket when granted; 202 with the restitution when it waits for approval."""
+        data = self._data(s.RestitutionOfferSerializer, request)
+        restitution = workflow.ticket_offer_restitution(
+            ticket=self.get_object(), actor=request.user, **data
+        )
+        if restitution.status == Restitution.Status.PENDING:
+            return Response(
+                s.RestitutionSerializer(restitution).data, status=status.HTTP_202_ACCEPTED
+            )
+        return self._answer(restitution.ticket)
+
+    @extend_schema(request=s.DecisionSerializer, responses=s.RestitutionSerializer)
+    @action(detail=True, methods=["post"], url_path="approve-restitution")
+    def approve_restitution(self, request, pk=None):
+        ticket = self.get_object()
+        data = self._data(s.DecisionSerializer, request)
+        if data["restitution"].ticket_id != ticket.pk:
+            raise ValidationError({"restitution": ["That restitution belongs to another ticket."]})
+        restitution = workflow.restitution_decide(
+            restitution=data["restitution"],
+            actor=request.user,
+            approve=data["decision"] == "approve",
+            reason=data["reason"],
+        )
+        return Response(s.RestitutionSerializer(restitution).data)
+
+    @extend_schema(request=s.ResolveSerializer, responses=s.TicketSerializer)
+    @action(detail=True, methods=["post"])
+    def resolve(self, request, pk=None):
+        data = self._data(s.ResolveSerializer, request)
+        return self._answer(
+            workflow.ticket_resolve(ticket=self.get_object(), actor=request.user, **data)
+        )
+
+    @extend_schema(request=s.ReasonSerializer, responses=s.TicketSerializer)
+    @action(detail=True, methods=["post"])
+    def reopen(self, request, pk=None):
+        data = self._data(s.ReasonSerializer, request)
+        return self._answer(
+            workflow.ticket_reopen(ticket=self.get_object(), actor=request.user, **data)
+        )
+
+    @extend_schema(request=s.ReasonSerializer, responses=s.TicketSerializer)
+    @action(detail=True, methods=["post"])
+    def close(self, request, pk=None):
+        data = self._data(s.ReasonSerializer, request)
+        return self._answer(
+            workflow.ticket_close(ticket=self.get_object(), actor=request.user, **data)
+        )
+
+    @extend_schema(request=s.SkipSerializer, responses=s.TicketSerializer)
+    @action(detail=True, methods=["post"])
+    def skip(self, request, pk=None):
+        data = self._data(s.SkipSerializer, request)
+        return self._answer(
+            workflow.ticket_skip(ticket=self.get_object(), actor=request.user, **data)
+        )
+
+    @extend_schema(request=s.AssignSerializer, responses=s.TicketSerializer)
+    @action(detail=True, methods=["post"])
+    def assign(self, request, pk=None):
+        data = self._data(s.AssignSerializer, request)
+        ticket = self.get_object()
+        assignee = team = None
+        if data.get("assignee"):
+            assignee = get_user_model().objects.filter(username=data["assignee"]).first()
+            if assignee is None:
+                raise ValidationError({"assignee": ["No such user."]})
+        if data.get("team"):
+            team = Team.objects.filter(name=data["team"]).first()
+            if team is None:
+                raise ValidationError({"team": ["No such team."]})
+        return self._answer(
+            services.ticket_assign(ticket=ticket, actor=request.user, assignee=assignee, team=team)
+        )
+
+    @extend_schema(request=s.NoteSerializer, responses={201: s.TicketEventSerializer})
+    @action(detail=True, methods=["post"])
+    def notes(self, request, pk=None):
+        data = self._data(s.NoteSerializer, request)
+        event = services.ticket_note(ticket=self.get_object(), actor=request.user, **data)
+        return Response(s.TicketEventSerializer(event).data, status=status.HTTP_201_CREATED)
+
+
+class TicketEventViewSet(viewsets.ReadOnlyModelViewSet):
+    serializer_class = s.TicketEventSerializer
+    filterset_fields = ["ticket", "kind"]
+
+    def get_queryset(self):
+        return TicketEvent.objects.select_related("actor").order_by("created_at", "id")
+
+
+class RestitutionViewSet(viewsets.ReadOnlyModelViewSet):
+    serializer_class = s.RestitutionSerializer
+    filterset_fields = ["ticket", "status", "kind", "currency"]
+
+    def get_queryset(self):
+        return Restitution.objects.select_related("requested_by", "decided_by").order_by(
+            "-created_at", "-id"
+        )
