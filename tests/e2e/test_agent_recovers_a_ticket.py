@@ -1,4 +1,4 @@
-"""An agent takes a ticket from new to closed: apology, reassurance, restitution, resolved, closed."""
+"""An agent takes a ticket from new to closed: apology, reassurance, restitution, resolution."""
 
 import pytest
 from django.core import mail
