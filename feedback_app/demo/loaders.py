@@ -18,6 +18,7 @@ from feedback_app.customers.services import (
 )
 from feedback_app.demo.complaints import load_complaints
 from feedback_app.demo.people import demo_people
+from feedback_app.demo.recovery import load_recovery
 from feedback_app.demo.surveys import load_history, load_surveys
 from feedback_app.staff.services import staff_user_create
 
@@ -91,10 +92,11 @@ def _load_duplicates(customers: list[Customer]) -> None:
 
 
 def load_all() -> dict:
-    """Load every area in dependency order; returns the demo logins.
+    """Load every area in dependency order; returns counts and the demo logins.
 
-    Runs in one transaction, with background tasks run inline and mail kept in memory: the demo
-    history's messages are recorded as sent without being mailed to anyone.
+    Two transactions: intake first (its commit runs triage, which opens the tickets), then the
+    recovery work on those tickets. Background tasks run inline and mail stays in memory: the
+    demo history's messages are recorded as sent without being mailed to anyone.
     """
     from django_q.conf import Conf
 
@@ -113,6 +115,12 @@ def load_all() -> dict:
             surveys = load_surveys()
             events = load_history(customers, surveys)
             complaints = load_complaints(customers)
+        # Triage ran on commit above and opened the tickets; now staff work them.
+        with (
+            override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"),
+            transaction.atomic(),
+        ):
+            tickets = load_recovery()
     finally:
         Conf.SYNC = sync
         quiet.setLevel(level)
@@ -121,4 +129,5 @@ def load_all() -> dict:
         "customers": len(customers),
         "events": events,
         "complaints": complaints,
+        "tickets": tickets,
     }

@@ -14,7 +14,12 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         result = load_all()
         customers = Customer.objects.filter(merged_into__isnull=True).count()
-        self.stdout.write(self.style.SUCCESS(f"Demo data ready: {customers} customers."))
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Demo data ready: {customers} customers, {result['events']} events, "
+                f"{result['complaints']} complaints, {result['tickets']} tickets."
+            )
+        )
         self.stdout.write("Demo logins (for this demo install only):")
         for username, password, role in result["logins"]:
             self.stdout.write(f"  {role:8} username {username:8} password {password}")
