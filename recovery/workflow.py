@@ -126,6 +126,18 @@ def _move(ticket: Ticket, target: str, *extra_fields: str) -> None:
     ticket.save(update_fields=["state", "updated_at", *extra_fields])
 
 
+def _on_timeline(ticket: Ticket, kind: str, title: str, actor, body: str = "") -> None:
+    timeline_record(
+        customer=ticket.customer,
+        kind=kind,
+        title=title,
+        body=(body or "").strip(),
+        channel=Channel.STAFF if actor else Channel.SYSTEM,
+        actor=actor,
+        subject=ticket,
+    )
+
+
 def _message(ticket: Ticket, step: str, actor, subject: str, body: str, key: str) -> Message:
     if not (subject or "").strip():
         raise DomainError("The message needs a subject.", field="subject")
@@ -418,6 +430,7 @@ def ticket_resolve(
             no_restitution_reason=(no_restitution_reason or "").strip(),
             follow_up=ticket.follow_up_id,
         )
+        _on_timeline(ticket, "ticket.resolved", f"Recovery ticket #{ticket.pk} resolved", actor)
     return ticket
 
 
@@ -487,6 +500,7 @@ def ticket_close(
             recovered=recovered,
         )
         hold_release(customer=ticket.customer, reference=ticket.hold_reference, actor=actor)
+        _on_timeline(ticket, "ticket.closed", f"Recovery ticket #{ticket.pk} closed", actor, reason)
         if recovered:
             timeline_record(
                 customer=ticket.customer,
@@ -509,6 +523,9 @@ def ticket_reopen(
         ticket.closed_at = None
         _move(ticket, target, "closed_at")
         _event(ticket, "reopened", actor, before, target, reason=reason.strip())
+        _on_timeline(
+            ticket, "ticket.reopened", f"Recovery ticket #{ticket.pk} reopened", actor, reason
+        )
         hold_place(
             customer=ticket.customer,
             reference=ticket.hold_reference,
