@@ -89,6 +89,16 @@ STEP_FORMS = {
     "close": CloseForm,
     "reopen": ReopenForm,
 }
+# The form's cleaned data (with expected_state) is exactly each step's keyword arguments.
+WORKFLOW_STEPS = {
+    "apologise": workflow.ticket_apologise,
+    "reassure": workflow.ticket_reassure,
+    "offer_restitution": workflow.ticket_offer_restitution,
+    "resolve": workflow.ticket_resolve,
+    "close": workflow.ticket_close,
+    "reopen": workflow.ticket_reopen,
+    "skip": workflow.ticket_skip,
+}
 DRAFT_STEP = {"apologise": "apology", "reassure": "reassurance", "offer_restitution": "restitution"}
 DRAFT_EXTRA = {
     "reassure": {"cause": "[what caused it]", "corrective_action": "[what we changed]"},
@@ -180,33 +190,8 @@ class TicketView(StaffRequiredMixin, View):
 
     @staticmethod
     def _run(action: str, ticket: Ticket, actor, data: dict):
-        expected = data.pop("expected_state", None)
-        if action == "apologise":
-            return workflow.ticket_apologise(
-                ticket=ticket, actor=actor, expected_state=expected, **data
-            )
-        if action == "reassure":
-            return workflow.ticket_reassure(
-                ticket=ticket, actor=actor, expected_state=expected, **data
-            )
-        if action == "offer_restitution":
-            return workflow.ticket_offer_restitution(
-                ticket=ticket, actor=actor, expected_state=expected, **data
-            )
-        if action == "resolve":
-            return workflow.ticket_resolve(
-                ticket=ticket, actor=actor, expected_state=expected, **data
-            )
-        if action == "close":
-            return workflow.ticket_close(
-                ticket=ticket, actor=actor, expected_state=expected, **data
-            )
-        if action == "reopen":
-            return workflow.ticket_reopen(
-                ticket=ticket, actor=actor, expected_state=expected, **data
-            )
-        if action == "skip":
-            return workflow.ticket_skip(ticket=ticket, actor=actor, expected_state=expected, **data)
+        if action in WORKFLOW_STEPS:
+            return WORKFLOW_STEPS[action](ticket=ticket, actor=actor, **data)
         if action == "assign":
             return services.ticket_assign(ticket=ticket, actor=actor, **data)
         return services.ticket_note(ticket=ticket, actor=actor, **data)

@@ -228,17 +228,22 @@ def _render(invitation: Invitation, template: str) -> tuple[str, str, str]:
     return subject, text, html
 
 
+def _locked(invitation_id: int) -> Invitation | None:
+    """The invitation, locked for this transaction, with what sending it reads."""
+    return (
+        Invitation.objects.select_for_update()
+        .select_related("survey", "customer", "event")
+        .filter(pk=invitation_id)
+        .first()
+    )
+
+
 def invitation_send(*, invitation_id: int, now: datetime | None = None) -> Invitation:
     """Send one due invitation, deciding under the contact policy now. A no-op unless scheduled
     and due, so a repeated task, a second cluster or the sweeper cannot send it twice."""
     now = now or timezone.now()
     with transaction.atomic():
-        invitation = (
-            Invitation.objects.select_for_update()
-            .select_related("survey", "customer", "event")
-            .filter(pk=invitation_id)
-            .first()
-        )
+        invitation = _locked(invitation_id)
         if (
             invitation is None
             or invitation.status != Invitation.Status.SCHEDULED
@@ -289,12 +294,7 @@ def invitation_remind(*, invitation_id: int, now: datetime | None = None) -> Inv
     """The one reminder to a customer who has not answered. Never a second one."""
     now = now or timezone.now()
     with transaction.atomic():
-        invitation = (
-            Invitation.objects.select_for_update()
-            .select_related("survey", "customer", "event")
-            .filter(pk=invitation_id)
-            .first()
-        )
+        invitation = _locked(invitation_id)
         if (
             invitation is None
             or invitation.status != Invitation.Status.SENT
