@@ -19,3 +19,8 @@ from feedback_app.settings import Q_CLUSTER
 Q_CLUSTER = {**Q_CLUSTER, "sync": True}
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 SECURE_HSTS_SECONDS = 0
+
+# A file, not SQLite's shared in-memory database: in memory, two connections that both write get
+# "table is locked" at once instead of waiting, and the concurrency tests need them to wait.
+if DATABASES["default"]["ENGINE"].endswith("sqlite3"):  # noqa: F405
+    DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / "test-feedback.sqlite3")}  # noqa: F405

@@ -74,3 +74,18 @@ def phone_page(browser, live_server, request):
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"{request.node.name}-phone.png"), full_page=True)
     context.close()
+
+
+@pytest.fixture(autouse=True)
+def seeded_settings(transactional_db):
+    """Browser tests run in transactions that are flushed afterwards, which also removes what the
+    data migrations seeded; seed it again with the migrations' own functions."""
+    import importlib
+
+    from django.apps import apps
+
+    for module in (
+        "surveys.migrations.0005_seed_topics",
+        "recovery.migrations.0003_seed_workflow_settings",
+    ):
+        importlib.import_module(module).seed(apps, None)
