@@ -5,6 +5,7 @@ from recovery.models import (
     CannedMessage,
     Improvement,
     ImprovementLink,
+    ImprovementNotice,
     Restitution,
     SlaTarget,
     Team,
@@ -131,3 +132,18 @@ class ImprovementAdmin(admin.ModelAdmin):
 class ImprovementLinkAdmin(admin.ModelAdmin):
     list_display = ["improvement", "ticket", "response", "complaint", "created_at"]
     raw_id_fields = ["improvement", "ticket", "response", "complaint"]
+
+
+@admin.register(ImprovementNotice)
+class ImprovementNoticeAdmin(admin.ModelAdmin):
+    """Read-only: notices are made by shipping, once per customer."""
+
+    list_display = ["improvement", "customer", "kind", "message", "created_at"]
+    list_select_related = ["improvement", "customer", "message"]
+    list_filter = ["kind"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

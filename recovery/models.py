@@ -362,3 +362,40 @@ class ImprovementLink(models.Model):
 
     def __str__(self) -> str:
         return f"{self.improvement} ← {self.ticket or self.response or self.complaint}"
+
+
+class ImprovementNotice(models.Model):
+    """The "you said, we did" message to one customer about one improvement: at most one each,
+    however many of their items are linked, with its delivery as the outbox recorded it."""
+
+    class Kind(models.TextChoices):
+        SHIPPED = "shipped", "We did it"
+        DECLINED = "declined", "Why not"
+
+    improvement = models.ForeignKey(Improvement, on_delete=models.CASCADE, related_name="notices")
+    customer = models.ForeignKey(
+        Customer, on_delete=models.PROTECT, related_name="improvement_notices"
+    )
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    message = models.ForeignKey(
+        "customers.Message", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    quote = models.CharField(
+        max_length=300, blank=True, help_text="The customer's own words, quoted."
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["improvement", "customer"], name="one_notice_per_customer"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.improvement} → {self.customer}"
+
+    @property
+    def delivery(self) -> str:
+        return self.message.status if self.message_id else "queued"

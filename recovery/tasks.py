@@ -6,3 +6,10 @@ from recovery.services import recovery_sweep
 def sweep() -> dict[str, int]:
     """Scheduled every minute: follow-ups that went out, SLA breaches."""
     return recovery_sweep()
+
+
+def notify_improvement(improvement_id: int) -> dict[str, int]:
+    """Queued when an improvement ships (or is declined with an explanation)."""
+    from recovery.improvements import improvement_notify
+
+    return improvement_notify(improvement_id=improvement_id)

@@ -1,0 +1,304 @@
+"""Closing the loop: improvements ("we did"), the feedback that asked for them ("you said"), and
+telling every customer who asked, once, when one ships.
+
+Writes live here (improvement_*); shipping queues `recovery.tasks.notify_improvement`, which sends
+one notice per customer through the outbox as a solicitation: consent, the quiet period and open
+recovery holds apply, and what was suppressed keeps its reason.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.text import Truncator
+from django_q.tasks import async_task
+
+from feedback_app.customers.models import Customer, Message
+from feedback_app.customers.outbox import customer_links, message_send
+from feedback_app.errors import Conflict, DomainError
+from recovery.models import Improvement, ImprovementLink, ImprovementNotice, Ticket
+from recovery.workflow import NotAllowed
+from surveys.models import Complaint, Response, Sentiment, Topic
+
+QUOTE_CHARS = 140
+DONE = (Improvement.Status.SHIPPED, Improvement.Status.DECLINED)
+
+
+def _can_manage(actor) -> None:
+    if actor is None or not actor.has_perm("recovery.change_improvement"):
+        raise NotAllowed("Only a manager can do that with an improvement.")
+
+
+def improvement_save(
+    *,
+    actor,
+    improvement: Improvement | None = None,
+    title: str,
+    customer_text: str = "",
+    description: str = "",
+    owner=None,
+    topics: Iterable[Topic] = (),
+    status: str = Improvement.Status.PROPOSED,
+    planned_for=None,
+) -> Improvement:
+    """Create or change an improvement. Shipping and declining are their own steps."""
+    title = " ".join((title or "").split())[:200]
+    if not title:
+        raise DomainError("An improvement needs a title.", field="title")
+    if status in DONE and (improvement is None or improvement.status != status):
+        raise DomainError(
+            "Shipping and declining are steps of their own, not a status to set.", field="status"
+        )
+    if status not in Improvement.Status.values:
+        raise DomainError(f"Unknown status {status!r}.", field="status")
+    improvement = improvement or Improvement()
+    improvement.title, improvement.customer_text, improvement.description = (
+        title,
+        customer_text.strip(),
+        description.strip(),
+    )
+    improvement.owner, improvement.status, improvement.planned_for = owner, status, planned_for
+    improvement.save()
+    improvement.topics.set(list(topics))
+    return improvement
+
+
+def _feedback_filter(topic: Topic, days: int, sentiment: str):
+    since = timezone.now() - timedelta(days=days)
+    responses = Response.objects.filter(topics=topic, submitted_at__gte=since)
+    complaints = Complaint.objects.filter(topics=topic, received_at__gte=since)
+    if sentiment:
+        responses, complaints = (
+            responses.filter(sentiment=sentiment),
+            complaints.filter(sentiment=sentiment),
+        )
+    return responses, complaints
+
+
+def link_preview(
+    *, topic: Topic, days: int = 90, sentiment: str = Sentiment.NEGATIVE
+) -> dict[str, int]:
+    """How many items and customers linking by this filter would take, before linking."""
+    if days < 1 or days > 3650:
+        raise DomainError("Choose between 1 and 3650 days.", field="days")
+    responses, complaints = _feedback_filter(topic, days, sentiment)
+    customers = set(responses.exclude(customer=None).values_list("customer_id", flat=True))
+    customers |= set(complaints.values_list("customer_id", flat=True))
+    return {
+        "responses": responses.count(),
+        "complaints": complaints.count(),
+        "customers": len(customers),
+    }
+
+
+def _load(model, ids: Iterable[int], field: str):
+    ids = sorted({int(pk) for pk in ids})
+    found = model.objects.filter(pk__in=ids).select_related("customer")
+    found = {obj.pk: obj for obj in found}
+    missing = [pk for pk in ids if pk not in found]
+    if missing:
+        raise DomainError(
+            f"No {model._meta.verbose_name} with number {', '.join(map(str, missing))}.",
+            field=field,
+        )
+    merged = [obj for obj in found.values() if obj.customer_id and obj.customer.merged_into_id]
+    if merged:
+        obj = merged[0]
+        raise DomainError(
+            f"{model._meta.verbose_name.capitalize()} #{obj.pk} belongs to a merged profile "
+            f"(#{obj.customer_id} → #{obj.customer.merged_into_id}); reload and link again.",
+            field=field,
+        )
+    return list(found.values())
+
+
+def improvement_link(
+    *,
+    improvement: Improvement,
+    actor,
+    tickets: Iterable[int] = (),
+    responses: Iterable[int] = (),
+    complaints: Iterable[int] = (),
+    topic: Topic | None = None,
+    days: int = 90,
+    sentiment: str = Sentiment.NEGATIVE,
+) -> dict[str, int]:
+    """Link what customers said to the improvement: chosen tickets and items, and/or every item
+    of a topic in the last `days` days (negative only, by default). Links already there are kept;
+    returns how many were added. Nothing is linked if any id is wrong."""
+    with transaction.atomic():
+        improvement = Improvement.objects.select_for_update().get(pk=improvement.pk)
+        if improvement.status in DONE:
+            raise Conflict(
+                f"This improvement is {improvement.get_status_display().lower()}; "
+                "link to an open one."
+            )
+        chosen = {
+            "ticket": _load(Ticket, tickets, "tickets"),
+            "response": _load(Response, responses, "responses"),
+            "complaint": _load(Complaint, complaints, "complaints"),
+        }
+        if topic is not None:
+            if not (0 < days <= 3650):
+                raise DomainError("Choose between 1 and 3650 days.", field="days")
+            by_topic_responses, by_topic_complaints = _feedback_filter(topic, days, sentiment)
+            chosen["response"] += list(by_topic_responses)
+            chosen["complaint"] += list(by_topic_complaints)
+        added = {}
+        for field, objects in chosen.items():
+            existing = set(
+                ImprovementLink.objects.filter(
+                    improvement=improvement, **{f"{field}__in": objects}
+                ).values_list(f"{field}_id", flat=True)
+            )
+            new = [
+                ImprovementLink(improvement=improvement, **{field: obj})
+                for obj in {o.pk: o for o in objects}.values()
+                if obj.pk not in existing
+            ]
+            ImprovementLink.objects.bulk_create(new)
+            added[f"{field}s"] = len(new)
+    return added
+
+
+def _customers(improvement: Improvement) -> dict[int, str]:
+    """Each customer who asked for this improvement, with a short quote of their own words (the
+    earliest thing they said about it)."""
+    said: dict[int, tuple] = {}
+
+    def keep(customer_id, when, text):
+        if customer_id and (customer_id not in said or when < said[customer_id][0]):
+            said[customer_id] = (when, text)
+
+    links = improvement.links.select_related("complaint", "ticket", "response")
+    for link in links.prefetch_related("response__answers", "ticket__items__complaint"):
+        if link.complaint_id:
+            keep(link.complaint.customer_id, link.complaint.received_at, link.complaint.text)
+        elif link.response_id:
+            text = " ".join(a.text for a in link.response.answers.all() if a.text)
+            keep(link.response.customer_id, link.response.submitted_at, text)
+        elif link.ticket_id:
+            complaints = [i.complaint for i in link.ticket.items.all() if i.complaint_id]
+            text = complaints[0].text if complaints else link.ticket.subject
+            keep(link.ticket.customer_id, link.ticket.opened_at, text)
+    return {
+        pk: Truncator(" ".join(text.split())).chars(QUOTE_CHARS) for pk, (_, text) in said.items()
+    }
+
+
+def improvement_ship(
+    *, improvement: Improvement, actor, customer_text: str | None = None
+) -> Improvement:
+    """Mark it shipped and queue one "you said, we did" notice per customer who asked. Shipping
+    again is refused; the notices themselves are also once-only, so a retried task sends nothing
+    twice."""
+    _can_manage(actor)
+    with transaction.atomic():
+        improvement = Improvement.objects.select_for_update().get(pk=improvement.pk)
+        if improvement.status == Improvement.Status.SHIPPED:
+            raise Conflict(
+                f"Already shipped on {improvement.shipped_at:%d %b %Y}; customers were told once."
+            )
+        if improvement.status == Improvement.Status.DECLINED:
+            raise Conflict("A declined improvement cannot ship; create a new one.")
+        if customer_text is not None:
+            improvement.customer_text = customer_text.strip()
+        if not improvement.customer_text:
+            raise DomainError(
+                "Write what changed, for customers, before shipping.", field="customer_text"
+            )
+        improvement.status, improvement.shipped_at = Improvement.Status.SHIPPED, timezone.now()
+        improvement.save(update_fields=["status", "shipped_at", "customer_text"])
+        transaction.on_commit(
+            lambda: async_task("recovery.tasks.notify_improvement", improvement.pk)
+        )
+    return improvement
+
+
+def improvement_decline(
+    *, improvement: Improvement, actor, reason: str, tell_customers: bool = False
+) -> Improvement:
+    """Decline with a reason; optionally tell the customers who asked why not."""
+    _can_manage(actor)
+    if not (reason or "").strip():
+        raise DomainError("Say why it is declined.", field="reason")
+    with transaction.atomic():
+        improvement = Improvement.objects.select_for_update().get(pk=improvement.pk)
+        if improvement.status in DONE:
+            raise Conflict(
+                f"This improvement is already {improvement.get_status_display().lower()}."
+            )
+        improvement.status, improvement.declined_reason = (
+            Improvement.Status.DECLINED,
+            reason.strip(),
+        )
+        improvement.save(update_fields=["status", "declined_reason"])
+        if tell_customers:
+            transaction.on_commit(
+                lambda: async_task("recovery.tasks.notify_improvement", improvement.pk)
+            )
+    return improvement
+
+
+def improvement_notify(*, improvement_id: int) -> dict[str, int]:
+    """Send each customer of a shipped (or declined and explained) improvement their notice,
+    once. Safe to run again: a customer who has a notice is skipped."""
+    improvement = Improvement.objects.get(pk=improvement_id)
+    if improvement.status not in DONE:
+        return {}
+    kind = (
+        ImprovementNotice.Kind.SHIPPED
+        if improvement.status == Improvement.Status.SHIPPED
+        else ImprovementNotice.Kind.DECLINED
+    )
+    quotes = _customers(improvement)
+    done = set(improvement.notices.values_list("customer_id", flat=True))
+    counts = {"told": 0, "suppressed": 0, "already": len(done & set(quotes))}
+    for customer in Customer.objects.filter(pk__in=set(quotes) - done).order_by("pk"):
+        try:
+            with transaction.atomic():
+                notice = ImprovementNotice.objects.create(
+                    improvement=improvement, customer=customer, kind=kind, quote=quotes[customer.pk]
+                )
+                subject, text, html = _render(improvement, customer, notice)
+                notice.message = message_send(
+                    customer=customer,
+                    kind=Message.Kind.SOLICITATION,
+                    purpose=f"improvement.{kind}",
+                    subject=subject,
+                    body_text=text,
+                    body_html=html,
+                    dedupe_key=f"recovery.improvement:{improvement.pk}:customer:{customer.pk}",
+                    about=improvement,
+                )
+                notice.save(update_fields=["message"])
+        except IntegrityError:
+            counts["already"] += 1  # another worker told this customer a moment ago
+            continue
+        counts["suppressed" if notice.message.status == Message.Status.SUPPRESSED else "told"] += 1
+    return counts
+
+
+def _render(
+    improvement: Improvement, customer: Customer, notice: ImprovementNotice
+) -> tuple[str, str, str]:
+    name = "we_did" if notice.kind == ImprovementNotice.Kind.SHIPPED else "why_not"
+    context = {
+        "improvement": improvement,
+        "customer": customer,
+        "first_name": customer.first_name,
+        "quote": notice.quote,
+        "company_name": settings.COMPANY_NAME,
+        "public_url": settings.SITE_URL + "/we-did/",
+        **customer_links(customer),
+    }
+    return (
+        render_to_string(f"recovery/email/{name}_subject.txt", context).strip(),
+        render_to_string(f"recovery/email/{name}_body.txt", context),
+        render_to_string(f"recovery/email/{name}_body.html", context),
+    )
