@@ -7,6 +7,7 @@ from django.views.generic import TemplateView
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 from feedback_app.customers.urls import public_urlpatterns as customer_public_urls
+from recovery.urls import public_urlpatterns as recovery_public_urls
 from surveys.urls import public_urlpatterns as survey_public_urls
 
 admin.site.site_header = "Feedback and recovery administration"
@@ -17,6 +18,7 @@ urlpatterns = [
     path("", TemplateView.as_view(template_name="public/home.html"), name="public-home"),
     *customer_public_urls,
     *survey_public_urls,
+    *recovery_public_urls,
     # Staff
     path(
         "accounts/login/",

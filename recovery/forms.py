@@ -12,6 +12,7 @@ from recovery.models import (
     Team,
 )
 from recovery.workflow import SKIPPABLE
+from surveys.models import Topic
 
 # Placeholders the canned text carries until the agent writes the real thing.
 PLACEHOLDERS = ("[what caused it]", "[what we changed]", "[what we give]")
@@ -207,3 +208,81 @@ class ApprovalLimitForm(forms.ModelForm):
         if len(currency) != 3 or not currency.isalpha():
             raise forms.ValidationError("A currency is a three-letter code such as GBP.")
         return currency
+
+
+class ImprovementForm(forms.ModelForm):
+    class Meta:
+        model = Improvement
+        fields = [
+            "title",
+            "customer_text",
+            "description",
+            "owner",
+            "topics",
+            "status",
+            "planned_for",
+        ]
+        widgets = {
+            "customer_text": forms.Textarea(attrs={"rows": 3}),
+            "description": forms.Textarea(attrs={"rows": 3}),
+            "planned_for": forms.DateInput(attrs={"type": "date"}),
+            "topics": forms.CheckboxSelectMultiple,
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].queryset = staff_users()
+        self.fields["status"].choices = [
+            (value, label)
+            for value, label in Improvement.Status.choices
+            if value not in ("shipped", "declined")
+        ]
+
+
+class LinkForm(forms.Form):
+    """Link by numbers (comma-separated) and/or by a topic filter."""
+
+    tickets = forms.CharField(required=False, help_text="Ticket numbers, comma-separated.")
+    complaints = forms.CharField(required=False)
+    responses = forms.CharField(required=False)
+    topic = forms.ModelChoiceField(queryset=Topic.objects.filter(active=True), required=False)
+    days = forms.IntegerField(min_value=1, max_value=3650, initial=90)
+    sentiment = forms.ChoiceField(
+        choices=[("negative", "Negative only"), ("", "Any sentiment")],
+        required=False,
+        initial="negative",
+    )
+    confirm = forms.BooleanField(required=False, widget=forms.HiddenInput)
+
+    def _numbers(self, name):
+        raw = self.cleaned_data.get(name) or ""
+        parts = [p.strip().lstrip("#") for p in raw.replace(";", ",").split(",") if p.strip()]
+        if not all(p.isdigit() and len(p) < 19 for p in parts):
+            raise forms.ValidationError("Numbers only, separated by commas.")
+        return [int(p) for p in parts]
+
+    def clean_tickets(self):
+        return self._numbers("tickets")
+
+    def clean_complaints(self):
+        return self._numbers("complaints")
+
+    def clean_responses(self):
+        return self._numbers("responses")
+
+
+class ShipForm(forms.Form):
+    customer_text = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=2000,
+        label="What changed, as customers will read it",
+    )
+
+
+class DeclineForm(forms.Form):
+    reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}), max_length=2000, label="Why not"
+    )
+    tell_customers = forms.BooleanField(
+        required=False, label="Tell the customers who asked why not"
+    )

@@ -14,6 +14,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import Truncator
 from django_q.tasks import async_task
@@ -294,7 +295,7 @@ def _render(
         "first_name": customer.first_name,
         "quote": notice.quote,
         "company_name": settings.COMPANY_NAME,
-        "public_url": settings.SITE_URL + "/we-did/",
+        "public_url": settings.SITE_URL + reverse("we-did"),
         **customer_links(customer),
     }
     return (
@@ -302,3 +303,13 @@ def _render(
         render_to_string(f"recovery/email/{name}_body.txt", context),
         render_to_string(f"recovery/email/{name}_body.html", context),
     )
+
+
+def example_notice(*, improvement: Improvement, customer: Customer) -> dict[str, str]:
+    """The notice one customer would get, for the manager to review before shipping."""
+    quote = _customers(improvement).get(customer.pk, "")
+    notice = ImprovementNotice(
+        improvement=improvement, customer=customer, kind=ImprovementNotice.Kind.SHIPPED, quote=quote
+    )
+    subject, text, _html = _render(improvement, customer, notice)
+    return {"subject": subject, "body": text}

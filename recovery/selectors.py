@@ -1,8 +1,16 @@
 """Reads of the recovery app, with joins decided here once."""
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Count, Prefetch, QuerySet
 
-from recovery.models import Restitution, Ticket, TicketEvent, TicketItem
+from recovery.models import (
+    Improvement,
+    ImprovementLink,
+    ImprovementNotice,
+    Restitution,
+    Ticket,
+    TicketEvent,
+    TicketItem,
+)
 
 
 def ticket_detail(*, pk: int) -> Ticket:
@@ -44,3 +52,47 @@ def customer_past_tickets(*, ticket: Ticket) -> QuerySet[Ticket]:
         .exclude(pk=ticket.pk)
         .order_by("-opened_at")[:10]
     )
+
+
+def improvement_list() -> QuerySet[Improvement]:
+    return (
+        Improvement.objects.select_related("owner")
+        .prefetch_related("topics")
+        .annotate(
+            link_count=Count("links", distinct=True),
+            notice_count=Count("notices", distinct=True),
+        )
+        .order_by("-created_at", "-id")
+    )
+
+
+def improvement_detail(*, pk: int) -> Improvement:
+    links = ImprovementLink.objects.select_related(
+        "ticket__customer", "response__customer", "response__survey", "complaint__customer"
+    ).order_by("-created_at", "-id")
+    notices = ImprovementNotice.objects.select_related("customer", "message").order_by(
+        "customer_id"
+    )
+    return (
+        Improvement.objects.select_related("owner")
+        .prefetch_related(
+            "topics", Prefetch("links", queryset=links), Prefetch("notices", queryset=notices)
+        )
+        .get(pk=pk)
+    )
+
+
+def improvements_public(*, topic=None) -> QuerySet[Improvement]:
+    """Shipped improvements for the public page, with how many asked (counts only)."""
+    queryset = (
+        Improvement.objects.filter(status=Improvement.Status.SHIPPED)
+        .prefetch_related("topics")
+        .annotate(
+            messages=Count("links", distinct=True),
+            customers=Count("notices", distinct=True),
+        )
+        .order_by("-shipped_at")
+    )
+    if topic is not None:
+        queryset = queryset.filter(topics=topic)
+    return queryset

@@ -1,10 +1,12 @@
 """Staff pages of the recovery app: the queue, the ticket page with one form per next step,
 approvals, and the settings managers keep (canned messages, approval limits)."""
 
+import csv
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views import View
@@ -13,7 +15,7 @@ from feedback_app.customers.selectors import customer_preferences
 from feedback_app.customers.services import customer_resolve
 from feedback_app.errors import DomainError
 from feedback_app.staff.access import ManagerRequiredMixin, StaffRequiredMixin
-from recovery import canned, selectors, services, workflow
+from recovery import canned, improvements, reports, selectors, services, workflow
 from recovery.filters import TicketFilter
 from recovery.forms import (
     ApologyForm,
@@ -23,15 +25,20 @@ from recovery.forms import (
     CannedMessageForm,
     CloseForm,
     DecisionForm,
+    DeclineForm,
+    ImprovementForm,
+    LinkForm,
     NoteForm,
     ReassuranceForm,
     ReopenForm,
     ResolveForm,
     RestitutionForm,
+    ShipForm,
     SkipForm,
     TicketCreateForm,
 )
-from recovery.models import ApprovalLimit, CannedMessage, Restitution, Ticket
+from recovery.models import ApprovalLimit, CannedMessage, Improvement, Restitution, Ticket
+from surveys.models import Topic
 
 QUEUE_PAGE = 50
 
@@ -297,3 +304,256 @@ class SettingsView(ManagerRequiredMixin, View):
             messages.success(request, "Canned message saved.")
             return redirect("recovery:settings")
         return self.get(request, canned_form=form)
+
+
+# --- Improvements: "you said, we did" ---------------------------------------------------------
+
+
+class ImprovementListView(StaffRequiredMixin, View):
+    def get(self, request):
+        page = Paginator(selectors.improvement_list(), 50).get_page(request.GET.get("page"))
+        return render(request, "recovery/staff/improvements.html", {"page_obj": page})
+
+
+class ImprovementEditView(ManagerRequiredMixin, View):
+    def _improvement(self, pk):
+        return get_object_or_404(Improvement, pk=pk) if pk else None
+
+    def get(self, request, pk=None):
+        form = ImprovementForm(instance=self._improvement(pk))
+        return render(request, "recovery/staff/improvement_form.html", {"form": form})
+
+    def post(self, request, pk=None):
+        improvement = self._improvement(pk)
+        form = ImprovementForm(
+            request.POST, instance=Improvement.objects.get(pk=pk) if pk else None
+        )
+        if form.is_valid():
+            try:
+                improvement = improvements.improvement_save(
+                    actor=request.user, improvement=improvement, **form.cleaned_data
+                )
+            except DomainError as exc:
+                form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+            else:
+                return redirect("recovery:improvement", pk=improvement.pk)
+        return render(request, "recovery/staff/improvement_form.html", {"form": form}, status=400)
+
+
+class ImprovementView(StaffRequiredMixin, View):
+    """An improvement with what customers said, who was told, and the manager's actions."""
+
+    def get(
+        self,
+        request,
+        pk,
+        link_form=None,
+        ship_form=None,
+        decline_form=None,
+        preview=None,
+        status=200,
+    ):
+        try:
+            improvement = selectors.improvement_detail(pk=pk)
+        except Improvement.DoesNotExist:
+            raise Http404 from None
+        customers = {
+            link_customer
+            for link in improvement.links.all()
+            if (link_customer := _link_customer(link))
+        }
+        example = None
+        if improvement.status not in improvements.DONE and improvement.customer_text:
+            customer = next(iter(customers), None)
+            if customer is not None:
+                example = improvements.example_notice(improvement=improvement, customer=customer)
+        context = {
+            "improvement": improvement,
+            "customer_count": len(customers),
+            "link_form": link_form or LinkForm(initial={"days": 90, "sentiment": "negative"}),
+            "ship_form": ship_form
+            or ShipForm(initial={"customer_text": improvement.customer_text}),
+            "decline_form": decline_form or DeclineForm(),
+            "preview": preview,
+            "example": example,
+            "can_manage": request.user.has_perm("recovery.change_improvement"),
+        }
+        return render(request, "recovery/staff/improvement.html", context, status=status)
+
+    def post(self, request, pk):
+        improvement = get_object_or_404(Improvement, pk=pk)
+        action = request.POST.get("action")
+        try:
+            if action == "link":
+                return self._link(request, improvement)
+            if action == "ship":
+                form = ShipForm(request.POST)
+                if not form.is_valid():
+                    return self.get(request, pk, ship_form=form, status=400)
+                improvements.improvement_ship(
+                    improvement=improvement, actor=request.user, **form.cleaned_data
+                )
+                messages.success(request, "Shipped. Each customer who asked is being told.")
+            elif action == "decline":
+                form = DeclineForm(request.POST)
+                if not form.is_valid():
+                    return self.get(request, pk, decline_form=form, status=400)
+                improvements.improvement_decline(
+                    improvement=improvement, actor=request.user, **form.cleaned_data
+                )
+                messages.success(request, "Declined.")
+            else:
+                raise Http404
+        except workflow.NotAllowed:
+            raise PermissionDenied from None
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        return redirect("recovery:improvement", pk=pk)
+
+    def _link(self, request, improvement):
+        if not request.user.has_perm("recovery.change_improvement"):
+            raise PermissionDenied
+        form = LinkForm(request.POST)
+        if not form.is_valid():
+            return self.get(request, improvement.pk, link_form=form, status=400)
+        data = form.cleaned_data
+        if data["topic"] is not None and not data["confirm"]:
+            preview = improvements.link_preview(
+                topic=data["topic"], days=data["days"], sentiment=data["sentiment"]
+            )
+            confirm = LinkForm(initial={**request.POST.dict(), "confirm": True})
+            return self.get(request, improvement.pk, link_form=confirm, preview=preview)
+        try:
+            added = improvements.improvement_link(
+                improvement=improvement,
+                actor=request.user,
+                tickets=data["tickets"],
+                complaints=data["complaints"],
+                responses=data["responses"],
+                topic=data["topic"],
+                days=data["days"],
+                sentiment=data["sentiment"],
+            )
+        except DomainError as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+            return self.get(request, improvement.pk, link_form=form, status=400)
+        messages.success(request, f"Linked {sum(added.values())} more.")
+        return redirect("recovery:improvement", pk=improvement.pk)
+
+
+def _link_customer(link):
+    if link.ticket_id:
+        return link.ticket.customer
+    if link.complaint_id:
+        return link.complaint.customer
+    return link.response.customer if link.response_id else None
+
+
+class WeDidView(View):
+    """Public: what customers asked for and what we changed. Counts only, no personal data."""
+
+    def get(self, request):
+        wanted = request.GET.get("topic", "")
+        topic = None
+        if wanted.isdigit() and len(wanted) < 10:
+            topic = Topic.objects.filter(pk=int(wanted), active=True).first()
+        context = {
+            "improvements": selectors.improvements_public(topic=topic),
+            "topics": Topic.objects.filter(
+                active=True, improvements__status=Improvement.Status.SHIPPED
+            ).distinct(),
+            "topic": topic,
+        }
+        return render(request, "recovery/public/we_did.html", context)
+
+
+class LoopReportView(ManagerRequiredMixin, View):
+    """The manager's "you said, we did" report, printable, each table exportable as CSV."""
+
+    def get(self, request):
+        try:
+            days = int(request.GET.get("days", 90))
+        except ValueError:
+            days = 90
+        theme_rows = reports.themes(since=reports.period(days))
+        outcome_rows = reports.outcomes()
+        export = request.GET.get("export")
+        if export == "themes":
+            return _csv(
+                "themes.csv",
+                [
+                    "topic",
+                    "feedback",
+                    "negative",
+                    "negative_share_pct",
+                    "open_loop",
+                    "improvements",
+                ],
+                [
+                    [
+                        t.topic.name,
+                        t.items,
+                        t.negative,
+                        t.negative_share,
+                        t.open_loop,
+                        "; ".join(f"{i.title} ({i.status})" for i in t.improvements),
+                    ]
+                    for t in theme_rows
+                ],
+            )
+        if export == "improvements":
+            return _csv(
+                "improvements.csv",
+                [
+                    "improvement",
+                    "shipped",
+                    "days_from_first_feedback",
+                    "customers_told",
+                    "suppressed",
+                    "came_back",
+                    "nps_before",
+                    "nps_after",
+                ],
+                [
+                    [
+                        o.improvement.title,
+                        o.improvement.shipped_at.date().isoformat(),
+                        o.days_to_fix,
+                        o.told,
+                        o.suppressed,
+                        o.came_back,
+                        _round(o.nps_before),
+                        _round(o.nps_after),
+                    ]
+                    for o in outcome_rows
+                ],
+            )
+        return render(
+            request,
+            "recovery/staff/loop_report.html",
+            {"themes": theme_rows, "outcomes": outcome_rows, "days": days},
+        )
+
+
+def _round(value):
+    return "" if value is None else round(value, 1)
+
+
+def _csv(name: str, header: list[str], rows: list[list]) -> HttpResponse:
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    writer = csv.writer(response)
+    writer.writerow(header)
+    for row in rows:
+        writer.writerow([_safe(cell) for cell in row])
+    return response
+
+
+def _safe(cell):
+    """Cells that a spreadsheet would run as a formula are written as text."""
+    text = str(cell)
+    return (
+        "'" + text
+        if text[:1] in ("=", "+", "-", "@") and not text.lstrip("-").replace(".", "").isdigit()
+        else cell
+    )

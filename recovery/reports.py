@@ -1,0 +1,146 @@
+"""The "you said, we did" report: what customers raise, what we changed, and whether it helped.
+
+Every figure is one SQL aggregate over the period, so the page costs the same number of queries
+however much feedback there is.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from django.db.models import Avg, Count, F, Min, Q
+from django.utils import timezone
+
+from recovery.models import Improvement, ImprovementLink, ImprovementNotice
+from surveys.models import Answer, Complaint, Question, Response, Topic
+
+
+@dataclass
+class Theme:
+    topic: Topic
+    items: int = 0
+    negative: int = 0
+    open_loop: int = 0
+    improvements: list = field(default_factory=list)
+
+    @property
+    def negative_share(self) -> int:
+        return round(100 * self.negative / self.items) if self.items else 0
+
+
+def themes(*, since: datetime) -> list[Theme]:
+    """Topics ranked by negative feedback, then volume, with their improvements and how much
+    negative feedback has no improvement linked yet (the open loop)."""
+    found: dict[int, Theme] = {topic.pk: Theme(topic) for topic in Topic.objects.all()}
+    linked_responses = ImprovementLink.objects.filter(response__isnull=False).values("response_id")
+    linked_complaints = ImprovementLink.objects.filter(complaint__isnull=False).values(
+        "complaint_id"
+    )
+    for through, item, when, linked in (
+        (Response.topics.through, "response", "submitted_at", linked_responses),
+        (Complaint.topics.through, "complaint", "received_at", linked_complaints),
+    ):
+        negative = Q(**{f"{item}__sentiment": "negative"})
+        rows = (
+            through.objects.filter(**{f"{item}__{when}__gte": since})
+            .values("topic_id")
+            .annotate(
+                n=Count("id"),
+                neg=Count("id", filter=negative),
+                open=Count("id", filter=negative & ~Q(**{f"{item}_id__in": linked})),
+            )
+        )
+        for row in rows:
+            theme = found[row["topic_id"]]
+            theme.items += row["n"]
+            theme.negative += row["neg"]
+            theme.open_loop += row["open"]
+    for improvement in Improvement.objects.prefetch_related("topics").order_by("-created_at"):
+        for topic in improvement.topics.all():
+            found[topic.pk].improvements.append(improvement)
+    ranked = [t for t in found.values() if t.items or t.improvements]
+    return sorted(ranked, key=lambda t: (-t.negative, -t.items, t.topic.name))
+
+
+@dataclass
+class Outcome:
+    improvement: Improvement
+    first_feedback: datetime | None = None
+    told: int = 0
+    suppressed: int = 0
+    came_back: int = 0
+    nps_before: float | None = None
+    nps_after: float | None = None
+
+    @property
+    def days_to_fix(self) -> int | None:
+        if self.first_feedback and self.improvement.shipped_at:
+            return max(0, (self.improvement.shipped_at - self.first_feedback).days)
+        return None
+
+
+def outcomes() -> list[Outcome]:
+    """For each shipped improvement: time from the first feedback to the fix, customers told,
+    and the NPS of those told before and after they were told."""
+    shipped = {
+        i.pk: Outcome(i)
+        for i in Improvement.objects.filter(status=Improvement.Status.SHIPPED).order_by(
+            "-shipped_at"
+        )
+    }
+    firsts = (
+        ImprovementLink.objects.filter(improvement_id__in=shipped)
+        .values("improvement_id")
+        .annotate(
+            response=Min("response__submitted_at"),
+            complaint=Min("complaint__received_at"),
+            ticket=Min("ticket__opened_at"),
+        )
+    )
+    for row in firsts:
+        moments = [row[k] for k in ("response", "complaint", "ticket") if row[k]]
+        shipped[row["improvement_id"]].first_feedback = min(moments) if moments else None
+    told = (
+        ImprovementNotice.objects.filter(improvement_id__in=shipped)
+        .values("improvement_id")
+        .annotate(
+            sent=Count("id", filter=Q(message__status="sent")),
+            suppressed=Count("id", filter=Q(message__status="suppressed")),
+        )
+    )
+    for row in told:
+        shipped[row["improvement_id"]].told = row["sent"]
+        shipped[row["improvement_id"]].suppressed = row["suppressed"]
+    notice = "response__customer__improvement_notices"
+    scores = (
+        Answer.objects.filter(
+            question__kind=Question.Kind.NPS,
+            **{
+                f"{notice}__improvement_id__in": list(shipped),
+                f"{notice}__message__status": "sent",
+            },
+        )
+        .values(f"{notice}__improvement_id")
+        .annotate(
+            before=Avg("number", filter=Q(response__submitted_at__lt=F(f"{notice}__created_at"))),
+            after=Avg("number", filter=Q(response__submitted_at__gt=F(f"{notice}__created_at"))),
+            came_back=Count(
+                "response__customer",
+                distinct=True,
+                filter=Q(response__submitted_at__gt=F(f"{notice}__created_at")),
+            ),
+        )
+    )
+    for row in scores:
+        outcome = shipped[row[f"{notice}__improvement_id"]]
+        outcome.nps_before, outcome.nps_after, outcome.came_back = (
+            row["before"],
+            row["after"],
+            row["came_back"],
+        )
+    return list(shipped.values())
+
+
+def period(days: int) -> datetime:
+    return timezone.now() - timedelta(days=max(1, min(days, 3650)))
