@@ -362,6 +362,7 @@ SPECTACULAR_SETTINGS = {
         "QuestionKindEnum": "surveys.models.Question.Kind",
         "RestitutionKindEnum": "recovery.models.Restitution.Kind",
         "TicketStateEnum": "recovery.models.State",
+        "SentimentEnum": "surveys.models.Sentiment",
     },
 }
 

@@ -18,5 +18,6 @@ router.register("complaints", surveys.ComplaintViewSet, basename="complaint")
 router.register("tickets", recovery.TicketViewSet, basename="ticket")
 router.register("ticket-events", recovery.TicketEventViewSet, basename="ticketevent")
 router.register("restitutions", recovery.RestitutionViewSet, basename="restitution")
+router.register("improvements", recovery.ImprovementViewSet, basename="improvement")
 
 urlpatterns = router.urls

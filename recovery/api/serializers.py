@@ -1,10 +1,20 @@
 """API shapes of the recovery app. Steps take their own small bodies; nothing PATCHes a state."""
 
+from django.contrib.auth import get_user_model
 from rest_framework import serializers
 
 from feedback_app.customers.api.serializers import CustomerResolveSerializer
-from recovery.models import Improvement, Priority, Restitution, State, Ticket, TicketEvent
+from recovery.models import (
+    Improvement,
+    ImprovementNotice,
+    Priority,
+    Restitution,
+    State,
+    Ticket,
+    TicketEvent,
+)
 from recovery.workflow import SKIPPABLE, allowed_steps
+from surveys.models import Sentiment, Topic
 
 
 class TicketSerializer(serializers.ModelSerializer):
@@ -155,3 +165,80 @@ class RestitutionSerializer(serializers.ModelSerializer):
             "decision_reason",
             "created_at",
         ]
+
+
+class ImprovementSerializer(serializers.ModelSerializer):
+    topics = serializers.SlugRelatedField(
+        slug_field="name", many=True, queryset=Topic.objects.all(), required=False
+    )
+    owner = serializers.SlugRelatedField(
+        slug_field="username",
+        queryset=get_user_model().objects.all(),
+        required=False,
+        allow_null=True,
+    )
+    link_count = serializers.IntegerField(read_only=True)
+    notice_count = serializers.IntegerField(read_only=True)
+
+    class Meta:
+        model = Improvement
+        fields = [
+            "id",
+            "title",
+            "customer_text",
+            "description",
+            "owner",
+            "topics",
+            "status",
+            "planned_for",
+            "created_at",
+            "shipped_at",
+            "declined_reason",
+            "link_count",
+            "notice_count",
+        ]
+        read_only_fields = ["id", "created_at", "shipped_at", "declined_reason"]
+
+
+class LinkSerializer(serializers.Serializer):
+    tickets = serializers.ListField(
+        child=serializers.IntegerField(min_value=1), required=False, default=list, max_length=10_000
+    )
+    responses = serializers.ListField(
+        child=serializers.IntegerField(min_value=1), required=False, default=list, max_length=10_000
+    )
+    complaints = serializers.ListField(
+        child=serializers.IntegerField(min_value=1), required=False, default=list, max_length=10_000
+    )
+    topic = serializers.SlugRelatedField(
+        slug_field="name", queryset=Topic.objects.all(), required=False, allow_null=True
+    )
+    days = serializers.IntegerField(min_value=1, max_value=3650, default=90)
+    sentiment = serializers.ChoiceField(
+        choices=Sentiment.choices,
+        allow_blank=True,
+        default="negative",
+        help_text="Blank: any sentiment.",
+    )
+    preview = serializers.BooleanField(
+        default=False, help_text="Only count what a topic filter would link."
+    )
+
+
+class ShipSerializer(serializers.Serializer):
+    customer_text = serializers.CharField(max_length=2000, required=False)
+
+
+class DeclineSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=2000)
+    tell_customers = serializers.BooleanField(default=False)
+
+
+class NoticeSerializer(serializers.ModelSerializer):
+    delivery = serializers.CharField(read_only=True)
+    reason = serializers.CharField(source="message.reason", read_only=True, default="")
+    sent_at = serializers.DateTimeField(source="message.sent_at", read_only=True, default=None)
+
+    class Meta:
+        model = ImprovementNotice
+        fields = ["id", "customer", "kind", "delivery", "reason", "sent_at", "created_at"]

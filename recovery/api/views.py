@@ -8,7 +8,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from feedback_app.customers.services import customer_resolve
-from recovery import selectors, services, workflow
+from recovery import improvements, selectors, services, workflow
 from recovery.api import serializers as s
 from recovery.filters import TicketFilter
 from recovery.models import Restitution, Team, TicketEvent
@@ -165,3 +165,87 @@ class RestitutionViewSet(viewsets.ReadOnlyModelViewSet):
         return Restitution.objects.select_related("requested_by", "decided_by").order_by(
             "-created_at", "-id"
         )
+
+
+class ImprovementViewSet(viewsets.ModelViewSet):
+    """Improvements ("we did"). Shipping and declining are their own POSTs."""
+
+    serializer_class = s.ImprovementSerializer
+    filterset_fields = ["status", "topics__name"]
+    search_fields = ["title"]
+    http_method_names = ["get", "post", "patch", "head", "options"]
+
+    def get_queryset(self):
+        return selectors.improvement_list()
+
+    def perform_create(self, serializer):
+        serializer.instance = improvements.improvement_save(
+            actor=self.request.user, **serializer.validated_data
+        )
+
+    def perform_update(self, serializer):
+        current = serializer.instance
+        values = {
+            "title": current.title,
+            "customer_text": current.customer_text,
+            "description": current.description,
+            "owner": current.owner,
+            "topics": list(current.topics.all()),
+            "status": current.status,
+            "planned_for": current.planned_for,
+            **serializer.validated_data,
+        }
+        serializer.instance = improvements.improvement_save(
+            actor=self.request.user, improvement=current, **values
+        )
+
+    def _answer(self, improvement):
+        return Response(s.ImprovementSerializer(self.get_queryset().get(pk=improvement.pk)).data)
+
+    @extend_schema(request=s.LinkSerializer, responses=dict)
+    @action(detail=True, methods=["post"])
+    def link(self, request, pk=None):
+        """Link tickets, responses and complaints by number and/or every item of a topic in the
+        last `days` days. With `preview` true, only counts what the topic filter would take."""
+        improvement = self.get_object()
+        data = TicketViewSet._data(s.LinkSerializer, request)
+        if data.pop("preview"):
+            if data.get("topic") is None:
+                raise ValidationError({"topic": ["A preview needs a topic."]})
+            return Response(
+                improvements.link_preview(
+                    topic=data["topic"], days=data["days"], sentiment=data["sentiment"]
+                )
+            )
+        if not (data["tickets"] or data["responses"] or data["complaints"] or data.get("topic")):
+            raise ValidationError({"detail": "Give tickets, responses, complaints or a topic."})
+        return Response(
+            improvements.improvement_link(improvement=improvement, actor=request.user, **data)
+        )
+
+    @extend_schema(request=s.ShipSerializer, responses=s.ImprovementSerializer)
+    @action(detail=True, methods=["post"])
+    def ship(self, request, pk=None):
+        data = TicketViewSet._data(s.ShipSerializer, request)
+        return self._answer(
+            improvements.improvement_ship(improvement=self.get_object(), actor=request.user, **data)
+        )
+
+    @extend_schema(request=s.DeclineSerializer, responses=s.ImprovementSerializer)
+    @action(detail=True, methods=["post"])
+    def decline(self, request, pk=None):
+        data = TicketViewSet._data(s.DeclineSerializer, request)
+        return self._answer(
+            improvements.improvement_decline(
+                improvement=self.get_object(), actor=request.user, **data
+            )
+        )
+
+    @extend_schema(responses=s.NoticeSerializer(many=True))
+    @action(detail=True, methods=["get"])
+    def deliveries(self, request, pk=None):
+        """One row per customer told (or not, with the reason)."""
+        improvement = self.get_object()
+        notices = improvement.notices.select_related("message").order_by("customer_id")
+        page = self.paginate_queryset(notices)
+        return self.get_paginated_response(s.NoticeSerializer(page, many=True).data)
