@@ -2,11 +2,17 @@
 the same steps staff use, with a few improvements in every status."""
 
 from django.contrib.auth import get_user_model
-from django.utils import timezone
 
 from recovery import canned, workflow
+from recovery.improvements import (
+    improvement_decline,
+    improvement_link,
+    improvement_save,
+    improvement_ship,
+)
 from recovery.models import Improvement, State, Team, Ticket
 from recovery.services import ticket_assign, ticket_note
+from surveys.models import Topic
 
 IMPROVEMENTS = [
     (
@@ -49,19 +55,19 @@ def load_recovery() -> int:
     ]
     for team in teams:
         team.members.set(agents)
-    improvements = []
-    for title, text, status in IMPROVEMENTS:
-        improvement = Improvement.objects.create(
-            title=title, customer_text=text, owner=manager, status=status
+    delivery = Topic.objects.filter(name="delivery").first()
+    improvements = [
+        improvement_save(
+            actor=manager,
+            title=title,
+            customer_text=text,
+            owner=manager,
+            status="in_progress" if status in ("shipped", "declined") else status,
+            topics=[delivery] if delivery else [],
         )
-        if status == "shipped":
-            improvement.shipped_at = timezone.now()
-            improvement.save(update_fields=["shipped_at"])
-        if status == "declined":
-            improvement.declined_reason = "Our courier cannot cover these routes at weekends yet."
-            improvement.save(update_fields=["declined_reason"])
-        improvements.append(improvement)
-    live = [i for i in improvements if i.status != "declined"]
+        for title, text, status in IMPROVEMENTS
+    ]
+    live = improvements[:-1]  # the last one is declined below
 
     tickets = list(
         Ticket.objects.filter(state=State.NEW)
@@ -84,6 +90,16 @@ def load_recovery() -> int:
         position = n / max(1, len(tickets))
         stage = next(stage for limit, stage in boundaries if position < limit)
         _walk(ticket, stage, agent, manager, live[n % len(live)], n)
+    # Close the loop: the first improvement ships and everyone who asked about deliveries is told
+    # (under the contact policy: customers with open tickets are not told yet); the last is declined.
+    if delivery:
+        improvement_link(improvement=improvements[0], actor=manager, topic=delivery, days=90)
+    improvement_ship(improvement=improvements[0], actor=manager)
+    improvement_decline(
+        improvement=improvements[-1],
+        actor=manager,
+        reason="Our courier cannot cover these routes at weekends yet.",
+    )
     return Ticket.objects.count()
 
 
