@@ -97,6 +97,7 @@ class Ticket(models.Model):
         permissions = [
             ("skip_step", "Can skip a workflow step with a written reason"),
             ("approve_restitution", "Can approve or reject restitution above the agent limit"),
+            ("see_reports", "Can see the manager dashboards and reports"),
         ]
 
     def __str__(self) -> str:

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from recovery import views
+from recovery.dashboards.views import DashboardView
 
 app_name = "recovery"
 urlpatterns = [
@@ -16,6 +17,7 @@ urlpatterns = [
         "improvements/<int:pk>/edit/", views.ImprovementEditView.as_view(), name="improvement-edit"
     ),
     path("reports/you-said-we-did/", views.LoopReportView.as_view(), name="loop-report"),
+    path("dashboards/<slug:name>/", DashboardView.as_view(), name="dashboard"),
 ]
 
 public_urlpatterns = [

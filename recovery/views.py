@@ -1,12 +1,10 @@
 """Staff pages of the recovery app: the queue, the ticket page with one form per next step,
 approvals, and the settings managers keep (canned messages, approval limits)."""
 
-import csv
-
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views import View
@@ -16,6 +14,7 @@ from feedback_app.customers.services import customer_resolve
 from feedback_app.errors import DomainError
 from feedback_app.staff.access import ManagerRequiredMixin, StaffRequiredMixin
 from recovery import canned, improvements, reports, selectors, services, workflow
+from recovery.exports import csv_response
 from recovery.filters import TicketFilter
 from recovery.forms import (
     ApologyForm,
@@ -470,6 +469,8 @@ class WeDidView(View):
 class LoopReportView(ManagerRequiredMixin, View):
     """The manager's "you said, we did" report, printable, each table exportable as CSV."""
 
+    permission_required = "recovery.see_reports"
+
     def get(self, request):
         try:
             days = int(request.GET.get("days", 90))
@@ -479,7 +480,7 @@ class LoopReportView(ManagerRequiredMixin, View):
         outcome_rows = reports.outcomes()
         export = request.GET.get("export")
         if export == "themes":
-            return _csv(
+            return csv_response(
                 "themes.csv",
                 [
                     "topic",
@@ -502,7 +503,7 @@ class LoopReportView(ManagerRequiredMixin, View):
                 ],
             )
         if export == "improvements":
-            return _csv(
+            return csv_response(
                 "improvements.csv",
                 [
                     "improvement",
@@ -537,23 +538,3 @@ class LoopReportView(ManagerRequiredMixin, View):
 
 def _round(value):
     return "" if value is None else round(value, 1)
-
-
-def _csv(name: str, header: list[str], rows: list[list]) -> HttpResponse:
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
-    writer = csv.writer(response)
-    writer.writerow(header)
-    for row in rows:
-        writer.writerow([_safe(cell) for cell in row])
-    return response
-
-
-def _safe(cell):
-    """Cells that a spreadsheet would run as a formula are written as text."""
-    text = str(cell)
-    return (
-        "'" + text
-        if text[:1] in ("=", "+", "-", "@") and not text.lstrip("-").replace(".", "").isdigit()
-        else cell
-    )

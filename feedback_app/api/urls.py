@@ -1,9 +1,11 @@
 """The API under /api/v1/: one router, every app registers its viewsets here."""
 
+from django.urls import path
 from rest_framework.routers import DefaultRouter
 
 from feedback_app.customers.api.views import CustomerViewSet
 from recovery.api import views as recovery
+from recovery.dashboards.views import ReportAPIView
 from surveys.api import views as surveys
 
 router = DefaultRouter()
@@ -20,4 +22,7 @@ router.register("ticket-events", recovery.TicketEventViewSet, basename="ticketev
 router.register("restitutions", recovery.RestitutionViewSet, basename="restitution")
 router.register("improvements", recovery.ImprovementViewSet, basename="improvement")
 
-urlpatterns = router.urls
+urlpatterns = [
+    *router.urls,
+    path("reports/<slug:name>/", ReportAPIView.as_view(), name="report"),
+]

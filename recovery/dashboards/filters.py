@@ -1,0 +1,114 @@
+"""The filters every dashboard shares: date range, channel, segment and team."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from django import forms
+from django.db.models import Exists, OuterRef, Q
+from django.utils import timezone
+
+from feedback_app.customers.models import AgeBand, Channel, ValueTier
+
+SEGMENTS = {"region": "Region", "age_band": "Age band", "value_tier": "Value tier"}
+DEFAULT_DAYS = 90
+
+
+@dataclass(frozen=True)
+class Filters:
+    start: datetime
+    end: datetime
+    channel: str = ""
+    segment: str = ""
+    segment_value: str = ""
+    team: int | None = None
+    period: str = "week"
+
+    def customer_q(self, prefix: str) -> Q:
+        if not self.segment or not self.segment_value:
+            return Q()
+        return Q(**{f"{prefix}customer__{self.segment}__iexact": self.segment_value})
+
+    def previous(self) -> tuple[datetime, datetime]:
+        """The equally long period just before this one (for "rising")."""
+        return self.start - (self.end - self.start), self.start
+
+    def tickets(self, queryset):
+        from recovery.models import TicketItem
+
+        queryset = queryset.filter(opened_at__gte=self.start, opened_at__lt=self.end).filter(
+            self.customer_q("")
+        )
+        if self.team:
+            queryset = queryset.filter(team_id=self.team)
+        if self.channel:
+            items = TicketItem.objects.filter(ticket=OuterRef("pk"))
+            queryset = queryset.filter(
+                Exists(items.filter(complaint__channel=self.channel))
+                | Exists(items.filter(response__channel=self.channel))
+            )
+        return queryset
+
+    def responses(self, queryset, prefix: str = ""):
+        queryset = queryset.filter(
+            **{f"{prefix}submitted_at__gte": self.start, f"{prefix}submitted_at__lt": self.end}
+        ).filter(self.customer_q(prefix))
+        if self.channel:
+            queryset = queryset.filter(**{f"{prefix}channel": self.channel})
+        return queryset
+
+    def complaints(self, queryset, prefix: str = ""):
+        queryset = queryset.filter(
+            **{f"{prefix}received_at__gte": self.start, f"{prefix}received_at__lt": self.end}
+        ).filter(self.customer_q(prefix))
+        if self.channel:
+            queryset = queryset.filter(**{f"{prefix}channel": self.channel})
+        return queryset
+
+
+class DashboardFilterForm(forms.Form):
+    start = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    end = forms.DateField(
+        required=False, widget=forms.DateInput(attrs={"type": "date"}), help_text="Included."
+    )
+    channel = forms.ChoiceField(choices=[("", "All channels"), *Channel.choices], required=False)
+    segment = forms.ChoiceField(choices=[("", "All customers"), *SEGMENTS.items()], required=False)
+    segment_value = forms.CharField(required=False, max_length=100, label="Segment value")
+    team = forms.ModelChoiceField(queryset=None, required=False, empty_label="All teams")
+    period = forms.ChoiceField(choices=[("week", "By week"), ("month", "By month")], required=False)
+
+    TIERS = dict(ValueTier.choices)
+    AGES = dict(AgeBand.choices)
+
+    def __init__(self, *args, **kwargs):
+        from recovery.models import Team
+
+        super().__init__(*args, **kwargs)
+        self.fields["team"].queryset = Team.objects.all()
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("start"), data.get("end")
+        if start and end and end < start:
+            self.add_error("end", "The end is before the start.")
+        if start and end and (end - start).days > 3660:
+            self.add_error("start", "Choose at most ten years.")
+        return data
+
+    def filters(self) -> Filters:
+        """Valid filters; invalid or missing fields fall back to the last 90 days, everything."""
+        data = self.cleaned_data if self.is_valid() else {}
+        today = timezone.localdate()
+        end_day: date = data.get("end") or today
+        start_day: date = data.get("start") or end_day - timedelta(days=DEFAULT_DAYS - 1)
+        zone = timezone.get_current_timezone()
+        return Filters(
+            start=datetime.combine(start_day, time.min, zone),
+            end=datetime.combine(end_day + timedelta(days=1), time.min, zone),
+            channel=data.get("channel") or "",
+            segment=data.get("segment") or "",
+            segment_value=(data.get("segment_value") or "").strip(),
+            team=data["team"].pk if data.get("team") else None,
+            period=data.get("period") or "week",
+        )
