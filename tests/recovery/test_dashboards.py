@@ -1,0 +1,230 @@
+"""Dashboards on a small hand-built data set where every right answer is known."""
+
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from feedback_app.customers.services import customer_resolve, customer_update
+from recovery import workflow
+from recovery.dashboards.figures import (
+    DASHBOARDS,
+    engagement,
+    experience,
+    funnel,
+    restitution,
+    retention,
+    valuable,
+)
+from recovery.dashboards.filters import DashboardFilterForm
+from recovery.services import ticket_create
+from surveys.models import Event
+from surveys.services.building import question_add, survey_create, survey_publish
+from surveys.services.responses import response_submit
+
+pytestmark = pytest.mark.django_db
+DAY = timedelta(days=1)
+
+
+def everything():
+    return DashboardFilterForm({}).filters()
+
+
+@pytest.fixture
+def data(manager):
+    now = timezone.now()
+    ann = customer_resolve(email="ann@example.com", full_name="Ann Lee").customer
+    customer_update(customer=ann, region="North", value_tier="gold")
+    bob = customer_resolve(email="bob@example.com", full_name="Bob Stone").customer
+    customer_update(customer=bob, region="South", value_tier="standard")
+    survey = survey_create(name="After delivery", purpose="after_delivery")
+    for kind in ("nps", "csat", "ces"):
+        question_add(survey=survey, kind=kind, prompt=kind, required=False)
+    survey_publish(survey=survey)
+    q = {question.kind: question.pk for question in survey.questions.all()}
+    response_submit(
+        survey=survey,
+        customer=ann,
+        channel="web",
+        submitted_at=now - 20 * DAY,
+        answers={q["nps"]: 10, q["csat"]: 5, q["ces"]: 7},
+    )
+    response_submit(
+        survey=survey,
+        customer=bob,
+        channel="email",
+        submitted_at=now - 20 * DAY,
+        answers={q["nps"]: 3, q["csat"]: 2, q["ces"]: 2},
+    )
+    response_submit(
+        survey=survey,
+        customer=ann,
+        channel="web",
+        submitted_at=now - 5 * DAY,
+        answers={q["nps"]: 8},
+    )
+
+    recovered = ticket_create(customer=bob, subject="Late parcel", priority=3, actor=manager)
+    workflow.ticket_apologise(ticket=recovered, actor=manager, subject="Sorry", body="Sorry.")
+    workflow.ticket_reassure(
+        ticket=recovered,
+        actor=manager,
+        subject="Fixed",
+        body="Fixed.",
+        cause="c",
+        corrective_action="a",
+        new_improvement_title="Better couriers",
+    )
+    workflow.ticket_offer_restitution(
+        ticket=recovered,
+        actor=manager,
+        kind="refund",
+        amount="20.00",
+        currency="GBP",
+        subject="Refund",
+        body="Refund.",
+    )
+    workflow.ticket_resolve(ticket=recovered, actor=manager)
+    workflow.follow_up_answered(ticket=recovered, recovered=True, response_id=0)
+    Event.objects.create(
+        event_type="order.delivered", customer=bob, occurred_at=now + 10 * DAY - 9 * DAY
+    )
+    still_open = ticket_create(customer=ann, subject="Rude driver", priority=2, actor=manager)
+    workflow.ticket_apologise(ticket=still_open, actor=manager, subject="Sorry", body="Sorry.")
+    return {"ann": ann, "bob": bob, "survey": survey}
+
+
+def table(dashboard, key):
+    t = dashboard.tables[key]
+    return {row[0]: dict(zip(t.columns, row, strict=True)) for row in t.rows}
+
+
+def test_experience(data):
+    d = experience(everything())
+    assert dict(d.headline)["NPS"] == 0.0  # 1 promoter, 1 detractor, 1 passive
+    assert dict(d.headline)["CSAT %"] == 50.0 and dict(d.headline)["CES mean"] == 4.5
+    channels = table(d, "by_channel")
+    assert channels["Web"]["NPS"] == 50.0 and channels["E-mail"]["NPS"] == -100.0
+    regions = table(d, "by_region")
+    assert regions["North"]["NPS"] == 50.0 and regions["South"]["NPS"] == -100.0
+    assert table(d, "by_survey")["After delivery"]["NPS answers"] == 3
+
+
+def test_segment_and_channel_filters(data):
+    north = DashboardFilterForm({"segment": "region", "segment_value": "north"}).filters()
+    assert dict(experience(north).headline)["NPS"] == 50.0
+    email = DashboardFilterForm({"channel": "email"}).filters()
+    assert dict(experience(email).headline)["NPS"] == -100.0
+
+
+def test_funnel(data):
+    d = funnel(everything())
+    stages = {row[0]: row[1] for row in d.tables["funnel"].rows}
+    assert (
+        stages["Tickets"],
+        stages["Apologised"],
+        stages["Reassured"],
+        stages["Restitution given"],
+    ) == (2, 2, 1, 1)
+    assert (stages["Resolved"], stages["Recovered"]) == (1, 1)
+    assert dict(d.headline)["Recovered %"] == 50.0
+    times = table(d, "times")
+    assert times["Apology"]["Tickets"] == 2 and times["Resolution"]["Tickets"] == 1
+
+
+def test_restitution(data):
+    d = restitution(everything())
+    kind = table(d, "by_kind")["refund"]
+    assert (kind["Currency"], kind["Total"], kind["Count"]) == ("GBP", Decimal("20.00"), 1)
+    per = table(d, "per_recovered_customer")["GBP"]
+    assert per["Recovered customers"] == 1 and per["Cost per recovered customer"] == Decimal(
+        "20.00"
+    )
+    assert dict(d.headline)["Needed approval %"] == 0.0
+
+
+def test_retention(data):
+    d = retention(everything())
+    came_back = table(d, "came_back")
+    assert came_back["Recovered"]["Tickets"] == 1 and came_back["Recovered"]["30 days %"] == 100.0
+    assert came_back["No answer yet"]["30 days %"] == 0.0
+
+
+def test_valuable(data):
+    d = valuable(everything())
+    tiers = table(d, "by_tier")
+    assert tiers["Gold"]["Open tickets"] == 1 and tiers["Gold"]["NPS"] == 50.0
+    assert [row[0] for row in d.tables["open_top_customers"].rows] == ["Ann Lee"]
+
+
+def test_engagement_has_the_survey_and_notices_tables(data):
+    d = engagement(everything())
+    assert set(d.tables) == {"surveys", "notices"}
+
+
+@pytest.mark.parametrize("name", list(DASHBOARDS))
+def test_empty_range_says_so_and_never_divides_by_zero(manager_client, name):
+    url = reverse("recovery:dashboard", args=[name])
+    response = manager_client.get(url, {"start": "2001-01-01", "end": "2001-01-31"})
+    assert response.status_code == 200
+    assert "No data for these filters" in response.content.decode()
+
+
+def test_bad_range_is_a_form_error(manager_client):
+    response = manager_client.get(
+        reverse("recovery:dashboard", args=["experience"]),
+        {"start": "2026-02-01", "end": "2026-01-01"},
+    )
+    assert "The end is before the start." in response.content.decode()
+
+
+@pytest.mark.parametrize("name", list(DASHBOARDS))
+def test_query_count_does_not_grow_with_the_data(manager_client, data, manager, name):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    url = reverse("recovery:dashboard", args=[name])
+    with CaptureQueriesContext(connection) as few:
+        assert manager_client.get(url).status_code == 200
+    q = {question.kind: question.pk for question in data["survey"].questions.all()}
+    for n in range(15):
+        customer = customer_resolve(email=f"c{n}@example.com").customer
+        response_submit(
+            survey=data["survey"], customer=customer, channel="web", answers={q["nps"]: n % 11}
+        )
+        ticket_create(customer=customer, subject=f"Issue {n}", actor=manager)
+    with CaptureQueriesContext(connection) as many:
+        page = manager_client.get(url)
+    assert len(many.captured_queries) == len(few.captured_queries)
+    if name != "engagement":  # no invitations in this data set: nothing to draw there
+        assert "<svg" in page.content.decode()
+
+
+def test_csv_and_permissions(manager_client, agent, data):
+    url = reverse("recovery:dashboard", args=["experience"])
+    csv_text = manager_client.get(url, {"export": "by_channel"}).content.decode()
+    assert (
+        csv_text.splitlines()[0]
+        == "Channel,NPS,NPS answers,CSAT %,CSAT answers,CES mean,CES answers"
+    )
+    assert "E-mail,-100.0,1,0.0,1,2.0,1" in csv_text
+    from django.test import Client
+
+    from tests.factories import PASSWORD
+
+    other = Client()
+    other.login(username=agent.username, password=PASSWORD)
+    assert other.get(url).status_code == 403
+
+
+def test_api_gives_the_same_figures(api_client, manager, agent, data):
+    api_client.force_authenticate(manager)
+    body = api_client.get("/api/v1/reports/experience/").json()
+    assert body["headline"]["NPS"] == 0.0
+    assert body["tables"]["by_channel"]["columns"][0] == "Channel"
+    assert api_client.get("/api/v1/reports/experience/", {"start": "not a date"}).status_code == 400
+    assert api_client.get("/api/v1/reports/nonsense/").status_code == 404
+    api_client.force_authenticate(agent)
+    assert api_client.get("/api/v1/reports/experience/").status_code == 403
