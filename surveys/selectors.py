@@ -2,7 +2,7 @@
 
 from datetime import timedelta
 
-from django.db.models import CharField, Count, F, Prefetch, Q, QuerySet, Value
+from django.db.models import CharField, Count, F, Prefetch, Q, QuerySet, Sum, Value
 from django.utils import timezone
 
 from surveys.models import Answer, Complaint, Invitation, Question, Response, Survey, TriggerRule
@@ -32,40 +32,43 @@ def survey_list() -> QuerySet[Survey]:
     ).order_by("status", "-created_at")
 
 
-def survey_scores(*, survey_ids, since=None) -> dict[int, dict]:
-    """NPS and CSAT per survey from one aggregate query.
+# NPS: % promoters (9-10) minus % detractors (0-6). CSAT: % of answers 4 or 5. CES: mean (1-7).
+SCORE_AGGREGATES = {
+    "nps_n": Count("id", filter=Q(question__kind=Question.Kind.NPS)),
+    "promoters": Count("id", filter=Q(question__kind=Question.Kind.NPS, number__gte=9)),
+    "detractors": Count("id", filter=Q(question__kind=Question.Kind.NPS, number__lte=6)),
+    "csat_n": Count("id", filter=Q(question__kind=Question.Kind.CSAT)),
+    "satisfied": Count("id", filter=Q(question__kind=Question.Kind.CSAT, number__gte=4)),
+    "ces_n": Count("id", filter=Q(question__kind=Question.Kind.CES)),
+    "ces_sum": Sum("number", filter=Q(question__kind=Question.Kind.CES)),
+}
 
-    NPS: % promoters (9-10) minus % detractors (0-6). CSAT: % of answers 4 or 5. CES: mean.
-    """
+
+def scores_from(row: dict) -> dict:
+    """NPS, CSAT % and mean CES (with their answer counts) of one SCORE_AGGREGATES row."""
+    return {
+        "nps": round(100 * (row["promoters"] - row["detractors"]) / row["nps_n"], 1)
+        if row["nps_n"]
+        else None,
+        "nps_n": row["nps_n"],
+        "csat": round(100 * row["satisfied"] / row["csat_n"], 1) if row["csat_n"] else None,
+        "csat_n": row["csat_n"],
+        "ces": round(row["ces_sum"] / row["ces_n"], 2) if row["ces_n"] else None,
+        "ces_n": row["ces_n"],
+    }
+
+
+def survey_scores(*, survey_ids, since=None) -> dict[int, dict]:
+    """Scores per survey from one aggregate query, over the last SCORE_WINDOW_DAYS by default."""
     since = since or timezone.now() - timedelta(days=SCORE_WINDOW_DAYS)
     rows = (
         Answer.objects.filter(
             question__survey_id__in=list(survey_ids), response__submitted_at__gte=since
         )
         .values("question__survey_id")
-        .annotate(
-            nps_n=Count("id", filter=Q(question__kind=Question.Kind.NPS)),
-            promoters=Count("id", filter=Q(question__kind=Question.Kind.NPS, number__gte=9)),
-            detractors=Count("id", filter=Q(question__kind=Question.Kind.NPS, number__lte=6)),
-            csat_n=Count("id", filter=Q(question__kind=Question.Kind.CSAT)),
-            satisfied=Count("id", filter=Q(question__kind=Question.Kind.CSAT, number__gte=4)),
-        )
+        .annotate(**SCORE_AGGREGATES)
     )
-    scores = {}
-    for row in rows:
-        nps = (
-            round(100 * (row["promoters"] - row["detractors"]) / row["nps_n"])
-            if row["nps_n"]
-            else None
-        )
-        csat = round(100 * row["satisfied"] / row["csat_n"]) if row["csat_n"] else None
-        scores[row["question__survey_id"]] = {
-            "nps": nps,
-            "nps_n": row["nps_n"],
-            "csat": csat,
-            "csat_n": row["csat_n"],
-        }
-    return scores
+    return {row["question__survey_id"]: scores_from(row) for row in rows}
 
 
 def invitation_counts(*, survey: Survey) -> dict[str, int]:

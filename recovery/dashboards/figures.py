@@ -28,6 +28,7 @@ from recovery.dashboards.filters import SEGMENTS, Filters
 from recovery.models import OPEN_STATES, Restitution, Ticket, TicketEvent
 from recovery.reports import outcomes
 from surveys.models import Answer, Complaint, Event, Invitation, Question, Response, Survey
+from surveys.selectors import SCORE_AGGREGATES, scores_from
 
 CHANNELS = dict(Channel.choices)
 
@@ -65,27 +66,11 @@ def _pct(part: int, whole: int) -> float | None:
 
 # --- scores ----------------------------------------------------------------------------------
 
-SCORE_AGGREGATES = {
-    "nps_n": Count("id", filter=Q(question__kind=Question.Kind.NPS)),
-    "promoters": Count("id", filter=Q(question__kind=Question.Kind.NPS, number__gte=9)),
-    "detractors": Count("id", filter=Q(question__kind=Question.Kind.NPS, number__lte=6)),
-    "csat_n": Count("id", filter=Q(question__kind=Question.Kind.CSAT)),
-    "satisfied": Count("id", filter=Q(question__kind=Question.Kind.CSAT, number__gte=4)),
-    "ces_n": Count("id", filter=Q(question__kind=Question.Kind.CES)),
-    "ces_sum": Sum("number", filter=Q(question__kind=Question.Kind.CES)),
-}
-
 
 def scores(row: dict) -> list:
-    """NPS (promoters % - detractors %), CSAT (% satisfied) and mean CES of one aggregate row."""
-    nps = (
-        round(100 * (row["promoters"] - row["detractors"]) / row["nps_n"], 1)
-        if row["nps_n"]
-        else None
-    )
-    csat = _pct(row["satisfied"], row["csat_n"])
-    ces = round(row["ces_sum"] / row["ces_n"], 2) if row["ces_n"] else None
-    return [nps, row["nps_n"], csat, row["csat_n"], ces, row["ces_n"]]
+    """The score columns of one SCORE_AGGREGATES row (see surveys.selectors)."""
+    figures = scores_from(row)
+    return [figures[key] for key in ("nps", "nps_n", "csat", "csat_n", "ces", "ces_n")]
 
 
 SCORE_COLUMNS = ["NPS", "NPS answers", "CSAT %", "CSAT answers", "CES mean", "CES answers"]

@@ -81,7 +81,7 @@ def test_list_shows_counts_and_scores_with_bounded_queries(
     rows = response.context["rows"]
     assert len(rows) == 5
     survey, score = rows[0]
-    assert survey.response_count == 3 and score["nps"] == 33  # (2 promoters - 1 detractor) / 3
+    assert survey.response_count == 3 and score["nps"] == 33.3  # (2 promoters - 1 detractor) / 3
 
 
 def test_invitations_tab_shows_suppressed_with_the_reason(
