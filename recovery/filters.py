@@ -37,18 +37,28 @@ class TicketFilter(django_filters.FilterSet):
     state = django_filters.ChoiceFilter(
         choices=[("open", "All open"), *State.choices], method="filter_state"
     )
-    priority = django_filters.TypedChoiceFilter(choices=Priority.choices, coerce=int)
-    assignee = django_filters.ModelChoiceFilter(queryset=_staff, null_label="Unassigned")
-    team = django_filters.ModelChoiceFilter(queryset=Team.objects.all())
-    topic = django_filters.ModelChoiceFilter(
-        field_name="topics", queryset=Topic.objects.filter(active=True)
+    priority = django_filters.ChoiceFilter(choices=Priority.choices, empty_label="Any priority")
+    assignee = django_filters.ModelChoiceFilter(
+        queryset=_staff, null_label="Unassigned", empty_label="Anyone"
     )
-    channel = django_filters.ChoiceFilter(choices=Channel.choices, method="filter_channel")
-    sla = django_filters.ChoiceFilter(choices=SLA_CHOICES, method="filter_sla", label="SLA")
+    team = django_filters.ModelChoiceFilter(queryset=Team.objects.all(), empty_label="Any team")
+    topic = django_filters.ModelChoiceFilter(
+        field_name="topics",
+        queryset=Topic.objects.filter(active=True),
+        empty_label="Any topic",
+        label="Topic",
+    )
+    channel = django_filters.ChoiceFilter(
+        choices=Channel.choices, method="filter_channel", label="Channel", empty_label="Any channel"
+    )
+    sla = django_filters.ChoiceFilter(
+        choices=SLA_CHOICES, method="filter_sla", label="SLA", empty_label="Any"
+    )
     sort = django_filters.ChoiceFilter(
         choices=[(key, key.capitalize()) for key in SORTS],
         method="filter_sort",
         empty_label="Priority",
+        label="Sort",
     )
 
     class Meta:

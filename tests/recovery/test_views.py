@@ -252,3 +252,23 @@ def test_managers_keep_canned_messages_and_limits(manager_client, agent):
     from recovery.models import CannedMessage
 
     assert CannedMessage.objects.filter(name="Apology: store").exists()
+
+
+def test_pressing_show_with_the_filters_as_they_start_filters_nothing(agent_client):
+    for n, priority in enumerate((1, 2, 3, 4)):
+        open_ticket(email=f"c{n}@example.com", priority=priority)
+    page = agent_client.get(reverse("recovery:queue"))
+    html = page.content.decode()
+    assert '<option value="">Any priority</option>' in html and "[invalid name]" not in html
+    empty = {
+        "q": "",
+        "state": "open",
+        "priority": "",
+        "assignee": "",
+        "team": "",
+        "topic": "",
+        "channel": "",
+        "sla": "",
+        "sort": "",
+    }
+    assert len(agent_client.get(reverse("recovery:queue"), empty).context["page_obj"]) == 4
