@@ -80,59 +80,70 @@ def _answers(f: Filters):
     return f.responses(Answer.objects.filter(number__isnull=False), prefix="response__")
 
 
+# The dimensions the experience tables break scores down by; one grouped query covers them all.
+DIMENSIONS = (
+    "bucket",
+    "response__channel",
+    *(f"response__customer__{segment}" for segment in SEGMENTS),
+    "question__survey__name",
+)
+
+
+def _rollup(rows, key: str | None) -> dict:
+    """Add up the (additive) score aggregates of the grouped rows by one dimension (None: all)."""
+    totals: dict = {}
+    for row in rows:
+        into = totals.setdefault(row[key] if key else None, dict.fromkeys(SCORE_AGGREGATES, 0))
+        for name in SCORE_AGGREGATES:
+            into[name] += row[name] or 0
+    return totals
+
+
+def _by(rows, key: str, label=lambda value: value) -> list[list]:
+    rolled = _rollup(rows, key)
+    return [
+        [label(value), *scores(row)]
+        for value, row in sorted(rolled.items(), key=lambda kv: str(kv[0] or ""))
+    ]
+
+
 def experience(f: Filters) -> Dashboard:
-    answers = _answers(f)
-    dashboard = Dashboard("Experience")
-    over_time = (
-        answers.annotate(bucket=Trunc("response__submitted_at", f.period))
-        .values("bucket")
+    """Scores over time and by channel, segment and survey: one scan of the answers grouped by
+    every dimension at once; each table adds up its rows (counts and sums are additive)."""
+    grouped = list(
+        _answers(f)
+        .annotate(bucket=Trunc("response__submitted_at", f.period))
+        .values(*DIMENSIONS)
         .annotate(**SCORE_AGGREGATES)
-        .order_by("bucket")
+        .order_by()
     )
+    dashboard = Dashboard("Experience")
     dashboard.tables["over_time"] = Table(
         f"Scores by {f.period}",
         [f.period.capitalize(), *SCORE_COLUMNS],
-        [[row["bucket"].date().isoformat(), *scores(row)] for row in over_time],
+        _by(grouped, "bucket", lambda bucket: bucket.date().isoformat()),
         chart="line",
         series=(1, 3, 5),
-    )
-    by_channel = (
-        answers.values("response__channel")
-        .annotate(**SCORE_AGGREGATES)
-        .order_by("response__channel")
     )
     dashboard.tables["by_channel"] = Table(
         "Scores by channel",
         ["Channel", *SCORE_COLUMNS],
-        [
-            [CHANNELS.get(row["response__channel"], row["response__channel"]), *scores(row)]
-            for row in by_channel
-        ],
+        _by(grouped, "response__channel", lambda channel: CHANNELS.get(channel, channel)),
         chart="bar",
         series=(1, 3),
     )
     for segment, label in SEGMENTS.items():
-        rows = (
-            answers.values(f"response__customer__{segment}")
-            .annotate(**SCORE_AGGREGATES)
-            .order_by(f"response__customer__{segment}")
-        )
         dashboard.tables[f"by_{segment}"] = Table(
             f"Scores by {label.lower()}",
             [label, *SCORE_COLUMNS],
-            [[row[f"response__customer__{segment}"] or "(unknown)", *scores(row)] for row in rows],
+            _by(grouped, f"response__customer__{segment}", lambda value: value or "(unknown)"),
             chart="bar",
             series=(1, 3),
         )
-    by_survey = (
-        answers.values("question__survey__name")
-        .annotate(**SCORE_AGGREGATES)
-        .order_by("question__survey__name")
-    )
     dashboard.tables["by_survey"] = Table(
         "Scores by survey",
         ["Survey", *SCORE_COLUMNS],
-        [[row["question__survey__name"], *scores(row)] for row in by_survey],
+        _by(grouped, "question__survey__name"),
         chart="bar",
         series=(1, 3),
     )
@@ -188,7 +199,7 @@ def experience(f: Filters) -> Dashboard:
         series=(1, 2, 3),
     )
     dashboard.tables["topics"] = _topics(f)
-    total = answers.aggregate(**SCORE_AGGREGATES)
+    total = _rollup(grouped, None).get(None, dict.fromkeys(SCORE_AGGREGATES, 0))
     nps, _, csat, _, ces, _ = scores(total)
     dashboard.headline = [
         ("NPS", nps),
