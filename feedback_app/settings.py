@@ -235,6 +235,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "feedback_app.middleware.DatabaseBusyMiddleware",
 ]
 
 ROOT_URLCONF = "feedback_app.urls"
