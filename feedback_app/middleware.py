@@ -28,7 +28,7 @@ class DatabaseBusyMiddleware:
         logger.warning("Database busy or unreachable on %s: %s", request.path, exception)
         if request.path.startswith("/api/"):
             response = JsonResponse(
-                {"detail": "The service is busy for a moment. Nothing was stored; please try again."},
+                {"detail": "Busy for a moment. Nothing was stored; please try again."},
                 status=503,
             )
         else:

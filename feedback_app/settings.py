@@ -341,6 +341,8 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "feedback_app.api.exceptions.exception_handler",
+    "DEFAULT_THROTTLE_CLASSES": ["feedback_app.api.throttling.WriteRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {"writes": env_str("API_WRITE_RATE", "600/min")},
 }
 
 SPECTACULAR_SETTINGS = {

@@ -5,6 +5,15 @@ import pytest
 from tests.factories import PASSWORD, staff_user
 
 
+@pytest.fixture(autouse=True)
+def fresh_cache():
+    """Rate limits count in the cache; each test starts with none used."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+
+
 @pytest.fixture
 def agent(db):
     return staff_user("agent", username="agent", first_name="Alex")

@@ -1,4 +1,4 @@
-"""The database locked for a moment on a submit: a clear "please try again", nothing half-written."""
+"""The database locked for a moment on a submit: "please try again", nothing half-written."""
 
 import pytest
 from django.db import OperationalError
@@ -45,7 +45,9 @@ def test_api_gets_a_503_with_retry_after(api_client, monkeypatch):
     api_client.force_authenticate(staff_user("integration"))
     monkeypatch.setattr(Complaint.objects, "create", locked)
     response = api_client.post(
-        "/api/v1/complaints/", {"customer": {"email": "ann@example.com"}, "text": "Late"}, format="json"
+        "/api/v1/complaints/",
+        {"customer": {"email": "ann@example.com"}, "text": "Late"},
+        format="json",
     )
     assert response.status_code == 503 and response["Retry-After"] == "5"
     assert "Nothing was stored" in response.json()["detail"]
