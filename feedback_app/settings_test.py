@@ -24,3 +24,7 @@ SECURE_HSTS_SECONDS = 0
 # "table is locked" at once instead of waiting, and the concurrency tests need them to wait.
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):  # noqa: F405
     DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / "test-feedback.sqlite3")}  # noqa: F405
+
+# The test client's login() calls authenticate() without a request, which django-axes refuses;
+# the lockout itself is tested with axes' backend switched back on (tests/staff/test_lockout.py).
+AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend"]
