@@ -47,7 +47,9 @@ def improvement_save(
     status: str = Improvement.Status.PROPOSED,
     planned_for=None,
 ) -> Improvement:
-    """Create or change an improvement. Shipping and declining are their own steps."""
+    """Create or change an improvement (managers). Shipping and declining are their own steps;
+    agents propose improvements from a ticket's reassurance step instead."""
+    _can_manage(actor)
     title = " ".join((title or "").split())[:200]
     if not title:
         raise DomainError("An improvement needs a title.", field="title")
