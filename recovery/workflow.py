@@ -96,7 +96,7 @@ def _step(ticket: Ticket, step: str, expected_state: str | None = None):
     """
     with transaction.atomic():
         locked = (
-            Ticket.objects.select_for_update()
+            Ticket.objects.select_for_update(of=("self",))
             .select_related("customer", "assignee")
             .get(pk=ticket.pk)
         )
@@ -589,7 +589,9 @@ def sla_breach(*, ticket: Ticket, now=None) -> Ticket:
     now = now or timezone.now()
     with transaction.atomic():
         ticket = (
-            Ticket.objects.select_for_update().select_related("team__manager").get(pk=ticket.pk)
+            Ticket.objects.select_for_update(of=("self",))
+            .select_related("team__manager")
+            .get(pk=ticket.pk)
         )
         if ticket.breached:
             return ticket

@@ -231,7 +231,7 @@ def _render(invitation: Invitation, template: str) -> tuple[str, str, str]:
 def _locked(invitation_id: int) -> Invitation | None:
     """The invitation, locked for this transaction, with what sending it reads."""
     return (
-        Invitation.objects.select_for_update()
+        Invitation.objects.select_for_update(of=("self",))
         .select_related("survey", "customer", "event")
         .filter(pk=invitation_id)
         .first()

@@ -177,7 +177,7 @@ def response_submit(
         with transaction.atomic():
             if invitation is not None:
                 invitation = (
-                    Invitation.objects.select_for_update()
+                    Invitation.objects.select_for_update(of=("self",))
                     .select_related("survey", "customer")
                     .get(pk=invitation.pk)
                 )
