@@ -263,24 +263,30 @@ def invitation_send(*, invitation_id: int, now: datetime | None = None) -> Invit
                 Invitation.Status.SUPPRESSED,
                 f"too late: due {late.days} days ago, the moment to ask has passed",
             )
-        subject, text, html = _render(invitation, "invitation")
-        message = message_send(
-            customer=invitation.customer,
-            kind=invitation.message_kind,
-            purpose="survey.invitation",
-            subject=subject,
-            body_text=text,
-            body_html=html,
-            channel=invitation.channel,
-            thread=invitation.thread,
-            dedupe_key=f"{invitation.thread}:invitation",
-            about=invitation,
-            now=now,
-        )
+        message = _send(invitation, "invitation", invitation.message_kind, now)
         if message.status == Message.Status.SUPPRESSED:
             return _finish(invitation, Invitation.Status.SUPPRESSED, message.reason)
         invitation.sent_at = now
         return _finish(invitation, Invitation.Status.SENT, "", extra=["sent_at"])
+
+
+def _send(invitation: Invitation, template: str, kind: str, now: datetime) -> Message:
+    """Render the invitation's `template` ("invitation" or "reminder") and hand it to the
+    outbox, once per invitation and template."""
+    subject, text, html = _render(invitation, template)
+    return message_send(
+        customer=invitation.customer,
+        kind=kind,
+        purpose=f"survey.{template}",
+        subject=subject,
+        body_text=text,
+        body_html=html,
+        channel=invitation.channel,
+        thread=invitation.thread,
+        dedupe_key=f"{invitation.thread}:{template}",
+        about=invitation,
+        now=now,
+    )
 
 
 def _finish(invitation: Invitation, status: str, reason: str, extra=()) -> Invitation:
@@ -304,20 +310,7 @@ def invitation_remind(*, invitation_id: int, now: datetime | None = None) -> Inv
             or invitation.expires_at <= now
         ):
             return invitation
-        subject, text, html = _render(invitation, "reminder")
-        message = message_send(
-            customer=invitation.customer,
-            kind=Message.Kind.SOLICITATION,
-            purpose="survey.reminder",
-            subject=subject,
-            body_text=text,
-            body_html=html,
-            channel=invitation.channel,
-            thread=invitation.thread,
-            dedupe_key=f"{invitation.thread}:reminder",
-            about=invitation,
-            now=now,
-        )
+        message = _send(invitation, "reminder", Message.Kind.SOLICITATION, now)
         invitation.reminded_at = now
         invitation.reason = message.reason if message.status == Message.Status.SUPPRESSED else ""
         invitation.save(update_fields=["reminded_at", "reason"])
