@@ -7,6 +7,7 @@ urlpatterns = [
     path("", views.CustomerListView.as_view(), name="list"),
     path("<int:pk>/", views.CustomerDetailView.as_view(), name="detail"),
     path("<int:pk>/merge/", views.CustomerMergeView.as_view(), name="merge"),
+    path("<int:pk>/export.json", views.CustomerExportView.as_view(), name="export"),
 ]
 
 public_urlpatterns = [

@@ -3,7 +3,7 @@ preferences page reached by token link."""
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.decorators import method_decorator
 from django.views import View
@@ -19,6 +19,7 @@ from feedback_app.customers.forms import (
     PreferencesForm,
 )
 from feedback_app.customers.models import ContactChannel, ContactPreference, Customer
+from feedback_app.customers.privacy import customer_export
 from feedback_app.errors import DomainError
 from feedback_app.staff.access import ManagerRequiredMixin, StaffRequiredMixin
 
@@ -230,3 +231,14 @@ class UnsubscribeView(View):
             source=ContactPreference.Source.UNSUBSCRIBE,
         )
         return render(request, "customers/public/unsubscribed.html", {"customer": customer})
+
+
+class CustomerExportView(ManagerRequiredMixin, View):
+    """Everything we hold on this customer, as a JSON file (a subject access request)."""
+
+    def get(self, request, pk):
+        customer = _customer_or_404(pk)
+        document = customer_export(customer=customer)
+        response = JsonResponse(document, json_dumps_params={"indent": 2, "ensure_ascii": False})
+        response["Content-Disposition"] = f'attachment; filename="customer-{customer.pk}.json"'
+        return response

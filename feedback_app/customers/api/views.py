@@ -1,5 +1,6 @@
 """Customer endpoints: list and read profiles, resolve identities to a profile, merge."""
 
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
@@ -15,6 +16,7 @@ from feedback_app.customers.api.serializers import (
 )
 from feedback_app.customers.filters import CustomerFilter
 from feedback_app.customers.models import Channel
+from feedback_app.customers.privacy import customer_export
 
 
 class CustomerViewSet(
@@ -76,6 +78,16 @@ class CustomerViewSet(
             source=data.validated_data.get("source", ""),
         )
         return Response(IdentitySerializer(identity).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(responses={200: OpenApiTypes.OBJECT})
+    @action(detail=True, methods=["get"])
+    def export(self, request, pk=None):
+        """Everything we hold on this customer (managers)."""
+        if not request.user.has_perm("customers.merge_customer"):
+            self.permission_denied(
+                request, message="Exporting a customer's data needs the manager role."
+            )
+        return Response(customer_export(customer=self.get_object()))
 
     @extend_schema(request=MergeSerializer, responses={200: CustomerSerializer})
     @action(detail=True, methods=["post"], url_path="merge")

@@ -1,0 +1,63 @@
+"""Everything we hold on one customer, as JSON: their records, and nobody else's."""
+
+import json
+
+import pytest
+from django.urls import reverse
+
+from feedback_app.customers.privacy import customer_export
+from feedback_app.customers.services import customer_resolve
+from recovery import workflow
+from recovery.services import ticket_create
+from surveys.services.complaints import complaint_submit
+from surveys.services.responses import response_submit
+from tests.factories import delivery_survey
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def ann(manager):
+    ann = customer_resolve(
+        email="ann@example.com", phone="020 7946 0958", full_name="Ann Lee"
+    ).customer
+    survey = delivery_survey()
+    nps = survey.questions.get(kind="nps")
+    text = survey.questions.get(kind="text")
+    response_submit(
+        survey=survey, customer=ann, channel="web", answers={nps.pk: 4, text.pk: "Parcel was late"}
+    )
+    complaint_submit(text="Box crushed", channel="email", email="ann@example.com")
+    ticket = ticket_create(customer=ann, subject="Box crushed", actor=manager)
+    workflow.ticket_apologise(
+        ticket=ticket, actor=manager, subject="Sorry", body="We are sorry, Ann."
+    )
+    bob = customer_resolve(email="bob@example.com", full_name="Bob Stone").customer
+    complaint_submit(text="Bob's own complaint", channel="web", email="bob@example.com")
+    ticket_create(customer=bob, subject="Bob's ticket", actor=manager)
+    return ann
+
+
+def test_export_holds_every_record_of_the_customer_and_no_one_elses(ann):
+    document = customer_export(customer=ann)
+    records = document["records"]
+    assert document["customer"]["full_name"] == "Ann Lee"
+    assert {i["normalized"] for i in records["customers.Identity"]} == {
+        "ann@example.com",
+        "+442079460958",
+    }
+    assert records["surveys.Complaint"][0]["text"] == "Box crushed"
+    assert {a["text"] for a in records["surveys.Answer"]} >= {"Parcel was late"}
+    assert any(e["kind"] == "apologised" for e in records["recovery.TicketEvent"])
+    assert any(m["body_text"] == "We are sorry, Ann." for m in records["customers.Message"])
+    assert records["customers.TimelineEntry"]
+    text = json.dumps(document, default=str)
+    assert "Bob" not in text and "bob@example.com" not in text
+
+
+def test_managers_download_it_agents_may_not(manager_client, ann, api_client, agent):
+    response = manager_client.get(reverse("customers:export", args=[ann.pk]))
+    assert response.status_code == 200 and "attachment" in response["Content-Disposition"]
+    assert json.loads(response.content)["customer"]["id"] == ann.pk
+    api_client.force_authenticate(agent)
+    assert api_client.get(f"/api/v1/customers/{ann.pk}/export/").status_code == 403
