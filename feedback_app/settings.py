@@ -315,6 +315,9 @@ BUSINESS_HOURS = env_str("BUSINESS_HOURS", "09:00-17:00")
 BUSINESS_DAYS = env_list("BUSINESS_DAYS", ["mon", "tue", "wed", "thu", "fri"])
 RECOVERY_FOLLOW_UP_DELAY_HOURS = env_int("RECOVERY_FOLLOW_UP_DELAY_HOURS", 24)
 RESTITUTION_MAX_AMOUNT = env_int("RESTITUTION_MAX_AMOUNT", 10_000)
+# Personal data of customers with no activity for this many months is erased by a daily task
+# (0: keep it). Scores, sentiment and amounts stay for the reports.
+PERSONAL_DATA_RETENTION_MONTHS = env_int("PERSONAL_DATA_RETENTION_MONTHS", 0)
 # Phone numbers written without a country code are read as numbers of this region.
 PHONE_DEFAULT_REGION = env_str("PHONE_DEFAULT_REGION", "GB")
 

@@ -55,3 +55,106 @@ def customer_export(*, customer: Customer) -> dict:
                 child_model._base_manager.filter(**{f"{child.field.name}__in": ids}).order_by("pk"),
             )
     return document
+
+
+# --- Erasure --------------------------------------------------------------------------------------
+# Erasing a customer removes who they are and what they wrote, and keeps what reports count
+# (scores, sentiment, topics, states, amounts, dates). Each app knows its own personal fields and
+# registers an eraser here from its AppConfig.ready(); this layer imports no app.
+
+ERASED = "[erased]"
+_ERASERS: list = []
+
+
+def register_eraser(eraser) -> None:
+    """`eraser(customer)` blanks the personal fields of one app's records of that customer."""
+    if eraser not in _ERASERS:
+        _ERASERS.append(eraser)
+
+
+def customer_erase(*, customer: Customer, actor=None, reason: str = "") -> Customer:
+    """Erase a customer's personal data for good. Refused while a recovery hold is open (their
+    case is still being worked); the profile stays as an anonymous row so figures add up."""
+    from django.db import transaction
+
+    from feedback_app.customers.models import (
+        ContactChannel,
+        ContactPreference,
+        Identity,
+        Message,
+        TimelineEntry,
+        new_customer_token,
+    )
+    from feedback_app.customers.services import timeline_record
+    from feedback_app.errors import Conflict
+
+    with transaction.atomic():
+        customer = Customer.objects.select_for_update().get(pk=customer.pk)
+        if customer.holds.filter(released_at__isnull=True).exists():
+            raise Conflict("This customer has an open recovery case; close it before erasing.")
+        if customer.merged_into_id:
+            raise Conflict(
+                f"This profile was merged into #{customer.merged_into_id}; erase that one."
+            )
+        for eraser in _ERASERS:
+            eraser(customer)
+        Identity.objects.filter(customer=customer).delete()
+        TimelineEntry.objects.filter(customer=customer).update(title=ERASED, body="", data={})
+        Message.objects.filter(customer=customer).update(
+            to_address="", subject=ERASED, body_text=ERASED, body_html=""
+        )
+        CustomerMerge.objects.filter(target=customer).update(source_snapshot={}, reason="")
+        for merged in Customer.objects.filter(merged_into=customer):
+            Identity.objects.filter(customer=merged).delete()
+            merged.full_name = ""
+            merged.save(update_fields=["full_name", "updated_at"])
+        for channel in ContactChannel.values:
+            ContactPreference.objects.update_or_create(
+                customer=customer,
+                channel=channel,
+                defaults={
+                    "allow_contact": False,
+                    "allow_solicitations": False,
+                    "source": ContactPreference.Source.STAFF,
+                },
+            )
+        customer.full_name = ""
+        customer.token = new_customer_token()
+        customer.erased_at = timezone.now()
+        customer.save(update_fields=["full_name", "token", "erased_at", "updated_at"])
+        timeline_record(
+            customer=customer,
+            kind="customer.erased",
+            title="Personal data erased",
+            body=reason[:500],
+            actor=actor,
+        )
+    return customer
+
+
+def customers_erase_inactive(*, now=None) -> int:
+    """Erase every customer with nothing on their timeline for PERSONAL_DATA_RETENTION_MONTHS
+    (0 keeps everything). Customers with an open recovery case are left until it closes.
+    Run daily by django-q2; returns how many were erased."""
+    from datetime import timedelta
+
+    from django.conf import settings
+    from django.db.models import Max
+
+    months = settings.PERSONAL_DATA_RETENTION_MONTHS
+    if months <= 0:
+        return 0
+    cutoff = (now or timezone.now()) - timedelta(days=30 * months)
+    stale = (
+        Customer.objects.filter(erased_at__isnull=True, merged_into__isnull=True)
+        .exclude(holds__released_at__isnull=True, holds__isnull=False)
+        .annotate(last=Max("timeline__occurred_at"))
+        .filter(last__lt=cutoff)
+    )
+    erased = 0
+    for customer in stale.iterator():
+        customer_erase(
+            customer=customer, reason=f"No activity for {months} months (retention setting)."
+        )
+        erased += 1
+    return erased

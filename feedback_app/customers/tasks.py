@@ -5,3 +5,10 @@ from feedback_app.customers.outbox import message_deliver
 
 def deliver_message(message_id: int) -> str:
     return message_deliver(message_id=message_id).status
+
+
+def erase_inactive_customers() -> int:
+    """Scheduled daily: the retention setting (PERSONAL_DATA_RETENTION_MONTHS)."""
+    from feedback_app.customers.privacy import customers_erase_inactive
+
+    return customers_erase_inactive()

@@ -8,6 +8,7 @@ urlpatterns = [
     path("<int:pk>/", views.CustomerDetailView.as_view(), name="detail"),
     path("<int:pk>/merge/", views.CustomerMergeView.as_view(), name="merge"),
     path("<int:pk>/export.json", views.CustomerExportView.as_view(), name="export"),
+    path("<int:pk>/erase/", views.CustomerEraseView.as_view(), name="erase"),
 ]
 
 public_urlpatterns = [

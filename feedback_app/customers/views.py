@@ -19,7 +19,7 @@ from feedback_app.customers.forms import (
     PreferencesForm,
 )
 from feedback_app.customers.models import ContactChannel, ContactPreference, Customer
-from feedback_app.customers.privacy import customer_export
+from feedback_app.customers.privacy import customer_erase, customer_export
 from feedback_app.errors import DomainError
 from feedback_app.staff.access import ManagerRequiredMixin, StaffRequiredMixin
 
@@ -242,3 +242,24 @@ class CustomerExportView(ManagerRequiredMixin, View):
         response = JsonResponse(document, json_dumps_params={"indent": 2, "ensure_ascii": False})
         response["Content-Disposition"] = f'attachment; filename="customer-{customer.pk}.json"'
         return response
+
+
+class CustomerEraseView(ManagerRequiredMixin, View):
+    """Erase a customer's personal data, after a confirmation with a reason."""
+
+    def get(self, request, pk):
+        return render(request, "customers/staff/erase.html", {"customer": _customer_or_404(pk)})
+
+    def post(self, request, pk):
+        customer = _customer_or_404(pk)
+        reason = (request.POST.get("reason") or "").strip()
+        if not reason:
+            messages.error(request, "Say why (for example: the customer asked).")
+            return redirect("customers:erase", pk=pk)
+        try:
+            customer_erase(customer=customer, actor=request.user, reason=reason)
+        except DomainError as exc:
+            messages.error(request, exc.message)
+            return redirect(customer)
+        messages.success(request, "Personal data erased.")
+        return redirect(customer)

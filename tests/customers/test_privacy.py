@@ -61,3 +61,75 @@ def test_managers_download_it_agents_may_not(manager_client, ann, api_client, ag
     assert json.loads(response.content)["customer"]["id"] == ann.pk
     api_client.force_authenticate(agent)
     assert api_client.get(f"/api/v1/customers/{ann.pk}/export/").status_code == 403
+
+
+class TestErase:
+    def close_tickets(self, manager):
+        from recovery.models import Ticket
+
+        for ticket in Ticket.objects.exclude(state="closed"):
+            workflow.ticket_close(ticket=ticket, actor=manager, reason="Done")
+
+    def test_an_open_case_blocks_erasure(self, ann):
+        from feedback_app.customers.privacy import customer_erase
+        from feedback_app.errors import Conflict
+
+        with pytest.raises(Conflict, match="open recovery case"):
+            customer_erase(customer=ann)
+
+    def test_erasure_removes_who_they_are_and_what_they_wrote_and_keeps_the_figures(
+        self, ann, manager
+    ):
+        from feedback_app.customers.privacy import ERASED, customer_erase
+        from surveys.models import Answer, Complaint, Response
+
+        self.close_tickets(manager)
+        customer_erase(customer=ann, actor=manager, reason="The customer asked")
+        ann.refresh_from_db()
+        assert ann.full_name == "" and ann.erased_at is not None and not ann.identities.exists()
+        document = json.dumps(customer_export(customer=ann), default=str)
+        for personal in (
+            "Ann",
+            "ann@example.com",
+            "7946",
+            "Parcel was late",
+            "Box crushed",
+            "We are sorry",
+        ):
+            assert personal not in document, personal
+        # what the reports count is still there
+        assert Response.objects.filter(customer=ann).count() == 1
+        assert Answer.objects.get(response__customer=ann, question__kind="nps").number == 4
+        assert Complaint.objects.get(customer=ann).text == ERASED
+        # and nobody else was touched
+        assert Complaint.objects.get(text="Bob's own complaint")
+        # never contacted again
+        assert not ann.preferences.filter(allow_contact=True).exists()
+
+    def test_page_and_retention(self, ann, manager, manager_client, settings):
+        from datetime import timedelta
+
+        from django.utils import timezone
+
+        from feedback_app.customers.models import TimelineEntry
+        from feedback_app.customers.privacy import customers_erase_inactive
+
+        self.close_tickets(manager)
+        settings.PERSONAL_DATA_RETENTION_MONTHS = 0
+        assert customers_erase_inactive() == 0
+        settings.PERSONAL_DATA_RETENTION_MONTHS = 24
+        assert customers_erase_inactive() == 0  # everyone was active just now
+        TimelineEntry.objects.filter(customer=ann).update(
+            occurred_at=timezone.now() - timedelta(days=800)
+        )
+        assert customers_erase_inactive() == 1
+        ann.refresh_from_db()
+        assert ann.erased_at is not None
+        bob = customer_resolve(email="bob@example.com").customer
+        refused = manager_client.post(reverse("customers:erase", args=[bob.pk]), {"reason": ""})
+        assert refused.status_code == 302
+        bob.refresh_from_db()
+        assert bob.erased_at is None
+        manager_client.post(reverse("customers:erase", args=[bob.pk]), {"reason": "Asked by phone"})
+        bob.refresh_from_db()
+        assert bob.erased_at is not None and bob.full_name == ""
