@@ -314,4 +314,5 @@ def example_notice(*, improvement: Improvement, customer: Customer) -> dict[str,
         improvement=improvement, customer=customer, kind=ImprovementNotice.Kind.SHIPPED, quote=quote
     )
     subject, text, _html = _render(improvement, customer, notice)
-    return {"subject": subject, "body": text}
+    # Rendered text templates come back marked safe; this is text to show, so it must be escaped.
+    return {"subject": str.__str__(subject), "body": str.__str__(text)}
