@@ -91,7 +91,7 @@ class TestErase:
         for personal in (
             "Ann",
             "ann@example.com",
-            "7946",
+            "+442079460958",
             "Parcel was late",
             "Box crushed",
             "We are sorry",
