@@ -89,7 +89,7 @@ class TestErase:
         assert ann.full_name == "" and ann.erased_at is not None and not ann.identities.exists()
         document = json.dumps(customer_export(customer=ann), default=str)
         for personal in (
-            "Ann",
+            "Ann Lee",
             "ann@example.com",
             "+442079460958",
             "Parcel was late",
