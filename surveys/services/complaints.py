@@ -8,17 +8,17 @@ submission id, an API client's key) returns the first complaint and stores nothi
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.text import Truncator
 from django_q.tasks import async_task
 
-from feedback_app.customers.models import Channel
 from feedback_app.customers.services import customer_resolve, timeline_record
 from feedback_app.errors import DomainError
 from surveys.models import Complaint
+from surveys.services.intake import check_channel, check_past
 
 
 @dataclass
@@ -48,12 +48,8 @@ def complaint_submit(
         raise DomainError("Please tell us what happened.", field="text")
     if len(text) > Complaint.MAX_TEXT:
         raise DomainError(f"Please keep it under {Complaint.MAX_TEXT:,} characters.", field="text")
-    if channel not in Channel.values:
-        raise DomainError(f"Unknown channel {channel!r}.", field="channel")
-    if timezone.is_naive(received_at) or received_at > now + timedelta(minutes=5):
-        raise DomainError(
-            "received_at must be a past moment with a time zone.", field="received_at"
-        )
+    check_channel(channel)
+    check_past(received_at, field="received_at", now=now)
     key = (idempotency_key or "").strip()[:300] or None
     if key:
         existing = Complaint.objects.filter(idempotency_key=key).first()

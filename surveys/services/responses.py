@@ -9,17 +9,18 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.text import Truncator
 from django_q.tasks import async_task
 
-from feedback_app.customers.models import Channel, Customer
+from feedback_app.customers.models import Customer
 from feedback_app.customers.services import timeline_record
 from feedback_app.errors import Conflict, DomainError
 from surveys.models import Answer, Invitation, Question, Response, Survey
+from surveys.services.intake import check_channel, check_past
 
 
 class AnswersInvalid(DomainError):
@@ -158,12 +159,8 @@ def response_submit(
     """
     now = timezone.now()
     submitted_at = submitted_at or now
-    if channel not in Channel.values:
-        raise DomainError(f"Unknown channel {channel!r}.", field="channel")
-    if timezone.is_naive(submitted_at) or submitted_at > now + timedelta(minutes=5):
-        raise DomainError(
-            "submitted_at must be a past moment with a time zone.", field="submitted_at"
-        )
+    check_channel(channel)
+    check_past(submitted_at, field="submitted_at", now=now)
     key = (idempotency_key or "").strip()[:100] or None
     if key:
         existing = Response.objects.filter(idempotency_key=key).first()

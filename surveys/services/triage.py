@@ -94,21 +94,20 @@ def complaint_triage(*, complaint_id: int) -> Complaint | None:
     return _store(complaint, result, "complaint")
 
 
+def _in_range(start: datetime, end: datetime):
+    """Responses and complaints received in [start, end)."""
+    return (
+        Response.objects.filter(submitted_at__gte=start, submitted_at__lt=end),
+        Complaint.objects.filter(received_at__gte=start, received_at__lt=end),
+    )
+
+
 def items_in_range(start: datetime, end: datetime) -> Iterator[tuple[str, int]]:
     """(kind, id) of every response and complaint received in [start, end), oldest first."""
-    for pk in (
-        Response.objects.filter(submitted_at__gte=start, submitted_at__lt=end)
-        .order_by("submitted_at")
-        .values_list("pk", flat=True)
-        .iterator()
-    ):
+    responses, complaints = _in_range(start, end)
+    for pk in responses.order_by("submitted_at").values_list("pk", flat=True).iterator():
         yield "response", pk
-    for pk in (
-        Complaint.objects.filter(received_at__gte=start, received_at__lt=end)
-        .order_by("received_at")
-        .values_list("pk", flat=True)
-        .iterator()
-    ):
+    for pk in complaints.order_by("received_at").values_list("pk", flat=True).iterator():
         yield "complaint", pk
 
 
@@ -116,10 +115,8 @@ def retriage(
     start: datetime, end: datetime, progress: Callable[[int, int], None] | None = None
 ) -> int:
     """Triage again everything received in the range (after the vocabulary or engine changed)."""
-    total = (
-        Response.objects.filter(submitted_at__gte=start, submitted_at__lt=end).count()
-        + Complaint.objects.filter(received_at__gte=start, received_at__lt=end).count()
-    )
+    responses, complaints = _in_range(start, end)
+    total = responses.count() + complaints.count()
     done = 0
     for kind, pk in items_in_range(start, end):
         if kind == "response":
