@@ -6,10 +6,12 @@ class RecoveryConfig(AppConfig):
     verbose_name = "Service recovery"
 
     def ready(self):
-        from recovery.receivers import on_feedback_triaged
-        from surveys.signals import feedback_triaged
+        from recovery.receivers import on_customer_active, on_feedback_triaged, on_rollups_rebuilt
+        from surveys.signals import customer_active, feedback_triaged, rollups_rebuilt
 
         feedback_triaged.connect(on_feedback_triaged, dispatch_uid="recovery.feedback_triaged")
+        customer_active.connect(on_customer_active, dispatch_uid="recovery.customer_active")
+        rollups_rebuilt.connect(on_rollups_rebuilt, dispatch_uid="recovery.rollups_rebuilt")
 
         from feedback_app.customers.privacy import register_eraser
         from recovery.privacy import erase_customer_recovery

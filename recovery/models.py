@@ -86,6 +86,9 @@ class Ticket(models.Model):
         Invitation, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     recovered = models.BooleanField(null=True, blank=True)
+    # For the retention report: from opening to the customer's next event or survey answer of
+    # their own (not the follow-up). Kept by recovery.services.came_back.
+    came_back_after = models.DurationField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

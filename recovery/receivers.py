@@ -1,6 +1,12 @@
-"""Recovery's receiver of surveys' one flow signal; connected in RecoveryConfig.ready()."""
+"""Recovery's receivers of surveys' signals; connected in RecoveryConfig.ready()."""
 
-from recovery.services import feedback_link, follow_up_receive, follow_up_ticket
+from recovery.services import (
+    came_back,
+    came_back_refresh,
+    feedback_link,
+    follow_up_receive,
+    follow_up_ticket,
+)
 
 
 def on_feedback_triaged(sender, *, item, result, failure, **kwargs):
@@ -10,3 +16,11 @@ def on_feedback_triaged(sender, *, item, result, failure, **kwargs):
         follow_up_receive(ticket=ticket, response=item, sentiment=result.sentiment)
         return
     feedback_link(item=item, severity=result.severity, topics=list(result.topics), failure=failure)
+
+
+def on_customer_active(sender, *, customer, at, **kwargs):
+    came_back(customer=customer, at=at)
+
+
+def on_rollups_rebuilt(sender, **kwargs):
+    came_back_refresh()

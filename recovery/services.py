@@ -276,6 +276,60 @@ def recovery_sweep(*, now=None) -> dict[str, int]:
     return {"follow_ups": sent, "breaches": breaches}
 
 
+# --- Retention: did the customer come back? ------------------------------------------------------
+
+
+def came_back(*, customer: Customer, at) -> int:
+    """The customer did something of their own at `at`: each of their tickets opened before then
+    keeps the shortest time to such a moment. Order-independent, so past imports are fine."""
+    changed = []
+    for ticket in Ticket.objects.filter(customer=customer, opened_at__lt=at).only(
+        "opened_at", "came_back_after"
+    ):
+        after = at - ticket.opened_at
+        if ticket.came_back_after is None or after < ticket.came_back_after:
+            ticket.came_back_after = after
+            changed.append(ticket)
+    Ticket.objects.bulk_update(changed, ["came_back_after"])
+    return len(changed)
+
+
+def came_back_refresh(tickets=None, batch: int = 2000) -> int:
+    """Recompute came_back_after from the stored events and answers (after a bulk load, a
+    merge of customers, or `manage.py rebuild_rollups`)."""
+    from django.db.models import OuterRef, Subquery
+
+    from surveys.models import Event, Survey
+
+    later_event = (
+        Event.objects.filter(customer=OuterRef("customer"), occurred_at__gt=OuterRef("opened_at"))
+        .order_by("occurred_at")
+        .values("occurred_at")[:1]
+    )
+    later_answer = (
+        Response.objects.filter(
+            customer=OuterRef("customer"), submitted_at__gt=OuterRef("opened_at")
+        )
+        .exclude(survey__purpose=Survey.Purpose.RECOVERY_FOLLOW_UP)
+        .order_by("submitted_at")
+        .values("submitted_at")[:1]
+    )
+    rows = (
+        (tickets if tickets is not None else Ticket.objects.all())
+        .annotate(next_event=Subquery(later_event), next_answer=Subquery(later_answer))
+        .values_list("pk", "opened_at", "came_back_after", "next_event", "next_answer")
+        .order_by()
+    )
+    changed = []
+    for pk, opened_at, before, *moments in rows.iterator(chunk_size=batch):
+        moments = [m for m in moments if m is not None]
+        after = min(moments) - opened_at if moments else None
+        if after != before:
+            changed.append(Ticket(pk=pk, came_back_after=after))
+    Ticket.objects.bulk_update(changed, ["came_back_after"], batch_size=batch)
+    return len(changed)
+
+
 # --- Assignment and notes -------------------------------------------------------------------------
 
 

@@ -4,6 +4,7 @@ from surveys.models import (
     Answer,
     Complaint,
     Event,
+    FeedbackDay,
     ImportJob,
     ImportRejection,
     Invitation,
@@ -11,6 +12,7 @@ from surveys.models import (
     Response,
     Survey,
     Topic,
+    TopicDay,
     TriggerRule,
 )
 
@@ -164,3 +166,36 @@ class ComplaintAdmin(admin.ModelAdmin):
     ]
     list_select_related = ["customer"]
     date_hierarchy = "received_at"
+
+
+class DayTableAdmin(admin.ModelAdmin):
+    """The dashboards' day tables, to look at: the services keep them, `rebuild_rollups` redoes
+    them, and a hand edit would only make a figure wrong."""
+
+    date_hierarchy = "day"
+    list_filter = ["grain", "channel"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(FeedbackDay)
+class FeedbackDayAdmin(DayTableAdmin):
+    list_display = [
+        *("day", "channel", "grain", "survey_key", "region", "age_band", "value_tier"),
+        *("items", "nps_n", "negative"),
+    ]
+
+
+@admin.register(TopicDay)
+class TopicDayAdmin(DayTableAdmin):
+    list_display = [
+        *("day", "channel", "grain", "region", "age_band", "value_tier", "topic", "mentions")
+    ]
+    list_select_related = ["topic"]

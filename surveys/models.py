@@ -69,6 +69,40 @@ class Triaged(models.Model):
     class Meta:
         abstract = True
 
+    feedback_kind = ""
+
+    @property
+    def is_failure(self) -> bool:
+        """Needs recovery: negative, or a complaint above the lowest severity (see failure_q)."""
+        if self.sentiment == Sentiment.NEGATIVE:
+            return True
+        return self.feedback_kind == "complaint" and (self.severity or 0) > Severity.LOW
+
+    @classmethod
+    def failure_q(cls) -> Q:
+        """is_failure as a query filter."""
+        q = Q(sentiment=Sentiment.NEGATIVE)
+        return q | Q(severity__gt=Severity.LOW) if cls.feedback_kind == "complaint" else q
+
+
+SEGMENT_FIELDS = ("region", "age_band", "value_tier")
+
+
+class Segmented(models.Model):
+    """The customer's segments when the item arrived. Reports count the item there for good, so a
+    profile edited later, or merged into another, does not rewrite past figures."""
+
+    region = models.CharField(max_length=100, blank=True)
+    age_band = models.CharField(max_length=10, blank=True)
+    value_tier = models.CharField(max_length=10, blank=True)
+
+    class Meta:
+        abstract = True
+
+    def take_segments(self, customer: Customer | None) -> None:
+        for name in SEGMENT_FIELDS:
+            setattr(self, name, getattr(customer, name, "") or "")
+
 
 class Survey(models.Model):
     class Purpose(models.TextChoices):
@@ -279,7 +313,7 @@ class Invitation(models.Model):
         return f"surveys.invitation:{self.pk}"
 
 
-class Response(Triaged):
+class Response(Segmented, Triaged):
     """One filled-in survey. Answers are its rows; triage fills in the fields of Triaged."""
 
     survey = models.ForeignKey(Survey, on_delete=models.PROTECT, related_name="responses")
@@ -414,7 +448,7 @@ class ImportRejection(models.Model):
         return f"row {self.row}: {self.reason}"
 
 
-class Complaint(Triaged):
+class Complaint(Segmented, Triaged):
     """A customer telling us something went wrong: by web form, e-mail, API or file import."""
 
     customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="complaints")
@@ -447,3 +481,79 @@ class Complaint(Triaged):
     @property
     def happened_at(self):
         return self.received_at
+
+
+class FeedbackDay(models.Model):
+    """One day's feedback added up, for the dashboards: counts and sums only, all additive.
+
+    Each response or complaint is counted once in every *grain*: a set of at most two breakdowns
+    out of survey, region, age band and value tier (a survey and one segment, or two segments),
+    with the breakdowns outside the grain left blank. Day and channel are in every row. So any
+    dashboard table with any one segment filter reads one grain's rows: a few per day, however
+    many answers there are. Kept by surveys.services.rollups on submit and triage; rebuilt by
+    `manage.py rebuild_rollups`.
+    """
+
+    day = models.DateField(help_text="Local date the item arrived.")
+    channel = models.CharField(max_length=10)
+    grain = models.CharField(max_length=40)
+    survey_key = models.PositiveIntegerField(default=0, help_text="Survey id in survey grains.")
+    region = models.CharField(max_length=100, blank=True)
+    age_band = models.CharField(max_length=10, blank=True)
+    value_tier = models.CharField(max_length=10, blank=True)
+    # Every item once it arrives; sentiment and failures once triage has read it.
+    items = models.IntegerField(default=0)
+    responses = models.IntegerField(default=0)
+    negative = models.IntegerField(default=0)
+    neutral = models.IntegerField(default=0)
+    positive = models.IntegerField(default=0)
+    failures = models.IntegerField(default=0)
+    # The score aggregates of surveys.selectors.SCORE_AGGREGATES.
+    nps_n = models.IntegerField(default=0)
+    promoters = models.IntegerField(default=0)
+    detractors = models.IntegerField(default=0)
+    csat_n = models.IntegerField(default=0)
+    satisfied = models.IntegerField(default=0)
+    ces_n = models.IntegerField(default=0)
+    ces_sum = models.IntegerField(default=0)
+
+    KEY = ("day", "channel", "grain", "survey_key", *SEGMENT_FIELDS)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["day", "channel", "grain", "survey_key", *SEGMENT_FIELDS],
+                name="one_feedback_day_per_key",
+            )
+        ]
+        indexes = [models.Index(fields=["grain", "day"])]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.channel} {self.grain or 'all'}"
+
+
+class TopicDay(models.Model):
+    """Mentions of a topic in one day's feedback, by channel and at most one segment (the grain)."""
+
+    day = models.DateField()
+    channel = models.CharField(max_length=10)
+    grain = models.CharField(max_length=40)
+    region = models.CharField(max_length=100, blank=True)
+    age_band = models.CharField(max_length=10, blank=True)
+    value_tier = models.CharField(max_length=10, blank=True)
+    topic = models.ForeignKey(Topic, on_delete=models.CASCADE, related_name="days")
+    mentions = models.IntegerField(default=0)
+
+    KEY = ("day", "channel", "grain", *SEGMENT_FIELDS, "topic_id")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["day", "channel", "grain", *SEGMENT_FIELDS, "topic"],
+                name="one_topic_day_per_key",
+            )
+        ]
+        indexes = [models.Index(fields=["grain", "day"])]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.topic_id}: {self.mentions}"

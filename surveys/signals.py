@@ -10,8 +10,18 @@ transaction. Keyword arguments:
 
 Recovery connects a receiver in `RecoveryConfig.ready()` that opens a ticket or attaches the item
 to the customer's open one. Receivers must be idempotent: re-triage sends the signal again.
+
+`customer_active` is sent, inside the storing transaction, when a customer does something on
+their own: an event (an order, a delivery) or a survey answer other than a recovery follow-up.
+Keyword arguments: `customer` and `at` (when it happened; imports may bring past moments, in any
+order). Recovery keeps each ticket's "came back after" from it, for the retention report.
+
+`rollups_rebuilt` is sent after `manage.py rebuild_rollups` recomputed the day tables, so that
+other apps recompute what they keep for reports from the stored data too.
 """
 
 from django.dispatch import Signal
 
 feedback_triaged = Signal()
+customer_active = Signal()
+rollups_rebuilt = Signal()

@@ -7,28 +7,36 @@ beside it, CSV and the API give the same rows.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import date, timedelta
 
 from django.db.models import (
     Avg,
     Count,
-    DurationField,
     Exists,
-    ExpressionWrapper,
     F,
+    FloatField,
+    Func,
     OuterRef,
     Q,
     Subquery,
     Sum,
 )
-from django.db.models.functions import Coalesce, Trunc, TruncMonth
+from django.db.models.functions import TruncMonth
 
 from feedback_app.customers.models import Channel, Customer, ValueTier
 from recovery.dashboards.filters import SEGMENTS, Filters
 from recovery.models import OPEN_STATES, Restitution, Ticket, TicketEvent
 from recovery.reports import outcomes
-from surveys.models import Answer, Complaint, Event, Invitation, Question, Response, Survey
+from surveys.models import (
+    Answer,
+    FeedbackDay,
+    Invitation,
+    Question,
+    Survey,
+    TopicDay,
+)
 from surveys.selectors import SCORE_AGGREGATES, scores_from
+from surveys.services.rollups import grain_name, local_day
 
 CHANNELS = dict(Channel.choices)
 
@@ -76,21 +84,35 @@ def scores(row: dict) -> list:
 SCORE_COLUMNS = ["NPS", "NPS answers", "CSAT %", "CSAT answers", "CES mean", "CES answers"]
 
 
-def _answers(f: Filters):
-    return f.responses(Answer.objects.filter(number__isnull=False), prefix="response__")
+# Scores, sentiment and topics come from the day tables the surveys services keep (FeedbackDay,
+# TopicDay): a few rows per day at the grain each table needs, whatever the number of answers.
+ROLLED_SCORES = {name: Sum(name) for name in SCORE_AGGREGATES}
+SENTIMENTS = ("negative", "neutral", "positive")
 
 
-# The dimensions the experience tables break scores down by; one grouped query covers them all.
-DIMENSIONS = (
-    "bucket",
-    "response__channel",
-    *(f"response__customer__{segment}" for segment in SEGMENTS),
-    "question__survey__name",
-)
+def _days(f: Filters, *breakdowns: str):
+    """FeedbackDay rows in the filters, at the grain that keeps `breakdowns` and the segment
+    filtered on."""
+    segment = f.segment if f.segment and f.segment_value else ""
+    rows = FeedbackDay.objects.filter(
+        grain=grain_name({*breakdowns, *filter(None, [segment])}),
+        day__gte=local_day(f.start),
+        day__lt=local_day(f.end),
+    )
+    if f.channel:
+        rows = rows.filter(channel=f.channel)
+    if segment:
+        rows = rows.filter(**{f"{segment}__iexact": f.segment_value})
+    return rows
+
+
+def _bucket(day: date, period: str) -> date:
+    """The first day of the week (Monday) or month holding `day`."""
+    return day - timedelta(days=day.weekday()) if period == "week" else day.replace(day=1)
 
 
 def _rollup(rows, key: str | None) -> dict:
-    """Add up the (additive) score aggregates of the grouped rows by one dimension (None: all)."""
+    """Add up the (additive) score aggregates of the grouped rows by one key (None: all)."""
     totals: dict = {}
     for row in rows:
         into = totals.setdefault(row[key] if key else None, dict.fromkeys(SCORE_AGGREGATES, 0))
@@ -108,27 +130,30 @@ def _by(rows, key: str, label=lambda value: value) -> list[list]:
 
 
 def experience(f: Filters) -> Dashboard:
-    """Scores over time and by channel, segment and survey: one scan of the answers grouped by
-    every dimension at once; each table adds up its rows (counts and sums are additive)."""
-    grouped = list(
-        _answers(f)
-        .annotate(bucket=Trunc("response__submitted_at", f.period))
-        .values(*DIMENSIONS)
-        .annotate(**SCORE_AGGREGATES)
-        .order_by()
+    daily = list(
+        _days(f)
+        .values("day")
+        .annotate(**ROLLED_SCORES, **{s: Sum(s) for s in SENTIMENTS})
+        .order_by("day")
     )
+    for row in daily:
+        row["bucket"] = _bucket(row["day"], f.period)
     dashboard = Dashboard("Experience")
     dashboard.tables["over_time"] = Table(
         f"Scores by {f.period}",
         [f.period.capitalize(), *SCORE_COLUMNS],
-        _by(grouped, "bucket", lambda bucket: bucket.date().isoformat()),
+        _by(daily, "bucket", date.isoformat),
         chart="line",
         series=(1, 3, 5),
     )
     dashboard.tables["by_channel"] = Table(
         "Scores by channel",
         ["Channel", *SCORE_COLUMNS],
-        _by(grouped, "response__channel", lambda channel: CHANNELS.get(channel, channel)),
+        _by(
+            _days(f).values("channel").annotate(**ROLLED_SCORES).order_by(),
+            "channel",
+            lambda channel: CHANNELS.get(channel, channel),
+        ),
         chart="bar",
         series=(1, 3),
     )
@@ -136,14 +161,29 @@ def experience(f: Filters) -> Dashboard:
         dashboard.tables[f"by_{segment}"] = Table(
             f"Scores by {label.lower()}",
             [label, *SCORE_COLUMNS],
-            _by(grouped, f"response__customer__{segment}", lambda value: value or "(unknown)"),
+            _by(
+                _days(f, segment).values(segment).annotate(**ROLLED_SCORES).order_by(),
+                segment,
+                lambda value: value or "(unknown)",
+            ),
             chart="bar",
             series=(1, 3),
         )
+    by_survey = list(
+        _days(f, "survey")
+        .exclude(survey_key=0)
+        .values("survey_key")
+        .annotate(**ROLLED_SCORES)
+        .order_by()
+    )
+    names = Survey.objects.in_bulk([row["survey_key"] for row in by_survey])
+    for row in by_survey:
+        survey = names.get(row["survey_key"])
+        row["survey"] = survey.name if survey else f"Survey #{row['survey_key']}"
     dashboard.tables["by_survey"] = Table(
         "Scores by survey",
         ["Survey", *SCORE_COLUMNS],
-        _by(grouped, "question__survey__name"),
+        _by(by_survey, "survey"),
         chart="bar",
         series=(1, 3),
     )
@@ -174,32 +214,30 @@ def experience(f: Filters) -> Dashboard:
             for r in rates
         ],
     )
-    mix: dict[str, dict[str, int]] = {}
-    for source in (
-        f.responses(Response.objects.exclude(sentiment=""), "").annotate(
-            bucket=Trunc("submitted_at", f.period)
-        ),
-        f.complaints(Complaint.objects.exclude(sentiment=""), "").annotate(
-            bucket=Trunc("received_at", f.period)
-        ),
-    ):
-        for row in source.values("bucket", "sentiment").annotate(n=Count("id")).order_by():
-            bucket = mix.setdefault(
-                row["bucket"].date().isoformat(), {"negative": 0, "neutral": 0, "positive": 0}
-            )
-            bucket[row["sentiment"]] += row["n"]
+    mix: dict[date, dict[str, int]] = {}
+    for row in daily:
+        bucket = mix.setdefault(row["bucket"], dict.fromkeys(SENTIMENTS, 0))
+        for sentiment in SENTIMENTS:
+            bucket[sentiment] += row[sentiment] or 0
     dashboard.tables["sentiment_mix"] = Table(
         f"Sentiment mix by {f.period}",
         [f.period.capitalize(), "Negative", "Neutral", "Positive", "Negative %"],
         [
-            [b, m["negative"], m["neutral"], m["positive"], _pct(m["negative"], sum(m.values()))]
+            [
+                b.isoformat(),
+                m["negative"],
+                m["neutral"],
+                m["positive"],
+                _pct(m["negative"], sum(m.values())),
+            ]
             for b, m in sorted(mix.items())
+            if any(m.values())
         ],
         chart="line",
         series=(1, 2, 3),
     )
     dashboard.tables["topics"] = _topics(f)
-    total = _rollup(grouped, None).get(None, dict.fromkeys(SCORE_AGGREGATES, 0))
+    total = _rollup(daily, None).get(None, dict.fromkeys(SCORE_AGGREGATES, 0))
     nps, _, csat, _, ces, _ = scores(total)
     dashboard.headline = [
         ("NPS", nps),
@@ -213,27 +251,22 @@ def experience(f: Filters) -> Dashboard:
 def _topics(f: Filters) -> Table:
     """Topics by volume now, and how that compares with the period before (rising topics)."""
     before_start, _ = f.previous()
-    counts: dict[str, list[int]] = {}
-    for through, item, when in (
-        (Response.topics.through, "response", "submitted_at"),
-        (Complaint.topics.through, "complaint", "received_at"),
-    ):
-        rows = (
-            through.objects.filter(
-                **{f"{item}__{when}__gte": before_start, f"{item}__{when}__lt": f.end}
-            )
-            .filter(f.customer_q(f"{item}__"))
-            .filter(**({f"{item}__channel": f.channel} if f.channel else {}))
-            .values("topic__name")
-            .annotate(
-                now=Count("id", filter=Q(**{f"{item}__{when}__gte": f.start})),
-                before=Count("id", filter=Q(**{f"{item}__{when}__lt": f.start})),
-            )
+    start = local_day(f.start)
+    segment = f.segment if f.segment and f.segment_value else ""
+    days = TopicDay.objects.filter(
+        grain=segment, day__gte=local_day(before_start), day__lt=local_day(f.end)
+    )
+    if f.channel:
+        days = days.filter(channel=f.channel)
+    if segment:
+        days = days.filter(**{f"{segment}__iexact": f.segment_value})
+    counts = {
+        row["topic__name"]: (row["now"] or 0, row["before"] or 0)
+        for row in days.values("topic__name").annotate(
+            now=Sum("mentions", filter=Q(day__gte=start)),
+            before=Sum("mentions", filter=Q(day__lt=start)),
         )
-        for row in rows:
-            pair = counts.setdefault(row["topic__name"], [0, 0])
-            pair[0] += row["now"]
-            pair[1] += row["before"]
+    }
     rows = [
         [name, now, before, now - before, _pct(now - before, before)]
         for name, (now, before) in counts.items()
@@ -252,34 +285,42 @@ def _topics(f: Filters) -> Table:
 # --- failure and recovery funnel --------------------------------------------------------------
 
 
-def _hours(duration) -> float | None:
-    return round(duration.total_seconds() / 3600, 1) if duration is not None else None
+class HoursBetween(Func):
+    """end - start in hours, computed natively (Django's own duration arithmetic on SQLite calls
+    back into Python for every row)."""
+
+    output_field = FloatField()
+
+    def __init__(self, end: str, start: str):
+        super().__init__(F(end), F(start))
+
+    def as_sqlite(self, compiler, connection, **extra):
+        end, start = (compiler.compile(e) for e in self.get_source_expressions())
+        return f"((julianday({end[0]}) - julianday({start[0]})) * 24.0)", end[1] + start[1]
+
+    def as_postgresql(self, compiler, connection, **extra):
+        end, start = (compiler.compile(e) for e in self.get_source_expressions())
+        return f"(EXTRACT(EPOCH FROM ({end[0]} - {start[0]})) / 3600.0)", end[1] + start[1]
 
 
-def _percentiles(queryset, start: str, end: str) -> tuple[float | None, float | None, int]:
-    """Median and 90th percentile of end - start, in hours, by offset in the database (SQLite has
-    no percentile function; the rows never leave the database)."""
-    timed = queryset.filter(**{f"{end}__isnull": False}).annotate(
-        took=ExpressionWrapper(F(end) - F(start), output_field=DurationField())
-    )
-    count = timed.count()
+def _percentiles(queryset, start: str, end: str, count: int) -> tuple[float | None, float | None]:
+    """Median and 90th percentile of end - start in hours over the `count` rows that have an
+    end, by offset in the database (SQLite has no percentile function; rows stay there)."""
     if not count:
-        return None, None, 0
-    ordered = timed.order_by("took").values_list("took", flat=True)
+        return None, None
+    ordered = (
+        queryset.filter(**{f"{end}__isnull": False})
+        .annotate(took=HoursBetween(end, start))
+        .order_by("took")
+        .values_list("took", flat=True)
+    )
     median = ordered[(count - 1) // 2]
     p90 = ordered[min(count - 1, int(0.9 * (count - 1) + 0.5))]
-    return _hours(median), _hours(p90), count
+    return round(median, 1), round(p90, 1)
 
 
 def funnel(f: Filters) -> Dashboard:
-    responses = f.responses(Response.objects.all())
-    complaints = f.complaints(Complaint.objects.all())
-    feedback = responses.aggregate(
-        n=Count("id"), failed=Count("id", filter=Q(sentiment="negative"))
-    )
-    complained = complaints.aggregate(
-        n=Count("id"), failed=Count("id", filter=Q(sentiment="negative") | Q(severity__gt=1))
-    )
+    feedback = _days(f).aggregate(n=Sum("items"), failed=Sum("failures"))
     tickets = f.tickets(Ticket.objects.all())
     events = TicketEvent.objects.filter(ticket=OuterRef("pk"))
     steps = tickets.aggregate(
@@ -303,8 +344,8 @@ def funnel(f: Filters) -> Dashboard:
         breached=Count("id", filter=Q(breached=True)),
     )
     stages = [
-        ("Feedback", feedback["n"] + complained["n"]),
-        ("Failures", feedback["failed"] + complained["failed"]),
+        ("Feedback", feedback["n"] or 0),
+        ("Failures", feedback["failed"] or 0),
         ("Tickets", steps["tickets"]),
         ("Apologised", steps["apologised"]),
         ("Reassured", steps["reassured"]),
@@ -321,8 +362,14 @@ def funnel(f: Filters) -> Dashboard:
     dashboard.tables["funnel"] = Table(
         "Funnel", ["Stage", "Count", "From the stage before %"], rows, chart="bar", series=(1,)
     )
-    apology = _percentiles(tickets, "opened_at", "apologised_at")
-    resolution = _percentiles(tickets, "opened_at", "resolved_at")
+    apology = (
+        *_percentiles(tickets, "opened_at", "apologised_at", steps["apologised"]),
+        steps["apologised"],
+    )
+    resolution = (
+        *_percentiles(tickets, "opened_at", "resolved_at", steps["resolved"]),
+        steps["resolved"],
+    )
     dashboard.tables["times"] = Table(
         "Time to act (hours, on the clock)",
         ["Step", "Median hours", "90th percentile hours", "Tickets", "Within SLA %"],
@@ -480,30 +527,9 @@ WINDOWS = (30, 90, 180)
 def retention(f: Filters) -> Dashboard:
     """Of customers with a ticket, who came back (a later event or survey answer, not the
     follow-up itself) within 30, 90 and 180 days of the ticket, recovered or not."""
-    later_event = (
-        Event.objects.filter(customer=OuterRef("customer"), occurred_at__gt=OuterRef("opened_at"))
-        .order_by("occurred_at")
-        .values("occurred_at")[:1]
-    )
-    later_answer = (
-        Response.objects.filter(
-            customer=OuterRef("customer"), submitted_at__gt=OuterRef("opened_at")
-        )
-        .exclude(survey__purpose=Survey.Purpose.RECOVERY_FOLLOW_UP)
-        .order_by("submitted_at")
-        .values("submitted_at")[:1]
-    )
-    tickets = (
-        f.tickets(Ticket.objects.all())
-        .annotate(next_event=Subquery(later_event), next_answer=Subquery(later_answer))
-        .annotate(back=Coalesce("next_event", "next_answer"))
-    )
+    tickets = f.tickets(Ticket.objects.all())
     windows = {
-        f"back_{days}": Count(
-            "id",
-            filter=Q(next_event__lte=F("opened_at") + timedelta(days=days))
-            | Q(next_answer__lte=F("opened_at") + timedelta(days=days)),
-        )
+        f"back_{days}": Count("id", filter=Q(came_back_after__lte=timedelta(days=days)))
         for days in WINDOWS
     }
     groups = {True: "Recovered", False: "Not recovered", None: "No answer yet"}
@@ -525,27 +551,28 @@ def retention(f: Filters) -> Dashboard:
         series=(2, 3, 4),
     )
     nps = Answer.objects.filter(
-        question__kind=Question.Kind.NPS,
-        response__customer__tickets__in=f.tickets(Ticket.objects.all()),
-    )
-    path = "response__customer__tickets"
+        question__kind=Question.Kind.NPS, response__customer=OuterRef("customer")
+    ).values("number")
+    last_before = nps.filter(response__submitted_at__lt=OuterRef("opened_at")).order_by(
+        "-response__submitted_at"
+    )[:1]
+    first_after = nps.filter(response__submitted_at__gt=OuterRef("resolved_at")).order_by(
+        "response__submitted_at"
+    )[:1]
     before_after = (
-        nps.values(f"{path}__recovered")
-        .annotate(
-            before=Avg("number", filter=Q(response__submitted_at__lt=F(f"{path}__opened_at"))),
-            after=Avg("number", filter=Q(response__submitted_at__gt=F(f"{path}__resolved_at"))),
-        )
-        .order_by(f"{path}__recovered")
+        tickets.annotate(before=Subquery(last_before), after=Subquery(first_after))
+        .values("recovered")
+        .annotate(before=Avg("before"), after=Avg("after"))
+        .order_by("recovered")
     )
     dashboard.tables["scores"] = Table(
         "NPS before the ticket and after its resolution",
         ["Customers", "Mean NPS before", "Mean NPS after"],
-        [
-            [groups[r[f"{path}__recovered"]], _round(r["before"]), _round(r["after"])]
-            for r in before_after
-        ],
+        [[groups[r["recovered"]], _round(r["before"]), _round(r["after"])] for r in before_after],
         chart="bar",
         series=(1, 2),
+        note="Each customer's last NPS answer before the ticket opened and first after it was "
+        "resolved.",
     )
     recovered = next((r for r in rows if r[0] == "Recovered"), None)
     not_recovered = next((r for r in rows if r[0] == "Not recovered"), None)
@@ -576,31 +603,28 @@ def engagement(f: Filters) -> Dashboard:
         )
         .order_by("survey__name")
     )
-    path = "response__customer__invitations"
+    nps = Answer.objects.filter(
+        question__kind=Question.Kind.NPS, response__customer=OuterRef("customer")
+    ).values("number")
     change = (
-        Answer.objects.filter(
-            question__kind=Question.Kind.NPS,
-            **{f"{path}__in": invitations.filter(status__in=["sent", "answered"])},
-        )
-        .values(f"{path}__survey_id")
+        invitations.filter(status__in=["sent", "answered"], sent_at__isnull=False)
         .annotate(
-            before=Avg(
-                "number",
-                filter=Q(
-                    response__submitted_at__lt=F(f"{path}__sent_at"),
-                    response__submitted_at__gte=F(f"{path}__sent_at") - timedelta(days=90),
-                ),
+            before=Subquery(
+                nps.filter(response__submitted_at__lt=OuterRef("sent_at")).order_by(
+                    "-response__submitted_at"
+                )[:1]
             ),
-            after=Avg(
-                "number",
-                filter=Q(
-                    response__submitted_at__gte=F(f"{path}__sent_at"),
-                    response__submitted_at__lt=F(f"{path}__sent_at") + timedelta(days=90),
-                ),
+            after=Subquery(
+                nps.filter(response__submitted_at__gte=OuterRef("sent_at")).order_by(
+                    "response__submitted_at"
+                )[:1]
             ),
         )
+        .values("survey_id")
+        .annotate(before=Avg("before"), after=Avg("after"))
+        .order_by()
     )
-    changes = {row[f"{path}__survey_id"]: row for row in change}
+    changes = {row["survey_id"]: row for row in change}
     dashboard = Dashboard("Engagement")
     rows = []
     for r in per_survey:
@@ -626,13 +650,15 @@ def engagement(f: Filters) -> Dashboard:
             "Suppressed",
             "Answered",
             "Answered %",
-            "NPS 90 days before",
-            "NPS 90 days after",
+            "NPS before",
+            "NPS after",
             "Change",
         ],
         rows,
         chart="bar",
         series=(1, 2, 3),
+        note="NPS before and after: each recipient's last NPS answer before the invitation went "
+        "out and first one after it.",
     )
     notices = [
         o
@@ -668,9 +694,8 @@ TOP_TIERS = (ValueTier.PLATINUM, ValueTier.GOLD)
 
 
 def valuable(f: Filters) -> Dashboard:
-    answers = _answers(f)
-    tiers = answers.values("response__customer__value_tier").annotate(**SCORE_AGGREGATES)
-    scored = {row["response__customer__value_tier"]: scores(row) for row in tiers}
+    tiers = _days(f, "value_tier").values("value_tier").annotate(**ROLLED_SCORES).order_by()
+    scored = {value: scores(row) for value, row in _rollup(tiers, "value_tier").items()}
     open_by_tier = {
         row["customer__value_tier"]: row["n"]
         for row in Ticket.objects.filter(state__in=OPEN_STATES)

@@ -19,6 +19,7 @@ from feedback_app.customers.services import customer_resolve, timeline_record
 from feedback_app.errors import DomainError
 from surveys.models import Complaint
 from surveys.services.intake import check_channel, check_past
+from surveys.services.rollups import rollup_arrival
 
 
 @dataclass
@@ -66,7 +67,7 @@ def complaint_submit(
                 actor=actor,
                 strict=False,
             ).customer
-            complaint = Complaint.objects.create(
+            complaint = Complaint(
                 customer=customer,
                 channel=channel,
                 reference=" ".join((reference or "").split())[:100],
@@ -76,6 +77,9 @@ def complaint_submit(
                 received_at=received_at,
                 idempotency_key=key,
             )
+            complaint.take_segments(customer)
+            complaint.save()
+            rollup_arrival(complaint)
             timeline_record(
                 customer=customer,
                 kind="complaint.received",

@@ -24,6 +24,7 @@ from feedback_app.customers.outbox import customer_links, message_send
 from feedback_app.customers.services import customer_resolve, timeline_record
 from feedback_app.errors import DomainError
 from surveys.models import Event, Invitation, Survey, TriggerRule
+from surveys.signals import customer_active
 
 EVENT_TYPE = re.compile(r"^[a-z0-9_]+(\.[a-z0-9_-]+)*$")
 MAX_EVENT_DATA = 10_000  # characters of JSON; events carry references, not documents
@@ -138,6 +139,7 @@ def event_record(
                 occurred_at=occurred_at,
                 data={"event_type": event_type, **dict(list(data.items())[:10])},
             )
+            customer_active.send(sender=Event, customer=event.customer, at=occurred_at)
             invitations = _schedule(event, now)
     except IntegrityError:
         # The same external id arrived twice at once; the other request recorded it.

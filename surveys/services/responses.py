@@ -21,6 +21,8 @@ from feedback_app.customers.services import timeline_record
 from feedback_app.errors import Conflict, DomainError
 from surveys.models import Answer, Invitation, Question, Response, Survey
 from surveys.services.intake import check_channel, check_past
+from surveys.services.rollups import rollup_arrival
+from surveys.signals import customer_active
 
 
 class AnswersInvalid(DomainError):
@@ -191,7 +193,7 @@ def response_submit(
                     else "This survey is not open for answers yet."
                 )
             cleaned = answers_clean(survey=survey, answers=answers)
-            response = Response.objects.create(
+            response = Response(
                 survey=survey,
                 customer=customer,
                 invitation=invitation,
@@ -200,9 +202,12 @@ def response_submit(
                 idempotency_key=key,
                 source_reference=source_reference[:200],
             )
+            response.take_segments(customer)
+            response.save()
             for answer in cleaned:
                 answer.response = response
             Answer.objects.bulk_create(cleaned)
+            rollup_arrival(response, cleaned)
             if invitation is not None:
                 invitation.status = Invitation.Status.ANSWERED
                 invitation.answered_at = now
@@ -218,6 +223,8 @@ def response_submit(
                     subject=response,
                     occurred_at=submitted_at,
                 )
+            if customer is not None and survey.purpose != Survey.Purpose.RECOVERY_FOLLOW_UP:
+                customer_active.send(sender=Response, customer=customer, at=submitted_at)
             transaction.on_commit(lambda: async_task("surveys.tasks.triage_response", response.pk))
     except IntegrityError:
         # A simultaneous submit of the same invitation or key won the race; return its response.

@@ -14,7 +14,8 @@ from django.db import transaction
 from django.db.models import Count, Max
 from django.utils import timezone
 
-from surveys.models import Complaint, Question, Response, Severity, Topic
+from surveys.models import Complaint, Question, Response, Topic
+from surveys.services.rollups import rollup_triage, triage_counts
 from surveys.signals import feedback_triaged
 from surveys.triage.engine import Result, Vocabulary, default_vocabulary, triage
 
@@ -49,14 +50,10 @@ def response_inputs(response: Response) -> tuple[str, list[tuple[str, int]]]:
     return ". ".join(parts), scores
 
 
-def is_failure(kind: str, result: Result) -> bool:
-    if result.sentiment == "negative":
-        return True
-    return kind == "complaint" and result.severity > Severity.LOW
-
-
-def _store(item: Response | Complaint, result: Result, kind: str) -> Response | Complaint:
+def _store(item: Response | Complaint, result: Result) -> Response | Complaint:
     with transaction.atomic():
+        before = triage_counts(item)
+        topics_before = set(item.topics.values_list("id", flat=True))
         item.sentiment = result.sentiment
         item.polarity = result.polarity
         item.severity = result.severity
@@ -65,9 +62,8 @@ def _store(item: Response | Complaint, result: Result, kind: str) -> Response | 
         item.save(update_fields=["sentiment", "polarity", "severity", "reasons", "triaged_at"])
         topics = {t.name: t for t in Topic.objects.filter(name__in=result.topics)}
         item.topics.set([topics[name] for name in result.topics if name in topics])
-        feedback_triaged.send(
-            sender=type(item), item=item, result=result, failure=is_failure(kind, result)
-        )
+        rollup_triage(item, before, topics_before, {t.pk for t in topics.values()})
+        feedback_triaged.send(sender=type(item), item=item, result=result, failure=item.is_failure)
     return item
 
 
@@ -82,7 +78,7 @@ def response_triage(*, response_id: int) -> Response | None:
         return None
     text, scores = response_inputs(response)
     result = triage(text, scores=scores, kind="response", vocabulary=vocabulary())
-    return _store(response, result, "response")
+    return _store(response, result)
 
 
 def complaint_triage(*, complaint_id: int) -> Complaint | None:
@@ -91,7 +87,7 @@ def complaint_triage(*, complaint_id: int) -> Complaint | None:
         return None
     text = f"{complaint.subject}. {complaint.text}" if complaint.subject else complaint.text
     result = triage(text, kind="complaint", vocabulary=vocabulary())
-    return _store(complaint, result, "complaint")
+    return _store(complaint, result)
 
 
 def _in_range(start: datetime, end: datetime):

@@ -43,7 +43,7 @@ def test_api_gets_a_503_with_retry_after(api_client, monkeypatch):
     from surveys.models import Complaint
 
     api_client.force_authenticate(staff_user("integration"))
-    monkeypatch.setattr(Complaint.objects, "create", locked)
+    monkeypatch.setattr(Complaint, "save", locked)
     response = api_client.post(
         "/api/v1/complaints/",
         {"customer": {"email": "ann@example.com"}, "text": "Late"},

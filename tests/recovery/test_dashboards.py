@@ -20,8 +20,8 @@ from recovery.dashboards.figures import (
 )
 from recovery.dashboards.filters import DashboardFilterForm
 from recovery.services import ticket_create
-from surveys.models import Event
 from surveys.services.building import question_add, survey_create, survey_publish
+from surveys.services.invitations import event_record
 from surveys.services.responses import response_submit
 
 pytestmark = pytest.mark.django_db
@@ -88,8 +88,12 @@ def data(manager):
     )
     workflow.ticket_resolve(ticket=recovered, actor=manager)
     workflow.follow_up_answered(ticket=recovered, recovered=True, response_id=0)
-    Event.objects.create(
-        event_type="order.delivered", customer=bob, occurred_at=now + 10 * DAY - 9 * DAY
+    # Bob orders again the day after his ticket opened: he came back.
+    event_record(
+        event_type="order.delivered",
+        email="bob@example.com",
+        occurred_at=now + DAY,
+        now=now + 2 * DAY,
     )
     still_open = ticket_create(customer=ann, subject="Rude driver", priority=2, actor=manager)
     workflow.ticket_apologise(ticket=still_open, actor=manager, subject="Sorry", body="Sorry.")
