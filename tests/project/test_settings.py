@@ -14,7 +14,9 @@ def manage(*args, **env):
     clean = {
         k: v
         for k, v in os.environ.items()
+        # What the test settings put in the environment is not what production has.
         if k not in {"DJANGO_SETTINGS_MODULE", "SECRET_KEY", "DEBUG"}
+        and not k.startswith("SECURE_")
     }
     clean.update(env)
     return subprocess.run(  # noqa: S603 - our own manage.py with our own arguments
@@ -95,3 +97,19 @@ def test_redis_url_switches_broker_and_cache(tmp_path):
         "False",
         "django.core.cache.backends.redis.RedisCache",
     ]
+
+
+def test_deployment_check_reports_nothing_with_production_settings(tmp_path):
+    result = manage(
+        "check",
+        "--deploy",
+        "--fail-level",
+        "DEBUG",
+        DEBUG="0",
+        SECRET_KEY="a-production-secret-" + "x" * 50,
+        ALLOWED_HOSTS="care.example.com",
+        DATA_DIR=str(tmp_path),
+        DATABASE_URL=f"sqlite:///{tmp_path / 'deploy.sqlite3'}",
+    )
+    assert result.returncode == 0, result.stderr
+    assert "System check identified no issues" in result.stdout
