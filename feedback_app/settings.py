@@ -105,7 +105,13 @@ SUPPORTED_DATABASE_ENGINES = {
 def _database() -> dict:
     url = env_str("DATABASE_URL") or f"sqlite:///{DATA_DIR / 'feedback.sqlite3'}"
     try:
-        config = dj_database_url.parse(url, conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 0))
+        # Connections are kept between requests (opening one costs more than most queries;
+        # closing the last one of an SQLite file checkpoints its write-ahead log).
+        config = dj_database_url.parse(
+            url,
+            conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 60),
+            conn_health_checks=True,
+        )
     except Exception as exc:  # dj-database-url raises several kinds; all mean the same to a user
         raise ImproperlyConfigured(
             f"DATABASE_URL is not a database URL we can use ({exc}). Examples: "
@@ -166,7 +172,8 @@ Q_CLUSTER = {
     "retry": env_int("Q_TIMEOUT", 120) + 60,
     "max_attempts": 5,
     "queue_limit": 50,
-    "bulk": 10,
+    # Tasks taken from the broker per fetch: a backlog of triage drains in batches.
+    "bulk": env_int("Q_BULK", 50),
     "catch_up": False,
     "ack_failures": True,
     "save_limit": 1000,
@@ -176,7 +183,7 @@ if REDIS_URL:
     Q_CLUSTER["redis"] = REDIS_URL
 else:
     Q_CLUSTER["orm"] = "default"
-    Q_CLUSTER["poll"] = 0.5
+    Q_CLUSTER["poll"] = 0.2
 
 
 # --- E-mail ---------------------------------------------------------------------------------

@@ -14,8 +14,9 @@ def manage(*args, **env):
     clean = {
         k: v
         for k, v in os.environ.items()
-        # What the test settings put in the environment is not what production has.
-        if k not in {"DJANGO_SETTINGS_MODULE", "SECRET_KEY", "DEBUG"}
+        # What the test settings put in the environment is not what production has (and the
+        # browser tests allow Django's sync calls from async code, which production must not).
+        if k not in {"DJANGO_SETTINGS_MODULE", "SECRET_KEY", "DEBUG", "DJANGO_ALLOW_ASYNC_UNSAFE"}
         and not k.startswith("SECURE_")
     }
     clean.update(env)

@@ -1,0 +1,415 @@
+"""Load on the intake paths over HTTP, against the ceiling on the same server in the same run.
+
+    python benchmarks/load.py [--surveys 10000] [--complaints 2000] [--clients 50] [--workers 4]
+
+Starts gunicorn on loopback (the production settings, a fresh SQLite file in benchmarks/.cache/,
+or the database named by BENCH_DATABASE_URL) and drives it from an asyncio client with
+`--clients` concurrent connections:
+
+1. a bare Django view returning a constant (the ceiling for 2),
+2. survey answers: POST of the customer's answer form to /s/<token>/, one invitation each,
+3. a bare DRF view returning a constant (the ceiling for 4),
+4. complaints: POST /api/v1/complaints/ with an integration token and an idempotency key.
+
+A request that fails (503 "try again", a timeout, a dropped connection) is retried with the same
+token or key, and 2% of the accepted ones are sent a second time on purpose, as a client that
+timed out would. Afterwards the database must hold each answer and complaint exactly once. Then a
+django-q2 cluster triages the backlog the load left; every item must be triaged exactly once and
+no item linked to two tickets. Prints throughput and p50/p95/p99 latency of each run.
+
+The public-form and API write rate limits are raised for the run (one address sends it all).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import secrets
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+CACHE = ROOT / "benchmarks" / ".cache"
+sys.path.insert(0, str(ROOT))
+CSRF = "b" * 32  # a well-formed CSRF secret, sent as both cookie and form field
+
+
+def environment(database_url: str) -> dict:
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "benchmarks.load_settings",
+        "PYTHONPATH": str(ROOT),
+        "DATABASE_URL": database_url,
+        "DEBUG": "0",
+        "SECRET_KEY": "load-benchmark-" + "k" * 40,
+        "ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "SECURE_SSL_REDIRECT": "0",
+        "SECURE_COOKIES": "0",
+        "STATIC_MANIFEST": "0",
+        "PUBLIC_FORM_RATE": "1000000/m",
+        "API_WRITE_RATE": "1000000/min",
+        "DATA_DIR": str(CACHE),
+        "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
+    }
+    os.environ.update(env)
+    return env
+
+
+def prepare(surveys: int) -> tuple[list[str], str, tuple[int, int]]:
+    """A live survey with NPS and free text, one sent invitation per answer, an API token."""
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.utils import timezone
+    from rest_framework.authtoken.models import Token
+
+    from feedback_app.customers.models import Customer
+    from feedback_app.staff.services import staff_user_create
+    from surveys.models import Invitation
+    from surveys.services.building import question_add, survey_create, survey_publish
+
+    call_command("migrate", verbosity=0)
+    survey = survey_create(name="After delivery", purpose="after_delivery")
+    nps = question_add(survey=survey, kind="nps", prompt="How likely are you to recommend us?")
+    text = question_add(survey=survey, kind="text", prompt="Tell us more", required=False)
+    survey_publish(survey=survey)
+    now = timezone.now()
+    customers = Customer.objects.bulk_create(
+        [Customer(full_name=f"Load {n}", token=secrets.token_urlsafe(24)) for n in range(surveys)],
+        batch_size=2000,
+    )
+    invitations = Invitation.objects.bulk_create(
+        [
+            Invitation(
+                survey=survey,
+                customer=customer,
+                channel="email",
+                status="sent",
+                scheduled_for=now,
+                sent_at=now,
+                expires_at=now + timedelta(days=30),
+            )
+            for customer in customers
+        ],
+        batch_size=2000,
+    )
+    user = staff_user_create(
+        username="load-integration", password=secrets.token_urlsafe(16), role="integration"
+    )
+    token = Token.objects.create(user=user).key
+    return [i.token for i in invitations], token, (nps.pk, text.pk)
+
+
+# --- the client ---------------------------------------------------------------------------------
+
+
+@dataclass
+class Run:
+    name: str
+    latencies: list[float] = field(default_factory=list)
+    statuses: dict[int, int] = field(default_factory=dict)
+    retries: int = 0
+    repeats: int = 0
+    accepted: set = field(default_factory=set)
+    seconds: float = 0.0
+
+    def line(self) -> str:
+        lat = sorted(self.latencies)
+        q = statistics.quantiles(lat, n=100) if len(lat) > 1 else [lat[0]] * 99
+        return (
+            f"{self.name:<22} {len(lat) / self.seconds:8.0f} req/s   p50 {q[49] * 1000:6.1f} ms"
+            f"   p95 {q[94] * 1000:6.1f} ms   p99 {q[98] * 1000:6.1f} ms   "
+            f"statuses {dict(sorted(self.statuses.items()))}  retries {self.retries}"
+            f"  repeats {self.repeats}"
+        )
+
+
+async def request(port: int, raw: bytes, timeout: float = 30.0) -> int:
+    reader, writer = await asyncio.wait_for(asyncio.open_connection("127.0.0.1", port), timeout)
+    try:
+        writer.write(raw)
+        await writer.drain()
+        head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), timeout)
+        status = int(head.split(b" ", 2)[1])
+        length = 0
+        for line in head.split(b"\r\n"):
+            if line.lower().startswith(b"content-length:"):
+                length = int(line.split(b":", 1)[1])
+        if length:
+            await asyncio.wait_for(reader.readexactly(length), timeout)
+        return status
+    finally:
+        writer.close()
+
+
+def http(method: str, path: str, body: bytes, headers: dict) -> bytes:
+    lines = [f"{method} {path} HTTP/1.1", "Host: 127.0.0.1", "Connection: close"]
+    lines += [f"{k}: {v}" for k, v in headers.items()]
+    lines.append(f"Content-Length: {len(body)}")
+    return ("\r\n".join(lines) + "\r\n\r\n").encode() + body
+
+
+async def drive(port: int, run: Run, jobs: list[tuple], clients: int, ok: set[int]) -> Run:
+    """Send every job from `clients` concurrent connections; retry failures with the same body;
+    send 2% of the accepted ones again."""
+    queue: asyncio.Queue = asyncio.Queue()
+    rng = random.Random(3)
+    for job in jobs:
+        queue.put_nowait((job, False))
+
+    async def client():
+        while True:
+            try:
+                (key, raw), repeat = queue.get_nowait()
+            except asyncio.QueueEmpty:
+                return
+            for attempt in range(10):
+                started = time.perf_counter()
+                try:
+                    status = await request(port, raw)
+                except (TimeoutError, OSError, asyncio.IncompleteReadError):
+                    status = 0
+                run.latencies.append(time.perf_counter() - started)
+                run.statuses[status] = run.statuses.get(status, 0) + 1
+                if status in ok:
+                    run.accepted.add(key)
+                    break
+                if status not in (0, 503):
+                    break  # refused for good: counted, not retried
+                run.retries += 1
+                await asyncio.sleep(0.2 * (attempt + 1))
+            if not repeat and status in ok and rng.random() < 0.02:
+                run.repeats += 1
+                queue.put_nowait(((key, raw), True))
+
+    started = time.perf_counter()
+    await asyncio.gather(*(client() for _ in range(clients)))
+    run.seconds = time.perf_counter() - started
+    return run
+
+
+def survey_jobs(tokens: list[str], questions: tuple[int, int]) -> list[tuple]:
+    nps, words = questions
+    jobs = []
+    rng = random.Random(5)
+    for n, token in enumerate(tokens):
+        text = hostile_or_plain(rng, n)
+        body = (
+            f"csrfmiddlewaretoken={CSRF}&q{nps}={rng.randint(0, 10)}&q{words}={quote(text)}"
+        ).encode()
+        headers = {
+            "Content-Type": "application/x-www-form-urlencoded",
+            "Cookie": f"csrftoken={CSRF}",
+        }
+        jobs.append((token, http("POST", f"/s/{token}/", body, headers)))
+    return jobs
+
+
+def complaint_jobs(count: int, api_token: str) -> list[tuple]:
+    jobs = []
+    rng = random.Random(6)
+    for n in range(count):
+        key = f"load-{n}"
+        body = json.dumps(
+            {
+                "customer": {"email": f"load{n}@example.com"},
+                "text": hostile_or_plain(rng, n) or "My parcel never arrived.",
+                "idempotency_key": key,
+            }
+        ).encode()
+        headers = {"Content-Type": "application/json", "Authorization": f"Token {api_token}"}
+        jobs.append((key, http("POST", "/api/v1/complaints/", body, headers)))
+    return jobs
+
+
+def bare_jobs(count: int, path: str, json_body: bool) -> list[tuple]:
+    body = b'{"text": "My parcel never arrived."}' if json_body else b"q1=7&q2=Late"
+    kind = "application/json" if json_body else "application/x-www-form-urlencoded"
+    return [(n, http("POST", path, body, {"Content-Type": kind})) for n in range(count)]
+
+
+TEXTS = [
+    "The parcel never arrived and nobody called me back.",
+    "Great service, the driver was lovely.",
+    "Late again. Third time this month!!!",
+    "",
+    "Not bad, but the app keeps logging me out.",
+]
+
+
+def hostile_or_plain(rng: random.Random, n: int) -> str:
+    """Mostly ordinary feedback; about 1 in 100 is markup or script, 1 in 500 is 20,000 words."""
+    roll = rng.random()
+    if roll < 0.01:
+        return '<script>alert("x")</script><img src=x onerror=alert(1)> =HYPERLINK("http://x")'
+    if roll < 0.012:
+        return "terrible late refund " * 6_700
+    return rng.choice(TEXTS)
+
+
+def quote(text: str) -> str:
+    from urllib.parse import quote_plus
+
+    return quote_plus(text)
+
+
+# --- the server ---------------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start(command: list[str], env: dict) -> subprocess.Popen:
+    return subprocess.Popen(  # noqa: S603 - our own programs
+        command, cwd=ROOT, env=env, start_new_session=True
+    )
+
+
+def wait_for(port: int, seconds: float = 60) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1):
+                return
+        except OSError:
+            time.sleep(0.2)
+    raise SystemExit("gunicorn did not start")
+
+
+def stop(process: subprocess.Popen) -> None:
+    os.killpg(process.pid, signal.SIGTERM)
+    try:
+        process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+
+
+def verify(surveys: Run, complaints: Run) -> list[str]:
+    from django.db.models import Count
+
+    from recovery.models import TicketItem
+    from surveys.models import Complaint, Invitation, Response
+
+    problems = []
+    stored = Response.objects.count()
+    if stored != len(surveys.accepted):
+        problems.append(f"{stored} responses stored for {len(surveys.accepted)} accepted")
+    answered = Invitation.objects.filter(status="answered", token__in=surveys.accepted).count()
+    if answered != len(surveys.accepted):
+        problems.append(f"{answered} invitations answered of {len(surveys.accepted)} accepted")
+    keys = set(Complaint.objects.values_list("idempotency_key", flat=True))
+    if keys != complaints.accepted or Complaint.objects.count() != len(keys):
+        problems.append(f"{Complaint.objects.count()} complaints for {len(keys)} accepted keys")
+    for item in ("response", "complaint"):
+        twice = (
+            TicketItem.objects.filter(**{f"{item}__isnull": False})
+            .values(item)
+            .annotate(n=Count("id"))
+            .filter(n__gt=1)
+            .count()
+        )
+        if twice:
+            problems.append(f"{twice} {item}s linked to a ticket twice")
+    return problems
+
+
+def triage_backlog(env: dict, total: int) -> tuple[float, int]:
+    """Start one cluster on the queued triage tasks; wait until every item is triaged."""
+    from surveys.models import Complaint, Response
+
+    def untriaged() -> int:
+        return (
+            Response.objects.filter(triaged_at__isnull=True).count()
+            + Complaint.objects.filter(triaged_at__isnull=True).count()
+        )
+
+    cluster = start([sys.executable, "manage.py", "qcluster"], env)
+    started = time.perf_counter()
+    try:
+        while (left := untriaged()) and time.perf_counter() - started < 1800:
+            time.sleep(2)
+    finally:
+        stop(cluster)
+    return time.perf_counter() - started, left
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--surveys", type=int, default=10_000)
+    parser.add_argument("--complaints", type=int, default=2_000)
+    parser.add_argument("--clients", type=int, default=50)
+    parser.add_argument("--workers", type=int, default=4)
+    args = parser.parse_args()
+    CACHE.mkdir(exist_ok=True)
+    path = CACHE / "load.sqlite3"
+    for leftover in CACHE.glob("load.sqlite3*"):
+        leftover.unlink()
+    env = environment(os.environ.get("BENCH_DATABASE_URL") or f"sqlite:///{path}")
+    tokens, api_token, questions = prepare(args.surveys)
+    port = free_port()
+    server = start(
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "feedback_app.wsgi",
+            f"--workers={args.workers}",
+            f"--bind=127.0.0.1:{port}",
+            "--log-level=warning",
+            "--timeout=60",
+        ],
+        env,
+    )
+    try:
+        wait_for(port)
+        # Warm up every worker on every path before anything is timed.
+        for path, json_body in (("/bench/bare/", False), ("/bench/bare-api/", True)):
+            asyncio.run(
+                drive(port, Run("warm-up"), bare_jobs(200, path, json_body), 20, {200, 201})
+            )
+        runs = []
+        for name, jobs, ok in (
+            ("bare Django view", bare_jobs(args.surveys, "/bench/bare/", False), {200}),
+            ("survey answer", survey_jobs(tokens, questions), {200}),
+            ("bare DRF view", bare_jobs(args.complaints, "/bench/bare-api/", True), {201}),
+            ("complaint API", complaint_jobs(args.complaints, api_token), {200, 201}),
+        ):
+            run = asyncio.run(drive(port, Run(name), jobs, args.clients, ok))
+            print(run.line(), flush=True)
+            runs.append(run)
+    finally:
+        stop(server)
+    bare, surveys, bare_api, complaints = runs
+    print(f"survey answer / bare Django view: {surveys_ratio(surveys, bare):.2f}")
+    print(f"complaint API / bare DRF view:    {surveys_ratio(complaints, bare_api):.2f}")
+    problems = verify(surveys, complaints)
+    total = len(surveys.accepted) + len(complaints.accepted)
+    seconds, left = triage_backlog(env, total)
+    print(f"triage backlog: {total:,} items in {seconds:.0f} s ({total / seconds:.0f} items/s)")
+    if left:
+        problems.append(f"{left} items still untriaged")
+    problems += verify(surveys, complaints)
+    print("\n".join(problems) if problems else "every accepted item stored and triaged once")
+    return 1 if problems else 0
+
+
+def surveys_ratio(ours: Run, ceiling: Run) -> float:
+    return (len(ours.latencies) / ours.seconds) / (len(ceiling.latencies) / ceiling.seconds)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
