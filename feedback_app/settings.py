@@ -168,8 +168,9 @@ Q_CLUSTER = {
     "name": env_str("Q_CLUSTER_NAME", "feedback"),
     "workers": env_int("Q_WORKERS", 2),
     "timeout": env_int("Q_TIMEOUT", 120),
-    # retry must exceed timeout, or a slow task is handed to a second worker while it still runs
-    "retry": env_int("Q_TIMEOUT", 120) + 60,
+    # A task taken by a cluster that died is handed out again after `retry` seconds; it must
+    # exceed timeout, or a slow task is handed to a second worker while it still runs.
+    "retry": env_int("Q_RETRY", env_int("Q_TIMEOUT", 120) + 60),
     "max_attempts": 5,
     "queue_limit": 50,
     # Tasks taken from the broker per fetch: a backlog of triage drains in batches.
@@ -179,6 +180,8 @@ Q_CLUSTER = {
     "save_limit": 1000,
     "label": "Background tasks",
 }
+if Q_CLUSTER["retry"] <= Q_CLUSTER["timeout"]:
+    raise ImproperlyConfigured("Q_RETRY must be longer than Q_TIMEOUT (seconds).")
 if REDIS_URL:
     Q_CLUSTER["redis"] = REDIS_URL
 else:

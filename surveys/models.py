@@ -338,6 +338,12 @@ class Response(Segmented, Triaged):
         indexes = [
             models.Index(fields=["survey", "-submitted_at"]),
             models.Index(fields=["customer", "-submitted_at"]),
+            # The triage sweep looks for the few that wait; only they are in this index.
+            models.Index(
+                fields=["received_at"],
+                condition=Q(triaged_at__isnull=True),
+                name="response_untriaged",
+            ),
         ]
 
     feedback_kind = "response"
@@ -468,7 +474,14 @@ class Complaint(Segmented, Triaged):
 
     class Meta:
         ordering = ["-received_at", "-id"]
-        indexes = [models.Index(fields=["customer", "-received_at"])]
+        indexes = [
+            models.Index(fields=["customer", "-received_at"]),
+            models.Index(
+                fields=["created_at"],
+                condition=Q(triaged_at__isnull=True),
+                name="complaint_untriaged",
+            ),
+        ]
 
     feedback_kind = "complaint"
 

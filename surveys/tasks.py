@@ -2,7 +2,7 @@
 
 from surveys.services.imports import import_run_stored
 from surveys.services.invitations import invitation_send, invitations_send_due
-from surveys.services.triage import complaint_triage, response_triage
+from surveys.services.triage import complaint_triage, response_triage, triage_sweep
 
 
 def send_invitation(invitation_id: int) -> str | None:
@@ -25,6 +25,11 @@ def triage_complaint(complaint_id: int) -> str | None:
     """Queued after commit for every new complaint."""
     complaint = complaint_triage(complaint_id=complaint_id)
     return complaint.sentiment if complaint else None
+
+
+def sweep_untriaged() -> int:
+    """Scheduled every minute: triage what a lost task left untriaged."""
+    return triage_sweep()
 
 
 def run_import(job_id: int) -> str:

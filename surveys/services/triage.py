@@ -8,7 +8,7 @@ finds the ticket it opened the first time.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.db import transaction
 from django.db.models import Count, Max
@@ -122,4 +122,24 @@ def retriage(
         done += 1
         if progress and (done % 100 == 0 or done == total):
             progress(done, total)
+    return done
+
+
+TRIAGE_SWEEP_AFTER = timedelta(minutes=5)
+
+
+def triage_sweep(*, now: datetime | None = None, limit: int = 500) -> int:
+    """Triage what arrived more than TRIAGE_SWEEP_AFTER ago and is still untriaged: its task was
+    lost (a broker such as Redis hands a task out once, so a worker killed while holding it
+    loses it) or never queued. Scheduled every minute; a partial index keeps it cheap."""
+    cutoff = (now or timezone.now()) - TRIAGE_SWEEP_AFTER
+    done = 0
+    for model, arrived, run in (
+        (Response, "received_at", lambda pk: response_triage(response_id=pk)),
+        (Complaint, "created_at", lambda pk: complaint_triage(complaint_id=pk)),
+    ):
+        waiting = model.objects.filter(triaged_at__isnull=True, **{f"{arrived}__lt": cutoff})
+        for pk in waiting.order_by(arrived).values_list("pk", flat=True)[:limit]:
+            run(pk)
+            done += 1
     return done
