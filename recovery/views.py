@@ -42,6 +42,16 @@ from surveys.models import Topic
 QUEUE_PAGE = 50
 
 
+def _page_of(tickets, number):
+    """One page of the queue in two steps: the page's ids from the ticket table alone, in an
+    order an index gives, then just those rows with everything they show. Sorting and skipping
+    whole joined rows made page 500 of 100,000 tickets take a third of a second."""
+    page = Paginator(tickets.values_list("pk", flat=True), QUEUE_PAGE).get_page(number)
+    rows = selectors.ticket_queue().in_bulk(list(page.object_list))
+    page.object_list = [rows[pk] for pk in page.object_list if pk in rows]
+    return page
+
+
 class QueueView(StaffRequiredMixin, View):
     """The recovery queue: filters, sorting, search, paging, countdowns, bulk actions."""
 
@@ -51,7 +61,7 @@ class QueueView(StaffRequiredMixin, View):
         filterset = TicketFilter(
             data, queryset=selectors.ticket_queue().order_by("-priority", "opened_at", "id")
         )
-        page = Paginator(filterset.qs, QUEUE_PAGE).get_page(request.GET.get("page"))
+        page = _page_of(filterset.qs, request.GET.get("page"))
         query = data.copy()
         query.pop("page", None)
         return filterset, page, query.urlencode()

@@ -1,7 +1,7 @@
 """Time the staff queue and a ticket page on a large data set: the 100,000 tickets of the
 dashboards benchmark (benchmarks/reports.py generates them once into benchmarks/.cache/).
 
-    python benchmarks/queue.py [--responses 1000000] [--tickets 100000] [--repeat 30]
+    python benchmarks/staff_queue.py [--responses 1000000] [--tickets 100000] [--repeat 30]
 
 Each page is requested in-process through Django's test client as a signed-in manager, with the
 production settings (DEBUG off); p50/p95 of --repeat requests after two warm-up requests, and
