@@ -3,7 +3,8 @@
     python benchmarks/load.py [--surveys 10000] [--complaints 2000] [--clients 50] [--workers 4]
 
 Starts gunicorn on loopback (the production settings, a fresh SQLite file in benchmarks/.cache/,
-or the database named by BENCH_DATABASE_URL) and drives it from an asyncio client with
+or the PostgreSQL database named by BENCH_DATABASE_URL, dropped and created afresh; with
+REDIS_URL set, django-q2 and the cache use Redis) and drives it from an asyncio client with
 `--clients` concurrent connections:
 
 1. a bare Django view returning a constant (the ceiling for 2),
@@ -63,6 +64,19 @@ def environment(database_url: str) -> dict:
     }
     os.environ.update(env)
     return env
+
+
+def fresh_postgres(url: str) -> None:
+    """Drop and create the benchmark's PostgreSQL database, so every run starts empty."""
+    from urllib.parse import urlsplit
+
+    import psycopg
+
+    name = urlsplit(url).path.lstrip("/")
+    admin = url.rsplit("/", 1)[0] + "/postgres"
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        conn.execute(f'CREATE DATABASE "{name}"')
 
 
 def prepare(surveys: int) -> tuple[list[str], str, tuple[int, int]]:
@@ -358,7 +372,10 @@ def main() -> int:
     path = CACHE / "load.sqlite3"
     for leftover in CACHE.glob("load.sqlite3*"):
         leftover.unlink()
-    env = environment(os.environ.get("BENCH_DATABASE_URL") or f"sqlite:///{path}")
+    url = os.environ.get("BENCH_DATABASE_URL") or f"sqlite:///{path}"
+    if url.startswith("postgres"):
+        fresh_postgres(url)
+    env = environment(url)
     tokens, api_token, questions = prepare(args.surveys)
     port = free_port()
     server = start(

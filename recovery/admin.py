@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from feedback_app.admin import ReadOnlyAdmin, RecordAdmin
 from recovery.models import (
     ApprovalLimit,
     CannedMessage,
@@ -51,21 +52,12 @@ class TicketItemAdmin(admin.ModelAdmin):
 
 
 @admin.register(TicketEvent)
-class TicketEventAdmin(admin.ModelAdmin):
+class TicketEventAdmin(ReadOnlyAdmin):
     """Read-only: the log is append-only."""
 
     list_display = ["created_at", "ticket", "kind", "from_state", "to_state", "actor"]
     list_filter = ["kind"]
     list_select_related = ["ticket", "actor"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Team)
@@ -75,7 +67,7 @@ class TeamAdmin(admin.ModelAdmin):
 
 
 @admin.register(Restitution)
-class RestitutionAdmin(admin.ModelAdmin):
+class RestitutionAdmin(RecordAdmin):
     """Read-only here: restitution is offered and decided through the workflow (limits apply)."""
 
     list_display = [
@@ -90,12 +82,6 @@ class RestitutionAdmin(admin.ModelAdmin):
     ]
     list_filter = ["status", "kind", "currency"]
     list_select_related = ["ticket", "requested_by", "decided_by"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(ApprovalLimit)
@@ -135,15 +121,9 @@ class ImprovementLinkAdmin(admin.ModelAdmin):
 
 
 @admin.register(ImprovementNotice)
-class ImprovementNoticeAdmin(admin.ModelAdmin):
+class ImprovementNoticeAdmin(RecordAdmin):
     """Read-only: notices are made by shipping, once per customer."""
 
     list_display = ["improvement", "customer", "kind", "message", "created_at"]
     list_select_related = ["improvement", "customer", "message"]
     list_filter = ["kind"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False

@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from feedback_app.admin import ReadOnlyAdmin
 from surveys.models import (
     Answer,
     Complaint,
@@ -168,21 +169,12 @@ class ComplaintAdmin(admin.ModelAdmin):
     date_hierarchy = "received_at"
 
 
-class DayTableAdmin(admin.ModelAdmin):
+class DayTableAdmin(ReadOnlyAdmin):
     """The dashboards' day tables, to look at: the services keep them, `rebuild_rollups` redoes
     them, and a hand edit would only make a figure wrong."""
 
     date_hierarchy = "day"
     list_filter = ["grain", "channel"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(FeedbackDay)

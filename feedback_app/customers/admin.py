@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from feedback_app.admin import RecordAdmin
 from feedback_app.customers.models import (
     ContactHold,
     ContactPreference,
@@ -65,7 +66,7 @@ class ContactPreferenceAdmin(admin.ModelAdmin):
 
 
 @admin.register(TimelineEntry)
-class TimelineEntryAdmin(admin.ModelAdmin):
+class TimelineEntryAdmin(RecordAdmin):
     """Read-only: the timeline is append-only and written by services."""
 
     list_display = ["occurred_at", "customer", "kind", "channel", "title", "actor"]
@@ -74,15 +75,9 @@ class TimelineEntryAdmin(admin.ModelAdmin):
     list_select_related = ["customer", "actor"]
     date_hierarchy = "occurred_at"
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(CustomerMerge)
-class CustomerMergeAdmin(admin.ModelAdmin):
+class CustomerMergeAdmin(RecordAdmin):
     list_display = ["merged_at", "source", "target", "actor", "reason"]
     list_select_related = ["source", "target", "actor"]
     readonly_fields = [
@@ -95,12 +90,6 @@ class CustomerMergeAdmin(admin.ModelAdmin):
         "merged_at",
     ]
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(ContactHold)
 class ContactHoldAdmin(admin.ModelAdmin):
@@ -111,7 +100,7 @@ class ContactHoldAdmin(admin.ModelAdmin):
 
 
 @admin.register(Message)
-class MessageAdmin(admin.ModelAdmin):
+class MessageAdmin(RecordAdmin):
     """Read-only: messages are written by the outbox, exactly as sent."""
 
     list_display = ["created_at", "customer", "purpose", "channel", "status", "reason", "sent_at"]
@@ -119,9 +108,3 @@ class MessageAdmin(admin.ModelAdmin):
     search_fields = ["subject", "to_address", "customer__full_name"]
     list_select_related = ["customer"]
     date_hierarchy = "created_at"
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
