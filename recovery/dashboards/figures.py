@@ -90,13 +90,13 @@ ROLLED_SCORES = {name: Sum(name) for name in SCORE_AGGREGATES}
 SENTIMENTS = ("negative", "neutral", "positive")
 
 
-def _days(f: Filters, *breakdowns: str):
-    """FeedbackDay rows in the filters, at the grain that keeps `breakdowns` and the segment
-    filtered on."""
+def _days(f: Filters, *breakdowns: str, table=FeedbackDay, since=None):
+    """Day-table rows in the filters (from `since` instead of the start if given), at the grain
+    that keeps `breakdowns` and the segment filtered on."""
     segment = f.segment if f.segment and f.segment_value else ""
-    rows = FeedbackDay.objects.filter(
+    rows = table.objects.filter(
         grain=grain_name({*breakdowns, *filter(None, [segment])}),
-        day__gte=local_day(f.start),
+        day__gte=local_day(since or f.start),
         day__lt=local_day(f.end),
     )
     if f.channel:
@@ -252,14 +252,7 @@ def _topics(f: Filters) -> Table:
     """Topics by volume now, and how that compares with the period before (rising topics)."""
     before_start, _ = f.previous()
     start = local_day(f.start)
-    segment = f.segment if f.segment and f.segment_value else ""
-    days = TopicDay.objects.filter(
-        grain=segment, day__gte=local_day(before_start), day__lt=local_day(f.end)
-    )
-    if f.channel:
-        days = days.filter(channel=f.channel)
-    if segment:
-        days = days.filter(**{f"{segment}__iexact": f.segment_value})
+    days = _days(f, table=TopicDay, since=before_start)
     counts = {
         row["topic__name"]: (row["now"] or 0, row["before"] or 0)
         for row in days.values("topic__name").annotate(

@@ -116,6 +116,32 @@ def test_experience(data):
     assert table(d, "by_survey")["After delivery"]["NPS answers"] == 3
 
 
+def test_sentiment_mix_and_topics_once_triaged(data):
+    from surveys.models import Response
+    from surveys.services.complaints import complaint_submit
+    from surveys.services.triage import complaint_triage, response_triage
+
+    for response in Response.objects.all():
+        response_triage(response_id=response.pk)
+    for email, when in (("ann@example.com", 3 * DAY), ("bob@example.com", 120 * DAY)):
+        complaint = complaint_submit(
+            text="The courier lost my parcel.",
+            channel="email",
+            email=email,
+            received_at=timezone.now() - when,
+        ).complaint
+        complaint_triage(complaint_id=complaint.pk)
+    d = experience(everything())
+    mix = d.tables["sentiment_mix"].rows
+    assert sum(n for row in mix for n in row[1:4]) == 4  # three answers, one complaint in range
+    delivery = table(d, "topics")["delivery"]
+    assert (delivery["Mentions"], delivery["Period before"]) == (1, 1)  # 120 days ago: before
+    north = DashboardFilterForm({"segment": "region", "segment_value": "NORTH"}).filters()
+    assert table(experience(north), "topics")["delivery"]["Mentions"] == 1  # Ann is North
+    south = DashboardFilterForm({"segment": "region", "segment_value": "south"}).filters()
+    assert table(experience(south), "topics")["delivery"]["Mentions"] == 0  # Bob's was before
+
+
 def test_segment_and_channel_filters(data):
     north = DashboardFilterForm({"segment": "region", "segment_value": "north"}).filters()
     assert dict(experience(north).headline)["NPS"] == 50.0
