@@ -215,7 +215,8 @@ def _item_totals(model, when: str) -> Iterable[dict]:
     one = {"distinct": model is Response}  # the answers join repeats each response
     counts = {
         "items": Count("id", **one),
-        "failures": Count("id", filter=model.failure_q(), **one),
+        # As triage_counts: nothing but the item itself counts until triage has read it.
+        "failures": Count("id", filter=model.failure_q() & ~Q(sentiment=""), **one),
         **{s: Count("id", filter=Q(sentiment=s), **one) for s in Sentiment.values},
     }
     survey = ("survey_id",) if model is Response else ()

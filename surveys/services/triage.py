@@ -52,8 +52,11 @@ def response_inputs(response: Response) -> tuple[str, list[tuple[str, int]]]:
 
 def _store(item: Response | Complaint, result: Result) -> Response | Complaint:
     with transaction.atomic():
-        before = triage_counts(item)
-        topics_before = set(item.topics.values_list("id", flat=True))
+        # What the item counts as now, read under a row lock: a sweep and a task handed out
+        # twice may triage the same item at once, and the second must move it, not add it again.
+        stored = type(item).objects.select_for_update().get(pk=item.pk)
+        before = triage_counts(stored)
+        topics_before = set(stored.topics.values_list("id", flat=True))
         item.sentiment = result.sentiment
         item.polarity = result.polarity
         item.severity = result.severity

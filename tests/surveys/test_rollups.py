@@ -129,3 +129,34 @@ def test_rebuild_command(feedback, capsys):
     call_command("rebuild_rollups")
     assert "feedback rows" in capsys.readouterr().out
     assert FeedbackDay.objects.filter(grain="").aggregate(n=Sum("items"))["n"] == 5
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_same_item_triaged_twice_at_once_is_counted_once():
+    import threading
+
+    from django.db import connection
+
+    complaint = complaint_submit(
+        text="The parcel never arrived.", channel="email", email="ann@example.com"
+    ).complaint
+    Complaint.objects.filter(pk=complaint.pk).update(sentiment="", severity=None, triaged_at=None)
+    rollups_rebuild()
+    barrier = threading.Barrier(2)
+
+    def run():
+        try:
+            barrier.wait(timeout=10)
+            complaint_triage(complaint_id=complaint.pk)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert FeedbackDay.objects.filter(grain="").aggregate(n=Sum("negative"))["n"] == 1
+    kept = snapshot()
+    rollups_rebuild()
+    assert snapshot() == kept
