@@ -13,6 +13,15 @@ class RecoveryConfig(AppConfig):
         customer_active.connect(on_customer_active, dispatch_uid="recovery.customer_active")
         rollups_rebuilt.connect(on_rollups_rebuilt, dispatch_uid="recovery.rollups_rebuilt")
 
+        from django.db.models.signals import post_save
+
+        from feedback_app.customers.models import CustomerMerge
+        from recovery.receivers import on_customers_merged
+
+        post_save.connect(
+            on_customers_merged, sender=CustomerMerge, dispatch_uid="recovery.customers_merged"
+        )
+
         from feedback_app.customers.privacy import register_eraser
         from recovery.privacy import erase_customer_recovery
 

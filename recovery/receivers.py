@@ -24,3 +24,12 @@ def on_customer_active(sender, *, customer, at, **kwargs):
 
 def on_rollups_rebuilt(sender, **kwargs):
     came_back_refresh()
+
+
+def on_customers_merged(sender, *, instance, created, **kwargs):
+    """A merge moved the other profile's tickets, events and answers here: what counts as the
+    customer coming back may have changed for every ticket of the kept profile."""
+    if created:
+        from recovery.models import Ticket
+
+        came_back_refresh(Ticket.objects.filter(customer_id=instance.target_id))

@@ -296,7 +296,7 @@ def came_back(*, customer: Customer, at) -> int:
 
 def came_back_refresh(tickets=None, batch: int = 2000) -> int:
     """Recompute came_back_after from the stored events and answers (after a bulk load, a
-    merge of customers, or `manage.py rebuild_rollups`)."""
+    merge of customers, or `manage.py rebuild_rollups`: see recovery.receivers)."""
     from django.db.models import OuterRef, Subquery
 
     from surveys.models import Event, Survey

@@ -60,3 +60,18 @@ def test_a_follow_up_answer_is_not_coming_back(manager):
     response_submit(survey=survey, customer=ann, channel="web", answers={nps.pk: 9})
     ticket.refresh_from_db()
     assert ticket.came_back_after is not None
+
+
+def test_a_merge_brings_the_other_profiles_activity(manager):
+    from feedback_app.customers.services import customer_merge, customer_resolve
+
+    ann = customer_resolve(email="ann@example.com").customer
+    ticket = ticket_create(customer=ann, subject="Late", actor=manager)
+    later = timezone.now() + 3 * DAY
+    event_record(event_type="order.placed", phone="+447700900123", occurred_at=later, now=later)
+    other = customer_resolve(phone="+447700900123").customer
+    ticket.refresh_from_db()
+    assert ticket.came_back_after is None  # a different profile, as far as we knew
+    customer_merge(source=other, target=ann, actor=manager, reason="Same person")
+    ticket.refresh_from_db()
+    assert ticket.came_back_after == later - ticket.opened_at
