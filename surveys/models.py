@@ -88,13 +88,20 @@ class Triaged(models.Model):
 SEGMENT_FIELDS = ("region", "age_band", "value_tier")
 
 
-class Segmented(models.Model):
-    """The customer's segments when the item arrived. Reports count the item there for good, so a
-    profile edited later, or merged into another, does not rewrite past figures."""
+class SegmentColumns(models.Model):
+    """A customer's region, age band and value tier, as columns (see SEGMENT_FIELDS)."""
 
     region = models.CharField(max_length=100, blank=True)
     age_band = models.CharField(max_length=10, blank=True)
     value_tier = models.CharField(max_length=10, blank=True)
+
+    class Meta:
+        abstract = True
+
+
+class Segmented(SegmentColumns):
+    """The customer's segments when the item arrived. Reports count the item there for good, so a
+    profile edited later, or merged into another, does not rewrite past figures."""
 
     class Meta:
         abstract = True
@@ -496,7 +503,7 @@ class Complaint(Segmented, Triaged):
         return self.received_at
 
 
-class FeedbackDay(models.Model):
+class FeedbackDay(SegmentColumns):
     """One day's feedback added up, for the dashboards: counts and sums only, all additive.
 
     Each response or complaint is counted once in every *grain*: a set of at most two breakdowns
@@ -511,9 +518,7 @@ class FeedbackDay(models.Model):
     channel = models.CharField(max_length=10)
     grain = models.CharField(max_length=40)
     survey_key = models.PositiveIntegerField(default=0, help_text="Survey id in survey grains.")
-    region = models.CharField(max_length=100, blank=True)
-    age_band = models.CharField(max_length=10, blank=True)
-    value_tier = models.CharField(max_length=10, blank=True)
+    # region, age_band, value_tier: blank outside the grain.
     # Every item once it arrives; sentiment and failures once triage has read it.
     items = models.IntegerField(default=0)
     responses = models.IntegerField(default=0)
@@ -545,15 +550,12 @@ class FeedbackDay(models.Model):
         return f"{self.day} {self.channel} {self.grain or 'all'}"
 
 
-class TopicDay(models.Model):
+class TopicDay(SegmentColumns):
     """Mentions of a topic in one day's feedback, by channel and at most one segment (the grain)."""
 
     day = models.DateField()
     channel = models.CharField(max_length=10)
     grain = models.CharField(max_length=40)
-    region = models.CharField(max_length=100, blank=True)
-    age_band = models.CharField(max_length=10, blank=True)
-    value_tier = models.CharField(max_length=10, blank=True)
     topic = models.ForeignKey(Topic, on_delete=models.CASCADE, related_name="days")
     mentions = models.IntegerField(default=0)
 
