@@ -129,6 +129,21 @@ def _by(rows, key: str, label=lambda value: value) -> list[list]:
     ]
 
 
+SENT = ["sent", "answered"]
+INVITATION_COUNTS = {
+    "sent": Count("id", filter=Q(status__in=SENT)),
+    "answered": Count("id", filter=Q(status="answered")),
+    "suppressed": Count("id", filter=Q(status="suppressed")),
+}
+
+
+def _invitations(f: Filters):
+    """Invitations scheduled in the range, for customers in the segment filtered on."""
+    return Invitation.objects.filter(scheduled_for__gte=f.start, scheduled_for__lt=f.end).filter(
+        f.customer_q("")
+    )
+
+
 def experience(f: Filters) -> Dashboard:
     daily = list(
         _days(f)
@@ -187,16 +202,10 @@ def experience(f: Filters) -> Dashboard:
         chart="bar",
         series=(1, 3),
     )
-    invitations = Invitation.objects.filter(
-        scheduled_for__gte=f.start, scheduled_for__lt=f.end
-    ).filter(f.customer_q(""))
     rates = (
-        invitations.values("survey__name", "channel")
-        .annotate(
-            sent=Count("id", filter=Q(status__in=["sent", "answered"])),
-            answered=Count("id", filter=Q(status="answered")),
-            suppressed=Count("id", filter=Q(status="suppressed")),
-        )
+        _invitations(f)
+        .values("survey__name", "channel")
+        .annotate(**INVITATION_COUNTS)
         .order_by("survey__name", "channel")
     )
     dashboard.tables["response_rates"] = Table(
@@ -543,17 +552,10 @@ def retention(f: Filters) -> Dashboard:
         chart="bar",
         series=(2, 3, 4),
     )
-    nps = Answer.objects.filter(
-        question__kind=Question.Kind.NPS, response__customer=OuterRef("customer")
-    ).values("number")
-    last_before = nps.filter(response__submitted_at__lt=OuterRef("opened_at")).order_by(
-        "-response__submitted_at"
-    )[:1]
-    first_after = nps.filter(response__submitted_at__gt=OuterRef("resolved_at")).order_by(
-        "response__submitted_at"
-    )[:1]
     before_after = (
-        tickets.annotate(before=Subquery(last_before), after=Subquery(first_after))
+        tickets.annotate(
+            before=_nps_last_before("opened_at"), after=_nps_first_after("resolved_at", "gt")
+        )
         .values("recovered")
         .annotate(before=Avg("before"), after=Avg("after"))
         .order_by("recovered")
@@ -576,6 +578,25 @@ def retention(f: Filters) -> Dashboard:
     return dashboard
 
 
+def _nps_answers():
+    """The NPS answers of the customer of the outer row."""
+    return Answer.objects.filter(
+        question__kind=Question.Kind.NPS, response__customer=OuterRef("customer")
+    ).values("number")
+
+
+def _nps_last_before(moment: str) -> Subquery:
+    """The customer's last NPS answer before the outer row's `moment` (one index seek a row)."""
+    earlier = _nps_answers().filter(response__submitted_at__lt=OuterRef(moment))
+    return Subquery(earlier.order_by("-response__submitted_at")[:1])
+
+
+def _nps_first_after(moment: str, lookup: str) -> Subquery:
+    """The customer's first NPS answer after (`gt`) or from (`gte`) the outer row's `moment`."""
+    later = _nps_answers().filter(**{f"response__submitted_at__{lookup}": OuterRef(moment)})
+    return Subquery(later.order_by("response__submitted_at")[:1])
+
+
 def _round(value, digits: int = 1):
     return round(value, digits) if value is not None else None
 
@@ -584,35 +605,15 @@ def _round(value, digits: int = 1):
 
 
 def engagement(f: Filters) -> Dashboard:
-    invitations = Invitation.objects.filter(
-        scheduled_for__gte=f.start, scheduled_for__lt=f.end
-    ).filter(f.customer_q(""))
+    invitations = _invitations(f)
     per_survey = (
         invitations.values("survey_id", "survey__name")
-        .annotate(
-            sent=Count("id", filter=Q(status__in=["sent", "answered"])),
-            suppressed=Count("id", filter=Q(status="suppressed")),
-            answered=Count("id", filter=Q(status="answered")),
-        )
+        .annotate(**INVITATION_COUNTS)
         .order_by("survey__name")
     )
-    nps = Answer.objects.filter(
-        question__kind=Question.Kind.NPS, response__customer=OuterRef("customer")
-    ).values("number")
     change = (
-        invitations.filter(status__in=["sent", "answered"], sent_at__isnull=False)
-        .annotate(
-            before=Subquery(
-                nps.filter(response__submitted_at__lt=OuterRef("sent_at")).order_by(
-                    "-response__submitted_at"
-                )[:1]
-            ),
-            after=Subquery(
-                nps.filter(response__submitted_at__gte=OuterRef("sent_at")).order_by(
-                    "response__submitted_at"
-                )[:1]
-            ),
-        )
+        invitations.filter(status__in=SENT, sent_at__isnull=False)
+        .annotate(before=_nps_last_before("sent_at"), after=_nps_first_after("sent_at", "gte"))
         .values("survey_id")
         .annotate(before=Avg("before"), after=Avg("after"))
         .order_by()
