@@ -4,11 +4,12 @@ from datetime import timedelta
 
 import django_filters
 from django.contrib.auth import get_user_model
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Q
 from django.utils import timezone
 
 from feedback_app.customers.models import Channel, Customer
-from recovery.models import OPEN_STATES, Priority, State, Team, Ticket, TicketItem
+from recovery.models import OPEN_STATES, Priority, State, Team, Ticket
+from recovery.selectors import tickets_from_channel
 from surveys.models import Topic
 
 SLA_CHOICES = [
@@ -83,11 +84,7 @@ class TicketFilter(django_filters.FilterSet):
         )
 
     def filter_channel(self, queryset, name, value):
-        items = TicketItem.objects.filter(ticket=OuterRef("pk"))
-        return queryset.filter(
-            Exists(items.filter(complaint__channel=value))
-            | Exists(items.filter(response__channel=value))
-        )
+        return tickets_from_channel(queryset, value)
 
     def filter_sla(self, queryset, name, value):
         now = timezone.now()

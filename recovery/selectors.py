@@ -1,6 +1,6 @@
 """Reads of the recovery app, with joins decided here once."""
 
-from django.db.models import Count, Prefetch, QuerySet
+from django.db.models import Count, Exists, OuterRef, Prefetch, QuerySet
 
 from recovery.models import (
     Improvement,
@@ -36,6 +36,15 @@ def ticket_detail(*, pk: int) -> Ticket:
 def ticket_queue() -> QuerySet[Ticket]:
     """Tickets for the queue and the API list, with what each row shows joined or prefetched."""
     return Ticket.objects.select_related("customer", "assignee", "team").prefetch_related("topics")
+
+
+def tickets_from_channel(tickets: QuerySet[Ticket], channel: str) -> QuerySet[Ticket]:
+    """Tickets with a complaint or response that came in by `channel`."""
+    items = TicketItem.objects.filter(ticket=OuterRef("pk"))
+    return tickets.filter(
+        Exists(items.filter(complaint__channel=channel))
+        | Exists(items.filter(response__channel=channel))
+    )
 
 
 def pending_restitutions() -> QuerySet[Restitution]:

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from django import forms
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Q
 from django.utils import timezone
 
 from feedback_app.customers.models import AgeBand, Channel, ValueTier
@@ -35,7 +35,7 @@ class Filters:
         return self.start - (self.end - self.start), self.start
 
     def tickets(self, queryset):
-        from recovery.models import TicketItem
+        from recovery.selectors import tickets_from_channel
 
         queryset = queryset.filter(opened_at__gte=self.start, opened_at__lt=self.end).filter(
             self.customer_q("")
@@ -43,27 +43,7 @@ class Filters:
         if self.team:
             queryset = queryset.filter(team_id=self.team)
         if self.channel:
-            items = TicketItem.objects.filter(ticket=OuterRef("pk"))
-            queryset = queryset.filter(
-                Exists(items.filter(complaint__channel=self.channel))
-                | Exists(items.filter(response__channel=self.channel))
-            )
-        return queryset
-
-    def responses(self, queryset, prefix: str = ""):
-        queryset = queryset.filter(
-            **{f"{prefix}submitted_at__gte": self.start, f"{prefix}submitted_at__lt": self.end}
-        ).filter(self.customer_q(prefix))
-        if self.channel:
-            queryset = queryset.filter(**{f"{prefix}channel": self.channel})
-        return queryset
-
-    def complaints(self, queryset, prefix: str = ""):
-        queryset = queryset.filter(
-            **{f"{prefix}received_at__gte": self.start, f"{prefix}received_at__lt": self.end}
-        ).filter(self.customer_q(prefix))
-        if self.channel:
-            queryset = queryset.filter(**{f"{prefix}channel": self.channel})
+            queryset = tickets_from_channel(queryset, self.channel)
         return queryset
 
 
