@@ -272,3 +272,20 @@ def test_pressing_show_with_the_filters_as_they_start_filters_nothing(agent_clie
         "sort": "",
     }
     assert len(agent_client.get(reverse("recovery:queue"), empty).context["page_obj"]) == 4
+
+
+def test_queue_and_dashboard_filter_tickets_by_the_channel_their_feedback_came_by(
+    agent_client, django_capture_on_commit_callbacks
+):
+    from recovery.dashboards.filters import DashboardFilterForm
+    from surveys.services.complaints import complaint_submit
+
+    for channel, email in (("email", "ann@example.com"), ("phone", "bob@example.com")):
+        with django_capture_on_commit_callbacks(execute=True):  # triage opens the ticket
+            complaint_submit(text="My parcel never arrived.", channel=channel, email=email)
+    ann = Ticket.objects.get(customer__identities__normalized="ann@example.com")
+    bob = Ticket.objects.get(customer__identities__normalized="bob@example.com")
+    by_email = agent_client.get(reverse("recovery:queue"), {"channel": "email"})
+    assert [ticket.pk for ticket in by_email.context["page_obj"]] == [ann.pk]
+    phone = DashboardFilterForm({"channel": "phone"}).filters()
+    assert list(phone.tickets(Ticket.objects.all())) == [bob]
