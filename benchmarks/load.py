@@ -313,16 +313,24 @@ def stop(process: subprocess.Popen) -> None:
 
 
 def verify(surveys: Run, complaints: Run) -> list[str]:
-    from django.db.models import Count
+    """Every accepted answer is stored or waiting to be stored, once; every accepted complaint
+    is stored once; no item is linked to a ticket twice."""
+    from django.db.models import Count, Q
 
     from recovery.models import TicketItem
-    from surveys.models import Complaint, Invitation, Response
+    from surveys.models import Complaint, Invitation, ReceivedAnswers, Response
 
     problems = []
-    stored = Response.objects.count()
-    if stored != len(surveys.accepted):
-        problems.append(f"{stored} responses stored for {len(surveys.accepted)} accepted")
-    answered = Invitation.objects.filter(status="answered", token__in=surveys.accepted).count()
+    stored, waiting = Response.objects.count(), ReceivedAnswers.objects.count()
+    if stored + waiting != len(surveys.accepted):
+        problems.append(
+            f"{stored} responses stored and {waiting} waiting for {len(surveys.accepted)} accepted"
+        )
+    answered = (
+        Invitation.objects.filter(token__in=surveys.accepted)
+        .filter(Q(status="answered") | Q(received__isnull=False))
+        .count()
+    )
     if answered != len(surveys.accepted):
         problems.append(f"{answered} invitations answered of {len(surveys.accepted)} accepted")
     keys = set(Complaint.objects.values_list("idempotency_key", flat=True))
@@ -342,12 +350,14 @@ def verify(surveys: Run, complaints: Run) -> list[str]:
 
 
 def triage_backlog(env: dict, total: int) -> tuple[float, int]:
-    """Start one cluster on the queued triage tasks; wait until every item is triaged."""
-    from surveys.models import Complaint, Response
+    """Start one cluster on the queued tasks; wait until every accepted answer is stored and
+    every item is triaged."""
+    from surveys.models import Complaint, ReceivedAnswers, Response
 
     def untriaged() -> int:
         return (
-            Response.objects.filter(triaged_at__isnull=True).count()
+            ReceivedAnswers.objects.count()
+            + Response.objects.filter(triaged_at__isnull=True).count()
             + Complaint.objects.filter(triaged_at__isnull=True).count()
         )
 
@@ -416,7 +426,10 @@ def main() -> int:
     problems = verify(surveys, complaints)
     total = len(surveys.accepted) + len(complaints.accepted)
     seconds, left = triage_backlog(env, total)
-    print(f"triage backlog: {total:,} items in {seconds:.0f} s ({total / seconds:.0f} items/s)")
+    print(
+        f"store and triage backlog: {total:,} items in {seconds:.0f} s"
+        f" ({total / seconds:.0f} items/s)"
+    )
     if left:
         problems.append(f"{left} items still untriaged")
     problems += verify(surveys, complaints)

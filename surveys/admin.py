@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from feedback_app.admin import ReadOnlyAdmin
+from feedback_app.admin import ReadOnlyAdmin, RecordAdmin
 from surveys.models import (
     Answer,
     Complaint,
@@ -10,12 +10,14 @@ from surveys.models import (
     ImportRejection,
     Invitation,
     Question,
+    ReceivedAnswers,
     Response,
     Survey,
     Topic,
     TopicDay,
     TriggerRule,
 )
+from surveys.services.responses import received_store_one
 
 
 class QuestionInline(admin.TabularInline):
@@ -72,6 +74,22 @@ class InvitationAdmin(admin.ModelAdmin):
     readonly_fields = ["token"]
     list_select_related = ["survey", "customer"]
     date_hierarchy = "scheduled_for"
+
+
+@admin.register(ReceivedAnswers)
+class ReceivedAnswersAdmin(RecordAdmin):
+    """Answers accepted from the invitation form that are not stored yet: normally none for more
+    than a moment; a row with attempts and an error is one the store could not take."""
+
+    list_display = ["invitation", "received_at", "attempts", "last_error"]
+    list_select_related = ["invitation__survey", "invitation__customer"]
+    actions = ["store_now"]
+
+    @admin.action(description="Store the selected answers now")
+    def store_now(self, request, queryset):
+        keys = list(queryset.values_list("pk", flat=True))
+        stored = sum(received_store_one(key) for key in keys)
+        self.message_user(request, f"{stored} of {len(keys)} stored.")
 
 
 class AnswerInline(admin.TabularInline):

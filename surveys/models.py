@@ -10,6 +10,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
+from django.utils import timezone
 
 from feedback_app.customers.models import Channel, ContactChannel, Customer, Message
 
@@ -318,6 +319,41 @@ class Invitation(models.Model):
     @property
     def thread(self) -> str:
         return f"surveys.invitation:{self.pk}"
+
+    @property
+    def answer_received(self) -> bool:
+        """Answered, or the customer's answers are accepted and about to be stored."""
+        if self.status == self.Status.ANSWERED:
+            return True
+        try:
+            return self.received is not None
+        except ReceivedAnswers.DoesNotExist:
+            return False
+
+
+class ReceivedAnswers(models.Model):
+    """A customer's answers from the invitation form: checked and accepted, waiting for the
+    background store (`surveys.services.responses.received_store`) to turn them into a response.
+
+    The form post writes only this row, so a burst of answers is taken in at the speed of one
+    insert; the row is deleted in the transaction that stores the response. One per invitation:
+    the database refuses a second, so a double tap keeps the first answers.
+    """
+
+    invitation = models.OneToOneField(
+        Invitation, on_delete=models.CASCADE, related_name="received", primary_key=True
+    )
+    answers = models.JSONField(help_text="Question id → the value the form gave.")
+    received_at = models.DateTimeField(default=timezone.now)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        verbose_name_plural = "received answers"
+        ordering = ["received_at"]
+
+    def __str__(self) -> str:
+        return f"Answers to invitation #{self.pk}, received {self.received_at:%Y-%m-%d %H:%M:%S}"
 
 
 class Response(Segmented, Triaged):

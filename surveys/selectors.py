@@ -12,7 +12,7 @@ SCORE_WINDOW_DAYS = 90
 
 def invitation_by_token(*, token: str) -> Invitation | None:
     return (
-        Invitation.objects.select_related("survey", "customer", "event")
+        Invitation.objects.select_related("survey", "customer", "event", "received")
         .prefetch_related(
             Prefetch("survey__questions", queryset=Question.objects.order_by("position", "id"))
         )

@@ -1,7 +1,10 @@
 """Background work of the surveys app: django-q2 runs these; each takes ids and is idempotent."""
 
+from django_q.conf import Conf
+
 from surveys.services.imports import import_run_stored
 from surveys.services.invitations import invitation_send, invitations_send_due
+from surveys.services.responses import RECEIVED_LINGER, received_store, received_sweep
 from surveys.services.triage import complaint_triage, response_triage, triage_sweep
 
 
@@ -25,6 +28,17 @@ def triage_complaint(complaint_id: int) -> str | None:
     """Queued after commit for every new complaint."""
     complaint = complaint_triage(complaint_id=complaint_id)
     return complaint.sentiment if complaint else None
+
+
+def store_received() -> int:
+    """Queued by the invitation form (at most twice a second per web process): store the
+    answers it accepted. Keeps looking for a moment once busy, so a burst is one long task."""
+    return received_store(linger=0.0 if Conf.SYNC else RECEIVED_LINGER)
+
+
+def sweep_received() -> int:
+    """Scheduled every minute: answers a lost task left waiting, and failed ones again."""
+    return received_sweep()
 
 
 def sweep_untriaged() -> int:

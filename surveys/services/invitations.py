@@ -310,6 +310,7 @@ def invitation_remind(*, invitation_id: int, now: datetime | None = None) -> Inv
             or invitation.message_kind != Message.Kind.SOLICITATION
             or invitation.survey.status != Survey.Status.LIVE
             or invitation.expires_at <= now
+            or invitation.answer_received
         ):
             return invitation
         message = _send(invitation, "reminder", Message.Kind.SOLICITATION, now)
@@ -342,6 +343,7 @@ def invitations_send_due(*, now: datetime | None = None) -> dict[str, int]:
             status=Invitation.Status.SENT,
             message_kind=Message.Kind.SOLICITATION,
             reminded_at__isnull=True,
+            received__isnull=True,
             sent_at__lte=remind_before,
             expires_at__gt=now,
             survey__status=Survey.Status.LIVE,

@@ -3,26 +3,38 @@
 Web form, anonymous link, API and file import all call `response_submit`. It stores the whole
 response or nothing, answers an invitation once (a second submit returns the first response and
 changes nothing), and queues triage after commit.
+
+The invitation form, the path a burst of customers takes at once, goes through
+`answers_receive` first: it makes every check the customer must hear about (link expired, survey
+closed, an answer missing or wrong, already answered) and then writes one row, `ReceivedAnswers`.
+`received_store`, a background task, passes each row to `response_submit` and deletes it in the
+same transaction, so each accepted form is stored once, whichever worker dies when.
 """
 
 from __future__ import annotations
 
+import logging
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.text import Truncator
+from django_q.conf import Conf
 from django_q.tasks import async_task
 
-from feedback_app.customers.models import Customer
+from feedback_app.customers.models import Channel, Customer
 from feedback_app.customers.services import timeline_record
 from feedback_app.errors import Conflict, DomainError
-from surveys.models import Answer, Invitation, Question, Response, Survey
+from surveys.models import Answer, Invitation, Question, ReceivedAnswers, Response, Survey
 from surveys.services.intake import check_channel, check_past
 from surveys.services.rollups import rollup_arrival
 from surveys.signals import customer_active
+
+logger = logging.getLogger(__name__)
 
 
 class AnswersInvalid(DomainError):
@@ -152,12 +164,15 @@ def response_submit(
     idempotency_key: str | None = None,
     source_reference: str = "",
     actor=None,
+    accepted: bool = False,
 ) -> Submission:
     """Store one response with all its answers, or nothing.
 
     With an invitation: the invitation's survey and customer are used, and a second submit
     returns the first response (`created` False). With an `idempotency_key`: a retry with the
-    same key returns the first response. A closed survey or an expired invitation is refused.
+    same key returns the first response. A closed survey or an expired invitation is refused;
+    `accepted` answers were checked when received (`answers_receive`, at `submitted_at`), so a
+    survey closed since does not refuse them.
     """
     now = timezone.now()
     submitted_at = submitted_at or now
@@ -186,7 +201,7 @@ def response_submit(
                 if invitation.expires_at <= submitted_at:
                     raise InvitationExpired("This survey link has expired.")
                 survey, customer = invitation.survey, invitation.customer
-            if survey.status != Survey.Status.LIVE:
+            if survey.status != Survey.Status.LIVE and not accepted:
                 raise SurveyClosed(
                     "This survey is closed and no longer takes answers."
                     if survey.status == Survey.Status.CLOSED
@@ -235,3 +250,121 @@ def response_submit(
             raise
         return Submission(winner, False)
     return Submission(response, True)
+
+
+# --- The invitation form: accept at once, store in the background --------------------------------
+
+# A web process queues the store task at most this often; a store task that stored something keeps
+# looking for RECEIVED_LINGER seconds more, which must exceed it, so no accepted row is left
+# waiting for the next burst (the scheduled sweep is the net under a lost task).
+RECEIVED_KICK_EVERY = 0.5
+RECEIVED_LINGER = 1.0
+RECEIVED_SWEEP_AFTER = timedelta(minutes=1)
+RECEIVED_MAX_ATTEMPTS = 10
+_last_kick = 0.0
+
+
+def answers_receive(
+    *, invitation: Invitation, answers: Mapping, received_at: datetime | None = None
+) -> bool:
+    """Accept a customer's answers to an invitation; False when it was already answered.
+
+    Makes every check `response_submit` makes (raising the same errors) against the invitation as
+    read, then writes one row; the store task turns it into the response.
+    """
+    received_at = received_at or timezone.now()
+    if invitation.answer_received:
+        return False
+    if invitation.expires_at <= received_at:
+        raise InvitationExpired("This survey link has expired.")
+    survey = invitation.survey
+    if survey.status != Survey.Status.LIVE:
+        raise SurveyClosed(
+            "This survey is closed and no longer takes answers."
+            if survey.status == Survey.Status.CLOSED
+            else "This survey is not open for answers yet."
+        )
+    answers_clean(survey=survey, answers=answers)
+    try:
+        with transaction.atomic():
+            ReceivedAnswers.objects.create(
+                invitation=invitation,
+                answers={str(key): value for key, value in answers.items()},
+                received_at=received_at,
+            )
+    except IntegrityError:
+        return False  # a second tap of the same form: the first answers stand
+    _kick()
+    return True
+
+
+def _kick() -> None:
+    """Queue the store task, at most once per RECEIVED_KICK_EVERY seconds per process (every
+    time when tasks run in the caller, as in tests)."""
+    global _last_kick
+    now = time.monotonic()
+    if Conf.SYNC or now - _last_kick >= RECEIVED_KICK_EVERY:
+        _last_kick = now
+        async_task("surveys.tasks.store_received")
+
+
+def received_store(*, linger: float = 0.0, batch: int = 50) -> int:
+    """Store received answers as responses, oldest first; returns how many were stored.
+
+    Once it has stored something it keeps looking until `linger` seconds pass with nothing new.
+    A row that fails is logged, counted in `attempts` and left to `received_sweep`.
+    """
+    stored = 0
+    quiet_since = time.monotonic()
+    waiting = ReceivedAnswers.objects.filter(attempts=0).order_by("received_at")
+    while True:
+        keys = list(waiting.values_list("pk", flat=True)[:batch])
+        for key in keys:
+            if received_store_one(key):
+                stored += 1
+                quiet_since = time.monotonic()
+        if keys:
+            continue
+        if not stored or time.monotonic() - quiet_since >= linger:
+            return stored
+        time.sleep(0.1)
+
+
+def received_sweep(*, now: datetime | None = None, limit: int = 5000) -> int:
+    """Scheduled every minute: store what waited longer than RECEIVED_SWEEP_AFTER (its task was
+    lost with a worker) and try failed rows again, up to RECEIVED_MAX_ATTEMPTS times."""
+    cutoff = (now or timezone.now()) - RECEIVED_SWEEP_AFTER
+    keys = ReceivedAnswers.objects.filter(
+        received_at__lt=cutoff, attempts__lt=RECEIVED_MAX_ATTEMPTS
+    ).order_by("received_at")
+    return sum(received_store_one(key) for key in keys.values_list("pk", flat=True)[:limit])
+
+
+def received_store_one(key: int) -> bool:
+    """Store one row of received answers; False if it is gone or failed (then logged, counted)."""
+    try:
+        with transaction.atomic():
+            row = (
+                ReceivedAnswers.objects.select_for_update(skip_locked=True)
+                .select_related("invitation__survey")
+                .filter(pk=key)
+                .first()
+            )
+            if row is None:
+                return False  # another store task has it, or has stored it
+            response_submit(
+                survey=row.invitation.survey,
+                invitation=row.invitation,
+                answers=row.answers,
+                channel=Channel.WEB,
+                submitted_at=row.received_at,
+                accepted=True,
+            )
+            row.delete()
+        return True
+    except Exception as exc:  # one bad row must not stop the others
+        logger.exception("Received answers for invitation %s could not be stored", key)
+        ReceivedAnswers.objects.filter(pk=key).update(
+            attempts=F("attempts") + 1, last_error=f"{type(exc).__name__}: {exc}"[:500]
+        )
+        return False

@@ -14,12 +14,13 @@ from feedback_app.customers.services import customer_resolve
 from feedback_app.errors import DomainError
 from surveys import selectors
 from surveys.forms import AnswerForm, ComplaintForm
-from surveys.models import Invitation, Survey
+from surveys.models import Survey
 from surveys.services.complaints import complaint_submit
 from surveys.services.responses import (
     AnswersInvalid,
     InvitationExpired,
     SurveyClosed,
+    answers_receive,
     response_submit,
 )
 
@@ -37,6 +38,10 @@ def rate_limited(request, group: str) -> bool:
 
 def _closed(request, survey, status=410):
     return render(request, "surveys/public/closed.html", {"survey": survey}, status=status)
+
+
+def _expired(request, survey):
+    return render(request, "surveys/public/expired.html", {"survey": survey}, status=410)
 
 
 def _thanks(request, survey, already=False):
@@ -64,43 +69,33 @@ class AnswerView(View):
 
     def get(self, request, token):
         invitation = self.invitation
-        if invitation.status == Invitation.Status.ANSWERED:
+        if invitation.answer_received:
             return _thanks(request, invitation.survey, already=True)
         if invitation.expires_at <= timezone.now():
-            return render(
-                request, "surveys/public/expired.html", {"survey": invitation.survey}, status=410
-            )
+            return _expired(request, invitation.survey)
         if invitation.survey.status != Survey.Status.LIVE:
             return _closed(request, invitation.survey)
         form = AnswerForm(survey=invitation.survey, questions=invitation.survey.questions.all())
         return render(request, self.template_name, self._context(form))
 
     def post(self, request, token):
+        """Check the answers and accept them (`answers_receive`); a background task stores
+        them a moment later. Everything the customer must hear about is decided here."""
         invitation = self.invitation
         form = AnswerForm(
             request.POST, survey=invitation.survey, questions=invitation.survey.questions.all()
         )
         if form.is_valid():
             try:
-                submission = response_submit(
-                    survey=invitation.survey,
-                    invitation=invitation,
-                    answers=form.answers(),
-                    channel=Channel.WEB,
-                )
+                accepted = answers_receive(invitation=invitation, answers=form.answers())
             except AnswersInvalid as exc:
                 form.add_answer_errors(exc.errors)
             except InvitationExpired:
-                return render(
-                    request,
-                    "surveys/public/expired.html",
-                    {"survey": invitation.survey},
-                    status=410,
-                )
+                return _expired(request, invitation.survey)
             except SurveyClosed:
                 return _closed(request, invitation.survey)
             else:
-                return _thanks(request, invitation.survey, already=not submission.created)
+                return _thanks(request, invitation.survey, already=not accepted)
         return render(request, self.template_name, self._context(form), status=400)
 
 

@@ -9,10 +9,11 @@ from django.utils import timezone
 from feedback_app.customers.models import Message
 from feedback_app.customers.services import customer_resolve, hold_place, preference_set
 from feedback_app.errors import DomainError
-from surveys.models import Event, Invitation
+from surveys.models import Event, Invitation, ReceivedAnswers
 from surveys.services.invitations import (
     event_record,
     invitation_create,
+    invitation_remind,
     invitation_send,
     invitations_send_due,
     trigger_rule_save,
@@ -231,6 +232,19 @@ class TestReminders:
             survey=invitation.survey, invitation=invitation, answers={nps.pk: 10}, channel="web"
         )
         sweep(start + timedelta(days=5), django_capture_on_commit_callbacks)
+        assert len(mail.outbox) == 1
+
+    def test_no_reminder_while_received_answers_wait_to_be_stored(
+        self, rule, django_capture_on_commit_callbacks
+    ):
+        deliver()
+        start = timezone.now() + timedelta(days=2, minutes=1)
+        sweep(start, django_capture_on_commit_callbacks)
+        invitation = Invitation.objects.get()
+        nps = invitation.survey.questions.get(kind="nps")
+        ReceivedAnswers.objects.create(invitation=invitation, answers={str(nps.pk): 10})
+        sweep(start + timedelta(days=5), django_capture_on_commit_callbacks)
+        invitation_remind(invitation_id=invitation.pk, now=start + timedelta(days=5))
         assert len(mail.outbox) == 1
 
 

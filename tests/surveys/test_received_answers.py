@@ -1,0 +1,184 @@
+"""The invitation form accepts answers at once and a background task stores them: every check the
+customer must hear about happens on the post, each accepted form becomes one response, and
+nothing accepted waits for ever (failed rows are kept, counted and tried again)."""
+
+import threading
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.urls import reverse
+from django.utils import timezone
+from django_q.brokers import get_broker
+from django_q.conf import Conf
+
+from surveys.models import Invitation, Question, ReceivedAnswers, Response
+from surveys.services import responses
+from surveys.services.building import survey_close
+from surveys.services.invitations import invitation_create
+from surveys.services.responses import (
+    answers_receive,
+    received_store,
+    received_store_one,
+    received_sweep,
+)
+from tests.factories import CustomerWithEmailFactory, delivery_survey
+
+pytestmark = pytest.mark.django_db
+
+
+def invite(survey=None) -> Invitation:
+    return invitation_create(
+        survey=survey or delivery_survey(), customer=CustomerWithEmailFactory()
+    )
+
+
+def form(invitation, nps="3", text="The parcel never arrived."):
+    nps_q, _, text_q = invitation.survey.questions.order_by("position")
+    return {f"q{nps_q.pk}": nps, f"q{text_q.pk}": text}
+
+
+def answers(invitation, nps=3, text="The parcel never arrived."):
+    nps_q, _, text_q = invitation.survey.questions.order_by("position")
+    return {nps_q.pk: nps, text_q.pk: text}
+
+
+def answer_url(invitation):
+    return reverse("survey-answer", args=[invitation.token])
+
+
+@pytest.fixture
+def no_worker(monkeypatch):
+    """Tasks go to the real broker instead of running in the test: nobody is working them."""
+    monkeypatch.setattr(Conf, "SYNC", False)
+    monkeypatch.setattr(responses, "_last_kick", 0.0)
+    broker = get_broker()
+    broker.purge_queue()
+    yield broker
+    broker.purge_queue()
+
+
+def test_the_form_accepts_at_once_and_the_store_task_makes_the_response(client, no_worker):
+    invitation = invite()
+    page = client.post(answer_url(invitation), form(invitation))
+    assert page.status_code == 200 and "Thank you" in page.content.decode()
+    assert Response.objects.count() == 0
+    row = ReceivedAnswers.objects.get()
+    assert row.invitation == invitation and row.attempts == 0
+    assert no_worker.queue_size() == 1  # the store task is queued
+
+    # Until it is stored the link already says so, and a second post changes nothing.
+    assert "We already have your answers" in client.get(answer_url(invitation)).content.decode()
+    again = client.post(answer_url(invitation), form(invitation, nps="10"))
+    assert again.status_code == 200 and "We already have your answers" in again.content.decode()
+    assert ReceivedAnswers.objects.count() == 1 and no_worker.queue_size() == 1
+
+    assert received_store() == 1
+    response = Response.objects.get()
+    assert response.invitation == invitation and response.channel == "web"
+    assert response.submitted_at == row.received_at
+    assert sorted(a.number for a in response.answers.all() if a.number is not None) == [3]
+    invitation.refresh_from_db()
+    assert invitation.status == "answered"
+    assert invitation.customer.timeline.filter(kind="response.submitted").count() == 1
+    assert not ReceivedAnswers.objects.exists()
+    assert received_store() == 0 and Response.objects.count() == 1
+
+
+def test_refusals_are_decided_on_the_post_and_keep_nothing(client, no_worker):
+    invitation = invite()
+    wrong = client.post(answer_url(invitation), form(invitation, nps="11"))
+    assert wrong.status_code == 400 and "valid choice" in wrong.content.decode()
+    Invitation.objects.filter(pk=invitation.pk).update(expires_at=timezone.now())
+    assert client.post(answer_url(invitation), form(invitation)).status_code == 410
+    closed = invite()
+    survey_close(survey=closed.survey)
+    assert client.post(answer_url(closed), form(closed)).status_code == 410
+    assert not ReceivedAnswers.objects.exists() and no_worker.queue_size() == 0
+
+
+def test_answers_accepted_before_the_survey_closed_are_stored(no_worker):
+    invitation = invite()
+    assert answers_receive(invitation=invitation, answers=answers(invitation)) is True
+    survey_close(survey=invitation.survey)
+    assert received_store() == 1
+    assert Response.objects.get().invitation == invitation
+
+
+def test_a_row_that_fails_is_kept_and_counted_and_the_others_are_stored(no_worker):
+    broken, fine = invite(), invite()
+    answers_receive(invitation=broken, answers=answers(broken))
+    answers_receive(invitation=fine, answers=answers(fine))
+    # The question the stored answer names is gone: storing it can only fail.
+    Question.objects.filter(survey=broken.survey, kind="nps").delete()
+
+    assert received_store() == 1
+    assert Response.objects.get().invitation == fine
+    row = ReceivedAnswers.objects.get()
+    assert row.pk == broken.pk and row.attempts == 1
+    assert row.last_error.startswith("AnswersInvalid")
+    # The store task leaves it alone; the sweep tries it again, up to the limit.
+    assert received_store() == 0
+    later = timezone.now() + timedelta(minutes=2)
+    assert received_sweep(now=later) == 0
+    assert ReceivedAnswers.objects.get().attempts == 2
+    ReceivedAnswers.objects.update(attempts=responses.RECEIVED_MAX_ATTEMPTS)
+    assert received_sweep(now=later) == 0
+    assert ReceivedAnswers.objects.get().attempts == responses.RECEIVED_MAX_ATTEMPTS
+
+
+def test_the_sweep_stores_what_a_lost_task_left_waiting(no_worker):
+    invitation = invite()
+    answers_receive(invitation=invitation, answers=answers(invitation))
+    no_worker.purge_queue()  # the task is lost with its worker
+    assert received_sweep() == 0  # too recent: its task may still be on the way
+    assert received_sweep(now=timezone.now() + timedelta(minutes=2)) == 1
+    assert Response.objects.get().invitation == invitation
+
+
+def test_a_burst_of_answers_queues_one_store_task_per_process(client, no_worker, monkeypatch):
+    monkeypatch.setattr(responses, "RECEIVED_KICK_EVERY", 3600)
+    invitations = [invite() for _ in range(3)]
+    for invitation in invitations:
+        assert client.post(answer_url(invitation), form(invitation)).status_code == 200
+    assert ReceivedAnswers.objects.count() == 3 and no_worker.queue_size() == 1
+    assert received_store() == 3 and Response.objects.count() == 3
+
+
+def test_the_admin_can_store_a_row_by_hand(admin_client, no_worker):
+    invitation = invite()
+    answers_receive(invitation=invitation, answers=answers(invitation))
+    ReceivedAnswers.objects.update(attempts=responses.RECEIVED_MAX_ATTEMPTS, last_error="Boom")
+    page = admin_client.post(
+        reverse("admin:surveys_receivedanswers_changelist"),
+        {"action": "store_now", "index": 0, "_selected_action": [invitation.pk]},
+        follow=True,
+    )
+    assert "1 of 1 stored." in page.content.decode()
+    assert Response.objects.get().invitation == invitation
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_store_tasks_on_the_same_row_store_it_once(monkeypatch):
+    monkeypatch.setattr(Conf, "SYNC", False)
+    invitation = invite()
+    answers_receive(invitation=invitation, answers=answers(invitation))
+    barrier = threading.Barrier(2)
+    results = []
+
+    def run():
+        try:
+            barrier.wait(timeout=10)
+            results.append(received_store_one(invitation.pk))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert sorted(results) == [False, True]
+    assert Response.objects.filter(invitation=invitation).count() == 1
+    assert not ReceivedAnswers.objects.exists()
+    get_broker().purge_queue()
