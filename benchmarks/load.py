@@ -122,6 +122,12 @@ def prepare(surveys: int) -> tuple[list[str], str, tuple[int, int]]:
         username="load-integration", password=secrets.token_urlsafe(16), role="integration"
     )
     token = Token.objects.create(user=user).key
+    from django.db import connection
+
+    from benchmarks.load_urls import FLOOR_TABLE
+
+    with connection.cursor() as cursor:
+        cursor.execute(f"CREATE TABLE {FLOOR_TABLE} (invitation integer, body text)")
     return [i.token for i in invitations], token, (nps.pk, text.pk)
 
 
@@ -213,7 +219,7 @@ async def drive(port: int, run: Run, jobs: list[tuple], clients: int, ok: set[in
     return run
 
 
-def survey_jobs(tokens: list[str], questions: tuple[int, int]) -> list[tuple]:
+def survey_jobs(tokens: list[str], questions: tuple[int, int], prefix: str = "/s") -> list[tuple]:
     nps, words = questions
     jobs = []
     rng = random.Random(5)
@@ -226,7 +232,7 @@ def survey_jobs(tokens: list[str], questions: tuple[int, int]) -> list[tuple]:
             "Content-Type": "application/x-www-form-urlencoded",
             "Cookie": f"csrftoken={CSRF}",
         }
-        jobs.append((token, http("POST", f"/s/{token}/", body, headers)))
+        jobs.append((token, http("POST", f"{prefix}/{token}/", body, headers)))
     return jobs
 
 
@@ -411,6 +417,7 @@ def main() -> int:
         runs = []
         for name, jobs, ok in (
             ("bare Django view", bare_jobs(args.surveys, "/bench/bare/", False), {200}),
+            ("floor: token + 1 write", survey_jobs(tokens, questions, "/bench/floor"), {200}),
             ("survey answer", survey_jobs(tokens, questions), {200}),
             ("bare DRF view", bare_jobs(args.complaints, "/bench/bare-api/", True), {201}),
             ("complaint API", complaint_jobs(args.complaints, api_token), {200, 201}),
@@ -420,7 +427,8 @@ def main() -> int:
             runs.append(run)
     finally:
         stop(server)
-    bare, surveys, bare_api, complaints = runs
+    bare, floor, surveys, bare_api, complaints = runs
+    print(f"floor / bare Django view:         {surveys_ratio(floor, bare):.2f}")
     print(f"survey answer / bare Django view: {surveys_ratio(surveys, bare):.2f}")
     print(f"complaint API / bare DRF view:    {surveys_ratio(complaints, bare_api):.2f}")
     problems = verify(surveys, complaints)

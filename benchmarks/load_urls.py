@@ -1,7 +1,11 @@
 """The project's URLs plus the ceilings of the load benchmark: a bare Django view and a bare DRF
-view that return a constant, served by the same gunicorn with the same middleware."""
+view that return a constant, served by the same gunicorn with the same middleware; and a floor:
+the least any stored answer costs (find the invitation by its token, write one row, render the
+thank-you page), with none of our checks."""
 
+from django.db import connection
 from django.http import HttpResponse
+from django.shortcuts import render
 from django.urls import path
 from django.views.decorators.csrf import csrf_exempt
 from rest_framework.permissions import AllowAny
@@ -16,6 +20,22 @@ def bare(request):
     return HttpResponse("Thank you.")
 
 
+FLOOR_TABLE = "bench_floor"
+
+
+@csrf_exempt
+def floor(request, token):
+    from surveys.models import Invitation
+
+    invitation = Invitation.objects.values_list("pk", flat=True).get(token=token)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {FLOOR_TABLE} (invitation, body) VALUES (%s, %s)",  # noqa: S608 - constant
+            [invitation, request.body.decode()],
+        )
+    return render(request, "surveys/public/thanks.html", {"survey": {"thank_you": "Thank you."}})
+
+
 class BareAPI(APIView):
     authentication_classes = []
     permission_classes = [AllowAny]
@@ -25,4 +45,9 @@ class BareAPI(APIView):
         return Response({"id": 1}, status=201)
 
 
-urlpatterns = [path("bench/bare/", bare), path("bench/bare-api/", BareAPI.as_view()), *project]
+urlpatterns = [
+    path("bench/bare/", bare),
+    path("bench/floor/<str:token>/", floor),
+    path("bench/bare-api/", BareAPI.as_view()),
+    *project,
+]

@@ -10,15 +10,20 @@ from surveys.models import Answer, Complaint, Invitation, Question, Response, Su
 SCORE_WINDOW_DAYS = 90
 
 
-def invitation_by_token(*, token: str) -> Invitation | None:
-    return (
-        Invitation.objects.select_related("survey", "customer", "event", "received")
-        .prefetch_related(
-            Prefetch("survey__questions", queryset=Question.objects.order_by("position", "id"))
+def invitation_by_token(*, token: str, page: bool = True) -> Invitation | None:
+    """The invitation of an answer link, with its survey and questions. `page` adds the customer
+    and event the form greets them with; the form's post, the hot path, goes without."""
+    related = ["survey", "received", *(["customer", "event"] if page else [])]
+    try:
+        return (
+            Invitation.objects.select_related(*related)
+            .prefetch_related(
+                Prefetch("survey__questions", queryset=Question.objects.order_by("position", "id"))
+            )
+            .get(token=token)  # unique: no ordering to add, unlike first()
         )
-        .filter(token=token)
-        .first()
-    )
+    except Invitation.DoesNotExist:
+        return None
 
 
 def survey_by_public_token(*, token: str) -> Survey | None:

@@ -52,7 +52,7 @@ class AnswerView(View):
     template_name = "surveys/public/answer.html"
 
     def dispatch(self, request, token):
-        self.invitation = selectors.invitation_by_token(token=token)
+        self.invitation = selectors.invitation_by_token(token=token, page=request.method != "POST")
         if self.invitation is None:
             return render(request, "customers/public/link_invalid.html", status=404)
         return super().dispatch(request, token)
