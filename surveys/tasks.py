@@ -32,8 +32,11 @@ def triage_complaint(complaint_id: int) -> str | None:
 
 def store_received() -> int:
     """Queued by the invitation form (at most twice a second per web process): store the
-    answers it accepted. Keeps looking for a moment once busy, so a burst is one long task."""
-    return received_store(linger=0.0 if Conf.SYNC else RECEIVED_LINGER)
+    answers it accepted. Keeps looking for a moment once busy, so a burst is one long task, and
+    hands what is left to a fresh task after half the task time limit."""
+    if Conf.SYNC:
+        return received_store()
+    return received_store(linger=RECEIVED_LINGER, budget=(Conf.TIMEOUT or 120) / 2)
 
 
 def sweep_received() -> int:

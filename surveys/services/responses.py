@@ -308,14 +308,16 @@ def _kick() -> None:
         async_task("surveys.tasks.store_received")
 
 
-def received_store(*, linger: float = 0.0, batch: int = 50) -> int:
+def received_store(*, linger: float = 0.0, batch: int = 50, budget: float | None = None) -> int:
     """Store received answers as responses, oldest first; returns how many were stored.
 
     Once it has stored something it keeps looking until `linger` seconds pass with nothing new.
-    A row that fails is logged, counted in `attempts` and left to `received_sweep`.
+    After `budget` seconds with rows still waiting it queues a fresh store task for them and
+    returns, so a long backlog never outlives a task's time limit. A row that fails is logged,
+    counted in `attempts` and left to `received_sweep`.
     """
+    started = quiet_since = time.monotonic()
     stored = 0
-    quiet_since = time.monotonic()
     waiting = ReceivedAnswers.objects.filter(attempts=0).order_by("received_at")
     while True:
         keys = list(waiting.values_list("pk", flat=True)[:batch])
@@ -324,6 +326,9 @@ def received_store(*, linger: float = 0.0, batch: int = 50) -> int:
                 stored += 1
                 quiet_since = time.monotonic()
         if keys:
+            if budget is not None and time.monotonic() - started >= budget:
+                async_task("surveys.tasks.store_received")
+                return stored
             continue
         if not stored or time.monotonic() - quiet_since >= linger:
             return stored

@@ -145,6 +145,15 @@ def test_a_burst_of_answers_queues_one_store_task_per_process(client, no_worker,
     assert received_store() == 3 and Response.objects.count() == 3
 
 
+def test_a_long_backlog_is_handed_to_a_fresh_task_when_the_time_is_up(no_worker):
+    for invitation in (invite(), invite(), invite()):
+        answers_receive(invitation=invitation, answers=answers(invitation))
+    no_worker.purge_queue()
+    assert received_store(batch=2, budget=0) == 2
+    assert ReceivedAnswers.objects.count() == 1 and no_worker.queue_size() == 1
+    assert received_store() == 1 and Response.objects.count() == 3
+
+
 def test_the_admin_can_store_a_row_by_hand(admin_client, no_worker):
     invitation = invite()
     answers_receive(invitation=invitation, answers=answers(invitation))
