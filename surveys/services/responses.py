@@ -59,6 +59,15 @@ class Submission:
     created: bool
 
 
+def _check_live(survey: Survey) -> None:
+    if survey.status != Survey.Status.LIVE:
+        raise SurveyClosed(
+            "This survey is closed and no longer takes answers."
+            if survey.status == Survey.Status.CLOSED
+            else "This survey is not open for answers yet."
+        )
+
+
 def _is_blank(value) -> bool:
     return (
         value is None
@@ -201,12 +210,8 @@ def response_submit(
                 if invitation.expires_at <= submitted_at:
                     raise InvitationExpired("This survey link has expired.")
                 survey, customer = invitation.survey, invitation.customer
-            if survey.status != Survey.Status.LIVE and not accepted:
-                raise SurveyClosed(
-                    "This survey is closed and no longer takes answers."
-                    if survey.status == Survey.Status.CLOSED
-                    else "This survey is not open for answers yet."
-                )
+            if not accepted:
+                _check_live(survey)
             cleaned = answers_clean(survey=survey, answers=answers)
             response = Response(
                 survey=survey,
@@ -277,14 +282,8 @@ def answers_receive(
         return False
     if invitation.expires_at <= received_at:
         raise InvitationExpired("This survey link has expired.")
-    survey = invitation.survey
-    if survey.status != Survey.Status.LIVE:
-        raise SurveyClosed(
-            "This survey is closed and no longer takes answers."
-            if survey.status == Survey.Status.CLOSED
-            else "This survey is not open for answers yet."
-        )
-    answers_clean(survey=survey, answers=answers)
+    _check_live(invitation.survey)
+    answers_clean(survey=invitation.survey, answers=answers)
     try:
         with transaction.atomic():
             ReceivedAnswers.objects.create(
@@ -300,12 +299,18 @@ def answers_receive(
 
 def _kick() -> None:
     """Queue the store task, at most once per RECEIVED_KICK_EVERY seconds per process (every
-    time when tasks run in the caller, as in tests)."""
+    time when tasks run in the caller, as in tests). A broker that is down does not undo the
+    customer's accepted answers: the sweep stores them."""
     global _last_kick
     now = time.monotonic()
     if Conf.SYNC or now - _last_kick >= RECEIVED_KICK_EVERY:
         _last_kick = now
-        async_task("surveys.tasks.store_received")
+        try:
+            async_task("surveys.tasks.store_received")
+        except Exception:  # the answers are safe; the sweep stores them within a minute or two
+            if Conf.SYNC:
+                raise
+            logger.exception("Could not queue the store task; the sweep will store the answers")
 
 
 def received_store(*, linger: float = 0.0, batch: int = 50, budget: float | None = None) -> int:

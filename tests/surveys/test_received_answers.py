@@ -136,6 +136,21 @@ def test_the_sweep_stores_what_a_lost_task_left_waiting(no_worker):
     assert Response.objects.get().invitation == invitation
 
 
+def test_a_broker_that_is_down_does_not_undo_accepted_answers(client, no_worker, monkeypatch):
+    def broker_down(*args, **kwargs):
+        raise ConnectionError("broker unreachable")
+
+    working = responses.async_task
+    monkeypatch.setattr(responses, "async_task", broker_down)
+    invitation = invite()
+    page = client.post(answer_url(invitation), form(invitation))
+    assert page.status_code == 200 and "Thank you" in page.content.decode()
+    assert ReceivedAnswers.objects.filter(pk=invitation.pk).exists()
+    monkeypatch.setattr(responses, "async_task", working)
+    assert received_sweep(now=timezone.now() + timedelta(minutes=2)) == 1
+    assert Response.objects.get().invitation == invitation
+
+
 def test_a_burst_of_answers_queues_one_store_task_per_process(client, no_worker, monkeypatch):
     monkeypatch.setattr(responses, "RECEIVED_KICK_EVERY", 3600)
     invitations = [invite() for _ in range(3)]
