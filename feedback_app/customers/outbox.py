@@ -15,8 +15,8 @@ from django.core.mail import EmailMultiAlternatives
 from django.db import models, transaction
 from django.urls import reverse
 from django.utils import timezone
-from django_q.tasks import async_task
 
+from feedback_app.background import queue_item_task
 from feedback_app.customers.models import Channel, ContactChannel, Customer, Message
 from feedback_app.customers.policy import contact_decision
 from feedback_app.customers.selectors import customer_survivor
@@ -105,7 +105,7 @@ def message_send(
         )
         if decision.allowed:
             transaction.on_commit(
-                lambda: async_task("feedback_app.customers.tasks.deliver_message", message.pk)
+                lambda: queue_item_task("feedback_app.customers.tasks.deliver_message", message.pk)
             )
     return message
 

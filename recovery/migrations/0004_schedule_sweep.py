@@ -2,18 +2,7 @@
 
 from django.db import migrations
 
-NAME = "recovery: follow-ups and SLA breaches"
-
-
-def schedule(apps, schema_editor):
-    apps.get_model("django_q", "Schedule").objects.update_or_create(
-        name=NAME,
-        defaults={"func": "recovery.tasks.sweep", "schedule_type": "I", "minutes": 1, "repeats": -1},
-    )
-
-
-def unschedule(apps, schema_editor):
-    apps.get_model("django_q", "Schedule").objects.filter(name=NAME).delete()
+from feedback_app.schedules import schedule_operation
 
 
 class Migration(migrations.Migration):
@@ -22,4 +11,9 @@ class Migration(migrations.Migration):
         ("django_q", "0019_alter_task_options_alter_ormq_key_alter_ormq_lock_and_more"),
     ]
 
-    operations = [migrations.RunPython(schedule, unschedule)]
+    operations = [
+        schedule_operation(
+            "recovery: follow-ups and SLA breaches",
+            "recovery.tasks.sweep",
+        )
+    ]

@@ -2,24 +2,7 @@
 
 from django.db import migrations, models
 
-
-NAME = "surveys: triage what a lost task left untriaged"
-
-
-def schedule(apps, schema_editor):
-    apps.get_model("django_q", "Schedule").objects.update_or_create(
-        name=NAME,
-        defaults={
-            "func": "surveys.tasks.sweep_untriaged",
-            "schedule_type": "I",  # minutes
-            "minutes": 1,
-            "repeats": -1,
-        },
-    )
-
-
-def unschedule(apps, schema_editor):
-    apps.get_model("django_q", "Schedule").objects.filter(name=NAME).delete()
+from feedback_app.schedules import schedule_operation
 
 
 class Migration(migrations.Migration):
@@ -39,5 +22,5 @@ class Migration(migrations.Migration):
             model_name='response',
             index=models.Index(condition=models.Q(('triaged_at__isnull', True)), fields=['received_at'], name='response_untriaged'),
         ),
-        migrations.RunPython(schedule, unschedule),
+        schedule_operation("surveys: triage what a lost task left untriaged", "surveys.tasks.sweep_untriaged"),
     ]

@@ -4,24 +4,7 @@ import django.db.models.deletion
 import django.utils.timezone
 from django.db import migrations, models
 
-
-NAME = "surveys: store answers a lost task left waiting"
-
-
-def schedule(apps, schema_editor):
-    apps.get_model("django_q", "Schedule").objects.update_or_create(
-        name=NAME,
-        defaults={
-            "func": "surveys.tasks.sweep_received",
-            "schedule_type": "I",  # minutes
-            "minutes": 1,
-            "repeats": -1,
-        },
-    )
-
-
-def unschedule(apps, schema_editor):
-    apps.get_model("django_q", "Schedule").objects.filter(name=NAME).delete()
+from feedback_app.schedules import schedule_operation
 
 
 class Migration(migrations.Migration):
@@ -46,5 +29,5 @@ class Migration(migrations.Migration):
                 'ordering': ['received_at'],
             },
         ),
-        migrations.RunPython(schedule, unschedule),
+        schedule_operation("surveys: store answers a lost task left waiting", "surveys.tasks.sweep_received"),
     ]

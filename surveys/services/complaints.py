@@ -13,8 +13,8 @@ from datetime import datetime
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.text import Truncator
-from django_q.tasks import async_task
 
+from feedback_app.background import queue_item_task
 from feedback_app.customers.services import customer_resolve, timeline_record
 from feedback_app.errors import DomainError
 from surveys.models import Complaint
@@ -91,7 +91,7 @@ def complaint_submit(
                 occurred_at=received_at,
             )
             transaction.on_commit(
-                lambda: async_task("surveys.tasks.triage_complaint", complaint.pk)
+                lambda: queue_item_task("surveys.tasks.triage_complaint", complaint.pk)
             )
     except IntegrityError:
         if key is None:

@@ -17,8 +17,8 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
-from django_q.tasks import async_task
 
+from feedback_app.background import queue_item_task
 from feedback_app.customers.models import Channel, ContactChannel, Message
 from feedback_app.customers.outbox import customer_links, message_send
 from feedback_app.customers.services import customer_resolve, timeline_record
@@ -171,7 +171,7 @@ def _schedule(event: Event, now: datetime) -> list[Invitation]:
         invitations.append(invitation)
         if due <= now:
             transaction.on_commit(
-                lambda pk=invitation.pk: async_task("surveys.tasks.send_invitation", pk)
+                lambda pk=invitation.pk: queue_item_task("surveys.tasks.send_invitation", pk)
             )
     return invitations
 
@@ -207,7 +207,9 @@ def invitation_create(
         message_kind=message_kind,
     )
     if scheduled_for <= now:
-        transaction.on_commit(lambda: async_task("surveys.tasks.send_invitation", invitation.pk))
+        transaction.on_commit(
+            lambda: queue_item_task("surveys.tasks.send_invitation", invitation.pk)
+        )
     return invitation
 
 

@@ -24,8 +24,8 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.text import Truncator
 from django_q.conf import Conf
-from django_q.tasks import async_task
 
+from feedback_app.background import queue_item_task
 from feedback_app.customers.models import Channel, Customer
 from feedback_app.customers.services import timeline_record
 from feedback_app.errors import Conflict, DomainError
@@ -245,7 +245,9 @@ def response_submit(
                 )
             if customer is not None and survey.purpose != Survey.Purpose.RECOVERY_FOLLOW_UP:
                 customer_active.send(sender=Response, customer=customer, at=submitted_at)
-            transaction.on_commit(lambda: async_task("surveys.tasks.triage_response", response.pk))
+            transaction.on_commit(
+                lambda: queue_item_task("surveys.tasks.triage_response", response.pk)
+            )
     except IntegrityError:
         # A simultaneous submit of the same invitation or key won the race; return its response.
         winner = Response.objects.filter(invitation=invitation).first() if invitation else None
@@ -306,7 +308,7 @@ def _kick() -> None:
     if Conf.SYNC or now - _last_kick >= RECEIVED_KICK_EVERY:
         _last_kick = now
         try:
-            async_task("surveys.tasks.store_received")
+            queue_item_task("surveys.tasks.store_received")
         except Exception:  # the answers are safe; the sweep stores them within a minute or two
             if Conf.SYNC:
                 raise
@@ -332,7 +334,7 @@ def received_store(*, linger: float = 0.0, batch: int = 50, budget: float | None
                 quiet_since = time.monotonic()
         if keys:
             if budget is not None and time.monotonic() - started >= budget:
-                async_task("surveys.tasks.store_received")
+                queue_item_task("surveys.tasks.store_received")
                 return stored
             continue
         if not stored or time.monotonic() - quiet_since >= linger:

@@ -2,11 +2,9 @@
 customer must hear about happens on the post, each accepted form becomes one response, and
 nothing accepted waits for ever (failed rows are kept, counted and tried again)."""
 
-import threading
 from datetime import timedelta
 
 import pytest
-from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 from django_q.brokers import get_broker
@@ -22,6 +20,7 @@ from surveys.services.responses import (
     received_store_one,
     received_sweep,
 )
+from tests.concurrency import at_once
 from tests.factories import CustomerWithEmailFactory, delivery_survey
 
 pytestmark = pytest.mark.django_db
@@ -140,13 +139,13 @@ def test_a_broker_that_is_down_does_not_undo_accepted_answers(client, no_worker,
     def broker_down(*args, **kwargs):
         raise ConnectionError("broker unreachable")
 
-    working = responses.async_task
-    monkeypatch.setattr(responses, "async_task", broker_down)
+    working = responses.queue_item_task
+    monkeypatch.setattr(responses, "queue_item_task", broker_down)
     invitation = invite()
     page = client.post(answer_url(invitation), form(invitation))
     assert page.status_code == 200 and "Thank you" in page.content.decode()
     assert ReceivedAnswers.objects.filter(pk=invitation.pk).exists()
-    monkeypatch.setattr(responses, "async_task", working)
+    monkeypatch.setattr(responses, "queue_item_task", working)
     assert received_sweep(now=timezone.now() + timedelta(minutes=2)) == 1
     assert Response.objects.get().invitation == invitation
 
@@ -187,21 +186,7 @@ def test_two_store_tasks_on_the_same_row_store_it_once(monkeypatch):
     monkeypatch.setattr(Conf, "SYNC", False)
     invitation = invite()
     answers_receive(invitation=invitation, answers=answers(invitation))
-    barrier = threading.Barrier(2)
-    results = []
-
-    def run():
-        try:
-            barrier.wait(timeout=10)
-            results.append(received_store_one(invitation.pk))
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
+    results = at_once(*[lambda: received_store_one(invitation.pk)] * 2)
     assert sorted(results) == [False, True]
     assert Response.objects.filter(invitation=invitation).count() == 1
     assert not ReceivedAnswers.objects.exists()

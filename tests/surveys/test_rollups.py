@@ -13,6 +13,7 @@ from surveys.services.complaints import complaint_submit
 from surveys.services.responses import response_submit
 from surveys.services.rollups import grain_name, rollups_rebuild
 from surveys.services.triage import complaint_triage, response_triage
+from tests.concurrency import at_once
 from tests.factories import delivery_survey
 
 pytestmark = pytest.mark.django_db
@@ -133,29 +134,13 @@ def test_rebuild_command(feedback, capsys):
 
 @pytest.mark.django_db(transaction=True)
 def test_the_same_item_triaged_twice_at_once_is_counted_once():
-    import threading
-
-    from django.db import connection
-
     complaint = complaint_submit(
         text="The parcel never arrived.", channel="email", email="ann@example.com"
     ).complaint
     Complaint.objects.filter(pk=complaint.pk).update(sentiment="", severity=None, triaged_at=None)
     rollups_rebuild()
-    barrier = threading.Barrier(2)
-
-    def run():
-        try:
-            barrier.wait(timeout=10)
-            complaint_triage(complaint_id=complaint.pk)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
+    results = at_once(*[lambda: complaint_triage(complaint_id=complaint.pk)] * 2)
+    assert not [r for r in results if isinstance(r, Exception)]
     assert FeedbackDay.objects.filter(grain="").aggregate(n=Sum("negative"))["n"] == 1
     kept = snapshot()
     rollups_rebuild()

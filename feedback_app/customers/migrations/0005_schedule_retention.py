@@ -2,18 +2,7 @@
 
 from django.db import migrations
 
-NAME = "customers: erase personal data past retention"
-
-
-def schedule(apps, schema_editor):
-    apps.get_model("django_q", "Schedule").objects.update_or_create(
-        name=NAME,
-        defaults={"func": "feedback_app.customers.tasks.erase_inactive_customers", "schedule_type": "D", "repeats": -1},
-    )
-
-
-def unschedule(apps, schema_editor):
-    apps.get_model("django_q", "Schedule").objects.filter(name=NAME).delete()
+from feedback_app.schedules import schedule_operation
 
 
 class Migration(migrations.Migration):
@@ -22,4 +11,10 @@ class Migration(migrations.Migration):
         ("django_q", "0019_alter_task_options_alter_ormq_key_alter_ormq_lock_and_more"),
     ]
 
-    operations = [migrations.RunPython(schedule, unschedule)]
+    operations = [
+        schedule_operation(
+            "customers: erase personal data past retention",
+            "feedback_app.customers.tasks.erase_inactive_customers",
+            daily=True,
+        )
+    ]
