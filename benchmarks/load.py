@@ -321,9 +321,8 @@ def stop(process: subprocess.Popen) -> None:
 def verify(surveys: Run, complaints: Run) -> list[str]:
     """Every accepted answer is stored or waiting to be stored, once; every accepted complaint
     is stored once; no item is linked to a ticket twice."""
-    from django.db.models import Count, Q
+    from django.db.models import Q
 
-    from recovery.models import TicketItem
     from surveys.models import Complaint, Invitation, ReceivedAnswers, Response
 
     problems = []
@@ -342,6 +341,16 @@ def verify(surveys: Run, complaints: Run) -> list[str]:
     keys = set(Complaint.objects.values_list("idempotency_key", flat=True))
     if keys != complaints.accepted or Complaint.objects.count() != len(keys):
         problems.append(f"{Complaint.objects.count()} complaints for {len(keys)} accepted keys")
+    return problems + linked_twice()
+
+
+def linked_twice() -> list[str]:
+    """Items linked to a ticket more than once (there must be none)."""
+    from django.db.models import Count
+
+    from recovery.models import TicketItem
+
+    problems = []
     for item in ("response", "complaint"):
         twice = (
             TicketItem.objects.filter(**{f"{item}__isnull": False})
@@ -355,7 +364,7 @@ def verify(surveys: Run, complaints: Run) -> list[str]:
     return problems
 
 
-def triage_backlog(env: dict, total: int) -> tuple[float, int]:
+def triage_backlog(env: dict, total: int, limit: float = 1800) -> tuple[float, int]:
     """Start one cluster on the queued tasks; wait until every accepted answer is stored and
     every item is triaged."""
     from surveys.models import Complaint, ReceivedAnswers, Response
@@ -370,8 +379,13 @@ def triage_backlog(env: dict, total: int) -> tuple[float, int]:
     cluster = start([sys.executable, "manage.py", "qcluster"], env)
     started = time.perf_counter()
     try:
-        while (left := untriaged()) and time.perf_counter() - started < 1800:
+        shown = started
+        while (left := untriaged()) and time.perf_counter() - started < limit:
             time.sleep(2)
+            if time.perf_counter() - shown >= 60:
+                shown = time.perf_counter()
+                done = total - left
+                print(f"  {done:,} of {total:,} after {shown - started:.0f} s", flush=True)
     finally:
         stop(cluster)
     return time.perf_counter() - started, left
