@@ -46,10 +46,11 @@ def accept(items: int, complaint_share: float, questions: tuple[int, int]) -> tu
     rng = random.Random(7)
     answers = complaints = 0
     invitations = Invitation.objects.select_related("survey", "received").order_by("pk")
+    # Read in pages, not through one open cursor: django-q2's ORM broker closes a connection
+    # older than DATABASE_CONN_MAX_AGE when it queues a task, cursor and all.
+    pages = (list(invitations[start : start + 2000]) for start in range(0, items, 2000))
     started = time.perf_counter()
-    for n, invitation in enumerate(invitations.iterator(chunk_size=2000)):
-        if n >= items:
-            break
+    for n, invitation in enumerate(i for page in pages for i in page):
         text = hostile_or_plain(rng, n)
         if rng.random() < complaint_share:
             complaint_submit(
