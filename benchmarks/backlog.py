@@ -17,15 +17,12 @@ load.py.
 from __future__ import annotations
 
 import argparse
-import os
 import random
 import sys
 import time
 
 from load import (
-    CACHE,
-    environment,
-    fresh_postgres,
+    fresh_database,
     hostile_or_plain,
     linked_twice,
     prepare,
@@ -76,13 +73,7 @@ def main() -> int:
     parser.add_argument("--items", type=int, default=100_000)
     parser.add_argument("--complaints", type=float, default=0.1, help="share of complaints")
     args = parser.parse_args()
-    CACHE.mkdir(exist_ok=True)
-    for leftover in CACHE.glob("backlog.sqlite3*"):
-        leftover.unlink()
-    url = os.environ.get("BENCH_DATABASE_URL") or f"sqlite:///{CACHE / 'backlog.sqlite3'}"
-    if url.startswith("postgres"):
-        fresh_postgres(url)
-    env = environment(url)
+    env = fresh_database("backlog")
     _tokens, _api, questions = prepare(args.items)
     started = time.perf_counter()
     answers, complaints = accept(args.items, args.complaints, questions)

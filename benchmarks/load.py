@@ -66,6 +66,18 @@ def environment(database_url: str) -> dict:
     return env
 
 
+def fresh_database(name: str) -> dict:
+    """An empty database for a run: benchmarks/.cache/<name>.sqlite3, or the PostgreSQL database
+    BENCH_DATABASE_URL names, dropped and created afresh. Returns the server's environment."""
+    CACHE.mkdir(exist_ok=True)
+    for leftover in CACHE.glob(f"{name}.sqlite3*"):
+        leftover.unlink()
+    url = os.environ.get("BENCH_DATABASE_URL") or f"sqlite:///{CACHE / f'{name}.sqlite3'}"
+    if url.startswith("postgres"):
+        fresh_postgres(url)
+    return environment(url)
+
+
 def fresh_postgres(url: str) -> None:
     """Drop and create the benchmark's PostgreSQL database, so every run starts empty."""
     from urllib.parse import urlsplit
@@ -398,14 +410,7 @@ def main() -> int:
     parser.add_argument("--clients", type=int, default=50)
     parser.add_argument("--workers", type=int, default=4)
     args = parser.parse_args()
-    CACHE.mkdir(exist_ok=True)
-    path = CACHE / "load.sqlite3"
-    for leftover in CACHE.glob("load.sqlite3*"):
-        leftover.unlink()
-    url = os.environ.get("BENCH_DATABASE_URL") or f"sqlite:///{path}"
-    if url.startswith("postgres"):
-        fresh_postgres(url)
-    env = environment(url)
+    env = fresh_database("load")
     tokens, api_token, questions = prepare(args.surveys)
     port = free_port()
     server = start(
