@@ -1,14 +1,64 @@
-"""Queueing background work (django-q2) for one item at a time."""
+"""Queueing background work (django-q2) for one item at a time, or for a batch of items."""
 
+import logging
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from django.utils.module_loading import import_string
 from django_q.tasks import async_task
 
+logger = logging.getLogger(__name__)
+_batch = threading.local()
 
-def queue_item_task(func: str, *args) -> str:
-    """Queue a task that works on one item (triage it, store it, send it) and returns its id.
+
+def queue_item_task(func: str, *args) -> str | None:
+    """Queue a task that works on one item (triage it, store it, send it) and return its id.
 
     Such a task records its outcome on the item itself (triaged_at, the invitation's or message's
     status), so django-q2 keeps no result row when it succeeds; failures are kept as always. Kept
     results cost more than the work here: with `save_limit` set, saving each one reads every kept
     result under a lock to prune the oldest, a write the task workers then wait for.
+
+    Inside `item_tasks_batched()` the call is collected instead (and None returned).
     """
+    collected = getattr(_batch, "items", None)
+    if collected is not None:
+        collected.append((func, list(args)))
+        return None
     return async_task(func, *args, save=False)
+
+
+@contextmanager
+def item_tasks_batched() -> Iterator[None]:
+    """Collect the item tasks queued inside (including those queued by on_commit hooks of a
+    transaction that commits inside) and queue them as one task on the way out: an import of
+    100 rows writes one task to the broker instead of 100. Nothing is queued if the block fails.
+    Nesting joins the outer batch."""
+    if getattr(_batch, "items", None) is not None:
+        yield
+        return
+    _batch.items = []
+    try:
+        yield
+        items = _batch.items
+    finally:
+        _batch.items = None
+    if items:
+        async_task("feedback_app.background.run_item_tasks", items, save=False)
+
+
+def run_item_tasks(items: list) -> int:
+    """The task behind a batch: run each item's task in turn. One item failing does not stop the
+    others; the batch then fails (kept among failed tasks) naming how many did. Item tasks are
+    idempotent and their sweeps pick up what failed."""
+    failed = 0
+    for func, args in items:
+        try:
+            import_string(func)(*args)
+        except Exception:
+            failed += 1
+            logger.exception("Background task %s%r failed", func, tuple(args))
+    if failed:
+        raise RuntimeError(f"{failed} of {len(items)} item tasks failed; see the log")
+    return len(items)

@@ -8,10 +8,12 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 from django.utils import timezone
+from django_q.conf import Conf
+from django_q.models import OrmQ
 
 from feedback_app.customers.models import Customer
 from surveys.models import Event, ImportJob, Invitation, Response
-from surveys.services.imports import import_run, response_template_header
+from surveys.services.imports import CHUNK_ROWS, import_run, response_template_header
 from tests.factories import TriggerRuleFactory, delivery_survey
 
 pytestmark = pytest.mark.django_db
@@ -168,3 +170,42 @@ def test_template_header_names_the_questions(agent_client, survey):
     assert response_template_header(survey)[-3:] == ["q1", "q2", "q3"]
     csv_file = agent_client.get(reverse("surveys:import-template", args=[survey.pk]))
     assert csv_file.content.decode().strip().endswith("q1,q2,q3")
+
+
+def many_rows(count: int) -> str:
+    lines = ["email,q1,q3"] + [f"c{n}@example.com,{n % 11},row {n}" for n in range(count)]
+    return "\n".join(lines) + "\n"
+
+
+@pytest.mark.django_db(transaction=True)  # chunks commit for real, as in the worker
+def test_rows_are_triaged_by_one_task_per_chunk(survey, monkeypatch):
+    monkeypatch.setattr(Conf, "SYNC", False)
+    rows = CHUNK_ROWS * 2 + 5
+    job = run(
+        ImportJob.objects.create(kind="responses", survey=survey, filename="x.csv"), many_rows(rows)
+    )
+    assert job.accepted_rows == rows
+    batches = [row.task["args"][0] for row in OrmQ.objects.all()]
+    assert [len(items) for items in batches] == [CHUNK_ROWS, CHUNK_ROWS, 5]
+    queued = sorted(args[0] for items in batches for _func, args in items)
+    assert queued == sorted(Response.objects.values_list("pk", flat=True))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_imported_rows_are_triaged(survey):
+    job = run(
+        ImportJob.objects.create(kind="responses", survey=survey, filename="x.csv"), many_rows(120)
+    )
+    assert job.accepted_rows == 120
+    assert not Response.objects.filter(triaged_at__isnull=True).exists()
+
+
+def test_rows_before_a_bad_byte_are_kept_and_counted(survey):
+    def text_then_a_bad_byte():
+        yield from many_rows(CHUNK_ROWS + 10).splitlines(keepends=True)
+        raise UnicodeDecodeError("utf-8", b"caf\xe9", 3, 4, "invalid continuation byte")
+
+    job = ImportJob.objects.create(kind="responses", survey=survey, filename="broken.csv")
+    job = import_run(job=job, stream=text_then_a_bad_byte())
+    assert job.status == "failed" and "not UTF-8" in job.error
+    assert job.accepted_rows == job.processed_rows == Response.objects.count() == CHUNK_ROWS + 10
