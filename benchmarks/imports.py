@@ -70,8 +70,14 @@ def run_one(path: Path) -> None:
     for leftover in CACHE.glob("import-bench.sqlite3*"):
         leftover.unlink()
     os.environ.setdefault("DATABASE_URL", f"sqlite:///{database}")
-    os.environ.update(
-        {"DJANGO_SETTINGS_MODULE": "feedback_app.settings", "DEBUG": "1", "DATA_DIR": str(CACHE)}
+    os.environ.update(  # production settings: DEBUG off (no query log), as in a worker
+        {
+            "DJANGO_SETTINGS_MODULE": "feedback_app.settings",
+            "DEBUG": "0",
+            "SECRET_KEY": "import-benchmark-" + "k" * 40,
+            "ALLOWED_HOSTS": "localhost",
+            "DATA_DIR": str(CACHE),
+        }
     )
     import django
 

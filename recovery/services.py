@@ -283,9 +283,8 @@ def came_back(*, customer: Customer, at) -> int:
     """The customer did something of their own at `at`: each of their tickets opened before then
     keeps the shortest time to such a moment. Order-independent, so past imports are fine."""
     changed = []
-    for ticket in Ticket.objects.filter(customer=customer, opened_at__lt=at).only(
-        "opened_at", "came_back_after"
-    ):
+    tickets = Ticket.objects.filter(customer=customer, opened_at__lt=at).order_by()
+    for ticket in tickets.only("opened_at", "came_back_after"):
         after = at - ticket.opened_at
         if ticket.came_back_after is None or after < ticket.came_back_after:
             ticket.came_back_after = after

@@ -155,7 +155,9 @@ def customer_resolve(
 def _resolve_once(claims, full_name, channel, actor, skipped) -> Resolution:
     known = {
         (i.kind, i.source, i.normalized): i
-        for i in Identity.objects.filter(_identity_filter(claims)).select_related("customer")
+        for i in Identity.objects.filter(_identity_filter(claims))
+        .select_related("customer")
+        .order_by()  # the model's ordering would sort what is looked up by key
     }
     matched = [
         known[(c.kind, c.source, c.normalized)].customer
