@@ -248,7 +248,7 @@ def survey_jobs(tokens: list[str], questions: tuple[int, int], prefix: str = "/s
     return jobs
 
 
-def complaint_jobs(count: int, api_token: str) -> list[tuple]:
+def complaint_jobs(count: int, api_token: str, path: str = "/api/v1/complaints/") -> list[tuple]:
     jobs = []
     rng = random.Random(6)
     for n in range(count):
@@ -261,7 +261,7 @@ def complaint_jobs(count: int, api_token: str) -> list[tuple]:
             }
         ).encode()
         headers = {"Content-Type": "application/json", "Authorization": f"Token {api_token}"}
-        jobs.append((key, http("POST", "/api/v1/complaints/", body, headers)))
+        jobs.append((key, http("POST", path, body, headers)))
     return jobs
 
 
@@ -439,6 +439,11 @@ def main() -> int:
             ("floor: token + 1 write", survey_jobs(tokens, questions, "/bench/floor"), {200}),
             ("survey answer", survey_jobs(tokens, questions), {200}),
             ("bare DRF view", bare_jobs(args.complaints, "/bench/bare-api/", True), {201}),
+            (
+                "floor: API token + 1 write",
+                complaint_jobs(args.complaints, api_token, "/bench/floor-api/"),
+                {201},
+            ),
             ("complaint API", complaint_jobs(args.complaints, api_token), {200, 201}),
         ):
             run = asyncio.run(drive(port, Run(name), jobs, args.clients, ok))
@@ -446,9 +451,10 @@ def main() -> int:
             runs.append(run)
     finally:
         stop(server)
-    bare, floor, surveys, bare_api, complaints = runs
+    bare, floor, surveys, bare_api, floor_api, complaints = runs
     print(f"floor / bare Django view:         {surveys_ratio(floor, bare):.2f}")
     print(f"survey answer / bare Django view: {surveys_ratio(surveys, bare):.2f}")
+    print(f"API floor / bare DRF view:        {surveys_ratio(floor_api, bare_api):.2f}")
     print(f"complaint API / bare DRF view:    {surveys_ratio(complaints, bare_api):.2f}")
     problems = verify(surveys, complaints)
     total = len(surveys.accepted) + len(complaints.accepted)

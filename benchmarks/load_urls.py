@@ -1,14 +1,17 @@
 """The project's URLs plus the ceilings of the load benchmark: a bare Django view and a bare DRF
-view that return a constant, served by the same gunicorn with the same middleware; and a floor:
-the least any stored answer costs (find the invitation by its token, write one row, render the
-thank-you page), with none of our checks."""
+view that return a constant, served by the same gunicorn with the same middleware; and two
+floors, with none of our checks: the least any stored answer costs (find the invitation by its
+token, write one row, render the thank-you page), and the least any stored API write costs (check
+the API token, read the JSON, write one row)."""
+
+import json
 
 from django.db import connection
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.urls import path
 from django.views.decorators.csrf import csrf_exempt
-from rest_framework.permissions import AllowAny
+from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -45,9 +48,23 @@ class BareAPI(APIView):
         return Response({"id": 1}, status=201)
 
 
+class FloorAPI(APIView):
+    permission_classes = [IsAuthenticated]  # the project's authentication: the API token
+    throttle_classes = []
+
+    def post(self, request):
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"INSERT INTO {FLOOR_TABLE} (invitation, body) VALUES (%s, %s)",  # noqa: S608 - constant
+                [0, json.dumps(request.data)],
+            )
+        return Response({"received": True}, status=201)
+
+
 urlpatterns = [
     path("bench/bare/", bare),
     path("bench/floor/<str:token>/", floor),
     path("bench/bare-api/", BareAPI.as_view()),
+    path("bench/floor-api/", FloorAPI.as_view()),
     *project,
 ]

@@ -9,11 +9,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from django.db.models import Avg, Count, F, Min, Q
+from django.db.models import Avg, Count, Min, Q
 from django.utils import timezone
 
 from recovery.models import Improvement, ImprovementLink, ImprovementNotice
-from surveys.models import Answer, Complaint, Question, Response, Topic
+from surveys.models import Complaint, Response, Topic
+from surveys.selectors import nps_first_after, nps_last_before
 
 
 @dataclass
@@ -82,7 +83,8 @@ class Outcome:
 
 def outcomes() -> list[Outcome]:
     """For each shipped improvement: time from the first feedback to the fix, customers told,
-    and the NPS of those told before and after they were told."""
+    and the NPS of those told before and after they were told (each one's last NPS answer
+    before the notice and first after it; "came back" counts those who answered after)."""
     shipped = {
         i.pk: Outcome(i)
         for i in Improvement.objects.filter(status=Improvement.Status.SHIPPED).order_by(
@@ -112,33 +114,20 @@ def outcomes() -> list[Outcome]:
     for row in told:
         shipped[row["improvement_id"]].told = row["sent"]
         shipped[row["improvement_id"]].suppressed = row["suppressed"]
-    notice = "response__customer__improvement_notices"
+    # Each customer told: their last NPS answer before the notice and their first after it.
     scores = (
-        Answer.objects.filter(
-            question__kind=Question.Kind.NPS,
-            **{
-                f"{notice}__improvement_id__in": list(shipped),
-                f"{notice}__message__status": "sent",
-            },
-        )
-        .values(f"{notice}__improvement_id")
+        ImprovementNotice.objects.filter(improvement_id__in=shipped, message__status="sent")
         .annotate(
-            before=Avg("number", filter=Q(response__submitted_at__lt=F(f"{notice}__created_at"))),
-            after=Avg("number", filter=Q(response__submitted_at__gt=F(f"{notice}__created_at"))),
-            came_back=Count(
-                "response__customer",
-                distinct=True,
-                filter=Q(response__submitted_at__gt=F(f"{notice}__created_at")),
-            ),
+            nps_before=nps_last_before("created_at"), nps_after=nps_first_after("created_at", "gt")
         )
+        .values("improvement_id")
+        .annotate(before=Avg("nps_before"), after=Avg("nps_after"), came_back=Count("nps_after"))
+        .order_by()
     )
     for row in scores:
-        outcome = shipped[row[f"{notice}__improvement_id"]]
-        outcome.nps_before, outcome.nps_after, outcome.came_back = (
-            row["before"],
-            row["after"],
-            row["came_back"],
-        )
+        outcome = shipped[row["improvement_id"]]
+        outcome.nps_before, outcome.nps_after = row["before"], row["after"]
+        outcome.came_back = row["came_back"]
     return list(shipped.values())
 
 

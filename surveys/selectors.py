@@ -2,7 +2,18 @@
 
 from datetime import timedelta
 
-from django.db.models import CharField, Count, F, Prefetch, Q, QuerySet, Sum, Value
+from django.db.models import (
+    CharField,
+    Count,
+    F,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+)
 from django.utils import timezone
 
 from surveys.models import Answer, Complaint, Invitation, Question, Response, Survey, TriggerRule
@@ -61,6 +72,26 @@ def scores_from(row: dict) -> dict:
         "ces": round(row["ces_sum"] / row["ces_n"], 2) if row["ces_n"] else None,
         "ces_n": row["ces_n"],
     }
+
+
+def _nps_answers():
+    """The NPS answers of the outer row's customer."""
+    return Answer.objects.filter(
+        question__kind=Question.Kind.NPS, response__customer=OuterRef("customer")
+    ).values("number")
+
+
+def nps_last_before(moment: str) -> Subquery:
+    """The outer row's customer's last NPS answer before its `moment` (one index seek a row):
+    with `nps_first_after`, how a customer scored us before and after something we did."""
+    earlier = _nps_answers().filter(response__submitted_at__lt=OuterRef(moment))
+    return Subquery(earlier.order_by("-response__submitted_at")[:1])
+
+
+def nps_first_after(moment: str, lookup: str) -> Subquery:
+    """The outer row's customer's first NPS answer after (`gt`) or from (`gte`) its `moment`."""
+    later = _nps_answers().filter(**{f"response__submitted_at__{lookup}": OuterRef(moment)})
+    return Subquery(later.order_by("response__submitted_at")[:1])
 
 
 def survey_scores(*, survey_ids, since=None) -> dict[int, dict]:

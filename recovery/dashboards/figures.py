@@ -18,7 +18,6 @@ from django.db.models import (
     Func,
     OuterRef,
     Q,
-    Subquery,
     Sum,
 )
 from django.db.models.functions import TruncMonth
@@ -28,14 +27,12 @@ from recovery.dashboards.filters import SEGMENTS, Filters
 from recovery.models import OPEN_STATES, Restitution, Ticket, TicketEvent
 from recovery.reports import outcomes
 from surveys.models import (
-    Answer,
     FeedbackDay,
     Invitation,
-    Question,
     Survey,
     TopicDay,
 )
-from surveys.selectors import SCORE_AGGREGATES, scores_from
+from surveys.selectors import SCORE_AGGREGATES, nps_first_after, nps_last_before, scores_from
 from surveys.services.rollups import grain_name, local_day
 
 CHANNELS = dict(Channel.choices)
@@ -554,7 +551,7 @@ def retention(f: Filters) -> Dashboard:
     )
     before_after = (
         tickets.annotate(
-            before=_nps_last_before("opened_at"), after=_nps_first_after("resolved_at", "gt")
+            before=nps_last_before("opened_at"), after=nps_first_after("resolved_at", "gt")
         )
         .values("recovered")
         .annotate(before=Avg("before"), after=Avg("after"))
@@ -578,25 +575,6 @@ def retention(f: Filters) -> Dashboard:
     return dashboard
 
 
-def _nps_answers():
-    """The NPS answers of the customer of the outer row."""
-    return Answer.objects.filter(
-        question__kind=Question.Kind.NPS, response__customer=OuterRef("customer")
-    ).values("number")
-
-
-def _nps_last_before(moment: str) -> Subquery:
-    """The customer's last NPS answer before the outer row's `moment` (one index seek a row)."""
-    earlier = _nps_answers().filter(response__submitted_at__lt=OuterRef(moment))
-    return Subquery(earlier.order_by("-response__submitted_at")[:1])
-
-
-def _nps_first_after(moment: str, lookup: str) -> Subquery:
-    """The customer's first NPS answer after (`gt`) or from (`gte`) the outer row's `moment`."""
-    later = _nps_answers().filter(**{f"response__submitted_at__{lookup}": OuterRef(moment)})
-    return Subquery(later.order_by("response__submitted_at")[:1])
-
-
 def _round(value, digits: int = 1):
     return round(value, digits) if value is not None else None
 
@@ -613,7 +591,7 @@ def engagement(f: Filters) -> Dashboard:
     )
     change = (
         invitations.filter(status__in=SENT, sent_at__isnull=False)
-        .annotate(before=_nps_last_before("sent_at"), after=_nps_first_after("sent_at", "gte"))
+        .annotate(before=nps_last_before("sent_at"), after=nps_first_after("sent_at", "gte"))
         .values("survey_id")
         .annotate(before=Avg("before"), after=Avg("after"))
         .order_by()

@@ -198,3 +198,47 @@ def test_improvement_list_and_edit(manager_client):
     improvement = Improvement.objects.get()
     assert response.status_code == 302 and improvement.status == "planned"
     assert "Faster refunds" in manager_client.get(reverse("recovery:improvements")).content.decode()
+
+
+def test_nps_around_a_notice_is_each_customers_last_answer_before_and_first_after(
+    manager, asked, django_capture_on_commit_callbacks
+):
+    """As in the dashboards' other before/after figures: one answer each side per customer told,
+    not every answer they ever gave (a customer who answers often would weigh more)."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from feedback_app.customers.services import customer_resolve
+    from recovery.reports import outcomes
+
+    survey = delivery_survey()
+    nps = survey.questions.get(kind="nps")
+    improvement = improvement_save(
+        actor=manager, title="Covered parcel lockers", customer_text="Lockers now.", topics=[asked]
+    )
+    improvement_link(improvement=improvement, actor=manager, topic=asked)
+    now = timezone.now()
+
+    def answer(n, score, at):
+        response_submit(
+            survey=survey,
+            answers={nps.pk: score},
+            channel="web",
+            customer=customer_resolve(email=f"person{n}@example.com").customer,
+            submitted_at=at,
+        )
+
+    answer(0, 2, now - timedelta(days=3))
+    answer(0, 4, now - timedelta(days=2))  # person0's last before: 4
+    answer(1, 8, now - timedelta(days=1))  # person1's last before: 8
+    with django_capture_on_commit_callbacks(execute=True):
+        improvement_ship(improvement=improvement, actor=manager)
+    notices = improvement.notices.order_by("created_at")
+    notices.update(created_at=now - timedelta(hours=12))
+    answer(0, 9, now - timedelta(hours=6))  # person0's first after: 9
+    answer(0, 3, now - timedelta(hours=1))
+    (outcome,) = outcomes()
+    assert outcome.nps_before == 6  # (4 + 8) / 2; every answer would give (2 + 4 + 8) / 3
+    assert outcome.nps_after == 9  # every answer would give (9 + 3) / 2
+    assert outcome.came_back == 1
