@@ -191,3 +191,24 @@ def test_two_store_tasks_on_the_same_row_store_it_once(monkeypatch):
     assert Response.objects.filter(invitation=invitation).count() == 1
     assert not ReceivedAnswers.objects.exists()
     get_broker().purge_queue()
+
+
+def test_answers_waiting_to_be_stored_are_in_the_export_and_erased_with_the_rest(no_worker):
+    from feedback_app.customers.privacy import ERASED, customer_erase, customer_export
+
+    invitation = invite()
+    given = answers(invitation, nps=2, text="Call me on 07700 900123")
+    answers_receive(invitation=invitation, answers=given)
+    (waiting,) = customer_export(customer=invitation.customer)["records"]["surveys.ReceivedAnswers"]
+    assert waiting["answers"] == {str(key): value for key, value in given.items()}
+
+    customer_erase(customer=invitation.customer)
+    assert not ReceivedAnswers.objects.exists()
+    # as for answers already stored: the score stays, what they wrote goes
+    response = Response.objects.get(invitation=invitation)
+    assert [(a.number, a.text) for a in response.answers.exclude(number=None, text="")] == [
+        (2, ""),
+        (None, ERASED),
+    ]
+    received_store()  # a store task that comes later finds nothing to store
+    assert Response.objects.count() == 1
