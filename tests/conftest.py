@@ -83,3 +83,34 @@ def smtp_server(settings):
         yield inbox
     finally:
         controller.stop()
+
+
+@pytest.fixture
+def no_worker(monkeypatch):
+    """Tasks go to the real broker (the ORM's, or Redis when REDIS_URL is set) instead of running
+    in the test: nobody is working them. Yields the broker."""
+    from django_q.brokers import get_broker
+    from django_q.conf import Conf
+
+    monkeypatch.setattr(Conf, "SYNC", False)
+    broker = get_broker()
+    broker.purge_queue()
+    yield broker
+    broker.purge_queue()
+
+
+@pytest.fixture
+def take_queued(no_worker):
+    """A function that takes every task waiting in the broker off it and returns them, each as
+    django-q2 packs it (a dict with "func", "args"...)."""
+    from django_q.signing import SignedPackage
+
+    def take() -> list[dict]:
+        tasks = []
+        while no_worker.queue_size():
+            for task_id, payload in no_worker.dequeue() or []:
+                tasks.append(SignedPackage.loads(payload))
+                no_worker.acknowledge(task_id)
+        return tasks
+
+    return take

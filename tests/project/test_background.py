@@ -3,8 +3,7 @@ a batch of them goes to the broker as one task."""
 
 import pytest
 from django.db import transaction
-from django_q.conf import Conf
-from django_q.models import OrmQ, Success
+from django_q.models import Success
 from django_q.tasks import async_task
 
 from feedback_app.background import item_tasks_batched, queue_item_task, run_item_tasks
@@ -19,49 +18,39 @@ def test_a_per_item_task_keeps_no_success_row_and_other_tasks_do():
     assert Success.objects.count() == 1
 
 
-@pytest.fixture
-def queued(monkeypatch):
-    """Tasks stay in the ORM broker's queue instead of running at once; returns a reader of
-    what is queued (function and arguments of each task)."""
-    monkeypatch.setattr(Conf, "SYNC", False)
-
-    def read():
-        return [(task["func"], task["args"]) for task in (row.task for row in OrmQ.objects.all())]
-
-    return read
+def queued(take_queued) -> list[tuple]:
+    return [(task["func"], task["args"]) for task in take_queued()]
 
 
-def test_tasks_queued_inside_a_batch_go_to_the_broker_as_one(queued):
+def test_tasks_queued_inside_a_batch_go_to_the_broker_as_one(take_queued):
     with item_tasks_batched():
         queue_item_task("math.floor", 1.5)
         with item_tasks_batched():  # nested: joins the outer batch
             queue_item_task("math.ceil", 2.5)
-        assert queued() == []
-    assert queued() == [
+        assert queued(take_queued) == []
+    assert queued(take_queued) == [
         ("feedback_app.background.run_item_tasks", ([("math.floor", [1.5]), ("math.ceil", [2.5])],))
     ]
     queue_item_task("math.floor", 3.5)  # outside a batch: on its own again
-    assert len(queued()) == 2
+    assert queued(take_queued) == [("math.floor", (3.5,))]
 
 
-def test_a_batch_that_fails_queues_nothing(queued):
+def test_a_batch_that_fails_queues_nothing(take_queued):
     with pytest.raises(ValueError), item_tasks_batched():
         queue_item_task("math.floor", 1.5)
         raise ValueError("the import broke")
-    assert queued() == []
-    queue_item_task("math.floor", 1.5)
-    assert len(queued()) == 1
+    assert take_queued() == []
 
 
 def test_on_commit_hooks_run_inside_the_batch_are_collected(
-    queued, django_capture_on_commit_callbacks
+    take_queued, django_capture_on_commit_callbacks
 ):
     with item_tasks_batched():
         with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
             transaction.on_commit(lambda: queue_item_task("math.floor", 1.5))
             transaction.on_commit(lambda: queue_item_task("math.floor", 2.5))
-        assert queued() == []
-    assert len(queued()) == 1
+        assert take_queued() == []
+    assert len(take_queued()) == 1
 
 
 def test_one_failing_item_does_not_stop_the_others(caplog):

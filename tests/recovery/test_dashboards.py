@@ -164,6 +164,32 @@ def test_funnel(data):
     assert times["Apology"]["Tickets"] == 2 and times["Resolution"]["Tickets"] == 1
 
 
+def test_median_and_90th_percentile_hours_to_each_step(manager):
+    from recovery.models import Ticket
+
+    customer = customer_resolve(email="cat@example.com").customer
+    now = timezone.now()
+    # hours to the apology: 1, 2, 3, 4, 10 and one not yet; to resolution: 5 and 20
+    for n, (apology, resolution) in enumerate(
+        [(1, 5), (2, None), (3, None), (4, 20), (10, None), (None, None)]
+    ):
+        ticket = ticket_create(customer=customer, subject=f"Case {n}", actor=manager)
+        opened = now - timedelta(days=2, hours=n)
+        Ticket.objects.filter(pk=ticket.pk).update(
+            opened_at=opened,
+            apologised_at=opened + timedelta(hours=apology) if apology else None,
+            resolved_at=opened + timedelta(hours=resolution) if resolution else None,
+        )
+    times = table(funnel(everything()), "times")
+    apology, resolution = times["Apology"], times["Resolution"]
+    assert (apology["Median hours"], apology["90th percentile hours"], apology["Tickets"]) == (
+        3.0,
+        10.0,
+        5,
+    )
+    assert (resolution["Median hours"], resolution["90th percentile hours"]) == (5.0, 20.0)
+
+
 def test_restitution(data):
     d = restitution(everything())
     kind = table(d, "by_kind")["refund"]
