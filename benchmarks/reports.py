@@ -123,6 +123,7 @@ def generate(responses: int, tickets: int, seed: int = 7) -> None:
                         submitted_at=now - timedelta(seconds=rng.randint(0, 365 * 86400)),
                         sentiment=rng.choice(["negative", "neutral", "positive", "positive"]),
                         severity=rng.randint(1, 4),
+                        nps=rng.randint(0, 10),  # kept on the response, as the services do
                     )
                     for i in range(offset, min(responses, offset + batch))
                 ],
@@ -132,9 +133,7 @@ def generate(responses: int, tickets: int, seed: int = 7) -> None:
             for n, response in enumerate(made):
                 questions = surveys[(offset + n) % 3][1]
                 answers.append(
-                    Answer(
-                        response=response, question_id=questions["nps"], number=rng.randint(0, 10)
-                    )
+                    Answer(response=response, question_id=questions["nps"], number=response.nps)
                 )
                 if rng.random() < 0.5:
                     answers.append(

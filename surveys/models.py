@@ -375,12 +375,21 @@ class Response(Segmented, Triaged):
     source_reference = models.CharField(
         max_length=200, blank=True, help_text="Store, import file and row..."
     )
+    # A copy of the response's NPS answer (0-10; its first NPS question if it has two), set when
+    # it is stored: a customer's score before and after a ticket, an invitation or a notice is
+    # then one seek in the index below instead of a join of answers and questions.
+    nps = models.PositiveSmallIntegerField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["-submitted_at", "-id"]
         indexes = [
             models.Index(fields=["survey", "-submitted_at"]),
             models.Index(fields=["customer", "-submitted_at"]),
+            models.Index(
+                fields=["customer", "submitted_at", "nps"],
+                condition=Q(nps__isnull=False),
+                name="response_nps",
+            ),
             # The triage sweep looks for the few that wait; only they are in this index.
             models.Index(
                 fields=["received_at"],

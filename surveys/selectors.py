@@ -75,23 +75,21 @@ def scores_from(row: dict) -> dict:
 
 
 def _nps_answers():
-    """The NPS answers of the outer row's customer."""
-    return Answer.objects.filter(
-        question__kind=Question.Kind.NPS, response__customer=OuterRef("customer")
-    ).values("number")
+    """The NPS answers of the outer row's customer (kept on each response: `Response.nps`)."""
+    return Response.objects.filter(customer=OuterRef("customer"), nps__isnull=False).values("nps")
 
 
 def nps_last_before(moment: str) -> Subquery:
     """The outer row's customer's last NPS answer before its `moment` (one index seek a row):
     with `nps_first_after`, how a customer scored us before and after something we did."""
-    earlier = _nps_answers().filter(response__submitted_at__lt=OuterRef(moment))
-    return Subquery(earlier.order_by("-response__submitted_at")[:1])
+    earlier = _nps_answers().filter(submitted_at__lt=OuterRef(moment))
+    return Subquery(earlier.order_by("-submitted_at")[:1])
 
 
 def nps_first_after(moment: str, lookup: str) -> Subquery:
     """The outer row's customer's first NPS answer after (`gt`) or from (`gte`) its `moment`."""
-    later = _nps_answers().filter(**{f"response__submitted_at__{lookup}": OuterRef(moment)})
-    return Subquery(later.order_by("response__submitted_at")[:1])
+    later = _nps_answers().filter(**{f"submitted_at__{lookup}": OuterRef(moment)})
+    return Subquery(later.order_by("submitted_at")[:1])
 
 
 def survey_scores(*, survey_ids, since=None) -> dict[int, dict]:

@@ -222,6 +222,7 @@ def response_submit(
                 submitted_at=submitted_at,
                 idempotency_key=key,
                 source_reference=source_reference[:200],
+                nps=next((a.number for a in cleaned if a.question.kind == Question.Kind.NPS), None),
             )
             response.take_segments(customer)
             response.save()

@@ -174,3 +174,19 @@ def test_triage_is_queued_after_commit(survey, questions, django_capture_on_comm
     with django_capture_on_commit_callbacks() as callbacks:
         submit(survey, {questions["nps"].pk: 4})
     assert len(callbacks) == 1
+
+
+def test_the_nps_answer_is_kept_on_the_response_and_filled_in_for_stored_ones(survey, questions):
+    from importlib import import_module
+
+    from django.apps import apps
+
+    scored = submit(survey, {questions["nps"].pk: 4, questions["text"].pk: "Late"}).response
+    questions["nps"].required = False
+    questions["nps"].save()
+    unscored = submit(survey, {questions["text"].pk: "No score"}).response
+    assert (scored.nps, unscored.nps) == (4, None)
+    # responses stored before the copy existed get it from the migration
+    Response.objects.update(nps=None)
+    import_module("surveys.migrations.0009_response_nps").fill(apps, None)
+    assert dict(Response.objects.values_list("pk", "nps")) == {scored.pk: 4, unscored.pk: None}
