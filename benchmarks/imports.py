@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import gc
 import os
 import random
 import resource
@@ -96,6 +97,8 @@ def run_one(path: Path) -> None:
     question_add(survey=survey, kind="text", prompt="Anything else?", required=False)
     survey_publish(survey=survey)
     job = ImportJob.objects.create(kind="responses", survey=survey, filename=path.name)
+    gc.collect()
+    objects = len(gc.get_objects())
     before = own_memory()
     peak = before
 
@@ -108,12 +111,15 @@ def run_one(path: Path) -> None:
         job = import_run(job=job, stream=stream, progress=sample)
     seconds = time.perf_counter() - started
     resident = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    gc.collect()
+    objects_after = len(gc.get_objects())
     print(
         f"{job.processed_rows:>9,} rows  {job.processed_rows / seconds:7.0f} rows/s  "
         f"accepted {job.accepted_rows:,}  duplicates {job.duplicate_rows:,}  "
         f"rejected {job.rejected_rows:,}  peak own memory {peak / 1024:.0f} MiB "
         f"({before / 1024:.0f} MiB before the import); peak resident, with the pages of the "
-        f"database file SQLite maps and caches, {resident / 1024:.0f} MiB",
+        f"database file SQLite maps and caches, {resident / 1024:.0f} MiB; Python objects "
+        f"{objects:,} before, {objects_after:,} after",
         flush=True,
     )
 
