@@ -189,8 +189,10 @@ def response_submit(
     check_past(submitted_at, field="submitted_at", now=now)
     key = (idempotency_key or "").strip()[:100] or None
     if key:
-        existing = Response.objects.filter(idempotency_key=key).order_by()[:1]
-        existing = existing[0] if existing else None
+        try:
+            existing = Response.objects.get(idempotency_key=key)  # unique: no sort, unlike first()
+        except Response.DoesNotExist:
+            existing = None
         if existing is not None:
             if existing.survey_id != survey.pk:
                 raise Conflict(
