@@ -315,7 +315,7 @@ def _percentiles(tickets, counts: dict[str, int]) -> dict[str, tuple[float | Non
         for end, count in counts.items()
         if count
     }
-    found: dict[str, dict[int, float]] = {end: {} for end in counts}
+    found: dict[str, dict[int, float]] = {end: {} for end in ranks}
     if ranks:
         rows = (
             tickets.annotate(**{f"{end}_took": HoursBetween(end, "opened_at") for end in ranks})
@@ -344,48 +344,33 @@ def _percentiles(tickets, counts: dict[str, int]) -> dict[str, tuple[float | Non
     }
 
 
-STEPS = (
-    "apologised",
-    "reassured",
-    "restitution",
-    "resolved",
-    "answered",
-    "recovered",
-    "apology_in_sla",
-    "resolution_in_sla",
-)
-
-
 def funnel(f: Filters) -> Dashboard:
     feedback = _days(f).aggregate(n=Sum("items"), failed=Sum("failures"))
     tickets = f.tickets(Ticket.objects.all())
     events = TicketEvent.objects.filter(ticket=OuterRef("pk"))
+    counts = {
+        "tickets": Count("id"),
+        "apologised": Count("id", filter=Q(apologised_at__isnull=False)),
+        "reassured": Count(
+            "id",
+            filter=Exists(events.filter(kind="reassured"))
+            | Exists(events.filter(kind="skipped", payload__step="reassure")),
+        ),
+        "restitution": Count("id", filter=Exists(events.filter(kind="restitution_offered"))),
+        "resolved": Count("id", filter=Q(resolved_at__isnull=False)),
+        "answered": Count("id", filter=Exists(events.filter(kind="follow_up_answered"))),
+        "recovered": Count("id", filter=Q(recovered=True)),
+        "apology_in_sla": Count(
+            "id", filter=Q(apologised_at__isnull=False, apologised_at__lte=F("apology_due_at"))
+        ),
+        "resolution_in_sla": Count(
+            "id", filter=Q(resolved_at__isnull=False, resolved_at__lte=F("resolution_due_at"))
+        ),
+        "breached": Count("id", filter=Q(breached=True)),
+    }
     # Every step is counted per team in one pass over the tickets; the funnel adds the teams up.
-    teams = list(
-        tickets.values("team__name")
-        .annotate(
-            tickets=Count("id"),
-            apologised=Count("id", filter=Q(apologised_at__isnull=False)),
-            reassured=Count(
-                "id",
-                filter=Exists(events.filter(kind="reassured"))
-                | Exists(events.filter(kind="skipped", payload__step="reassure")),
-            ),
-            restitution=Count("id", filter=Exists(events.filter(kind="restitution_offered"))),
-            resolved=Count("id", filter=Q(resolved_at__isnull=False)),
-            answered=Count("id", filter=Exists(events.filter(kind="follow_up_answered"))),
-            recovered=Count("id", filter=Q(recovered=True)),
-            apology_in_sla=Count(
-                "id", filter=Q(apologised_at__isnull=False, apologised_at__lte=F("apology_due_at"))
-            ),
-            resolution_in_sla=Count(
-                "id", filter=Q(resolved_at__isnull=False, resolved_at__lte=F("resolution_due_at"))
-            ),
-            breached=Count("id", filter=Q(breached=True)),
-        )
-        .order_by("team__name")
-    )
-    steps = {key: sum(row[key] for row in teams) for key in ("tickets", *STEPS, "breached")}
+    teams = list(tickets.values("team__name").annotate(**counts).order_by("team__name"))
+    steps = {key: sum(row[key] for row in teams) for key in counts}
     stages = [
         ("Feedback", feedback["n"] or 0),
         ("Failures", feedback["failed"] or 0),

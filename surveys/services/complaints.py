@@ -53,7 +53,10 @@ def complaint_submit(
     check_past(received_at, field="received_at", now=now)
     key = (idempotency_key or "").strip()[:300] or None
     if key:
-        existing = Complaint.objects.filter(idempotency_key=key).first()
+        try:
+            existing = Complaint.objects.get(idempotency_key=key)  # unique: no sort, unlike first()
+        except Complaint.DoesNotExist:
+            existing = None
         if existing is not None:
             return ComplaintIntake(existing, False)
     try:
