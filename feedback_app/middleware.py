@@ -1,21 +1,60 @@
-"""When the database is locked or unreachable for a moment, say "please try again" clearly.
-
-Every write is one transaction, so a request that fails this way has stored nothing half-way;
-the customer (or API client) is told to retry, with a Retry-After header, instead of seeing a
-server error.
-"""
+"""The project's own middleware: the access policy at the door of every page, and a clear
+"please try again" when the database is busy for a moment."""
 
 import logging
 
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
 from django.db import InterfaceError, OperationalError
 from django.http import JsonResponse
 from django.shortcuts import render
+
+from feedback_app.staff import policy
 
 logger = logging.getLogger(__name__)
 RETRY_AFTER_SECONDS = 5
 
 
+class AccessPolicyMiddleware:
+    """Apply `feedback_app.staff.policy.PAGES` before any page's view runs.
+
+    A page with no row is refused to everyone. The API (under /api/v1/) has its own table,
+    applied by its permission class so that it answers 401/403 in JSON. Pages opened by a
+    customer's link let every caller through this door: their view checks the link.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        match = request.resolver_match
+        if match.route.startswith("api/v1/"):
+            return None
+        rule = policy.page_rule(match.view_name)
+        roles = policy.roles_of(request.user) | policy.LINK_HOLDER
+        action = ""
+        if rule is not None and rule.actions and request.method == "POST":
+            action = request.POST.get("action", "")
+        if rule is not None and rule.allows(roles, request.method, action):
+            return None
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        if rule is None:
+            logger.error("No access rule for %s (%s): refused", match.view_name, request.path)
+        raise PermissionDenied("Your role does not allow this page or action.")
+
+
 class DatabaseBusyMiddleware:
+    """When the database is locked or unreachable for a moment, say "please try again" clearly.
+
+    Every write is one transaction, so a request that fails this way has stored nothing half-way;
+    the customer (or API client) is told to retry, with a Retry-After header, instead of seeing a
+    server error.
+    """
+
     def __init__(self, get_response):
         self.get_response = get_response
 

@@ -252,6 +252,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Who may open which page: feedback_app/staff/policy.py, applied before every view.
+    "feedback_app.middleware.AccessPolicyMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "feedback_app.middleware.DatabaseBusyMiddleware",
@@ -367,7 +369,7 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["feedback_app.api.permissions.StaffModelPermissions"],
+    "DEFAULT_PERMISSION_CLASSES": ["feedback_app.api.permissions.PolicyPermission"],
     "DEFAULT_FILTER_BACKENDS": [
         "django_filters.rest_framework.DjangoFilterBackend",
         "rest_framework.filters.SearchFilter",

@@ -7,6 +7,7 @@ from django.views.generic import TemplateView
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 from feedback_app.customers.urls import public_urlpatterns as customer_public_urls
+from feedback_app.staff.forms import StaffAuthenticationForm
 from recovery.urls import public_urlpatterns as recovery_public_urls
 from surveys.urls import public_urlpatterns as survey_public_urls
 
@@ -22,7 +23,9 @@ urlpatterns = [
     # Staff
     path(
         "accounts/login/",
-        auth_views.LoginView.as_view(redirect_authenticated_user=True),
+        auth_views.LoginView.as_view(
+            redirect_authenticated_user=True, authentication_form=StaffAuthenticationForm
+        ),
         name="login",
     ),
     path("accounts/", include("django.contrib.auth.urls")),

@@ -12,7 +12,6 @@ from django.views import View
 from feedback_app.customers.selectors import customer_preferences
 from feedback_app.customers.services import customer_resolve
 from feedback_app.errors import DomainError
-from feedback_app.staff.access import ManagerRequiredMixin, StaffRequiredMixin
 from recovery import canned, improvements, reports, selectors, services, workflow
 from recovery.exports import csv_response
 from recovery.filters import TicketFilter
@@ -52,7 +51,7 @@ def _page_of(tickets, number):
     return page
 
 
-class QueueView(StaffRequiredMixin, View):
+class QueueView(View):
     """The recovery queue: filters, sorting, search, paging, countdowns, bulk actions."""
 
     def _page(self, request):
@@ -122,7 +121,7 @@ DRAFT_EXTRA = {
 }
 
 
-class TicketView(StaffRequiredMixin, View):
+class TicketView(View):
     """The ticket: customer summary, the feedback behind it, the log, and the next steps."""
 
     def _ticket(self, pk) -> Ticket:
@@ -237,10 +236,8 @@ class TicketView(StaffRequiredMixin, View):
         return redirect(ticket)
 
 
-class TicketCreateView(StaffRequiredMixin, View):
+class TicketCreateView(View):
     """Open a ticket by hand (a call, a letter, a visit)."""
-
-    permission_required = "recovery.add_ticket"
 
     def get(self, request):
         return render(request, "recovery/staff/create.html", {"form": TicketCreateForm()})
@@ -273,7 +270,7 @@ class TicketCreateView(StaffRequiredMixin, View):
         return render(request, "recovery/staff/create.html", {"form": form}, status=400)
 
 
-class ApprovalsView(ManagerRequiredMixin, View):
+class ApprovalsView(View):
     def get(self, request):
         page = Paginator(selectors.pending_restitutions(), 50).get_page(request.GET.get("page"))
         return render(
@@ -283,7 +280,7 @@ class ApprovalsView(ManagerRequiredMixin, View):
         )
 
 
-class SettingsView(ManagerRequiredMixin, View):
+class SettingsView(View):
     """Canned messages and approval limits, kept by managers."""
 
     def get(self, request, canned_form=None, limit_form=None):
@@ -318,13 +315,13 @@ class SettingsView(ManagerRequiredMixin, View):
 # --- Improvements: "you said, we did" ---------------------------------------------------------
 
 
-class ImprovementListView(StaffRequiredMixin, View):
+class ImprovementListView(View):
     def get(self, request):
         page = Paginator(selectors.improvement_list(), 50).get_page(request.GET.get("page"))
         return render(request, "recovery/staff/improvements.html", {"page_obj": page})
 
 
-class ImprovementEditView(ManagerRequiredMixin, View):
+class ImprovementEditView(View):
     def _improvement(self, pk):
         return get_object_or_404(Improvement, pk=pk) if pk else None
 
@@ -349,7 +346,7 @@ class ImprovementEditView(ManagerRequiredMixin, View):
         return render(request, "recovery/staff/improvement_form.html", {"form": form}, status=400)
 
 
-class ImprovementView(StaffRequiredMixin, View):
+class ImprovementView(View):
     """An improvement with what customers said, who was told, and the manager's actions."""
 
     def get(
@@ -476,10 +473,8 @@ class WeDidView(View):
         return render(request, "recovery/public/we_did.html", context)
 
 
-class LoopReportView(ManagerRequiredMixin, View):
+class LoopReportView(View):
     """The manager's "you said, we did" report, printable, each table exportable as CSV."""
-
-    permission_required = "recovery.see_reports"
 
     def get(self, request):
         try:

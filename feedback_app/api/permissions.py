@@ -1,39 +1,26 @@
 """Who may use the API: one permission class, set as the default in settings.
 
-Staff only (customers never log in). Reads need the model's view permission, writes its add,
-change or delete permission, so the roles in feedback_app.staff.roles decide the API too.
+It applies `feedback_app.staff.policy.API`, the table of every operation by role, keyed by the
+viewset's basename and action. An operation with no row is refused to everyone. Customers never
+log in, so only staff and integration accounts reach anything.
 """
 
-from rest_framework.permissions import BasePermission, DjangoModelPermissions
+from rest_framework.permissions import BasePermission
 
-from feedback_app.staff.roles import is_staff_member
+from feedback_app.staff import policy
 
 
-class StaffModelPermissions(DjangoModelPermissions):
-    perms_map = {
-        **DjangoModelPermissions.perms_map,
-        "GET": ["%(app_label)s.view_%(model_name)s"],
-        "HEAD": ["%(app_label)s.view_%(model_name)s"],
-        "OPTIONS": [],
-    }
+class PolicyPermission(BasePermission):
+    message = "Your role does not allow this operation."
 
     def has_permission(self, request, view):
-        user = request.user
-        if not is_staff_member(user):
-            return False
-        if getattr(view, "_ignore_model_permissions", False) or not hasattr(view, "get_queryset"):
-            return True
-        return super().has_permission(request, view)
+        if not _handles(view, request.method):
+            return True  # nothing will run: DRF answers 405 Method Not Allowed
+        roles = policy.roles_of(request.user)
+        return policy.api_allows(roles, policy.api_key(view, request.method))
 
 
-class HasPermission(BasePermission):
-    """For endpoints that are not a model's list: one named permission, as the staff page needs."""
-
-    permission = ""
-
-    @classmethod
-    def of(cls, permission: str):
-        return type(f"Has_{permission.replace('.', '_')}", (cls,), {"permission": permission})
-
-    def has_permission(self, request, view):
-        return is_staff_member(request.user) and request.user.has_perm(self.permission)
+def _handles(view, method: str) -> bool:
+    if hasattr(view, "action_map"):
+        return view.action is not None
+    return hasattr(view, method.lower())

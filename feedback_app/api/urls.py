@@ -8,7 +8,16 @@ from recovery.api import views as recovery
 from recovery.dashboards.views import ReportAPIView
 from surveys.api import views as surveys
 
-router = DefaultRouter()
+
+class PolicyAPIRootView(DefaultRouter.APIRootView):
+    policy_name = "api-root"  # its row in feedback_app.staff.policy.API
+
+
+class Router(DefaultRouter):
+    APIRootView = PolicyAPIRootView
+
+
+router = Router()
 router.register("customers", CustomerViewSet, basename="customer")
 router.register("events", surveys.EventViewSet, basename="event")
 router.register("surveys", surveys.SurveyViewSet, basename="survey")

@@ -272,7 +272,9 @@ RECEIVED_KICK_EVERY = 0.5
 RECEIVED_LINGER = 1.0
 RECEIVED_SWEEP_AFTER = timedelta(minutes=1)
 RECEIVED_MAX_ATTEMPTS = 10
-_last_kick = 0.0
+# None until this process first queues it, so the first kick always goes: time.monotonic() counts
+# from an arbitrary point (boot, or a sandbox's start), so no starting number is safely "long ago".
+_last_kick: float | None = None
 
 
 def answers_receive(
@@ -309,7 +311,7 @@ def _kick() -> None:
     customer's accepted answers: the sweep stores them."""
     global _last_kick
     now = time.monotonic()
-    if Conf.SYNC or now - _last_kick >= RECEIVED_KICK_EVERY:
+    if Conf.SYNC or _last_kick is None or now - _last_kick >= RECEIVED_KICK_EVERY:
         _last_kick = now
         try:
             queue_item_task("surveys.tasks.store_received")

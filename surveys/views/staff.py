@@ -13,7 +13,6 @@ from django.views import View
 from django.views.generic import ListView
 
 from feedback_app.errors import DomainError
-from feedback_app.staff.access import StaffRequiredMixin
 from surveys import selectors
 from surveys.forms import (
     AnswerForm,
@@ -29,7 +28,7 @@ from surveys.services.imports import import_create, response_template_header
 from surveys.services.invitations import trigger_rule_save
 
 
-class SurveyListView(StaffRequiredMixin, ListView):
+class SurveyListView(ListView):
     template_name = "surveys/staff/list.html"
     context_object_name = "surveys"
     paginate_by = 50
@@ -46,9 +45,7 @@ class SurveyListView(StaffRequiredMixin, ListView):
         return context
 
 
-class SurveyCreateView(StaffRequiredMixin, View):
-    permission_required = "surveys.add_survey"
-
+class SurveyCreateView(View):
     def get(self, request):
         return render(
             request, "surveys/staff/form.html", {"form": SurveyForm(), "title": "New survey"}
@@ -69,15 +66,13 @@ class SurveyCreateView(StaffRequiredMixin, View):
         )
 
 
-class SurveyMixin(StaffRequiredMixin):
+class SurveyMixin:
     def dispatch(self, request, *args, **kwargs):
         self.survey = get_object_or_404(Survey, pk=kwargs["pk"])
         return super().dispatch(request, *args, **kwargs)
 
 
 class SurveyEditView(SurveyMixin, View):
-    permission_required = "surveys.change_survey"
-
     def get(self, request, pk):
         form = SurveyForm(instance=self.survey)
         return render(
@@ -161,7 +156,6 @@ class SurveyDetailView(SurveyMixin, View):
 class SurveyActionView(SurveyMixin, View):
     """Publish, close or copy (POST only)."""
 
-    permission_required = "surveys.change_survey"
     actions = {
         "publish": building.survey_publish,
         "close": building.survey_close,
@@ -188,10 +182,8 @@ class SurveyActionView(SurveyMixin, View):
         return redirect(result)
 
 
-class QuestionView(StaffRequiredMixin, View):
+class QuestionView(View):
     """Edit, move or delete one question."""
-
-    permission_required = "surveys.change_survey"
 
     def dispatch(self, request, *args, **kwargs):
         self.question = get_object_or_404(
@@ -250,7 +242,7 @@ class SurveyPreviewView(SurveyMixin, View):
         return render(request, "surveys/public/answer.html", context)
 
 
-class ResponseDetailView(StaffRequiredMixin, View):
+class ResponseDetailView(View):
     def get(self, request, pk):
         try:
             response = selectors.response_detail(pk=pk)
@@ -259,7 +251,7 @@ class ResponseDetailView(StaffRequiredMixin, View):
         return render(request, "surveys/staff/response.html", {"response": response})
 
 
-class TriggerRuleListView(StaffRequiredMixin, ListView):
+class TriggerRuleListView(ListView):
     template_name = "surveys/staff/rules.html"
     context_object_name = "rules"
 
@@ -267,9 +259,7 @@ class TriggerRuleListView(StaffRequiredMixin, ListView):
         return selectors.trigger_rules()
 
 
-class TriggerRuleEditView(StaffRequiredMixin, View):
-    permission_required = "surveys.change_triggerrule"
-
+class TriggerRuleEditView(View):
     def _rule(self, pk):
         return get_object_or_404(TriggerRule, pk=pk) if pk else None
 
@@ -300,10 +290,8 @@ class TriggerRuleEditView(StaffRequiredMixin, View):
         )
 
 
-class ImportView(StaffRequiredMixin, View):
+class ImportView(View):
     """Upload a CSV of responses or events; the import runs in the background."""
-
-    permission_required = "surveys.add_importjob"
 
     def _render(self, request, form, status=200):
         jobs = ImportJob.objects.select_related("survey", "created_by")[:20]
@@ -331,7 +319,7 @@ class ImportView(StaffRequiredMixin, View):
         return self._render(request, form, status=400)
 
 
-class ImportDetailView(StaffRequiredMixin, View):
+class ImportDetailView(View):
     def get(self, request, pk):
         job = get_object_or_404(ImportJob.objects.select_related("survey", "created_by"), pk=pk)
         page = Paginator(job.rejections.all(), 100).get_page(request.GET.get("page"))
@@ -348,7 +336,7 @@ class ImportTemplateView(SurveyMixin, View):
         return response
 
 
-class FeedbackListView(StaffRequiredMixin, View):
+class FeedbackListView(View):
     """Recent responses and complaints together, filterable by what triage found."""
 
     def get(self, request):
@@ -367,7 +355,7 @@ class FeedbackListView(StaffRequiredMixin, View):
         return render(request, "surveys/staff/feedback.html", context)
 
 
-class ComplaintDetailView(StaffRequiredMixin, View):
+class ComplaintDetailView(View):
     def get(self, request, pk):
         try:
             complaint = selectors.complaint_detail(pk=pk)

@@ -164,9 +164,9 @@ def test_agents_cannot_import(agent_client, survey):
     assert agent_client.get(reverse("surveys:imports")).status_code == 403
 
 
-def test_template_header_names_the_questions(agent_client, survey):
+def test_template_header_names_the_questions(manager_client, survey):
     assert response_template_header(survey)[-3:] == ["q1", "q2", "q3"]
-    csv_file = agent_client.get(reverse("surveys:import-template", args=[survey.pk]))
+    csv_file = manager_client.get(reverse("surveys:import-template", args=[survey.pk]))
     assert csv_file.content.decode().strip().endswith("q1,q2,q3")
 
 

@@ -46,7 +46,7 @@ def answer_url(invitation):
 
 @pytest.fixture
 def no_worker(no_worker, monkeypatch):
-    monkeypatch.setattr(responses, "_last_kick", 0.0)  # the first post queues the store task
+    monkeypatch.setattr(responses, "_last_kick", None)  # as in a new process: the first post kicks
     return no_worker
 
 
@@ -150,6 +150,18 @@ def test_a_burst_of_answers_queues_one_store_task_per_process(client, no_worker,
         assert client.post(answer_url(invitation), form(invitation)).status_code == 200
     assert ReceivedAnswers.objects.count() == 3 and no_worker.queue_size() == 1
     assert received_store() == 3 and Response.objects.count() == 3
+
+
+@pytest.mark.parametrize("clock", [0.001, 59.0, 10_000_000.0])
+def test_the_first_answer_a_process_takes_always_queues_the_store_task(
+    client, no_worker, monkeypatch, clock
+):
+    # time.monotonic() may read anything on a freshly started machine: near zero included.
+    monkeypatch.setattr(responses, "RECEIVED_KICK_EVERY", 3600)
+    monkeypatch.setattr(responses.time, "monotonic", lambda: clock)
+    invitation = invite()
+    assert client.post(answer_url(invitation), form(invitation)).status_code == 200
+    assert no_worker.queue_size() == 1
 
 
 def test_a_long_backlog_is_handed_to_a_fresh_task_when_the_time_is_up(no_worker):

@@ -1,0 +1,235 @@
+"""Who may do what, written down once: every page and every API operation, for every role.
+
+The tables below are the access policy. `feedback_app.middleware.AccessPolicyMiddleware` applies
+`PAGES` to every request for a page before its view runs, and
+`feedback_app.api.permissions.PolicyPermission` applies `API` to every API call; a page or an
+operation with no row is refused, and the tests in `tests/project/test_policy.py` enumerate the
+URL conf and the OpenAPI schema so that a new one without a row fails CI. The README's role
+table is printed from here (`manage.py access_policy`).
+
+Roles are the staff roles of `feedback_app.staff.roles` plus two that never log in: anyone
+(`anonymous`) and a customer holding their own link (`customer`). A page that needs the
+customer's link answers the link's own honest pages (not valid, expired) to everyone else.
+"""
+
+from dataclasses import dataclass, field
+
+from feedback_app.staff.roles import user_roles
+
+ANONYMOUS = "anonymous"
+CUSTOMER = "customer"
+INTEGRATION = "integration"
+AGENT = "agent"
+MANAGER = "manager"
+ADMIN = "admin"
+ROLE_ORDER = (ANONYMOUS, CUSTOMER, INTEGRATION, AGENT, MANAGER, ADMIN)
+ROLE_TITLES = {
+    ANONYMOUS: "anonymous",
+    CUSTOMER: "customer link",
+    INTEGRATION: "integration",
+    AGENT: "agent",
+    MANAGER: "manager",
+    ADMIN: "administrator",
+}
+
+NOBODY: frozenset[str] = frozenset()
+EVERYONE = frozenset(ROLE_ORDER)
+LINK_HOLDER = frozenset({CUSTOMER})
+STAFF = frozenset({AGENT, MANAGER, ADMIN})
+MANAGERS = frozenset({MANAGER, ADMIN})
+ADMINS = frozenset({ADMIN})
+# Machines send what happened and what customers said; managers may do the same by hand.
+SENDERS = frozenset({INTEGRATION, MANAGER, ADMIN})
+
+
+@dataclass(frozen=True)
+class Page:
+    """A web page: who may open it (GET, HEAD) and who may post to it.
+
+    `actions` narrows posts whose form field `action` names one of its keys, for pages that
+    carry several forms (the ticket page's approval decision, say).
+    """
+
+    read: frozenset[str]
+    write: frozenset[str] = NOBODY
+    actions: dict[str, frozenset[str]] = field(default_factory=dict)
+    note: str = ""
+
+    def allows(self, role_set: frozenset[str], method: str, action: str = "") -> bool:
+        if method in ("GET", "HEAD", "OPTIONS"):
+            return bool(role_set & self.read)
+        allowed = self.actions.get(action, self.write)
+        return bool(role_set & allowed)
+
+
+PAGES: dict[str, Page] = {
+    # Customers' pages
+    "public-home": Page(EVERYONE),
+    "complaint": Page(EVERYONE, EVERYONE, note="rate-limited per address"),
+    "we-did": Page(EVERYONE),
+    "survey-public": Page(EVERYONE, EVERYONE, note="a survey's kiosk link; rate-limited"),
+    "survey-answer": Page(LINK_HOLDER, LINK_HOLDER, note="the invitation's own link"),
+    "preferences": Page(LINK_HOLDER, LINK_HOLDER, note="the customer's own link"),
+    "unsubscribe": Page(LINK_HOLDER, LINK_HOLDER, note="the customer's own link"),
+    # Signing in (integration accounts are refused: they are for the API)
+    "login": Page(EVERYONE, EVERYONE, note="integration accounts cannot sign in"),
+    "logout": Page(EVERYONE, EVERYONE),
+    "password_change": Page(STAFF, STAFF),
+    "password_change_done": Page(STAFF),
+    "password_reset": Page(EVERYONE, EVERYONE, note="rate-limited per address and per account"),
+    "password_reset_done": Page(EVERYONE),
+    "password_reset_confirm": Page(EVERYONE, EVERYONE),
+    "password_reset_complete": Page(EVERYONE),
+    # Staff pages
+    "staff:home": Page(STAFF),
+    "customers:list": Page(STAFF),
+    "customers:detail": Page(STAFF, STAFF, note="edit profile, add identity, consent"),
+    "customers:merge": Page(MANAGERS, MANAGERS),
+    "customers:export": Page(MANAGERS),
+    "customers:erase": Page(MANAGERS, MANAGERS),
+    "surveys:list": Page(STAFF),
+    "surveys:create": Page(MANAGERS, MANAGERS),
+    "surveys:detail": Page(STAFF, MANAGERS, note="adding a question: managers"),
+    "surveys:edit": Page(MANAGERS, MANAGERS),
+    "surveys:action": Page(NOBODY, MANAGERS, note="publish, close, copy"),
+    "surveys:preview": Page(STAFF),
+    "surveys:question": Page(MANAGERS, MANAGERS),
+    "surveys:response": Page(STAFF),
+    "surveys:feedback": Page(STAFF),
+    "surveys:complaint": Page(STAFF),
+    "surveys:import-template": Page(MANAGERS),
+    "surveys:imports": Page(MANAGERS, MANAGERS),
+    "surveys:import": Page(MANAGERS, MANAGERS, note="resume a stopped import"),
+    "surveys:rules": Page(STAFF),
+    "surveys:rule-create": Page(MANAGERS, MANAGERS),
+    "surveys:rule-edit": Page(MANAGERS, MANAGERS),
+    "recovery:queue": Page(STAFF, STAFF, note="bulk assign and close"),
+    "recovery:create": Page(STAFF, STAFF),
+    "recovery:ticket": Page(
+        STAFF,
+        STAFF,
+        actions={"decide": MANAGERS, "skip": MANAGERS},
+        note="steps, notes, assignment; approving and skipping a step: managers",
+    ),
+    "recovery:approvals": Page(MANAGERS),
+    "recovery:settings": Page(MANAGERS, MANAGERS),
+    "recovery:improvements": Page(STAFF),
+    "recovery:improvement-create": Page(MANAGERS, MANAGERS),
+    "recovery:improvement": Page(STAFF, MANAGERS, note="link, ship, decline: managers"),
+    "recovery:improvement-edit": Page(MANAGERS, MANAGERS),
+    "recovery:loop-report": Page(MANAGERS),
+    "recovery:dashboard": Page(MANAGERS),
+    # API documentation (the API itself is the table below)
+    "api-schema": Page(EVERYONE),
+    "api-docs": Page(EVERYONE),
+    "api-redoc": Page(EVERYONE),
+}
+
+# The Django admin: one row for all of it. Inside, each model's add/change/delete permission
+# (from the role table in roles.py) decides; its login page is open so it can say no.
+ADMIN_SITE = Page(MANAGERS, MANAGERS, note="each model by the role's permissions")
+ADMIN_OPEN = {"admin:login", "admin:logout", "admin:jsi18n"}
+
+
+def page_rule(view_name: str | None) -> Page | None:
+    """The row for a resolved view name; None when the page has none (it is then refused)."""
+    if not view_name:
+        return None
+    if view_name in PAGES:
+        return PAGES[view_name]
+    if view_name.startswith("admin:"):
+        return Page(EVERYONE, EVERYONE) if view_name in ADMIN_OPEN else ADMIN_SITE
+    return None
+
+
+# API operations, by `<basename>.<action>` of their viewset (or `<policy_name>.<method>` of a
+# plain API view). Customers and anonymous callers reach none of them.
+API: dict[str, frozenset[str]] = {
+    "api-root.get": STAFF | {INTEGRATION},
+    # Customers: an integration may resolve a profile (never attach to an existing one) but
+    # reads nobody's profile.
+    "customer.list": STAFF,
+    "customer.retrieve": STAFF,
+    "customer.timeline": STAFF,
+    "customer.create": STAFF | {INTEGRATION},
+    "customer.partial_update": STAFF,
+    "customer.identities": STAFF,
+    "customer.export": MANAGERS,
+    "customer.merge": MANAGERS,
+    # Intake: an integration reads back only what it sent itself.
+    "event.list": STAFF | {INTEGRATION},
+    "event.retrieve": STAFF | {INTEGRATION},
+    "event.create": SENDERS,
+    "response.list": STAFF | {INTEGRATION},
+    "response.retrieve": STAFF | {INTEGRATION},
+    "response.create": SENDERS,
+    "complaint.list": STAFF | {INTEGRATION},
+    "complaint.retrieve": STAFF | {INTEGRATION},
+    "complaint.create": SENDERS,
+    # Surveys: read by all staff and integrations (to answer them), built by managers.
+    "survey.list": STAFF | {INTEGRATION},
+    "survey.retrieve": STAFF | {INTEGRATION},
+    "survey.create": MANAGERS,
+    "survey.partial_update": MANAGERS,
+    "survey.publish": MANAGERS,
+    "survey.close": MANAGERS,
+    "survey.copy": MANAGERS,
+    "question.list": STAFF | {INTEGRATION},
+    "question.retrieve": STAFF | {INTEGRATION},
+    "question.create": MANAGERS,
+    "question.update": MANAGERS,
+    "question.partial_update": MANAGERS,
+    "question.destroy": MANAGERS,
+    "triggerrule.list": STAFF,
+    "triggerrule.retrieve": STAFF,
+    "triggerrule.create": MANAGERS,
+    "triggerrule.update": MANAGERS,
+    "triggerrule.partial_update": MANAGERS,
+    "triggerrule.destroy": MANAGERS,
+    "invitation.list": STAFF,
+    "invitation.retrieve": STAFF,
+    # Recovery
+    "ticket.list": STAFF,
+    "ticket.retrieve": STAFF,
+    "ticket.create": STAFF,
+    "ticket.apologise": STAFF,
+    "ticket.reassure": STAFF,
+    "ticket.offer_restitution": STAFF,
+    "ticket.approve_restitution": MANAGERS,
+    "ticket.resolve": STAFF,
+    "ticket.reopen": STAFF,
+    "ticket.close": STAFF,
+    "ticket.skip": MANAGERS,
+    "ticket.assign": STAFF,
+    "ticket.notes": STAFF,
+    "ticketevent.list": STAFF,
+    "ticketevent.retrieve": STAFF,
+    "restitution.list": STAFF,
+    "restitution.retrieve": STAFF,
+    "improvement.list": STAFF,
+    "improvement.retrieve": STAFF,
+    "improvement.deliveries": STAFF,
+    "improvement.create": MANAGERS,
+    "improvement.partial_update": MANAGERS,
+    "improvement.link": MANAGERS,
+    "improvement.ship": MANAGERS,
+    "improvement.decline": MANAGERS,
+    "report.get": MANAGERS,
+}
+
+
+def api_key(view, method: str) -> str:
+    """The API table's key for a view about to handle `method`."""
+    basename = getattr(view, "basename", None)
+    if basename is not None:
+        return f"{basename}.{getattr(view, 'action', None) or method.lower()}"
+    return f"{getattr(view, 'policy_name', type(view).__name__)}.{method.lower()}"
+
+
+def api_allows(role_set: frozenset[str], key: str) -> bool:
+    return bool(role_set & API.get(key, NOBODY))
+
+
+def roles_of(user) -> frozenset[str]:
+    """The policy roles of a signed-in user (or `anonymous`); `customer` is never a login."""
+    return user_roles(user) or frozenset({ANONYMOUS})
