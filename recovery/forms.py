@@ -1,8 +1,8 @@
 """Forms of the recovery pages: one per workflow step, plus queue actions and settings."""
 
 from django import forms
-from django.contrib.auth import get_user_model
 
+from feedback_app.staff.roles import people
 from recovery.models import (
     ApprovalLimit,
     CannedMessage,
@@ -123,26 +123,15 @@ class DecisionForm(forms.Form):
     reason = forms.CharField(max_length=500, required=False)
 
 
-def staff_users():
-    return (
-        get_user_model()
-        .objects.filter(
-            groups__name__in=["Support agent", "Manager", "Administrator"], is_active=True
-        )
-        .distinct()
-        .order_by("username")
-    )
-
-
 class AssignForm(forms.Form):
-    assignee = forms.ModelChoiceField(queryset=staff_users(), required=False, empty_label="Nobody")
+    assignee = forms.ModelChoiceField(queryset=people(), required=False, empty_label="Nobody")
     team = forms.ModelChoiceField(
         queryset=Team.objects.all(), required=False, empty_label="No team"
     )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["assignee"].queryset = staff_users()
+        self.fields["assignee"].queryset = people()
 
 
 class NoteForm(forms.Form):
@@ -160,13 +149,13 @@ class BulkForm(forms.Form):
 
     tickets = forms.TypedMultipleChoiceField(coerce=int, choices=())
     action = forms.ChoiceField(choices=ACTIONS)
-    assignee = forms.ModelChoiceField(queryset=staff_users(), required=False)
+    assignee = forms.ModelChoiceField(queryset=people(), required=False)
     reason = forms.CharField(max_length=500, required=False)
 
     def __init__(self, *args, ticket_ids=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["tickets"].choices = [(pk, pk) for pk in ticket_ids]
-        self.fields["assignee"].queryset = staff_users()
+        self.fields["assignee"].queryset = people()
 
     def clean(self):
         data = super().clean()
@@ -231,7 +220,7 @@ class ImprovementForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["owner"].queryset = staff_users()
+        self.fields["owner"].queryset = people()
         self.fields["status"].choices = [
             (value, label)
             for value, label in Improvement.Status.choices

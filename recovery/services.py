@@ -11,6 +11,7 @@ from django.utils.text import Truncator
 from feedback_app.customers.models import Channel, Customer
 from feedback_app.customers.services import hold_place, timeline_record
 from feedback_app.errors import DomainError
+from feedback_app.staff.roles import is_person
 from recovery.models import OPEN_STATES, Priority, SlaTarget, State, Ticket, TicketEvent, TicketItem
 from recovery.sla import add_business_hours
 from surveys.models import Complaint, Invitation, Response, Topic
@@ -333,7 +334,15 @@ def came_back_refresh(tickets=None, batch: int = 2000) -> int:
 
 
 def ticket_assign(*, ticket: Ticket, actor, assignee=None, team=None) -> Ticket:
-    """Give the ticket to a person and/or a team (None clears). Recorded on the ticket's log."""
+    """Give the ticket to a person and/or a team (None clears). Recorded on the ticket's log.
+
+    Only people who work tickets can hold one: not integration accounts, not logins without a
+    role, not deactivated ones."""
+    if assignee is not None and not is_person(assignee):
+        raise DomainError(
+            f"{assignee.get_username()} does not work tickets: choose an agent or a manager.",
+            field="assignee",
+        )
     with transaction.atomic():
         ticket = Ticket.objects.select_for_update().get(pk=ticket.pk)
         changes = {}

@@ -10,8 +10,10 @@ from dataclasses import dataclass
 from fnmatch import fnmatchcase
 
 from django.apps import apps
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
 from django.db import transaction
+from django.db.models import Q
 
 
 @dataclass(frozen=True)
@@ -125,6 +127,25 @@ def user_roles(user) -> frozenset[str]:
             cached |= {"admin"}
         user._feedback_roles = cached
     return cached
+
+
+# The roles of people who work tickets and talk to customers (integration accounts are machines).
+PEOPLE = frozenset({"agent", "manager", "admin"})
+
+
+def people():
+    """Active logins a ticket can be assigned to: those holding a people's role."""
+    groups = [ROLES[key].group for key in sorted(PEOPLE)]
+    return (
+        get_user_model()
+        .objects.filter(Q(groups__name__in=groups) | Q(is_superuser=True), is_active=True)
+        .distinct()
+        .order_by("username")
+    )
+
+
+def is_person(user) -> bool:
+    return bool(user_roles(user) & PEOPLE)
 
 
 def is_staff_member(user) -> bool:

@@ -2,6 +2,7 @@
 
 import pytest
 
+from feedback_app.errors import DomainError
 from recovery.models import Restitution, State, Ticket
 from tests.factories import open_ticket
 
@@ -161,3 +162,23 @@ def test_notes_and_assignment(agent_api, agent):
         agent_api.post(url(ticket, "assign"), {"assignee": "nobody"}, format="json").status_code
         == 400
     )
+
+
+@pytest.mark.parametrize("who", ["integration", "no role", "inactive agent"])
+def test_tickets_go_only_to_people_who_work_them(agent_api, django_user_model, who):
+    from recovery.services import ticket_assign
+    from tests.factories import staff_user
+
+    ticket = open_ticket()
+    if who == "no role":
+        user = django_user_model.objects.create_user("roleless", password="pw-roleless-1234")
+    else:
+        user = staff_user("integration" if who == "integration" else "agent")
+        user.is_active = who != "inactive agent"
+        user.save()
+    refused = agent_api.post(url(ticket, "assign"), {"assignee": user.username}, format="json")
+    assert refused.status_code == 400 and "does not work tickets" in refused.json()["assignee"][0]
+    ticket.refresh_from_db()
+    assert ticket.assignee is None and not ticket.events.filter(kind="assigned").exists()
+    with pytest.raises(DomainError):
+        ticket_assign(ticket=ticket, actor=None, assignee=user)
