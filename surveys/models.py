@@ -231,9 +231,14 @@ class Event(models.Model):
     occurred_at = models.DateTimeField()
     data = models.JSONField(default=dict, blank=True)
     channel = models.CharField(max_length=10, choices=Channel.choices, default=Channel.API)
-    # The sender's own id for the event: sending it again is recognised and changes nothing.
-    external_id = models.CharField(max_length=100, blank=True)
+    # The sender's own id for the event, scoped to the login that sent it
+    # (surveys.services.intake.client_key): sending it again is recognised and changes nothing.
+    external_id = models.CharField(max_length=120, blank=True)
     received_at = models.DateTimeField(auto_now_add=True)
+    # The login that sent it (an API client, a manager): an integration reads back only its own.
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         ordering = ["-occurred_at", "-id"]
@@ -371,7 +376,12 @@ class Response(Segmented, Triaged):
     submitted_at = models.DateTimeField(db_index=True)
     received_at = models.DateTimeField(auto_now_add=True)
     # Set by API clients and importers (and the public form) so a retried submit is recognised.
-    idempotency_key = models.CharField(max_length=100, unique=True, null=True, blank=True)
+    # Scoped to the login that sent it (surveys.services.intake.client_key).
+    idempotency_key = models.CharField(max_length=120, unique=True, null=True, blank=True)
+    # The login that sent it (an API client, a manager): an integration reads back only its own.
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     source_reference = models.CharField(
         max_length=200, blank=True, help_text="Store, import file and row..."
     )
@@ -519,8 +529,12 @@ class Complaint(Segmented, Triaged):
     contact_name = models.CharField(max_length=200, blank=True)
     received_at = models.DateTimeField(db_index=True)
     # A retry with the same key (an e-mail's Message-ID, an API client's key) is the same complaint.
-    idempotency_key = models.CharField(max_length=300, unique=True, null=True, blank=True)
+    idempotency_key = models.CharField(max_length=320, unique=True, null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # The login that sent it (an API client, a manager): an integration reads back only its own.
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     MAX_TEXT = 1_000_000
 

@@ -14,6 +14,7 @@ from surveys.models import (
     Survey,
     TriggerRule,
 )
+from surveys.services.intake import client_key_shown
 
 
 class QuestionSerializer(serializers.ModelSerializer):
@@ -90,6 +91,7 @@ class InvitationSerializer(serializers.ModelSerializer):
 
 class EventSerializer(serializers.ModelSerializer):
     invitations = InvitationSerializer(many=True, read_only=True)
+    external_id = serializers.SerializerMethodField(help_text="The event_id you sent, if any.")
 
     class Meta:
         model = Event
@@ -103,6 +105,9 @@ class EventSerializer(serializers.ModelSerializer):
             "external_id",
             "invitations",
         ]
+
+    def get_external_id(self, event) -> str:
+        return client_key_shown(event.external_id)
 
 
 class EventCreateSerializer(serializers.Serializer):

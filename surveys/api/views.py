@@ -8,6 +8,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response as APIResponse
 
 from feedback_app.customers.services import customer_resolve
+from feedback_app.staff.roles import is_person
 from surveys import selectors
 from surveys.api.serializers import (
     ComplaintCreateSerializer,
@@ -29,6 +30,13 @@ from surveys.services.invitations import event_record, trigger_rule_save
 from surveys.services.responses import AnswersInvalid, response_submit
 
 
+def own_items(view, queryset):
+    """Staff read every item; an integration account only those it sent itself."""
+    if getattr(view, "swagger_fake_view", False) or is_person(view.request.user):
+        return queryset
+    return queryset.filter(submitted_by=view.request.user)
+
+
 class EventViewSet(
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
@@ -42,7 +50,10 @@ class EventViewSet(
     ordering_fields = ["occurred_at", "id"]
 
     def get_queryset(self):
-        return Event.objects.prefetch_related("invitations").order_by("-occurred_at", "-id")
+        return own_items(
+            self,
+            Event.objects.prefetch_related("invitations").order_by("-occurred_at", "-id"),
+        )
 
     @extend_schema(
         request=EventCreateSerializer, responses={201: EventSerializer, 200: EventSerializer}
@@ -185,7 +196,10 @@ class ComplaintViewSet(
     search_fields = ["reference", "subject"]
 
     def get_queryset(self):
-        return Complaint.objects.prefetch_related("topics").order_by("-received_at", "-id")
+        return own_items(
+            self,
+            Complaint.objects.prefetch_related("topics").order_by("-received_at", "-id"),
+        )
 
     @extend_schema(
         request=ComplaintCreateSerializer,
@@ -224,7 +238,7 @@ class ResponseViewSet(
     ordering_fields = ["submitted_at", "id"]
 
     def get_queryset(self):
-        return selectors.survey_responses()
+        return own_items(self, selectors.survey_responses())
 
     @extend_schema(
         request=ResponseCreateSerializer,

@@ -18,7 +18,7 @@ from feedback_app.background import queue_item_task
 from feedback_app.customers.services import customer_resolve, timeline_record
 from feedback_app.errors import DomainError
 from surveys.models import Complaint
-from surveys.services.intake import check_channel, check_past
+from surveys.services.intake import check_channel, check_past, client_key, submitter
 from surveys.services.rollups import rollup_arrival
 
 
@@ -51,7 +51,7 @@ def complaint_submit(
         raise DomainError(f"Please keep it under {Complaint.MAX_TEXT:,} characters.", field="text")
     check_channel(channel)
     check_past(received_at, field="received_at", now=now)
-    key = (idempotency_key or "").strip()[:300] or None
+    key = client_key(actor, idempotency_key, limit=300)
     if key:
         try:
             existing = Complaint.objects.get(idempotency_key=key)  # unique: no sort, unlike first()
@@ -79,6 +79,7 @@ def complaint_submit(
                 contact_name=(full_name or "")[:200],
                 received_at=received_at,
                 idempotency_key=key,
+                submitted_by=submitter(actor),
             )
             complaint.take_segments(customer)
             complaint.save()

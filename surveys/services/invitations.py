@@ -24,6 +24,7 @@ from feedback_app.customers.outbox import customer_links, message_send
 from feedback_app.customers.services import customer_resolve, timeline_record
 from feedback_app.errors import DomainError
 from surveys.models import Event, Invitation, Survey, TriggerRule
+from surveys.services.intake import client_key, submitter
 from surveys.signals import customer_active
 
 EVENT_TYPE = re.compile(r"^[a-z0-9_]+(\.[a-z0-9_-]+)*$")
@@ -105,7 +106,7 @@ def event_record(
     data = dict(data or {})
     if len(str(data)) > MAX_EVENT_DATA:
         raise DomainError(f"Event data is limited to {MAX_EVENT_DATA} characters.", field="data")
-    external_id = (external_id or "").strip()[:100]
+    external_id = client_key(actor, external_id, limit=100) or ""
     if external_id:
         existing = Event.objects.filter(event_type=event_type, external_id=external_id).first()
         if existing is not None:
@@ -128,6 +129,7 @@ def event_record(
                 data=data,
                 channel=channel,
                 external_id=external_id,
+                submitted_by=submitter(actor),
             )
             timeline_record(
                 customer=event.customer,

@@ -30,7 +30,7 @@ from feedback_app.customers.models import Channel, Customer
 from feedback_app.customers.services import timeline_record
 from feedback_app.errors import Conflict, DomainError
 from surveys.models import Answer, Invitation, Question, ReceivedAnswers, Response, Survey
-from surveys.services.intake import check_channel, check_past
+from surveys.services.intake import check_channel, check_past, client_key, submitter
 from surveys.services.rollups import rollup_arrival
 from surveys.signals import customer_active
 
@@ -187,7 +187,7 @@ def response_submit(
     submitted_at = submitted_at or now
     check_channel(channel)
     check_past(submitted_at, field="submitted_at", now=now)
-    key = (idempotency_key or "").strip()[:100] or None
+    key = client_key(actor, idempotency_key, limit=100)
     if key:
         try:
             existing = Response.objects.get(idempotency_key=key)  # unique: no sort, unlike first()
@@ -223,6 +223,7 @@ def response_submit(
                 channel=channel,
                 submitted_at=submitted_at,
                 idempotency_key=key,
+                submitted_by=submitter(actor),
                 source_reference=source_reference[:200],
                 nps=next((a.number for a in cleaned if a.question.kind == Question.Kind.NPS), None),
             )
