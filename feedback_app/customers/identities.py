@@ -15,6 +15,7 @@ from django.core.validators import validate_email
 from feedback_app.errors import DomainError
 
 MAX_IDENTITY_LENGTH = 320
+MAX_SOURCE_LENGTH = 50  # Identity.source
 
 
 def normalize_email(value: str) -> str:
@@ -44,6 +45,10 @@ def normalize_external(value: str, source: str) -> str:
         raise DomainError("An external id must have 1 to 320 characters.", field="external_id")
     if not (source or "").strip():
         raise DomainError("An external id needs the system that issued it.", field="source")
+    if len(source) > MAX_SOURCE_LENGTH:
+        raise DomainError(
+            f"An issuing system's name has at most {MAX_SOURCE_LENGTH} characters.", field="source"
+        )
     return value
 
 

@@ -124,13 +124,19 @@ def customer_resolve(
     channel: str = Channel.SYSTEM,
     actor=None,
     strict: bool = True,
+    verified: bool = False,
 ) -> Resolution:
     """Find the one profile behind the identities given, or create it.
 
-    Identities the profile did not have yet are added to it. An identity that already belongs to
-    another profile is left there and reported as a possible duplicate (a merge is a person's
-    decision, never automatic). With `strict=False` malformed identities are skipped and
-    reported instead of refused, as long as one usable identity remains.
+    An identity that already belongs to another profile is left there and reported as a possible
+    duplicate (a merge is a person's decision, never automatic). Identities the found profile
+    did not have yet are added to it only when `verified`: staff, or a sender that checked them
+    (a signed-in shop account). From an unverified source (the public forms, e-mail intake, an
+    API call that does not vouch for them) they go to a profile of their own, suggested to staff
+    as a possible duplicate: otherwise anyone who knows a customer's phone number could attach
+    their own address to that customer and receive what we send them. With `strict=False`
+    malformed identities are skipped and reported instead of refused, as long as one usable
+    identity remains.
     """
     skipped: list[str] = []
     claims = _claims(email=email, phone=phone, external=external, strict=strict, skipped=skipped)
@@ -145,14 +151,41 @@ def customer_resolve(
     for attempt in range(2):
         try:
             with transaction.atomic():
-                return _resolve_once(claims, full_name.strip()[:200], channel, actor, skipped)
+                return _resolve_once(
+                    claims, full_name.strip()[:200], channel, actor, skipped, verified
+                )
         except IntegrityError:
             if attempt:
                 raise
     raise AssertionError("unreachable")
 
 
-def _resolve_once(claims, full_name, channel, actor, skipped) -> Resolution:
+def _profile_create(claims, full_name, channel, actor) -> Customer:
+    customer = Customer.objects.create(full_name=full_name)
+    Identity.objects.bulk_create(
+        [
+            Identity(
+                customer=customer,
+                kind=c.kind,
+                source=c.source,
+                value=c.value,
+                normalized=c.normalized,
+            )
+            for c in claims
+        ]
+    )
+    timeline_record(
+        customer=customer,
+        kind="customer.created",
+        title="Profile created",
+        channel=channel,
+        actor=actor,
+        data={"identities": [c.normalized for c in claims]},
+    )
+    return customer
+
+
+def _resolve_once(claims, full_name, channel, actor, skipped, verified) -> Resolution:
     known = {
         (i.kind, i.source, i.normalized): i
         for i in Identity.objects.filter(_identity_filter(claims))
@@ -165,27 +198,7 @@ def _resolve_once(claims, full_name, channel, actor, skipped) -> Resolution:
         if (c.kind, c.source, c.normalized) in known
     ]
     if not matched:
-        customer = Customer.objects.create(full_name=full_name)
-        Identity.objects.bulk_create(
-            [
-                Identity(
-                    customer=customer,
-                    kind=c.kind,
-                    source=c.source,
-                    value=c.value,
-                    normalized=c.normalized,
-                )
-                for c in claims
-            ]
-        )
-        timeline_record(
-            customer=customer,
-            kind="customer.created",
-            title="Profile created",
-            channel=channel,
-            actor=actor,
-            data={"identities": [c.normalized for c in claims]},
-        )
+        customer = _profile_create(claims, full_name, channel, actor)
         return Resolution(customer=customer, created=True, skipped=skipped)
 
     by_priority = sorted(
@@ -199,6 +212,21 @@ def _resolve_once(claims, full_name, channel, actor, skipped) -> Resolution:
     customer = by_priority[0].customer
     duplicates = list({c.pk: c for c in matched if c.pk != customer.pk}.values())
     new = [c for c in claims if (c.kind, c.source, c.normalized) not in known]
+    if new and not verified:
+        # Unverified: the new identities are not attached to someone else's profile.
+        apart = _profile_create(new, full_name, channel, actor)
+        timeline_record(
+            customer=apart,
+            kind="customer.possible_duplicate",
+            title=f"Possible duplicate of {customer} (#{customer.pk})",
+            body="Given together with an identity of that profile through a channel that does "
+            "not verify identities. Merge the two if they are the same person.",
+            channel=channel,
+            actor=actor,
+            data={"other_customer": customer.pk},
+        )
+        duplicates.append(apart)
+        new = []
     for claim in new:
         identity_add(
             customer=customer,
@@ -208,7 +236,7 @@ def _resolve_once(claims, full_name, channel, actor, skipped) -> Resolution:
             actor=actor,
             channel=channel,
         )
-    if full_name and not customer.full_name:
+    if verified and full_name and not customer.full_name:
         customer.full_name = full_name
         customer.save(update_fields=["full_name", "updated_at"])
     for other in duplicates:

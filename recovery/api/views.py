@@ -7,6 +7,7 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
+from feedback_app.customers.api.serializers import vouched
 from feedback_app.customers.services import customer_resolve
 from recovery import improvements, selectors, services, workflow
 from recovery.api import serializers as s
@@ -38,7 +39,7 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     def create(self, request):
         data = self._data(s.TicketCreateSerializer, request)
         customer = customer_resolve(
-            channel="api", actor=request.user, **data.pop("customer")
+            channel="api", actor=request.user, **vouched(request, data.pop("customer"))
         ).customer
         ticket = services.ticket_create(customer=customer, actor=request.user, **data)
         return self._answer(ticket, status.HTTP_201_CREATED)

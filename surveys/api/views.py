@@ -7,6 +7,7 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response as APIResponse
 
+from feedback_app.customers.api.serializers import vouched
 from feedback_app.customers.services import customer_resolve
 from feedback_app.staff.roles import is_person
 from surveys import selectors
@@ -69,7 +70,7 @@ class EventViewSet(
             external_id=values.get("event_id", ""),
             channel="api",
             actor=request.user,
-            **values["customer"],
+            **vouched(request, values["customer"]),
         )
         body = EventSerializer(self.get_queryset().get(pk=result.event.pk)).data
         if result.skipped:
@@ -219,7 +220,7 @@ class ComplaintViewSet(
             received_at=values.get("received_at"),
             idempotency_key=values.get("idempotency_key"),
             actor=request.user,
-            **values["customer"],
+            **vouched(request, values["customer"]),
         )
         body = ComplaintSerializer(self.get_queryset().get(pk=intake.complaint.pk)).data
         return APIResponse(
@@ -254,7 +255,9 @@ class ResponseViewSet(
             customer = None
             if values.get("customer"):
                 customer = customer_resolve(
-                    channel=values["channel"], actor=request.user, **values["customer"]
+                    channel=values["channel"],
+                    actor=request.user,
+                    **vouched(request, values["customer"]),
                 ).customer
             try:
                 submission = response_submit(

@@ -41,7 +41,10 @@ def complaint_submit(
     received_at: datetime | None = None,
     idempotency_key: str | None = None,
     actor=None,
+    verified: bool = False,
 ) -> ComplaintIntake:
+    """Store a complaint for the customer behind the identities (`verified`: see
+    `customer_resolve`); a replayed idempotency key returns the first complaint."""
     now = timezone.now()
     received_at = received_at or now
     text = (text or "").replace("\x00", "").strip()
@@ -69,6 +72,7 @@ def complaint_submit(
                 channel=channel,
                 actor=actor,
                 strict=False,
+                verified=verified,
             ).customer
             complaint = Complaint(
                 customer=customer,

@@ -118,7 +118,7 @@ def _response_row(job: ImportJob, questions: list, line: int, row: dict) -> bool
     customer = None
     if _has_identity(identities):
         customer = customer_resolve(
-            channel=channel, actor=job.created_by, strict=False, **identities
+            channel=channel, actor=job.created_by, strict=False, verified=True, **identities
         ).customer
     key = (row.get("idempotency_key") or "").strip() or f"import:{job.pk}:{line}"
     submission = response_submit(
@@ -151,6 +151,7 @@ def _event_row(job: ImportJob, line: int, row: dict) -> bool:
         channel=Channel.IMPORT,
         external_id=(row.get("event_id") or "").strip() or f"import-{job.pk}-{line}",
         actor=job.created_by,
+        verified=True,  # a file staff chose to load
         **identities,
     )
     return result.created
@@ -168,6 +169,7 @@ def _complaint_row(job: ImportJob, line: int, row: dict) -> bool:
         received_at=_when(row.get("received_at"), "received_at"),
         idempotency_key=(row.get("idempotency_key") or "").strip() or f"import:{job.pk}:{line}",
         actor=job.created_by,
+        verified=True,
         **_identities(row),
     )
     return intake.created

@@ -92,6 +92,7 @@ def event_record(
     external_id: str = "",
     actor=None,
     now: datetime | None = None,
+    verified: bool = False,
 ) -> EventResult:
     """Record an event for the customer behind the identities and schedule its invitations.
 
@@ -121,6 +122,7 @@ def event_record(
                 channel=channel,
                 actor=actor,
                 strict=False,
+                verified=verified,
             )
             event = Event.objects.create(
                 event_type=event_type,

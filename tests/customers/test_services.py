@@ -50,10 +50,10 @@ class TestResolve:
         again = customer_resolve(phone="(020) 7946-0958")
         assert again.customer == first and not again.created
 
-    def test_new_identity_of_a_known_person_is_added_to_the_profile(self):
+    def test_new_identity_of_a_known_person_is_added_to_the_profile_when_verified(self):
         first = customer_resolve(email="ann@example.com").customer
         again = customer_resolve(
-            email="ann@example.com", phone="07700 900123", external={"shop": "C-9"}
+            email="ann@example.com", phone="07700 900123", external={"shop": "C-9"}, verified=True
         )
         assert again.customer == first
         assert set(first.identities.values_list("kind", flat=True)) == {
@@ -79,10 +79,30 @@ class TestResolve:
 
     def test_name_fills_a_blank_profile_but_never_overwrites(self):
         customer = customer_resolve(email="ann@example.com").customer
-        customer_resolve(email="ann@example.com", full_name="Ann Lee")
-        customer_resolve(email="ann@example.com", full_name="Somebody Else")
+        customer_resolve(email="ann@example.com", full_name="Ann Lee", verified=True)
+        customer_resolve(email="ann@example.com", full_name="Somebody Else", verified=True)
         customer.refresh_from_db()
         assert customer.full_name == "Ann Lee"
+
+    def test_an_unverified_source_never_adds_to_an_existing_profile(self):
+        """Knowing someone's phone number must not let a stranger attach their own address to
+        that person's profile (and receive what we send them)."""
+        victim = customer_resolve(phone="07700 900123").customer
+        found = customer_resolve(
+            phone="07700 900123", email="mallory@example.com", full_name="Mallory"
+        )
+        assert found.customer == victim and not found.created
+        victim.refresh_from_db()
+        assert set(victim.identities.values_list("normalized", flat=True)) == {"+447700900123"}
+        assert victim.full_name == ""  # nor renamed
+        # What was new sits on a profile of its own, suggested to staff as a possible duplicate.
+        [apart] = found.possible_duplicates
+        assert set(apart.identities.values_list("normalized", flat=True)) == {"mallory@example.com"}
+        for profile, other in ((victim, apart), (apart, victim)):
+            entry = profile.timeline.get(kind="customer.possible_duplicate")
+            assert entry.data["other_customer"] == other.pk
+        # The address is the stranger's own from now on, never the customer's.
+        assert customer_resolve(email="mallory@example.com").customer == apart
 
     def test_no_usable_identity_is_refused_and_creates_nothing(self):
         with pytest.raises(DomainError) as caught:

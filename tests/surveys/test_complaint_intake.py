@@ -51,6 +51,24 @@ class TestWebForm:
         assert complaint.customer.timeline.filter(kind="complaint.received").exists()
         assert Ticket.objects.count() == 1
 
+    def test_a_strangers_address_is_never_added_to_a_customer_known_by_phone(
+        self, client, django_capture_on_commit_callbacks, mailoutbox
+    ):
+        from feedback_app.customers.services import customer_resolve
+        from recovery.workflow import ticket_apologise
+
+        victim = customer_resolve(phone="07700 900123", full_name="Vic Tim").customer
+        data = self.data(email="mallory@example.com", phone="07700 900123", full_name="Mal")
+        with django_capture_on_commit_callbacks(execute=True):
+            assert client.post(reverse("complaint"), data).status_code == 200
+        assert not victim.identities.filter(kind="email").exists()
+        ticket = Ticket.objects.get()
+        assert ticket.customer == victim
+        ticket_apologise(
+            ticket=ticket, actor=staff_user("agent"), subject="Sorry", body="We are sorry."
+        )
+        assert all("mallory@example.com" not in m.to for m in mailoutbox)
+
     def test_double_submit_stores_one(self, client):
         data = self.data()
         client.post(reverse("complaint"), data)
@@ -116,6 +134,26 @@ class TestAPI:
     def test_bad_requests_name_the_field(self, api, payload, field):
         response = api.post("/api/v1/complaints/", payload, format="json")
         assert response.status_code == 400 and field in response.json()
+        assert not Complaint.objects.exists()
+
+    @pytest.mark.parametrize("vouch", [False, True])
+    def test_a_new_address_is_added_only_when_the_sender_vouches_for_it(self, api, vouch):
+        from feedback_app.customers.services import customer_resolve
+
+        known = customer_resolve(phone="07700 900123").customer
+        customer = {"phone": "07700 900123", "email": "ann@example.com", "verified": vouch}
+        response = api.post(
+            "/api/v1/complaints/", {"text": "Still no refund.", "customer": customer}, format="json"
+        )
+        assert response.status_code == 201 and response.json()["customer"] == known.pk
+        assert known.identities.filter(normalized="ann@example.com").exists() == vouch
+
+    def test_an_issuing_system_name_over_fifty_characters_is_a_400(self, api):
+        customer = {"external": {"s" * 51: "C-1"}}
+        response = api.post(
+            "/api/v1/complaints/", {"text": "Broken.", "customer": customer}, format="json"
+        )
+        assert response.status_code == 400 and "external" in response.json()["customer"]
         assert not Complaint.objects.exists()
 
     def test_a_megabyte_complaint_is_accepted(self, api, django_capture_on_commit_callbacks):

@@ -2,7 +2,9 @@
 
 from rest_framework import serializers
 
+from feedback_app.customers.identities import MAX_SOURCE_LENGTH
 from feedback_app.customers.models import ContactPreference, Customer, Identity, TimelineEntry
+from feedback_app.staff.roles import is_person
 
 
 class IdentitySerializer(serializers.ModelSerializer):
@@ -60,6 +62,28 @@ class CustomerResolveSerializer(serializers.Serializer):
         help_text='External ids by issuing system, for example {"shop": "C-1042"}.',
     )
     full_name = serializers.CharField(required=False, allow_blank=True, max_length=200)
+    verified = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="True when your system checked these identities belong to one person (the "
+        "customer signed in to their account). Only then is an identity we do not know yet "
+        "added to the profile found by another; otherwise it is kept on a profile of its own "
+        "and suggested to staff as a possible duplicate. Staff callers are always trusted.",
+    )
+
+    def validate_external(self, value):
+        too_long = [source for source in value if len(source) > MAX_SOURCE_LENGTH]
+        if too_long:
+            raise serializers.ValidationError(
+                f"An issuing system's name has at most {MAX_SOURCE_LENGTH} characters."
+            )
+        return value
+
+
+def vouched(request, identities: dict) -> dict:
+    """The identities to resolve, with `verified` set when the caller may vouch for them: staff
+    always, a machine when it says so."""
+    return {**identities, "verified": identities.get("verified", False) or is_person(request.user)}
 
 
 class MergeSerializer(serializers.Serializer):

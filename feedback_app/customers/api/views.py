@@ -13,6 +13,7 @@ from feedback_app.customers.api.serializers import (
     IdentitySerializer,
     MergeSerializer,
     TimelineEntrySerializer,
+    vouched,
 )
 from feedback_app.customers.filters import CustomerFilter
 from feedback_app.customers.models import Channel
@@ -44,7 +45,7 @@ class CustomerViewSet(
         data = CustomerResolveSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         resolution = services.customer_resolve(
-            channel=Channel.API, actor=request.user, **data.validated_data
+            channel=Channel.API, actor=request.user, **vouched(request, data.validated_data)
         )
         body = CustomerSerializer(self.get_queryset().get(pk=resolution.customer.pk)).data
         return Response(
