@@ -334,6 +334,8 @@ BUSINESS_HOURS = env_str("BUSINESS_HOURS", "09:00-17:00")
 BUSINESS_DAYS = env_list("BUSINESS_DAYS", ["mon", "tue", "wed", "thu", "fri"])
 RECOVERY_FOLLOW_UP_DELAY_HOURS = env_int("RECOVERY_FOLLOW_UP_DELAY_HOURS", 24)
 RESTITUTION_MAX_AMOUNT = env_int("RESTITUTION_MAX_AMOUNT", 10_000)
+# An approval limit's per-customer total counts what was granted in this many days.
+RESTITUTION_CUSTOMER_PERIOD_DAYS = env_int("RESTITUTION_CUSTOMER_PERIOD_DAYS", 90)
 # Personal data of customers with no activity for this many months is erased by a daily task
 # (0: keep it). Scores, sentiment and amounts stay for the reports.
 PERSONAL_DATA_RETENTION_MONTHS = env_int("PERSONAL_DATA_RETENTION_MONTHS", 0)

@@ -190,7 +190,7 @@ class CannedMessageForm(forms.ModelForm):
 class ApprovalLimitForm(forms.ModelForm):
     class Meta:
         model = ApprovalLimit
-        fields = ["currency", "agent_limit"]
+        fields = ["currency", "agent_limit", "customer_limit"]
 
     def clean_currency(self):
         currency = self.cleaned_data["currency"].strip().upper()

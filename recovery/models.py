@@ -196,6 +196,7 @@ class Restitution(models.Model):
         PENDING = "pending", "Waiting for approval"
         GRANTED = "granted", "Granted"
         REJECTED = "rejected", "Rejected"
+        WITHDRAWN = "withdrawn", "Withdrawn"
 
     MONEY_KINDS = (Kind.REFUND, Kind.CREDIT, Kind.VOUCHER)
 
@@ -241,10 +242,24 @@ class Restitution(models.Model):
 
 
 class ApprovalLimit(models.Model):
-    """The most an agent may grant on their own, per currency; above it a manager approves."""
+    """The most an agent may grant on their own, per currency; above it a manager approves.
+
+    `agent_limit` is per ticket, in total (what was granted on it before counts); a
+    `customer_limit` also caps what agents grant one customer over all their tickets in the
+    last RESTITUTION_CUSTOMER_PERIOD_DAYS days.
+    """
 
     currency = models.CharField(max_length=3, unique=True)
-    agent_limit = models.DecimalField(max_digits=10, decimal_places=2)
+    agent_limit = models.DecimalField(
+        max_digits=10, decimal_places=2, help_text="Per ticket, in total."
+    )
+    customer_limit = models.DecimalField(
+        max_digits=10,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text="Per customer over the rolling period, in total (blank: no such limit).",
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

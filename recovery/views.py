@@ -1,6 +1,7 @@
 """Staff pages of the recovery app: the queue, the ticket page with one form per next step,
 approvals, and the settings managers keep (canned messages, approval limits)."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
@@ -178,6 +179,8 @@ class TicketView(View):
             form = NoteForm(request.POST)
         elif action == "decide":
             return self._decide(request, ticket)
+        elif action == "withdraw":
+            return self._withdraw(request, ticket)
         else:
             raise Http404
         if form.is_valid():
@@ -210,6 +213,22 @@ class TicketView(View):
         if action == "assign":
             return services.ticket_assign(ticket=ticket, actor=actor, **data)
         return services.ticket_note(ticket=ticket, actor=actor, **data)
+
+    def _withdraw(self, request, ticket):
+        restitution = get_object_or_404(
+            Restitution, pk=request.POST.get("restitution"), ticket=ticket
+        )
+        try:
+            workflow.restitution_withdraw(
+                restitution=restitution,
+                actor=request.user,
+                reason=request.POST.get("reason", "")[:500],
+            )
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, "Request withdrawn.")
+        return redirect(ticket)
 
     def _decide(self, request, ticket):
         restitution = get_object_or_404(
@@ -288,6 +307,7 @@ class SettingsView(View):
         context = {
             "canned": CannedMessage.objects.select_related("topic"),
             "limits": ApprovalLimit.objects.all(),
+            "customer_period_days": settings.RESTITUTION_CUSTOMER_PERIOD_DAYS,
             "canned_form": canned_form or CannedMessageForm(),
             "limit_form": limit_form or ApprovalLimitForm(),
         }

@@ -7,11 +7,13 @@ recovery.models (State), where the Ticket's field needs them.
 """
 
 import contextlib
+from datetime import timedelta
 from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
+from django.db.models import Sum
 from django.utils import timezone
 
 from feedback_app.customers.models import Channel, Message
@@ -270,11 +272,39 @@ def _amount(kind: str, amount, currency: str, item: str) -> tuple[Decimal | None
     return value, currency
 
 
-def _within_limit(actor, value: Decimal | None, currency: str) -> bool:
+def _over_limit(actor, ticket: Ticket, value: Decimal | None, currency: str) -> str:
+    """Why this offer needs a manager ("" when the actor may grant it alone).
+
+    An agent's limit holds for what a ticket gets in total, and (when set) for what one customer
+    gets over the rolling period: offering at the limit, resolving, reopening and offering again
+    must not multiply it."""
     if value is None or (actor is not None and actor.has_perm("recovery.approve_restitution")):
-        return True
-    limit = ApprovalLimit.objects.get(currency=currency).agent_limit
-    return value <= limit
+        return ""
+    limit = ApprovalLimit.objects.get(currency=currency)
+    granted = Restitution.objects.filter(
+        status=Restitution.Status.GRANTED, currency=currency, amount__isnull=False
+    )
+    on_ticket = granted.filter(ticket=ticket).aggregate(total=Sum("amount"))["total"] or 0
+    if on_ticket + value > limit.agent_limit:
+        return (
+            f"{currency} {on_ticket + value:,.2f} on this ticket in total is above the agent "
+            f"limit of {limit.agent_limit:,.2f}"
+        )
+    if limit.customer_limit is not None:
+        since = timezone.now() - timedelta(days=settings.RESTITUTION_CUSTOMER_PERIOD_DAYS)
+        to_customer = (
+            granted.filter(ticket__customer_id=ticket.customer_id, created_at__gte=since).aggregate(
+                total=Sum("amount")
+            )["total"]
+            or 0
+        )
+        if to_customer + value > limit.customer_limit:
+            return (
+                f"{currency} {to_customer + value:,.2f} to this customer in "
+                f"{settings.RESTITUTION_CUSTOMER_PERIOD_DAYS} days is above the limit of "
+                f"{limit.customer_limit:,.2f}"
+            )
+    return ""
 
 
 def ticket_offer_restitution(
@@ -301,6 +331,7 @@ def ticket_offer_restitution(
     with _step(ticket, "offer_restitution", expected_state) as (ticket, target):
         if ticket.restitutions.filter(status=Restitution.Status.PENDING).exists():
             raise Conflict("A restitution for this ticket is already waiting for approval.")
+        over = _over_limit(actor, ticket, value, currency)
         restitution = Restitution.objects.create(
             ticket=ticket,
             kind=kind,
@@ -308,9 +339,7 @@ def ticket_offer_restitution(
             currency=currency,
             item=(item or "").strip()[:200],
             note=(note or "").strip(),
-            status=Restitution.Status.GRANTED
-            if _within_limit(actor, value, currency)
-            else Restitution.Status.PENDING,
+            status=Restitution.Status.PENDING if over else Restitution.Status.GRANTED,
             requested_by=actor,
             notice_subject=(subject or "").strip()[:300],
             notice_body=body.strip(),
@@ -322,6 +351,7 @@ def ticket_offer_restitution(
                 actor,
                 restitution=restitution.pk,
                 summary=restitution.summary,
+                why=over,
             )
             return restitution
         _grant(ticket, restitution, actor, target)
@@ -396,6 +426,39 @@ def restitution_decide(
     return restitution
 
 
+def restitution_withdraw(*, restitution: Restitution, actor, reason: str = "") -> Restitution:
+    """Take back a request that waits for approval (the customer was never told of it), so the
+    ticket can be resolved or offered something else."""
+    with transaction.atomic():
+        restitution = Restitution.objects.select_for_update().get(pk=restitution.pk)
+        if restitution.status != Restitution.Status.PENDING:
+            raise Conflict(
+                f"This restitution was already {restitution.get_status_display().lower()}."
+            )
+        restitution.status = Restitution.Status.WITHDRAWN
+        restitution.decided_by, restitution.decided_at = actor, timezone.now()
+        restitution.decision_reason = (reason or "").strip()
+        restitution.save(update_fields=["status", "decided_by", "decided_at", "decision_reason"])
+        _event(
+            restitution.ticket,
+            "restitution_withdrawn",
+            actor,
+            restitution=restitution.pk,
+            reason=restitution.decision_reason,
+        )
+    return restitution
+
+
+def _refuse_while_pending(ticket: Ticket, done: str) -> None:
+    """A request waiting for a manager would be orphaned by resolving or closing."""
+    if ticket.restitutions.filter(status=Restitution.Status.PENDING).exists():
+        raise Conflict(
+            f"A restitution is waiting for a manager's approval: it must be decided or "
+            f"withdrawn before the ticket is {done}.",
+            field="restitution",
+        )
+
+
 def ticket_resolve(
     *,
     ticket: Ticket,
@@ -407,6 +470,7 @@ def ticket_resolve(
     """Mark the incident resolved. Without a granted restitution, say why none is due. Schedules
     the "did we make it right?" follow-up."""
     with _step(ticket, "resolve", expected_state) as (ticket, target):
+        _refuse_while_pending(ticket, "resolved")
         if ticket.state == State.REASSURED and not (no_restitution_reason or "").strip():
             raise DomainError(
                 "No restitution was given: say why none is due "
@@ -475,6 +539,7 @@ def ticket_close(
     """Close. Before resolution (a duplicate, a withdrawn complaint) only with a written reason.
     Surveys to the customer resume."""
     with _step(ticket, "close", expected_state) as (ticket, target):
+        _refuse_while_pending(ticket, "closed")
         if (
             ticket.state not in (State.RESOLVED, State.FOLLOW_UP_SENT)
             and not (reason or "").strip()

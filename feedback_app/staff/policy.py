@@ -196,6 +196,7 @@ API: dict[str, frozenset[str]] = {
     "ticket.reassure": STAFF,
     "ticket.offer_restitution": STAFF,
     "ticket.approve_restitution": MANAGERS,
+    "ticket.withdraw_restitution": STAFF,
     "ticket.resolve": STAFF,
     "ticket.reopen": STAFF,
     "ticket.close": STAFF,

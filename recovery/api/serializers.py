@@ -98,6 +98,11 @@ class DecisionSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
 
 
+class WithdrawSerializer(serializers.Serializer):
+    restitution = serializers.PrimaryKeyRelatedField(queryset=Restitution.objects.all())
+    reason = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
+
+
 class ResolveSerializer(StepSerializer):
     note = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
     no_restitution_reason = serializers.CharField(

@@ -92,6 +92,19 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         )
         return Response(s.RestitutionSerializer(restitution).data)
 
+    @extend_schema(request=s.WithdrawSerializer, responses=s.RestitutionSerializer)
+    @action(detail=True, methods=["post"], url_path="withdraw-restitution")
+    def withdraw_restitution(self, request, pk=None):
+        """Take back a restitution that waits for approval."""
+        ticket = self.get_object()
+        data = self._data(s.WithdrawSerializer, request)
+        if data["restitution"].ticket_id != ticket.pk:
+            raise ValidationError({"restitution": ["That restitution belongs to another ticket."]})
+        restitution = workflow.restitution_withdraw(
+            restitution=data["restitution"], actor=request.user, reason=data["reason"]
+        )
+        return Response(s.RestitutionSerializer(restitution).data)
+
     @extend_schema(request=s.ResolveSerializer, responses=s.TicketSerializer)
     @action(detail=True, methods=["post"])
     def resolve(self, request, pk=None):

@@ -182,3 +182,64 @@ def test_tickets_go_only_to_people_who_work_them(agent_api, django_user_model, w
     assert ticket.assignee is None and not ticket.events.filter(kind="assigned").exists()
     with pytest.raises(DomainError):
         ticket_assign(ticket=ticket, actor=None, assignee=user)
+
+
+def test_a_pending_restitution_blocks_resolving_until_withdrawn(agent_api, agent):
+    from recovery import workflow
+
+    ticket = open_ticket()
+    workflow.ticket_apologise(ticket=ticket, actor=agent, **MESSAGE)
+    workflow.ticket_reassure(
+        ticket=ticket,
+        actor=agent,
+        cause="Packing",
+        corrective_action="Foam",
+        new_improvement_title="Foam for lamps",
+        **MESSAGE,
+    )
+    pending = agent_api.post(
+        url(ticket, "offer-restitution"),
+        {**MESSAGE, "kind": "refund", "amount": "80.00", "currency": "GBP"},
+        format="json",
+    )
+    assert pending.status_code == 202
+    refused = agent_api.post(url(ticket, "resolve"), {"no_restitution_reason": "x"}, format="json")
+    assert refused.status_code == 409 and "withdrawn" in refused.json()["detail"]
+    withdrawn = agent_api.post(
+        url(ticket, "withdraw-restitution"),
+        {"restitution": pending.json()["id"], "reason": "Customer chose a replacement"},
+        format="json",
+    )
+    assert withdrawn.status_code == 200 and withdrawn.json()["status"] == "withdrawn"
+    again = agent_api.post(
+        url(ticket, "withdraw-restitution"), {"restitution": pending.json()["id"]}, format="json"
+    )
+    assert again.status_code == 409
+    resolved = agent_api.post(url(ticket, "resolve"), {"no_restitution_reason": "x"}, format="json")
+    assert resolved.status_code == 200 and resolved.json()["state"] == "resolved"
+
+
+def test_the_ticket_page_withdraws_a_pending_request(agent_client, agent):
+    from recovery import workflow
+
+    ticket = open_ticket()
+    workflow.ticket_apologise(ticket=ticket, actor=agent, **MESSAGE)
+    workflow.ticket_reassure(
+        ticket=ticket,
+        actor=agent,
+        cause="Packing",
+        corrective_action="Foam",
+        new_improvement_title="Foam for lamps",
+        **MESSAGE,
+    )
+    pending = workflow.ticket_offer_restitution(
+        ticket=ticket, actor=agent, kind="refund", amount="80", currency="GBP", **MESSAGE
+    )
+    page = agent_client.get(ticket.get_absolute_url()).content.decode()
+    assert "Withdraw the request" in page
+    agent_client.post(
+        ticket.get_absolute_url(),
+        {"action": "withdraw", "restitution": pending.pk, "reason": "Declined"},
+    )
+    pending.refresh_from_db()
+    assert pending.status == "withdrawn" and pending.decision_reason == "Declined"

@@ -239,6 +239,54 @@ class TestRestitution:
                 restitution=restitution, actor=manager, approve=False, reason="x"
             )
 
+    def test_the_agent_limit_holds_for_the_ticket_in_total(self, reassured, agent):
+        assert self.offer(reassured, agent, "50.00").status == "granted"
+        ticket = do("resolve", Ticket.objects.get(pk=reassured.pk), agent)
+        ticket = workflow.ticket_reopen(ticket=ticket, actor=agent, reason="Wrote again")
+        ticket = do("reassure", do("apologise", ticket, agent), agent)
+        again = self.offer(ticket, agent, "10.00")
+        assert again.status == "pending"
+        requested = ticket.events.get(kind="restitution_requested")
+        assert "GBP 60.00 on this ticket in total" in requested.payload["why"]
+
+    def test_what_is_granted_in_another_currency_or_rejected_does_not_count(
+        self, reassured, agent, manager
+    ):
+        ApprovalLimit.objects.update_or_create(currency="EUR", defaults={"agent_limit": 50})
+        rejected = self.offer(reassured, agent, "80.00")
+        workflow.restitution_decide(restitution=rejected, actor=manager, approve=False, reason="No")
+        assert self.offer(reassured, agent, "50.00", currency="EUR").status == "granted"
+
+    def test_a_customer_limit_caps_what_agents_grant_over_the_period(self, agent, settings):
+        ApprovalLimit.objects.filter(currency="GBP").update(customer_limit=Decimal("60.00"))
+        first = do("reassure", do("apologise", open_ticket(), agent), agent)
+        assert self.offer(first, agent, "40.00").status == "granted"
+        second = do("reassure", do("apologise", open_ticket(reference="A-2"), agent), agent)
+        assert second.customer == first.customer
+        assert self.offer(second, agent, "30.00").status == "pending"
+        # Outside the rolling period the earlier grant no longer counts.
+        Restitution.objects.filter(status="pending").update(status="withdrawn")
+        settings.RESTITUTION_CUSTOMER_PERIOD_DAYS = 0
+        assert self.offer(second, agent, "30.00").status == "granted"
+
+    @pytest.mark.parametrize("finish", ["resolve", "close"])
+    def test_a_pending_request_blocks_resolving_and_closing_until_withdrawn(
+        self, reassured, agent, manager, finish
+    ):
+        pending = self.offer(reassured, agent, "80.00")
+        with pytest.raises(Conflict, match="decided or withdrawn"):
+            do(finish, Ticket.objects.get(pk=reassured.pk), agent)
+        reassured.refresh_from_db()
+        assert reassured.state == State.REASSURED
+        workflow.restitution_withdraw(restitution=pending, actor=agent, reason="Customer declined")
+        pending.refresh_from_db()
+        assert pending.status == "withdrawn"
+        assert reassured.events.filter(kind="restitution_withdrawn").exists()
+        with pytest.raises(Conflict, match="already withdrawn"):
+            workflow.restitution_decide(restitution=pending, actor=manager, approve=True)
+        finished = do(finish, Ticket.objects.get(pk=reassured.pk), agent)
+        assert finished.state == (State.RESOLVED if finish == "resolve" else State.CLOSED)
+
     def test_one_pending_at_a_time(self, reassured, agent):
         self.offer(reassured, agent, "80.00")
         with pytest.raises(Conflict, match="already waiting"):
