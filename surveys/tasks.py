@@ -2,7 +2,7 @@
 
 from django_q.conf import Conf
 
-from surveys.services.imports import import_run_stored
+from surveys.services.imports import import_run_stored, imports_sweep
 from surveys.services.invitations import invitation_send, invitations_send_due
 from surveys.services.responses import RECEIVED_LINGER, received_store, received_sweep
 from surveys.services.triage import complaint_triage, response_triage, triage_sweep
@@ -50,4 +50,12 @@ def sweep_untriaged() -> int:
 
 
 def run_import(job_id: int) -> str:
-    return import_run_stored(job_id=job_id).status
+    """Queued on upload (and by itself for the rest of a long file, after half the task time
+    limit, so no import dies at the limit)."""
+    budget = None if Conf.SYNC else (Conf.TIMEOUT or 120) / 2
+    return import_run_stored(job_id=job_id, budget=budget).status
+
+
+def sweep_imports() -> int:
+    """Scheduled: mark imports that stopped advancing as failed, with the reason."""
+    return imports_sweep()

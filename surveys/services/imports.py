@@ -11,23 +11,29 @@ from __future__ import annotations
 
 import csv
 import io
+import logging
+import time
 from collections.abc import Callable, Iterable, Iterator
-from datetime import datetime, time
+from datetime import datetime, timedelta
+from datetime import time as day_time
 
 from django.db import transaction
 from django.db.models import prefetch_related_objects
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
+from django_q.conf import Conf
 from django_q.tasks import async_task
 
 from feedback_app.background import item_tasks_batched
 from feedback_app.customers.models import Channel
 from feedback_app.customers.services import customer_resolve
-from feedback_app.errors import DomainError
+from feedback_app.errors import Conflict, DomainError
 from surveys.models import ImportJob, ImportRejection, Survey
 from surveys.services.complaints import complaint_submit
 from surveys.services.invitations import event_record
 from surveys.services.responses import AnswersInvalid, response_submit
+
+logger = logging.getLogger(__name__)
 
 IDENTITY_COLUMNS = ("email", "phone", "external_id", "external_source", "name")
 RESPONSE_COLUMNS = ("submitted_at", "channel", "idempotency_key", "reference", *IDENTITY_COLUMNS)
@@ -69,14 +75,18 @@ def _when(value: str, column: str) -> datetime | None:
     value = (value or "").strip()
     if not value:
         return None
-    moment = parse_datetime(value)
+    try:
+        # Well-formed but impossible ("2026-02-30", "2026-13-45") raises instead of None.
+        moment = parse_datetime(value)
+        day = parse_date(value) if moment is None else None
+    except (ValueError, OverflowError):
+        raise RowRejected(f"{column} {value!r} is not a date on the calendar") from None
     if moment is None:
-        day = parse_date(value)
         if day is None:
             raise RowRejected(
                 f"{column} {value!r} is not a date (use 2026-11-23 or 2026-11-23T14:05:00+00:00)"
             )
-        moment = datetime.combine(day, time(12, 0))
+        moment = datetime.combine(day, day_time(12, 0))
     if timezone.is_naive(moment):
         moment = timezone.make_aware(moment)
     return moment
@@ -210,22 +220,44 @@ def _take(records: Iterator, count: int) -> tuple[list, UnicodeDecodeError | Non
 
 
 def import_run(
-    *, job: ImportJob, stream: io.TextIOBase, progress: Callable[[ImportJob], None] | None = None
+    *,
+    job: ImportJob,
+    stream: io.TextIOBase,
+    progress: Callable[[ImportJob], None] | None = None,
+    budget: float | None = None,
 ) -> ImportJob:
-    """Import every row of `stream` (text, header first) into `job`'s kind. Returns the job.
+    """Import the rows of `stream` (text, header first) into `job`'s kind. Returns the job.
 
     Rows are stored CHUNK_ROWS to a transaction, each row in its own savepoint (a bad row is
-    rejected alone); the job's counters and rejections are saved in the same transaction, so
-    what the staff page shows is what is stored, and the triage of a chunk's rows is queued as
-    one task. A file that cannot be read at all fails the job with a reason.
+    rejected alone, whatever went wrong with it); the job's counters and rejections are saved in
+    the same transaction, so what the staff page shows is what is stored, and the triage of a
+    chunk's rows is queued as one task. A file that cannot be read at all fails the job with a
+    reason; so does anything unforeseen, so a job always ends.
+
+    A job that is queued or running with rows already counted goes on after them (a follow-on
+    task, or a worker that died part-way: the counters were committed with the rows). A done or
+    failed job run again starts from the top; the rows it stored come back as duplicates.
+    After `budget` seconds it queues a follow-on task for the rest and returns, still running,
+    so a file of any size outlives the task time limit.
     """
-    if job.processed_rows:
-        # A run that died part-way starts again from the top; the rows it had stored come back
-        # as duplicates (their idempotency keys are known), so nothing is stored twice.
+    resume = job.status in (ImportJob.Status.QUEUED, ImportJob.Status.RUNNING)
+    if job.processed_rows and not resume:
         job.rejections.all().delete()
         job.processed_rows = job.accepted_rows = job.duplicate_rows = job.rejected_rows = 0
-    job.status, job.started_at = ImportJob.Status.RUNNING, timezone.now()
-    job.save(update_fields=["status", "started_at", *COUNTERS])
+    job.status, job.error = ImportJob.Status.RUNNING, ""
+    job.started_at = job.started_at if resume and job.started_at else timezone.now()
+    job.progressed_at = timezone.now()
+    job.save(update_fields=["status", "error", "started_at", "progressed_at", *COUNTERS])
+    try:
+        return _import_rows(job, stream, progress, budget)
+    except Exception as exc:
+        logger.exception("Import %s stopped at row %s", job.pk, job.processed_rows)
+        job.refresh_from_db(fields=COUNTERS)
+        return _fail(job, [], f"stopped at row {job.processed_rows + 1}: {exc.__class__.__name__}")
+
+
+def _import_rows(job, stream, progress, budget) -> ImportJob:
+    started = time.monotonic()
     csv.field_size_limit(MAX_FIELD)
     rejections: list[ImportRejection] = []
 
@@ -252,6 +284,10 @@ def import_run(
         prefetch_related_objects([job.survey], "questions")
         questions = list(job.survey.questions.all())
     records = _records(reader)
+    if job.processed_rows:
+        _skipped, unreadable = _take(records, job.processed_rows)
+        if unreadable is not None:
+            return _fail(job, rejections, NOT_UTF8)
     while True:
         chunk, unreadable = _take(records, CHUNK_ROWS)
         with item_tasks_batched(), transaction.atomic():
@@ -276,6 +312,9 @@ def import_run(
                     )
                 except (DomainError, RowRejected) as exc:
                     reject(line, getattr(exc, "message", None) or str(exc))
+                except Exception as exc:  # any other failure is this row's alone
+                    logger.exception("Import %s: row %s could not be stored", job.pk, line)
+                    reject(line, f"could not be stored ({exc.__class__.__name__}: {exc})")
                 else:
                     if created:
                         job.accepted_rows += 1
@@ -283,13 +322,17 @@ def import_run(
                         job.duplicate_rows += 1
             ImportRejection.objects.bulk_create(rejections)
             rejections.clear()
-            job.save(update_fields=COUNTERS)
+            job.progressed_at = timezone.now()
+            job.save(update_fields=[*COUNTERS, "progressed_at"])
         if unreadable is not None:
             return _fail(job, rejections, NOT_UTF8)
         if progress:
             progress(job)
         if len(chunk) < CHUNK_ROWS:
             break
+        if budget is not None and time.monotonic() - started >= budget:
+            async_task("surveys.tasks.run_import", job.pk)  # the rest, in a fresh task
+            return job
     job.status, job.finished_at = ImportJob.Status.DONE, timezone.now()
     job.total_rows = job.processed_rows
     job.save(update_fields=["status", "finished_at", "total_rows"])
@@ -341,10 +384,54 @@ def count_data_lines(raw) -> int | None:
     return max(0, newlines - 1)
 
 
-def import_run_stored(*, job_id: int) -> ImportJob:
-    """Run a queued job from its stored file (the task). A finished job is left as it is."""
+def import_run_stored(*, job_id: int, budget: float | None = None) -> ImportJob:
+    """Run a queued job from its stored file (the task), after the rows already counted. A
+    finished job is left as it is."""
     job = ImportJob.objects.select_related("survey", "created_by").get(pk=job_id)
     if job.status in (ImportJob.Status.DONE, ImportJob.Status.FAILED):
         return job
-    with job.file.open("rb") as raw:
-        return import_run(job=job, stream=io.TextIOWrapper(raw, encoding="utf-8-sig", newline=""))
+    try:
+        raw = job.file.open("rb")
+    except OSError as exc:
+        return _fail(job, [], f"the uploaded file cannot be read ({exc.__class__.__name__})")
+    with raw:
+        stream = io.TextIOWrapper(raw, encoding="utf-8-sig", newline="")
+        return import_run(job=job, stream=stream, budget=budget)
+
+
+def import_resume(*, job: ImportJob, actor=None) -> ImportJob:
+    """Go on with a failed or stalled job from the row it stopped at (the staff page)."""
+    with transaction.atomic():
+        job = ImportJob.objects.select_for_update().get(pk=job.pk)
+        if job.status == ImportJob.Status.DONE:
+            raise Conflict("This import is finished.")
+        if not job.file:
+            raise DomainError("This import has no stored file to go on with.")
+        job.status, job.error, job.finished_at = ImportJob.Status.QUEUED, "", None
+        job.save(update_fields=["status", "error", "finished_at"])
+        transaction.on_commit(lambda: async_task("surveys.tasks.run_import", job.pk))
+    return job
+
+
+def imports_sweep(*, now=None) -> int:
+    """Scheduled: a running job whose last chunk is older than IMPORT_STALL_AFTER is marked
+    failed with the reason (its worker stopped or was killed); staff can resume it."""
+    now = now or timezone.now()
+    stalled = ImportJob.objects.filter(
+        status=ImportJob.Status.RUNNING, progressed_at__lt=now - import_stall_after()
+    )
+    count = 0
+    for job in stalled:
+        _fail(
+            job,
+            [],
+            f"stopped advancing at row {job.processed_rows + 1} (the worker stopped or was "
+            "killed); resume it to go on from there",
+        )
+        count += 1
+    return count
+
+
+def import_stall_after() -> timedelta:
+    """Longer than a task may run and be handed out again, so a live task is never failed."""
+    return timedelta(seconds=max(600, 2 * ((Conf.TIMEOUT or 120) + (Conf.RETRY or 180))))

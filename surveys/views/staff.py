@@ -24,7 +24,7 @@ from surveys.forms import (
 )
 from surveys.models import Complaint, ImportJob, Invitation, Question, Response, Survey, TriggerRule
 from surveys.services import building
-from surveys.services.imports import import_create, response_template_header
+from surveys.services.imports import import_create, import_resume, response_template_header
 from surveys.services.invitations import trigger_rule_save
 
 
@@ -320,10 +320,22 @@ class ImportView(View):
 
 
 class ImportDetailView(View):
+    """An import's progress and rejected rows; a failed or stalled one can be resumed."""
+
     def get(self, request, pk):
         job = get_object_or_404(ImportJob.objects.select_related("survey", "created_by"), pk=pk)
         page = Paginator(job.rejections.all(), 100).get_page(request.GET.get("page"))
         return render(request, "surveys/staff/import.html", {"job": job, "page_obj": page})
+
+    def post(self, request, pk):
+        job = get_object_or_404(ImportJob, pk=pk)
+        try:
+            import_resume(job=job, actor=request.user)
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, f"Going on from row {job.processed_rows + 1}.")
+        return redirect(job)
 
 
 class ImportTemplateView(SurveyMixin, View):

@@ -11,7 +11,17 @@ from django.utils import timezone
 
 from feedback_app.customers.models import Customer
 from surveys.models import Event, ImportJob, Invitation, Response
-from surveys.services.imports import CHUNK_ROWS, import_run, response_template_header
+from surveys.services import imports
+from surveys.services.imports import (
+    CHUNK_ROWS,
+    import_create,
+    import_run,
+    import_run_stored,
+    import_stall_after,
+    imports_sweep,
+    response_template_header,
+)
+from surveys.tasks import run_import
 from tests.factories import TriggerRuleFactory, delivery_survey
 
 pytestmark = pytest.mark.django_db
@@ -206,3 +216,84 @@ def test_rows_before_a_bad_byte_are_kept_and_counted(survey):
     job = import_run(job=job, stream=text_then_a_bad_byte())
     assert job.status == "failed" and "not UTF-8" in job.error
     assert job.accepted_rows == job.processed_rows == Response.objects.count() == CHUNK_ROWS + 10
+
+
+# --- No bad record stops an import; every import ends (issue 15, items 9 and 10) ---------------
+
+
+@pytest.mark.parametrize("bad", ["2026-02-30T10:00:00Z", "2026-13-45", "2026-02-29"])
+def test_an_impossible_date_is_a_rejected_row_and_the_rest_go_on(survey, bad):
+    text = "submitted_at,email,q1\n2026-11-01,ann@example.com,9\n" + f"{bad},bo@example.com,3\n"
+    text += "".join(f"2026-11-02,c{n}@example.com,7\n" for n in range(150))
+    job = run(ImportJob.objects.create(kind="responses", survey=survey, filename="x.csv"), text)
+    assert job.status == "done"
+    assert (job.processed_rows, job.accepted_rows, job.rejected_rows) == (152, 151, 1)
+    [rejection] = job.rejections.all()
+    assert rejection.row == 3 and "not a date on the calendar" in rejection.reason
+
+
+def test_an_impossible_event_date_is_rejected_too():
+    text = "event_type,occurred_at,email\norder.delivered,2026-13-45,ann@example.com\n"
+    job = run(ImportJob.objects.create(kind="events", filename="orders.csv"), text)
+    assert job.status == "done" and job.rejected_rows == 1
+
+
+def test_any_failure_of_one_row_is_that_rows_rejection(survey, monkeypatch):
+    real = imports._response_row
+
+    def fragile(job, questions, line, row):
+        if line == 4:
+            raise RuntimeError("the disk hiccupped")
+        return real(job, questions, line, row)
+
+    monkeypatch.setattr(imports, "_response_row", fragile)
+    job = run(
+        ImportJob.objects.create(kind="responses", survey=survey, filename="x.csv"),
+        many_rows(10),
+    )
+    assert job.status == "done" and (job.accepted_rows, job.rejected_rows) == (9, 1)
+    assert "RuntimeError: the disk hiccupped" in job.rejections.get(row=4).reason
+
+
+def stored_job(survey, settings, tmp_path, rows: int) -> ImportJob:
+    settings.MEDIA_ROOT = tmp_path
+    upload = SimpleUploadedFile("big.csv", many_rows(rows).encode(), content_type="text/csv")
+    return import_create(kind="responses", uploaded=upload, survey=survey)
+
+
+def test_a_long_import_goes_on_in_follow_on_tasks_from_where_it_stopped(
+    survey, settings, tmp_path, take_queued
+):
+    job = stored_job(survey, settings, tmp_path, 250)
+    take_queued()  # the upload's own task: run here by hand
+    job = import_run_stored(job_id=job.pk, budget=0)
+    assert job.status == "running" and job.processed_rows == CHUNK_ROWS
+    follow_on = [t for t in take_queued() if t["func"] == "surveys.tasks.run_import"]
+    assert [t["args"] for t in follow_on] == [(job.pk,)]
+    run_import(job.pk)  # the follow-on task, as a worker runs it
+    job.refresh_from_db()
+    assert job.status == "done"
+    assert (job.processed_rows, job.accepted_rows, job.duplicate_rows) == (250, 250, 0)
+    assert Response.objects.count() == 250
+
+
+def test_a_stalled_import_is_marked_failed_and_resumes_from_its_row(
+    manager_client, survey, settings, tmp_path, django_capture_on_commit_callbacks
+):
+    job = stored_job(survey, settings, tmp_path, 150)
+    # A worker stored the first chunk and was killed: its counters were committed with the rows.
+    run(job, many_rows(CHUNK_ROWS))
+    ImportJob.objects.filter(pk=job.pk).update(
+        status="running", progressed_at=timezone.now() - import_stall_after() * 2
+    )
+    assert imports_sweep() == 1
+    job.refresh_from_db()
+    assert job.status == "failed" and "stopped advancing at row 101" in job.error
+    page = manager_client.get(job.get_absolute_url()).content.decode()
+    assert "Resume from row 101" in page
+    with django_capture_on_commit_callbacks(execute=True):
+        manager_client.post(job.get_absolute_url())
+    job.refresh_from_db()
+    assert job.status == "done"
+    assert (job.processed_rows, job.accepted_rows, job.duplicate_rows) == (150, 150, 0)
+    assert imports_sweep() == 0
