@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.utils.html import format_html
 
 from feedback_app.admin import ReadOnlyAdmin, RecordAdmin
 from surveys.models import (
@@ -12,11 +13,13 @@ from surveys.models import (
     Question,
     ReceivedAnswers,
     Response,
+    SetAsideMail,
     Survey,
     Topic,
     TopicDay,
     TriggerRule,
 )
+from surveys.services.mail_intake import mail_retry
 from surveys.services.responses import received_store_one
 
 
@@ -90,6 +93,30 @@ class ReceivedAnswersAdmin(RecordAdmin):
         keys = list(queryset.values_list("pk", flat=True))
         stored = sum(received_store_one(key) for key in keys)
         self.message_user(request, f"{stored} of {len(keys)} stored.")
+
+
+@admin.register(SetAsideMail)
+class SetAsideMailAdmin(RecordAdmin):
+    """E-mails the complaint intake could not store, with the reason; *Try again* after the
+    cause is fixed (a stored one links to its complaint)."""
+
+    list_display = ["source", "reason", "attempts", "last_tried_at", "stored_as"]
+    list_filter = ["stored_as"]
+    search_fields = ["source", "reason"]
+    readonly_fields = ["source", "reason", "attempts", "created_at", "last_tried_at", "preview"]
+    fields = readonly_fields
+    actions = ["try_again"]
+
+    @admin.display(description="The message as received (first 20,000 characters)")
+    def preview(self, obj):
+        text = bytes(obj.raw).decode("utf-8", errors="replace")[:20_000]
+        return format_html("<pre class='text-break'>{}</pre>", text)
+
+    @admin.action(description="Try the selected e-mails again")
+    def try_again(self, request, queryset):
+        rows = list(queryset)
+        stored = sum(mail_retry(kept=row) for row in rows)
+        self.message_user(request, f"{stored} of {len(rows)} stored.")
 
 
 class AnswerInline(admin.TabularInline):

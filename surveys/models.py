@@ -633,3 +633,29 @@ class TopicDay(SegmentColumns):
 
     def __str__(self) -> str:
         return f"{self.day} {self.topic_id}: {self.mentions}"
+
+
+class SetAsideMail(models.Model):
+    """An e-mail the intake could not store as a complaint, kept whole with the reason so staff
+    can read it and try again (the admin's *Set-aside e-mails*). One row per message, however
+    often the mailbox is read."""
+
+    digest = models.CharField(max_length=64, unique=True, editable=False)
+    source = models.CharField(max_length=500, help_text="The mailbox and the message's key in it.")
+    raw = models.BinaryField(editable=False)
+    reason = models.CharField(max_length=500)
+    attempts = models.PositiveIntegerField(default=1)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_tried_at = models.DateTimeField(default=timezone.now)
+    stored_as = models.ForeignKey(
+        "Complaint", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    MAX_RAW = 10 * 1024 * 1024
+
+    class Meta:
+        ordering = ["-last_tried_at", "-id"]
+        verbose_name = "set-aside e-mail"
+
+    def __str__(self) -> str:
+        return f"{self.source}: {self.reason}"

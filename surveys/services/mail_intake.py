@@ -9,11 +9,12 @@ idempotency key, so reading the same mailbox twice stores nothing twice.
 from __future__ import annotations
 
 import hashlib
+import logging
 import mailbox
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from email import message_from_binary_file
+from email import message_from_bytes
 from email.message import EmailMessage
 from email.policy import default
 from email.utils import getaddresses, parsedate_to_datetime
@@ -24,7 +25,10 @@ from django.utils.html import strip_tags
 
 from feedback_app.customers.models import Channel
 from feedback_app.errors import DomainError
+from surveys.models import SetAsideMail
 from surveys.services.complaints import complaint_submit
+
+logger = logging.getLogger(__name__)
 
 # Where the quoted part of a reply or forward begins.
 _CUT = re.compile(
@@ -82,12 +86,28 @@ def own_words(body: str) -> str:
     return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
 
 
+def _header(message: EmailMessage, name: str) -> str:
+    """A header as text, or "" when it is missing or cannot be parsed (`Message-ID: <>` raises
+    inside the standard library's parser)."""
+    try:
+        return _clean(str(message.get(name) or ""))
+    except (IndexError, ValueError, TypeError, AttributeError):
+        # The header as it stands in the message, unparsed.
+        raw = next((v for k, v in message.raw_items() if k.lower() == name.lower()), "")
+        return _clean(str(raw))
+
+
+def _clean(text: str) -> str:
+    return text.replace("\x00", "").strip()
+
+
 def _key(message: EmailMessage, body: str) -> str:
-    message_id = (message.get("Message-ID") or "").strip()
-    if message_id:
+    message_id = _header(message, "Message-ID")
+    if message_id.strip("<> "):
         return f"email:{message_id[:280]}"
     digest = hashlib.sha256(
-        f"{message.get('From')}|{message.get('Date')}|{message.get('Subject')}|{body}".encode()
+        f"{_header(message, 'From')}|{_header(message, 'Date')}|{_header(message, 'Subject')}|"
+        f"{body}".encode(errors="replace")
     ).hexdigest()
     return f"email:sha256:{digest}"
 
@@ -95,15 +115,15 @@ def _key(message: EmailMessage, body: str) -> str:
 def message_to_complaint(message: EmailMessage):
     """Store one message as a complaint; returns the intake result. Raises DomainError when the
     message cannot be a complaint (no sender address, nothing written)."""
-    senders = getaddresses([str(message.get("Reply-To") or message.get("From") or "")])
+    senders = getaddresses([_header(message, "Reply-To") or _header(message, "From")])
     name, address = senders[0] if senders else ("", "")
     if not address:
         raise DomainError("no sender address")
-    subject = _SUBJECT_PREFIX.sub("", str(message.get("Subject") or "")).strip()
-    body = _body(message)
+    subject = _SUBJECT_PREFIX.sub("", _header(message, "Subject")).strip()
+    body = _clean(_body(message))
     text = own_words(body)
     try:
-        received = parsedate_to_datetime(str(message.get("Date")))
+        received = parsedate_to_datetime(_header(message, "Date"))
         if timezone.is_naive(received):
             received = timezone.make_aware(received)
         received = min(received, timezone.now())
@@ -115,37 +135,82 @@ def message_to_complaint(message: EmailMessage):
         subject=subject,
         channel=Channel.EMAIL,
         email=address,
-        full_name=name,
+        full_name=_clean(name),
         reference=found.group(1) if found else "",
         received_at=received,
         idempotency_key=_key(message, body),
     )
 
 
-def _parse(file) -> EmailMessage:
-    return message_from_binary_file(file, policy=default)
-
-
-def read_mailbox(path: Path) -> Iterator[tuple[str, EmailMessage]]:
-    """(label, message) for every message of a maildir (a folder with cur/ and new/) or mbox."""
+def read_mailbox(path: Path) -> Iterator[tuple[str, bytes]]:
+    """(label, raw message) for every message of a maildir (a folder with cur/ and new/) or
+    mbox; parsing is left to the caller, so one unreadable message stops nothing."""
     if (path / "cur").is_dir() or (path / "new").is_dir():
-        box = mailbox.Maildir(str(path), factory=_parse, create=False)
+        box = mailbox.Maildir(str(path), factory=None, create=False)
     else:
-        box = mailbox.mbox(str(path), factory=_parse, create=False)
+        box = mailbox.mbox(str(path), factory=None, create=False)
     for key in box.iterkeys():
-        yield str(key), box[key]
+        yield f"{path.name}/{key}", box.get_bytes(key)
+
+
+def raw_to_complaint(raw: bytes):
+    """Parse one raw message and store it as a complaint (see `message_to_complaint`)."""
+    return message_to_complaint(message_from_bytes(raw, policy=default))
 
 
 def intake_mailbox(path: Path) -> MailResult:
+    """Store every message of the mailbox once. A message that cannot be stored, for whatever
+    reason, is set aside with the reason (`SetAsideMail`) and the others go on."""
     result = MailResult()
-    for label, message in read_mailbox(path):
+    for label, raw in read_mailbox(path):
         try:
-            intake = message_to_complaint(message)
+            intake = raw_to_complaint(raw)
         except DomainError as exc:
+            mail_set_aside(source=label, raw=raw, reason=exc.message)
             result.skipped.append(f"{label}: {exc.message}")
+            continue
+        except Exception as exc:
+            logger.exception("E-mail %s could not be stored", label)
+            reason = f"could not be read or stored ({exc.__class__.__name__}: {exc})"
+            mail_set_aside(source=label, raw=raw, reason=reason)
+            result.skipped.append(f"{label}: {reason}")
             continue
         if intake.created:
             result.stored += 1
         else:
             result.duplicates += 1
     return result
+
+
+def mail_set_aside(*, source: str, raw: bytes, reason: str) -> SetAsideMail:
+    """Keep a message the intake could not store; the same message again counts an attempt."""
+    digest = hashlib.sha256(raw).hexdigest()
+    kept, created = SetAsideMail.objects.get_or_create(
+        digest=digest,
+        defaults={
+            "source": source[:500],
+            "raw": raw[: SetAsideMail.MAX_RAW],
+            "reason": _clean(reason)[:500],
+        },
+    )
+    if not created:
+        kept.attempts += 1
+        kept.reason, kept.last_tried_at = _clean(reason)[:500], timezone.now()
+        kept.save(update_fields=["attempts", "reason", "last_tried_at"])
+    return kept
+
+
+def mail_retry(*, kept: SetAsideMail) -> bool:
+    """Try a set-aside message again (the admin's action); True when it is now stored."""
+    try:
+        intake = raw_to_complaint(bytes(kept.raw))
+    except Exception as exc:
+        reason = getattr(exc, "message", None) or f"{exc.__class__.__name__}: {exc}"
+        kept.attempts += 1
+        kept.reason, kept.last_tried_at = _clean(str(reason))[:500], timezone.now()
+        kept.save(update_fields=["attempts", "reason", "last_tried_at"])
+        return False
+    kept.stored_as = intake.complaint
+    kept.reason, kept.last_tried_at = "stored", timezone.now()
+    kept.save(update_fields=["stored_as", "reason", "last_tried_at"])
+    return True

@@ -256,6 +256,69 @@ class TestEmail:
         out = capsys.readouterr().out
         assert "1 new complaints" in out and "no sender address" in out
 
+    def raw_mbox(self, tmp_path, *raw_messages: bytes):
+        path = tmp_path / "raw.mbox"
+        path.write_bytes(
+            b"".join(b"From x@y Mon Nov 23 09:15:00 2026\n" + raw + b"\n" for raw in raw_messages)
+        )
+        return path
+
+    def raw(self, headers: str, body: str = "My parcel never arrived.") -> bytes:
+        return (
+            f"{headers}\nTo: care@harbour.example\nSubject: Parcel\n"
+            f"Date: Mon, 23 Nov 2026 09:15:00 +0000\n\n{body}\n"
+        ).encode()
+
+    def test_malformed_headers_stop_nothing(self, tmp_path, capsys):
+        path = self.raw_mbox(
+            tmp_path,
+            self.raw("From: Ann <ann@example.com>\nMessage-ID: <>"),
+            self.raw('From: "Bo\x00b" <bob@example.com>\nMessage-ID: <b@x>'),
+            self.raw("From: Cy <cy@example.com>\nMessage-ID: <c@x>"),
+        )
+        call_command("fetch_complaints", str(path))
+        assert "3 new complaints" in capsys.readouterr().out
+        assert Complaint.objects.get(customer__identities__normalized="bob@example.com")
+        call_command("fetch_complaints", str(path))
+        assert Complaint.objects.count() == 3
+
+    def test_a_message_that_cannot_be_stored_is_set_aside_and_can_be_tried_again(
+        self, tmp_path, capsys, monkeypatch, admin_client
+    ):
+        from surveys.models import SetAsideMail
+        from surveys.services import mail_intake
+
+        path = self.raw_mbox(
+            tmp_path,
+            self.raw("From: Ann <ann@example.com>\nMessage-ID: <a@x>"),
+            self.raw("From: Bo <bob@example.com>\nMessage-ID: <b@x>", body="Bad part"),
+        )
+        real = mail_intake.complaint_submit
+
+        def fails_on_bad_part(**kwargs):
+            if "Bad part" in kwargs["text"]:
+                raise RuntimeError("storage hiccup")
+            return real(**kwargs)
+
+        monkeypatch.setattr(mail_intake, "complaint_submit", fails_on_bad_part)
+        call_command("fetch_complaints", str(path))
+        call_command("fetch_complaints", str(path))  # read again: still one row, two attempts
+        out = capsys.readouterr().out
+        assert "1 new complaints" in out and "RuntimeError: storage hiccup" in out
+        kept = SetAsideMail.objects.get()
+        assert kept.attempts == 2 and "storage hiccup" in kept.reason
+        page = admin_client.get(reverse("admin:surveys_setasidemail_change", args=[kept.pk]))
+        assert "Bad part" in page.content.decode()
+        monkeypatch.setattr(mail_intake, "complaint_submit", real)
+        done = admin_client.post(
+            reverse("admin:surveys_setasidemail_changelist"),
+            {"action": "try_again", "index": 0, "_selected_action": [kept.pk]},
+            follow=True,
+        )
+        assert "1 of 1 stored." in done.content.decode()
+        kept.refresh_from_db()
+        assert kept.stored_as.text == "Bad part" and Complaint.objects.count() == 2
+
     @pytest.mark.parametrize(
         "body,expected",
         [
