@@ -4,10 +4,15 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.views.generic import TemplateView
-from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from drf_spectacular.views import (
+    SpectacularAPIView,
+    SpectacularRedocView,
+    SpectacularSwaggerSplitView,
+)
 
 from feedback_app.customers.urls import public_urlpatterns as customer_public_urls
 from feedback_app.staff.forms import StaffAuthenticationForm
+from feedback_app.staff.views import RateLimitedPasswordResetView
 from recovery.urls import public_urlpatterns as recovery_public_urls
 from surveys.urls import public_urlpatterns as survey_public_urls
 
@@ -28,6 +33,11 @@ urlpatterns = [
         ),
         name="login",
     ),
+    path(
+        "accounts/password_reset/",
+        RateLimitedPasswordResetView.as_view(),
+        name="password_reset",
+    ),
     path("accounts/", include("django.contrib.auth.urls")),
     path("staff/", include("feedback_app.staff.urls")),
     path("staff/customers/", include("feedback_app.customers.urls")),
@@ -37,6 +47,7 @@ urlpatterns = [
     # API
     path("api/v1/", include("feedback_app.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    # The split view serves its start-up script as a file: no inline script (CSP).
+    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
 ]

@@ -8,6 +8,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from feedback_app.customers.models import Channel, Customer
+from feedback_app.numbers import whole_number
 from recovery.models import OPEN_STATES, Priority, State, Team, Ticket
 from recovery.selectors import tickets_from_channel
 from surveys.models import Topic
@@ -72,8 +73,8 @@ class TicketFilter(django_filters.FilterSet):
         # the ticket table is read once.
         named = Customer.objects.filter(full_name__icontains=value).values("pk")
         query = Q(subject__icontains=value) | Q(reference__iexact=value) | Q(customer__in=named)
-        if value.lstrip("#").isdigit() and len(value) < 19:
-            query |= Q(pk=int(value.lstrip("#")))
+        if (number := whole_number(value)) is not None:
+            query |= Q(pk=number)
         return queryset.filter(query)
 
     def filter_state(self, queryset, name, value):

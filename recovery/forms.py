@@ -2,6 +2,7 @@
 
 from django import forms
 
+from feedback_app.numbers import whole_numbers
 from feedback_app.staff.roles import people
 from recovery.models import (
     ApprovalLimit,
@@ -245,10 +246,11 @@ class LinkForm(forms.Form):
 
     def _numbers(self, name):
         raw = self.cleaned_data.get(name) or ""
-        parts = [p.strip().lstrip("#") for p in raw.replace(";", ",").split(",") if p.strip()]
-        if not all(p.isdigit() and len(p) < 19 for p in parts):
+        parts = [p for p in raw.replace(";", ",").split(",") if p.strip()]
+        numbers = whole_numbers(parts)
+        if len(numbers) != len(parts):
             raise forms.ValidationError("Numbers only, separated by commas.")
-        return [int(p) for p in parts]
+        return numbers
 
     def clean_tickets(self):
         return self._numbers("tickets")

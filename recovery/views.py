@@ -13,6 +13,7 @@ from django.views import View
 from feedback_app.customers.selectors import customer_preferences
 from feedback_app.customers.services import customer_resolve
 from feedback_app.errors import DomainError
+from feedback_app.numbers import whole_number, whole_numbers
 from recovery import canned, improvements, reports, selectors, services, workflow
 from recovery.exports import csv_response
 from recovery.filters import TicketFilter
@@ -77,7 +78,7 @@ class QueueView(View):
         return render(request, "recovery/staff/queue.html", context)
 
     def post(self, request):
-        ids = [int(pk) for pk in request.POST.getlist("tickets") if pk.isdigit()]
+        ids = whole_numbers(request.POST.getlist("tickets"))
         form = BulkForm(request.POST, ticket_ids=ids)
         if not form.is_valid():
             messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
@@ -216,7 +217,7 @@ class TicketView(View):
 
     def _withdraw(self, request, ticket):
         restitution = get_object_or_404(
-            Restitution, pk=request.POST.get("restitution"), ticket=ticket
+            Restitution, pk=whole_number(request.POST.get("restitution")), ticket=ticket
         )
         try:
             workflow.restitution_withdraw(
@@ -232,7 +233,7 @@ class TicketView(View):
 
     def _decide(self, request, ticket):
         restitution = get_object_or_404(
-            Restitution, pk=request.POST.get("restitution"), ticket=ticket
+            Restitution, pk=whole_number(request.POST.get("restitution")), ticket=ticket
         )
         form = DecisionForm(request.POST)
         if form.is_valid():
@@ -324,7 +325,7 @@ class SettingsView(View):
                 messages.success(request, "Approval limit saved.")
                 return redirect("recovery:settings")
             return self.get(request, limit_form=form)
-        instance = CannedMessage.objects.filter(pk=request.POST.get("pk") or None).first()
+        instance = CannedMessage.objects.filter(pk=whole_number(request.POST.get("pk"))).first()
         form = CannedMessageForm(request.POST, instance=instance)
         if form.is_valid():
             form.save()
@@ -482,8 +483,8 @@ class WeDidView(View):
     def get(self, request):
         wanted = request.GET.get("topic", "")
         topic = None
-        if wanted.isdigit() and len(wanted) < 10:
-            topic = Topic.objects.filter(pk=int(wanted), active=True).first()
+        if (number := whole_number(wanted)) is not None:
+            topic = Topic.objects.filter(pk=number, active=True).first()
         context = {
             "improvements": selectors.improvements_public(topic=topic),
             "topics": Topic.objects.filter(
@@ -498,10 +499,7 @@ class LoopReportView(View):
     """The manager's "you said, we did" report, printable, each table exportable as CSV."""
 
     def get(self, request):
-        try:
-            days = int(request.GET.get("days", 90))
-        except ValueError:
-            days = 90
+        days = min(max(whole_number(request.GET.get("days", "")) or 90, 1), 3660)
         theme_rows = reports.themes(since=reports.period(days))
         outcome_rows = reports.outcomes()
         export = request.GET.get("export")

@@ -14,6 +14,19 @@ def fresh_cache():
     yield
 
 
+@pytest.fixture(autouse=True)
+def still_rate_window(monkeypatch):
+    """Rate limits count in fixed windows of the wall clock; a window that ended in the middle of
+    a test would reset its count. Each test sees one moment of django-ratelimit's clock."""
+    import time
+    from types import SimpleNamespace
+
+    import django_ratelimit.core
+
+    moment = time.time()
+    monkeypatch.setattr(django_ratelimit.core, "time", SimpleNamespace(time=lambda: moment))
+
+
 @pytest.fixture
 def agent(db):
     return staff_user("agent", username="agent", first_name="Alex")

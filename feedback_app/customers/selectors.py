@@ -13,6 +13,7 @@ from feedback_app.customers.models import (
     TimelineEntry,
 )
 from feedback_app.errors import DomainError
+from feedback_app.numbers import whole_number
 
 
 def customer_search(search: str) -> Q:
@@ -25,8 +26,8 @@ def customer_search(search: str) -> Q:
     query = Q(full_name__icontains=search) | Q(
         pk__in=Identity.objects.filter(identities).values("customer_id")
     )
-    if search.isdigit() and len(search) < 19:
-        query |= Q(pk=int(search))
+    if (number := whole_number(search)) is not None:
+        query |= Q(pk=number)
     return query
 
 

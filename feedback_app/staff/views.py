@@ -1,6 +1,10 @@
-"""The staff landing page: where every login starts."""
+"""The staff landing page, where every login starts, and the rate-limited password reset."""
 
+from django.conf import settings
+from django.contrib.auth.views import PasswordResetView
+from django.shortcuts import render
 from django.views.generic import TemplateView
+from django_ratelimit.core import is_ratelimited
 
 from feedback_app.customers.models import Customer
 from feedback_app.customers.selectors import timeline_recent
@@ -19,3 +23,32 @@ class HomeView(TemplateView):
             recent=timeline_recent()[:15],
         )
         return context
+
+
+def _reset_rate(group, request):
+    return settings.PASSWORD_RESET_RATE
+
+
+def _asked_address(group, request):
+    return (request.POST.get("email") or "").strip().lower()[:320]
+
+
+class RateLimitedPasswordResetView(PasswordResetView):
+    """Django's password reset, limited per address asking and per e-mail address asked about,
+    so the form cannot be used to flood anyone's inbox."""
+
+    def post(self, request, *args, **kwargs):
+        limited = [
+            is_ratelimited(
+                request,
+                group=f"password-reset-{key_name}",
+                key=key,
+                rate=_reset_rate,
+                method="POST",
+                increment=True,
+            )
+            for key_name, key in (("ip", "ip"), ("address", _asked_address))
+        ]
+        if any(limited):
+            return render(request, "registration/password_reset_slow_down.html", status=429)
+        return super().post(request, *args, **kwargs)

@@ -13,6 +13,16 @@ from feedback_app.customers.models import AgeBand, Channel, ValueTier
 
 SEGMENTS = {"region": "Region", "age_band": "Age band", "value_tier": "Value tier"}
 DEFAULT_DAYS = 90
+# Dates a report can be about; beyond them the arithmetic of periods leaves the calendar.
+EARLIEST, LATEST = date(2000, 1, 1), date(2100, 12, 31)
+
+
+def report_date(value: date | None) -> date | None:
+    if value is not None and not EARLIEST <= value <= LATEST:
+        raise forms.ValidationError(
+            f"Choose a date from {EARLIEST.isoformat()} to {LATEST.isoformat()}."
+        )
+    return value
 
 
 @dataclass(frozen=True)
@@ -66,6 +76,12 @@ class DashboardFilterForm(forms.Form):
 
         super().__init__(*args, **kwargs)
         self.fields["team"].queryset = Team.objects.all()
+
+    def clean_start(self):
+        return report_date(self.cleaned_data.get("start"))
+
+    def clean_end(self):
+        return report_date(self.cleaned_data.get("end"))
 
     def clean(self):
         data = super().clean()

@@ -52,10 +52,12 @@ def page(browser, live_server, request):
     context = browser.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 900})
     page = context.new_page()
     page.set_default_timeout(15_000)
+    blocked = _watch_policy(page)
     yield page
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"{request.node.name}.png"), full_page=True)
     context.close()
+    assert not blocked, f"the Content-Security-Policy blocked: {blocked}"
 
 
 @pytest.fixture
@@ -70,10 +72,25 @@ def phone_page(browser, live_server, request):
     )
     page = context.new_page()
     page.set_default_timeout(15_000)
+    blocked = _watch_policy(page)
     yield page
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"{request.node.name}-phone.png"), full_page=True)
     context.close()
+    assert not blocked, f"the Content-Security-Policy blocked: {blocked}"
+
+
+def _watch_policy(page) -> list[str]:
+    """Every page must work under the Content-Security-Policy: whatever chromium reports it
+    blocked is collected here, and the test fails on any."""
+    blocked: list[str] = []
+    page.on(
+        "console",
+        lambda message: (
+            blocked.append(message.text) if "Content Security Policy" in message.text else None
+        ),
+    )
+    return blocked
 
 
 @pytest.fixture(autouse=True)

@@ -284,3 +284,19 @@ def test_api_gives_the_same_figures(api_client, manager, agent, data):
     assert api_client.get("/api/v1/reports/nonsense/").status_code == 404
     api_client.force_authenticate(agent)
     assert api_client.get("/api/v1/reports/experience/").status_code == 403
+
+
+def test_charts_carry_no_script():
+    """The Content-Security-Policy allows no inline script; pygal writes one by default."""
+    from recovery.dashboards.charts import svg
+    from recovery.dashboards.figures import Table
+
+    table = Table(
+        title="NPS by week",
+        columns=["week", "NPS"],
+        rows=[["2026-11-02", 10], ["2026-11-09", 20]],
+        chart="line",
+        series=(1,),
+    )
+    drawn = str(svg(table))
+    assert drawn.startswith("<svg") and "<script" not in drawn.lower()
