@@ -38,6 +38,7 @@ LINK_HOLDER = frozenset({CUSTOMER})
 STAFF = frozenset({AGENT, MANAGER, ADMIN})
 MANAGERS = frozenset({MANAGER, ADMIN})
 ADMINS = frozenset({ADMIN})
+API_USERS = STAFF | {INTEGRATION}
 # Machines send what happened and what customers said; managers may do the same by hand.
 SENDERS = frozenset({INTEGRATION, MANAGER, ADMIN})
 
@@ -223,7 +224,9 @@ def api_key(view, method: str) -> str:
     """The API table's key for a view about to handle `method`."""
     basename = getattr(view, "basename", None)
     if basename is not None:
-        return f"{basename}.{getattr(view, 'action', None) or method.lower()}"
+        # By the method, not view.action: DRF's OPTIONS metadata asks about each method in turn.
+        action = getattr(view, "action_map", {}).get(method.lower()) or getattr(view, "action", "")
+        return f"{basename}.{action or method.lower()}"
     return f"{getattr(view, 'policy_name', type(view).__name__)}.{method.lower()}"
 
 

@@ -3,6 +3,7 @@
 import pytest
 
 from feedback_app.errors import DomainError
+from recovery import workflow
 from recovery.models import Restitution, State, Ticket
 from tests.factories import open_ticket
 
@@ -184,12 +185,10 @@ def test_tickets_go_only_to_people_who_work_them(agent_api, django_user_model, w
         ticket_assign(ticket=ticket, actor=None, assignee=user)
 
 
-def test_a_pending_restitution_blocks_resolving_until_withdrawn(agent_api, agent):
-    from recovery import workflow
-
+def reassured_ticket(agent):
     ticket = open_ticket()
     workflow.ticket_apologise(ticket=ticket, actor=agent, **MESSAGE)
-    workflow.ticket_reassure(
+    return workflow.ticket_reassure(
         ticket=ticket,
         actor=agent,
         cause="Packing",
@@ -197,6 +196,10 @@ def test_a_pending_restitution_blocks_resolving_until_withdrawn(agent_api, agent
         new_improvement_title="Foam for lamps",
         **MESSAGE,
     )
+
+
+def test_a_pending_restitution_blocks_resolving_until_withdrawn(agent_api, agent):
+    ticket = reassured_ticket(agent)
     pending = agent_api.post(
         url(ticket, "offer-restitution"),
         {**MESSAGE, "kind": "refund", "amount": "80.00", "currency": "GBP"},
@@ -220,18 +223,7 @@ def test_a_pending_restitution_blocks_resolving_until_withdrawn(agent_api, agent
 
 
 def test_the_ticket_page_withdraws_a_pending_request(agent_client, agent):
-    from recovery import workflow
-
-    ticket = open_ticket()
-    workflow.ticket_apologise(ticket=ticket, actor=agent, **MESSAGE)
-    workflow.ticket_reassure(
-        ticket=ticket,
-        actor=agent,
-        cause="Packing",
-        corrective_action="Foam",
-        new_improvement_title="Foam for lamps",
-        **MESSAGE,
-    )
+    ticket = reassured_ticket(agent)
     pending = workflow.ticket_offer_restitution(
         ticket=ticket, actor=agent, kind="refund", amount="80", currency="GBP", **MESSAGE
     )

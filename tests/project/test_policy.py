@@ -273,3 +273,13 @@ def test_agents_cannot_link_feedback_to_improvements_through_the_api(api_client,
         format="json",
     )
     assert response.status_code == 403 and not improvement.links.exists()
+
+
+def test_options_describes_only_what_the_caller_may_do(api_client, world):
+    api_client.force_authenticate(staff_user("agent"))
+    described = api_client.options("/api/v1/improvements/")
+    assert described.status_code == 200 and "POST" not in described.json().get("actions", {})
+    api_client.force_authenticate(staff_user("manager"))
+    assert "POST" in api_client.options("/api/v1/improvements/").json()["actions"]
+    api_client.force_authenticate(None)
+    assert api_client.options("/api/v1/improvements/").status_code == 401
