@@ -9,14 +9,14 @@ from django.db import InterfaceError, OperationalError
 from django.http import JsonResponse
 from django.shortcuts import render
 
-from feedback_app.staff import policy
+from feedback_app.core import policy
 
 logger = logging.getLogger(__name__)
 RETRY_AFTER_SECONDS = 5
 
 
 class AccessPolicyMiddleware:
-    """Apply `feedback_app.staff.policy.PAGES` before any page's view runs.
+    """Apply `feedback_app.core.policy.PAGES` before any page's view runs.
 
     A page with no row is refused to everyone. The API (under /api/v1/) has its own table,
     applied by its permission class so that it answers 401/403 in JSON. Pages opened by a

@@ -264,7 +264,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
-    # Who may open which page: feedback_app/staff/policy.py, applied before every view.
+    # Who may open which page: feedback_app/core/policy.py, applied before every view.
     "feedback_app.middleware.AccessPolicyMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -383,9 +383,9 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["feedback_app.api.permissions.PolicyPermission"],
+    "DEFAULT_PERMISSION_CLASSES": ["feedback_app.core.api.permissions.PolicyPermission"],
     "DEFAULT_PARSER_CLASSES": [
-        "feedback_app.api.parsers.SafeJSONParser",
+        "feedback_app.core.api.parsers.SafeJSONParser",
         "rest_framework.parsers.FormParser",
         "rest_framework.parsers.MultiPartParser",
     ],
@@ -397,8 +397,8 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "EXCEPTION_HANDLER": "feedback_app.api.exceptions.exception_handler",
-    "DEFAULT_THROTTLE_CLASSES": ["feedback_app.api.throttling.WriteRateThrottle"],
+    "EXCEPTION_HANDLER": "feedback_app.core.api.exceptions.exception_handler",
+    "DEFAULT_THROTTLE_CLASSES": ["feedback_app.core.api.throttling.WriteRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {"writes": env_str("API_WRITE_RATE", "600/min")},
 }
 

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from feedback_app.admin import ReadOnlyAdmin, RecordAdmin
+from feedback_app.core.admin import ReadOnlyAdmin, RecordAdmin
 from recovery.models import (
     ApprovalLimit,
     CannedMessage,

@@ -7,8 +7,8 @@ from django.contrib.auth import get_user_model
 from django.db.models import Q
 from django.utils import timezone
 
+from feedback_app.core.numbers import whole_number
 from feedback_app.customers.models import Channel, Customer
-from feedback_app.numbers import whole_number
 from recovery.models import OPEN_STATES, Priority, State, Team, Ticket
 from recovery.selectors import tickets_from_channel
 from surveys.models import Topic

@@ -2,8 +2,8 @@
 
 from django import forms
 
-from feedback_app.numbers import whole_numbers
-from feedback_app.staff.roles import people
+from feedback_app.core.numbers import whole_numbers
+from feedback_app.core.roles import people
 from recovery.models import (
     ApprovalLimit,
     CannedMessage,
@@ -12,7 +12,7 @@ from recovery.models import (
     State,
     Team,
 )
-from recovery.workflow import SKIPPABLE
+from recovery.services.workflow import SKIPPABLE
 from surveys.models import Topic
 
 # Placeholders the canned text carries until the agent writes the real thing.

@@ -1,12 +1,9 @@
 """Recovery's receivers of surveys' signals; connected in RecoveryConfig.ready()."""
 
-from recovery.services import (
-    came_back,
-    came_back_refresh,
-    feedback_link,
-    follow_up_receive,
-    follow_up_ticket,
-)
+from recovery.models import Ticket
+from recovery.services.follow_up import follow_up_receive, follow_up_ticket
+from recovery.services.retention import came_back, came_back_refresh
+from recovery.services.tickets import feedback_link
 
 
 def on_feedback_triaged(sender, *, item, result, failure, **kwargs):
@@ -30,6 +27,4 @@ def on_customers_merged(sender, *, instance, created, **kwargs):
     """A merge moved the other profile's tickets, events and answers here: what counts as the
     customer coming back may have changed for every ticket of the kept profile."""
     if created:
-        from recovery.models import Ticket
-
         came_back_refresh(Ticket.objects.filter(customer_id=instance.target_id))

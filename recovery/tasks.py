@@ -1,6 +1,7 @@
 """Background work of the recovery app, run by django-q2."""
 
-from recovery.services import recovery_sweep
+from recovery.services.follow_up import recovery_sweep
+from recovery.services.improvements import improvement_notify
 
 
 def sweep() -> dict[str, int]:
@@ -10,6 +11,4 @@ def sweep() -> dict[str, int]:
 
 def notify_improvement(improvement_id: int) -> dict[str, int]:
     """Queued when an improvement ships (or is declined with an explanation)."""
-    from recovery.improvements import improvement_notify
-
     return improvement_notify(improvement_id=improvement_id)

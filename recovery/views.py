@@ -10,11 +10,11 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views import View
 
+from feedback_app.core.errors import DomainError, NotAllowed
+from feedback_app.core.numbers import whole_number, whole_numbers
 from feedback_app.customers.selectors import customer_preferences
 from feedback_app.customers.services import customer_resolve
-from feedback_app.errors import DomainError
-from feedback_app.numbers import whole_number, whole_numbers
-from recovery import canned, improvements, reports, selectors, services, workflow
+from recovery import canned, reports, selectors
 from recovery.exports import csv_response
 from recovery.filters import TicketFilter
 from recovery.forms import (
@@ -38,6 +38,30 @@ from recovery.forms import (
     TicketCreateForm,
 )
 from recovery.models import ApprovalLimit, CannedMessage, Improvement, Restitution, Ticket
+from recovery.services.improvements import (
+    DONE,
+    example_notice,
+    improvement_decline,
+    improvement_link,
+    improvement_save,
+    improvement_ship,
+    link_preview,
+)
+from recovery.services.restitution import (
+    restitution_decide,
+    restitution_withdraw,
+    ticket_offer_restitution,
+)
+from recovery.services.tickets import ticket_assign, ticket_create, ticket_note, tickets_bulk
+from recovery.services.workflow import (
+    allowed_steps,
+    ticket_apologise,
+    ticket_close,
+    ticket_reassure,
+    ticket_reopen,
+    ticket_resolve,
+    ticket_skip,
+)
 from surveys.models import Topic
 
 QUEUE_PAGE = 50
@@ -85,7 +109,7 @@ class QueueView(View):
             return redirect(f"{reverse('recovery:queue')}?{request.GET.urlencode()}")
         data = form.cleaned_data
         assignee = request.user if data["action"] == "assign_me" else data.get("assignee")
-        done, problems = services.tickets_bulk(
+        done, problems = tickets_bulk(
             ticket_ids=data["tickets"],
             actor=request.user,
             action=data["action"],
@@ -108,13 +132,13 @@ STEP_FORMS = {
 }
 # The form's cleaned data (with expected_state) is exactly each step's keyword arguments.
 WORKFLOW_STEPS = {
-    "apologise": workflow.ticket_apologise,
-    "reassure": workflow.ticket_reassure,
-    "offer_restitution": workflow.ticket_offer_restitution,
-    "resolve": workflow.ticket_resolve,
-    "close": workflow.ticket_close,
-    "reopen": workflow.ticket_reopen,
-    "skip": workflow.ticket_skip,
+    "apologise": ticket_apologise,
+    "reassure": ticket_reassure,
+    "offer_restitution": ticket_offer_restitution,
+    "resolve": ticket_resolve,
+    "close": ticket_close,
+    "reopen": ticket_reopen,
+    "skip": ticket_skip,
 }
 DRAFT_STEP = {"apologise": "apology", "reassure": "reassurance", "offer_restitution": "restitution"}
 DRAFT_EXTRA = {
@@ -134,7 +158,7 @@ class TicketView(View):
 
     def _forms(self, ticket: Ticket, request, bound: dict) -> dict:
         forms = {}
-        for step in workflow.allowed_steps(ticket.state):
+        for step in allowed_steps(ticket.state):
             if step not in STEP_FORMS:
                 continue
             if step in bound:
@@ -212,15 +236,15 @@ class TicketView(View):
         if action in WORKFLOW_STEPS:
             return WORKFLOW_STEPS[action](ticket=ticket, actor=actor, **data)
         if action == "assign":
-            return services.ticket_assign(ticket=ticket, actor=actor, **data)
-        return services.ticket_note(ticket=ticket, actor=actor, **data)
+            return ticket_assign(ticket=ticket, actor=actor, **data)
+        return ticket_note(ticket=ticket, actor=actor, **data)
 
     def _withdraw(self, request, ticket):
         restitution = get_object_or_404(
             Restitution, pk=whole_number(request.POST.get("restitution")), ticket=ticket
         )
         try:
-            workflow.restitution_withdraw(
+            restitution_withdraw(
                 restitution=restitution,
                 actor=request.user,
                 reason=request.POST.get("reason", "")[:500],
@@ -238,13 +262,13 @@ class TicketView(View):
         form = DecisionForm(request.POST)
         if form.is_valid():
             try:
-                workflow.restitution_decide(
+                restitution_decide(
                     restitution=restitution,
                     actor=request.user,
                     approve=form.cleaned_data["decision"] == "approve",
                     reason=form.cleaned_data["reason"],
                 )
-            except workflow.NotAllowed:
+            except NotAllowed:
                 raise PermissionDenied from None
             except DomainError as exc:
                 messages.error(request, exc.message)
@@ -275,7 +299,7 @@ class TicketCreateView(View):
                     actor=request.user,
                     verified=True,  # a person took these down
                 ).customer
-                ticket = services.ticket_create(
+                ticket = ticket_create(
                     customer=customer,
                     subject=data["subject"],
                     reference=data["reference"],
@@ -358,7 +382,7 @@ class ImprovementEditView(View):
         )
         if form.is_valid():
             try:
-                improvement = improvements.improvement_save(
+                improvement = improvement_save(
                     actor=request.user, improvement=improvement, **form.cleaned_data
                 )
             except DomainError as exc:
@@ -391,10 +415,10 @@ class ImprovementView(View):
             if (link_customer := _link_customer(link))
         }
         example = None
-        if improvement.status not in improvements.DONE and improvement.customer_text:
+        if improvement.status not in DONE and improvement.customer_text:
             customer = next(iter(customers), None)
             if customer is not None:
-                example = improvements.example_notice(improvement=improvement, customer=customer)
+                example = example_notice(improvement=improvement, customer=customer)
         context = {
             "improvement": improvement,
             "customer_count": len(customers),
@@ -418,21 +442,19 @@ class ImprovementView(View):
                 form = ShipForm(request.POST)
                 if not form.is_valid():
                     return self.get(request, pk, ship_form=form, status=400)
-                improvements.improvement_ship(
-                    improvement=improvement, actor=request.user, **form.cleaned_data
-                )
+                improvement_ship(improvement=improvement, actor=request.user, **form.cleaned_data)
                 messages.success(request, "Shipped. Each customer who asked is being told.")
             elif action == "decline":
                 form = DeclineForm(request.POST)
                 if not form.is_valid():
                     return self.get(request, pk, decline_form=form, status=400)
-                improvements.improvement_decline(
+                improvement_decline(
                     improvement=improvement, actor=request.user, **form.cleaned_data
                 )
                 messages.success(request, "Declined.")
             else:
                 raise Http404
-        except workflow.NotAllowed:
+        except NotAllowed:
             raise PermissionDenied from None
         except DomainError as exc:
             messages.error(request, exc.message)
@@ -446,13 +468,13 @@ class ImprovementView(View):
             return self.get(request, improvement.pk, link_form=form, status=400)
         data = form.cleaned_data
         if data["topic"] is not None and not data["confirm"]:
-            preview = improvements.link_preview(
+            preview = link_preview(
                 topic=data["topic"], days=data["days"], sentiment=data["sentiment"]
             )
             confirm = LinkForm(initial={**request.POST.dict(), "confirm": True})
             return self.get(request, improvement.pk, link_form=confirm, preview=preview)
         try:
-            added = improvements.improvement_link(
+            added = improvement_link(
                 improvement=improvement,
                 actor=request.user,
                 tickets=data["tickets"],

@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.utils.html import format_html
 
-from feedback_app.admin import ReadOnlyAdmin, RecordAdmin
+from feedback_app.core.admin import ReadOnlyAdmin, RecordAdmin
 from surveys.models import (
     Answer,
     Complaint,

@@ -6,9 +6,9 @@ from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Submit
 from django import forms
 
+from feedback_app.core.errors import DomainError
 from feedback_app.customers.identities import normalize_phone
 from feedback_app.customers.models import Channel
-from feedback_app.errors import DomainError
 from surveys.models import Question, Sentiment, Severity, Survey, Topic, TriggerRule
 
 SCALE_ENDS = {

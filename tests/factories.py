@@ -136,7 +136,7 @@ class TriggerRuleFactory(factory.django.DjangoModelFactory):
 def open_ticket(email: str = "ann@example.com", full_name: str = "Ann Lee", **kwargs):
     """A ticket opened through the same service staff and triage use."""
     from feedback_app.customers.services import customer_resolve
-    from recovery.services import ticket_create
+    from recovery.services.tickets import ticket_create
 
     customer = customer_resolve(email=email, full_name=full_name).customer
     kwargs.setdefault("subject", "The parcel never arrived")

@@ -10,7 +10,7 @@ from surveys.api import views as surveys
 
 
 class PolicyAPIRootView(DefaultRouter.APIRootView):
-    policy_name = "api-root"  # its row in feedback_app.staff.policy.API
+    policy_name = "api-root"  # its row in feedback_app.core.policy.API
 
 
 class Router(DefaultRouter):

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from feedback_app.admin import RecordAdmin
+from feedback_app.core.admin import RecordAdmin
 from feedback_app.customers.models import (
     ContactHold,
     ContactPreference,

@@ -12,7 +12,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 
-from feedback_app.errors import DomainError
+from feedback_app.core.errors import DomainError
 
 MAX_IDENTITY_LENGTH = 320
 MAX_SOURCE_LENGTH = 50  # Identity.source

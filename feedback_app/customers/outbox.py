@@ -16,12 +16,12 @@ from django.db import models, transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from feedback_app.background import queue_item_task
+from feedback_app.core.background import queue_item_task
+from feedback_app.core.errors import DomainError
 from feedback_app.customers.models import Channel, ContactChannel, Customer, Message
 from feedback_app.customers.policy import contact_decision
 from feedback_app.customers.selectors import customer_survivor
 from feedback_app.customers.services import timeline_record
-from feedback_app.errors import DomainError
 
 MAX_SUBJECT = 300
 

@@ -7,10 +7,26 @@ are exported without this layer naming them.
 
 from __future__ import annotations
 
+from datetime import timedelta
+
+from django.conf import settings
 from django.core import serializers
+from django.db import transaction
+from django.db.models import Max
 from django.utils import timezone
 
-from feedback_app.customers.models import Customer, CustomerMerge
+from feedback_app.core.errors import Conflict
+from feedback_app.customers.models import (
+    ContactChannel,
+    ContactPreference,
+    Customer,
+    CustomerMerge,
+    Identity,
+    Message,
+    TimelineEntry,
+    new_customer_token,
+)
+from feedback_app.customers.services import timeline_record
 
 SKIP = {CustomerMerge}  # the audit of merges is about our staff's work, kept separately
 
@@ -75,19 +91,6 @@ def register_eraser(eraser) -> None:
 def customer_erase(*, customer: Customer, actor=None, reason: str = "") -> Customer:
     """Erase a customer's personal data for good. Refused while a recovery hold is open (their
     case is still being worked); the profile stays as an anonymous row so figures add up."""
-    from django.db import transaction
-
-    from feedback_app.customers.models import (
-        ContactChannel,
-        ContactPreference,
-        Identity,
-        Message,
-        TimelineEntry,
-        new_customer_token,
-    )
-    from feedback_app.customers.services import timeline_record
-    from feedback_app.errors import Conflict
-
     with transaction.atomic():
         customer = Customer.objects.select_for_update().get(pk=customer.pk)
         if customer.holds.filter(released_at__isnull=True).exists():
@@ -136,11 +139,6 @@ def customers_erase_inactive(*, now=None) -> int:
     """Erase every customer with nothing on their timeline for PERSONAL_DATA_RETENTION_MONTHS
     (0 keeps everything). Customers with an open recovery case are left until it closes.
     Run daily by django-q2; returns how many were erased."""
-    from datetime import timedelta
-
-    from django.conf import settings
-    from django.db.models import Max
-
     months = settings.PERSONAL_DATA_RETENTION_MONTHS
     if months <= 0:
         return 0

@@ -4,6 +4,8 @@ from contextlib import suppress
 
 from django.db.models import Prefetch, Q, QuerySet
 
+from feedback_app.core.errors import DomainError
+from feedback_app.core.numbers import whole_number
 from feedback_app.customers.identities import normalize
 from feedback_app.customers.models import (
     ContactChannel,
@@ -12,8 +14,6 @@ from feedback_app.customers.models import (
     Identity,
     TimelineEntry,
 )
-from feedback_app.errors import DomainError
-from feedback_app.numbers import whole_number
 
 
 def customer_search(search: str) -> Q:

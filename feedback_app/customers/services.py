@@ -15,6 +15,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 
+from feedback_app.core.errors import Conflict, DomainError
 from feedback_app.customers.identities import normalize
 from feedback_app.customers.models import (
     Channel,
@@ -27,7 +28,6 @@ from feedback_app.customers.models import (
     TimelineEntry,
 )
 from feedback_app.customers.selectors import customer_survivor
-from feedback_app.errors import Conflict, DomainError
 
 # Which identity decides when an incoming person matches several profiles: an id issued by one
 # of our systems is the most specific, a shared family phone the least.

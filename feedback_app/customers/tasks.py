@@ -1,6 +1,7 @@
 """Background work of the customer layer. Tasks take ids, reload and call a service."""
 
 from feedback_app.customers.outbox import message_deliver
+from feedback_app.customers.privacy import customers_erase_inactive
 
 
 def deliver_message(message_id: int) -> str:
@@ -9,6 +10,4 @@ def deliver_message(message_id: int) -> str:
 
 def erase_inactive_customers() -> int:
     """Scheduled daily: the retention setting (PERSONAL_DATA_RETENTION_MONTHS)."""
-    from feedback_app.customers.privacy import customers_erase_inactive
-
     return customers_erase_inactive()

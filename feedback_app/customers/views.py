@@ -10,6 +10,7 @@ from django.views import View
 from django.views.decorators.csrf import csrf_exempt
 from django.views.generic import ListView
 
+from feedback_app.core.errors import DomainError
 from feedback_app.customers import selectors, services
 from feedback_app.customers.filters import CustomerFilter
 from feedback_app.customers.forms import (
@@ -20,7 +21,6 @@ from feedback_app.customers.forms import (
 )
 from feedback_app.customers.models import ContactChannel, ContactPreference, Customer
 from feedback_app.customers.privacy import customer_erase, customer_export
-from feedback_app.errors import DomainError
 
 TIMELINE_PAGE_SIZE = 50
 

@@ -8,6 +8,7 @@ import logging
 
 from django.db import transaction
 from django.test.utils import override_settings
+from django_q.conf import Conf
 
 from feedback_app.customers.models import Channel, Customer
 from feedback_app.customers.services import (
@@ -98,8 +99,6 @@ def load_all() -> dict:
     recovery work on those tickets. Background tasks run inline and mail stays in memory: the
     demo history's messages are recorded as sent without being mailed to anyone.
     """
-    from django_q.conf import Conf
-
     sync = Conf.SYNC
     Conf.SYNC = True
     quiet = logging.getLogger("django-q")

@@ -3,15 +3,23 @@ the same steps staff use, with a few improvements in every status."""
 
 from django.contrib.auth import get_user_model
 
-from recovery import canned, workflow
-from recovery.improvements import (
+from recovery import canned
+from recovery.models import Improvement, State, Team, Ticket
+from recovery.services.follow_up import follow_up_answered
+from recovery.services.improvements import (
     improvement_decline,
     improvement_link,
     improvement_save,
     improvement_ship,
 )
-from recovery.models import Improvement, State, Team, Ticket
-from recovery.services import ticket_assign, ticket_note
+from recovery.services.restitution import ticket_offer_restitution
+from recovery.services.tickets import ticket_assign, ticket_note
+from recovery.services.workflow import (
+    ticket_apologise,
+    ticket_close,
+    ticket_reassure,
+    ticket_resolve,
+)
 from surveys.models import Topic
 
 IMPROVEMENTS = [
@@ -107,12 +115,12 @@ def _walk(ticket: Ticket, stage: str, agent, manager, improvement: Improvement, 
     if stage == "new":
         return
     if stage == "duplicate":
-        workflow.ticket_close(
+        ticket_close(
             ticket=ticket, actor=agent, reason="Duplicate of another ticket for the same order."
         )
         return
     subject, body = canned.draft(ticket, "apology", agent=agent)
-    ticket = workflow.ticket_apologise(ticket=ticket, actor=agent, subject=subject, body=body)
+    ticket = ticket_apologise(ticket=ticket, actor=agent, subject=subject, body=body)
     if stage == "apologised":
         ticket_note(ticket=ticket, actor=agent, text="Waiting to hear back from the courier.")
         return
@@ -121,7 +129,7 @@ def _walk(ticket: Ticket, stage: str, agent, manager, improvement: Improvement, 
     subject, body = canned.draft(
         ticket, "reassurance", agent=agent, cause=cause, corrective_action=action
     )
-    ticket = workflow.ticket_reassure(
+    ticket = ticket_reassure(
         ticket=ticket,
         actor=agent,
         subject=subject,
@@ -136,7 +144,7 @@ def _walk(ticket: Ticket, stage: str, agent, manager, improvement: Improvement, 
     subject, body = canned.draft(
         ticket, "restitution", agent=agent, restitution=f"a refund of £{amount}"
     )
-    restitution = workflow.ticket_offer_restitution(
+    restitution = ticket_offer_restitution(
         ticket=ticket,
         actor=agent,
         kind="refund",
@@ -147,7 +155,7 @@ def _walk(ticket: Ticket, stage: str, agent, manager, improvement: Improvement, 
     )
     if stage in ("pending", "restitution"):
         return
-    ticket = workflow.ticket_resolve(ticket=restitution.ticket, actor=agent, note="Refund issued.")
+    ticket = ticket_resolve(ticket=restitution.ticket, actor=agent, note="Refund issued.")
     if stage == "resolved":
         return
-    workflow.follow_up_answered(ticket=ticket, recovered=stage == "recovered", response_id=0)
+    follow_up_answered(ticket=ticket, recovered=stage == "recovered", response_id=0)

@@ -8,7 +8,7 @@ class StaffConfig(AppConfig):
     verbose_name = "Staff and roles"
 
     def ready(self):
-        from feedback_app.staff.roles import sync_roles_after_migrate
+        from feedback_app.core.roles import sync_roles_after_migrate
 
         # Permissions are created in post_migrate, so the role groups are kept in step there:
         # a migration that adds a model grants its permissions to the roles on the same run.

@@ -1,6 +1,6 @@
 """Template context for the staff navigation."""
 
-from feedback_app.staff.roles import user_roles
+from feedback_app.core.roles import user_roles
 
 
 def staff_roles(request):

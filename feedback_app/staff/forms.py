@@ -3,8 +3,8 @@
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
 
-from feedback_app.staff.policy import INTEGRATION
-from feedback_app.staff.roles import user_roles
+from feedback_app.core.policy import INTEGRATION
+from feedback_app.core.roles import user_roles
 
 
 class StaffAuthenticationForm(AuthenticationForm):

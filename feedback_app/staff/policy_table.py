@@ -1,7 +1,7 @@
 """The access policy laid against what the project actually serves.
 
 `pages()` walks the URL conf, `operations()` the OpenAPI schema; each pairs what it finds with
-its row in `feedback_app.staff.policy` (None where there is none). The tests use both to make a
+its row in `feedback_app.core.policy` (None where there is none). The tests use both to make a
 page or operation without a rule fail CI, and `markdown()` prints the README's role table
 (`manage.py access_policy`).
 """
@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from django.urls import URLPattern, URLResolver, get_resolver, resolve
 from drf_spectacular.generators import SchemaGenerator
 
-from feedback_app.staff import policy
+from feedback_app.core import policy
 
 
 @dataclass(frozen=True)

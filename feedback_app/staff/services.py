@@ -4,8 +4,8 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.db import transaction
 
-from feedback_app.errors import DomainError
-from feedback_app.staff.roles import ROLES, roles_sync
+from feedback_app.core.errors import DomainError
+from feedback_app.core.roles import ROLES, roles_sync
 
 
 def staff_user_create(

@@ -6,9 +6,9 @@ from django.shortcuts import render
 from django.views.generic import TemplateView
 from django_ratelimit.core import is_ratelimited
 
+from feedback_app.core.roles import ROLES, user_roles
 from feedback_app.customers.models import Customer
 from feedback_app.customers.selectors import timeline_recent
-from feedback_app.staff.roles import ROLES, user_roles
 
 
 class HomeView(TemplateView):

@@ -13,7 +13,7 @@ from recovery.models import (
     Ticket,
     TicketEvent,
 )
-from recovery.workflow import SKIPPABLE, allowed_steps
+from recovery.services.workflow import SKIPPABLE, allowed_steps
 from surveys.models import Sentiment, Topic
 
 

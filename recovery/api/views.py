@@ -9,10 +9,31 @@ from rest_framework.response import Response
 
 from feedback_app.customers.api.serializers import vouched
 from feedback_app.customers.services import customer_resolve
-from recovery import improvements, selectors, services, workflow
+from recovery import selectors
 from recovery.api import serializers as s
 from recovery.filters import TicketFilter
 from recovery.models import Restitution, Team, TicketEvent
+from recovery.services.improvements import (
+    improvement_decline,
+    improvement_link,
+    improvement_save,
+    improvement_ship,
+    link_preview,
+)
+from recovery.services.restitution import (
+    restitution_decide,
+    restitution_withdraw,
+    ticket_offer_restitution,
+)
+from recovery.services.tickets import ticket_assign, ticket_create, ticket_note
+from recovery.services.workflow import (
+    ticket_apologise,
+    ticket_close,
+    ticket_reassure,
+    ticket_reopen,
+    ticket_resolve,
+    ticket_skip,
+)
 
 
 class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
@@ -41,24 +62,20 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         customer = customer_resolve(
             channel="api", actor=request.user, **vouched(request, data.pop("customer"))
         ).customer
-        ticket = services.ticket_create(customer=customer, actor=request.user, **data)
+        ticket = ticket_create(customer=customer, actor=request.user, **data)
         return self._answer(ticket, status.HTTP_201_CREATED)
 
     @extend_schema(request=s.MessageStepSerializer, responses=s.TicketSerializer)
     @action(detail=True, methods=["post"])
     def apologise(self, request, pk=None):
         data = self._data(s.MessageStepSerializer, request)
-        return self._answer(
-            workflow.ticket_apologise(ticket=self.get_object(), actor=request.user, **data)
-        )
+        return self._answer(ticket_apologise(ticket=self.get_object(), actor=request.user, **data))
 
     @extend_schema(request=s.ReassureSerializer, responses=s.TicketSerializer)
     @action(detail=True, methods=["post"])
     def reassure(self, request, pk=None):
         data = self._data(s.ReassureSerializer, request)
-        return self._answer(
-            workflow.ticket_reassure(ticket=self.get_object(), actor=request.user, **data)
-        )
+        return self._answer(ticket_reassure(ticket=self.get_object(), actor=request.user, **data))
 
     @extend_schema(
         request=s.RestitutionOfferSerializer,
@@ -68,9 +85,7 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     def offer_restitution(self, request, pk=None):
         """200 with the ticket when granted; 202 with the restitution when it waits for approval."""
         data = self._data(s.RestitutionOfferSerializer, request)
-        restitution = workflow.ticket_offer_restitution(
-            ticket=self.get_object(), actor=request.user, **data
-        )
+        restitution = ticket_offer_restitution(ticket=self.get_object(), actor=request.user, **data)
         if restitution.status == Restitution.Status.PENDING:
             return Response(
                 s.RestitutionSerializer(restitution).data, status=status.HTTP_202_ACCEPTED
@@ -84,7 +99,7 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         data = self._data(s.DecisionSerializer, request)
         if data["restitution"].ticket_id != ticket.pk:
             raise ValidationError({"restitution": ["That restitution belongs to another ticket."]})
-        restitution = workflow.restitution_decide(
+        restitution = restitution_decide(
             restitution=data["restitution"],
             actor=request.user,
             approve=data["decision"] == "approve",
@@ -100,7 +115,7 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         data = self._data(s.WithdrawSerializer, request)
         if data["restitution"].ticket_id != ticket.pk:
             raise ValidationError({"restitution": ["That restitution belongs to another ticket."]})
-        restitution = workflow.restitution_withdraw(
+        restitution = restitution_withdraw(
             restitution=data["restitution"], actor=request.user, reason=data["reason"]
         )
         return Response(s.RestitutionSerializer(restitution).data)
@@ -109,33 +124,25 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     @action(detail=True, methods=["post"])
     def resolve(self, request, pk=None):
         data = self._data(s.ResolveSerializer, request)
-        return self._answer(
-            workflow.ticket_resolve(ticket=self.get_object(), actor=request.user, **data)
-        )
+        return self._answer(ticket_resolve(ticket=self.get_object(), actor=request.user, **data))
 
     @extend_schema(request=s.ReasonSerializer, responses=s.TicketSerializer)
     @action(detail=True, methods=["post"])
     def reopen(self, request, pk=None):
         data = self._data(s.ReasonSerializer, request)
-        return self._answer(
-            workflow.ticket_reopen(ticket=self.get_object(), actor=request.user, **data)
-        )
+        return self._answer(ticket_reopen(ticket=self.get_object(), actor=request.user, **data))
 
     @extend_schema(request=s.ReasonSerializer, responses=s.TicketSerializer)
     @action(detail=True, methods=["post"])
     def close(self, request, pk=None):
         data = self._data(s.ReasonSerializer, request)
-        return self._answer(
-            workflow.ticket_close(ticket=self.get_object(), actor=request.user, **data)
-        )
+        return self._answer(ticket_close(ticket=self.get_object(), actor=request.user, **data))
 
     @extend_schema(request=s.SkipSerializer, responses=s.TicketSerializer)
     @action(detail=True, methods=["post"])
     def skip(self, request, pk=None):
         data = self._data(s.SkipSerializer, request)
-        return self._answer(
-            workflow.ticket_skip(ticket=self.get_object(), actor=request.user, **data)
-        )
+        return self._answer(ticket_skip(ticket=self.get_object(), actor=request.user, **data))
 
     @extend_schema(request=s.AssignSerializer, responses=s.TicketSerializer)
     @action(detail=True, methods=["post"])
@@ -152,14 +159,14 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
             if team is None:
                 raise ValidationError({"team": ["No such team."]})
         return self._answer(
-            services.ticket_assign(ticket=ticket, actor=request.user, assignee=assignee, team=team)
+            ticket_assign(ticket=ticket, actor=request.user, assignee=assignee, team=team)
         )
 
     @extend_schema(request=s.NoteSerializer, responses={201: s.TicketEventSerializer})
     @action(detail=True, methods=["post"])
     def notes(self, request, pk=None):
         data = self._data(s.NoteSerializer, request)
-        event = services.ticket_note(ticket=self.get_object(), actor=request.user, **data)
+        event = ticket_note(ticket=self.get_object(), actor=request.user, **data)
         return Response(s.TicketEventSerializer(event).data, status=status.HTTP_201_CREATED)
 
 
@@ -193,9 +200,7 @@ class ImprovementViewSet(viewsets.ModelViewSet):
         return selectors.improvement_list()
 
     def perform_create(self, serializer):
-        serializer.instance = improvements.improvement_save(
-            actor=self.request.user, **serializer.validated_data
-        )
+        serializer.instance = improvement_save(actor=self.request.user, **serializer.validated_data)
 
     def perform_update(self, serializer):
         current = serializer.instance
@@ -209,7 +214,7 @@ class ImprovementViewSet(viewsets.ModelViewSet):
             "planned_for": current.planned_for,
             **serializer.validated_data,
         }
-        serializer.instance = improvements.improvement_save(
+        serializer.instance = improvement_save(
             actor=self.request.user, improvement=current, **values
         )
 
@@ -227,22 +232,18 @@ class ImprovementViewSet(viewsets.ModelViewSet):
             if data.get("topic") is None:
                 raise ValidationError({"topic": ["A preview needs a topic."]})
             return Response(
-                improvements.link_preview(
-                    topic=data["topic"], days=data["days"], sentiment=data["sentiment"]
-                )
+                link_preview(topic=data["topic"], days=data["days"], sentiment=data["sentiment"])
             )
         if not (data["tickets"] or data["responses"] or data["complaints"] or data.get("topic")):
             raise ValidationError({"detail": "Give tickets, responses, complaints or a topic."})
-        return Response(
-            improvements.improvement_link(improvement=improvement, actor=request.user, **data)
-        )
+        return Response(improvement_link(improvement=improvement, actor=request.user, **data))
 
     @extend_schema(request=s.ShipSerializer, responses=s.ImprovementSerializer)
     @action(detail=True, methods=["post"])
     def ship(self, request, pk=None):
         data = TicketViewSet._data(s.ShipSerializer, request)
         return self._answer(
-            improvements.improvement_ship(improvement=self.get_object(), actor=request.user, **data)
+            improvement_ship(improvement=self.get_object(), actor=request.user, **data)
         )
 
     @extend_schema(request=s.DeclineSerializer, responses=s.ImprovementSerializer)
@@ -250,9 +251,7 @@ class ImprovementViewSet(viewsets.ModelViewSet):
     def decline(self, request, pk=None):
         data = TicketViewSet._data(s.DeclineSerializer, request)
         return self._answer(
-            improvements.improvement_decline(
-                improvement=self.get_object(), actor=request.user, **data
-            )
+            improvement_decline(improvement=self.get_object(), actor=request.user, **data)
         )
 
     @extend_schema(responses=s.NoticeSerializer(many=True))

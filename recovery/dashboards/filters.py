@@ -10,6 +10,8 @@ from django.db.models import Q
 from django.utils import timezone
 
 from feedback_app.customers.models import AgeBand, Channel, ValueTier
+from recovery.models import Team
+from recovery.selectors import tickets_from_channel
 
 SEGMENTS = {"region": "Region", "age_band": "Age band", "value_tier": "Value tier"}
 DEFAULT_DAYS = 90
@@ -45,8 +47,6 @@ class Filters:
         return self.start - (self.end - self.start), self.start
 
     def tickets(self, queryset):
-        from recovery.selectors import tickets_from_channel
-
         queryset = queryset.filter(opened_at__gte=self.start, opened_at__lt=self.end).filter(
             self.customer_q("")
         )
@@ -72,8 +72,6 @@ class DashboardFilterForm(forms.Form):
     AGES = dict(AgeBand.choices)
 
     def __init__(self, *args, **kwargs):
-        from recovery.models import Team
-
         super().__init__(*args, **kwargs)
         self.fields["team"].queryset = Team.objects.all()
 

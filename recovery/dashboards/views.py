@@ -54,7 +54,7 @@ class ReportAPIView(APIView):
     """The figures of one dashboard as JSON, with the same filters as the page
     (start, end, channel, segment, segment_value, team, period)."""
 
-    policy_name = "report"  # its row in feedback_app.staff.policy.API
+    policy_name = "report"  # its row in feedback_app.core.policy.API
 
     @extend_schema(
         parameters=[

@@ -2,7 +2,7 @@
 
 from django.db import migrations
 
-from feedback_app.schedules import schedule_operation
+from feedback_app.core.schedules import schedule_operation
 
 
 class Migration(migrations.Migration):

@@ -4,7 +4,7 @@ from django.db import migrations, models
 
 
 def fill(apps, schema_editor):
-    from recovery.services import came_back_refresh
+    from recovery.services.retention import came_back_refresh
 
     came_back_refresh()
 

@@ -1,5 +1,7 @@
 """API shapes of the surveys app. Writes go through the services; these only parse and present."""
 
+from django.conf import settings
+from django.urls import reverse
 from rest_framework import serializers
 
 from feedback_app.customers.api.serializers import CustomerResolveSerializer
@@ -57,9 +59,6 @@ class SurveySerializer(serializers.ModelSerializer):
     def get_public_url(self, survey) -> str | None:
         if not survey.public_link_enabled:
             return None
-        from django.conf import settings
-        from django.urls import reverse
-
         return settings.SITE_URL + reverse("survey-public", args=[survey.public_token])
 
 

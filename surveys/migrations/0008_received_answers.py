@@ -4,7 +4,7 @@ import django.db.models.deletion
 import django.utils.timezone
 from django.db import migrations, models
 
-from feedback_app.schedules import schedule_operation
+from feedback_app.core.schedules import schedule_operation
 
 
 class Migration(migrations.Migration):

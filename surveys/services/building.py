@@ -8,7 +8,7 @@ instead, and the old one keeps its answers.
 from django.db import transaction
 from django.db.models import Max
 
-from feedback_app.errors import Conflict, DomainError
+from feedback_app.core.errors import Conflict, DomainError
 from surveys.models import Question, Survey
 
 MAX_CHOICES = 30

@@ -14,9 +14,9 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.text import Truncator
 
-from feedback_app.background import queue_item_task
+from feedback_app.core.background import queue_item_task
+from feedback_app.core.errors import DomainError
 from feedback_app.customers.services import customer_resolve, timeline_record
-from feedback_app.errors import DomainError
 from surveys.models import Complaint
 from surveys.services.intake import check_channel, check_past, client_key, submitter
 from surveys.services.rollups import rollup_arrival

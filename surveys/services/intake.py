@@ -5,8 +5,8 @@ from datetime import datetime, timedelta
 from django.contrib.auth.models import AbstractBaseUser
 from django.utils import timezone
 
+from feedback_app.core.errors import DomainError
 from feedback_app.customers.models import Channel
-from feedback_app.errors import DomainError
 
 # Clocks of shops and call centres drift a little; anything later than this is refused.
 CLOCK_SKEW = timedelta(minutes=5)

@@ -18,11 +18,11 @@ from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from feedback_app.background import queue_item_task
+from feedback_app.core.background import queue_item_task
+from feedback_app.core.errors import DomainError
 from feedback_app.customers.models import Channel, ContactChannel, Message
 from feedback_app.customers.outbox import customer_links, message_send
 from feedback_app.customers.services import customer_resolve, timeline_record
-from feedback_app.errors import DomainError
 from surveys.models import Event, Invitation, Survey, TriggerRule
 from surveys.services.intake import client_key, submitter
 from surveys.signals import customer_active

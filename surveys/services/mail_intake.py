@@ -23,8 +23,8 @@ from pathlib import Path
 from django.utils import timezone
 from django.utils.html import strip_tags
 
+from feedback_app.core.errors import DomainError
 from feedback_app.customers.models import Channel
-from feedback_app.errors import DomainError
 from surveys.models import SetAsideMail
 from surveys.services.complaints import complaint_submit
 

@@ -25,10 +25,10 @@ from django.utils import timezone
 from django.utils.text import Truncator
 from django_q.conf import Conf
 
-from feedback_app.background import queue_item_task
+from feedback_app.core.background import queue_item_task
+from feedback_app.core.errors import Conflict, DomainError
 from feedback_app.customers.models import Channel, Customer
 from feedback_app.customers.services import timeline_record
-from feedback_app.errors import Conflict, DomainError
 from surveys.models import Answer, Invitation, Question, ReceivedAnswers, Response, Survey
 from surveys.services.intake import check_channel, check_past, client_key, submitter
 from surveys.services.rollups import rollup_arrival

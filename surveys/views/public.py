@@ -9,9 +9,9 @@ from django.utils import timezone
 from django.views import View
 from django_ratelimit.core import is_ratelimited
 
+from feedback_app.core.errors import DomainError
 from feedback_app.customers.models import Channel
 from feedback_app.customers.services import customer_resolve
-from feedback_app.errors import DomainError
 from surveys import selectors
 from surveys.forms import AnswerForm, ComplaintForm
 from surveys.models import Survey

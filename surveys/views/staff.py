@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.views import View
 from django.views.generic import ListView
 
-from feedback_app.errors import DomainError
+from feedback_app.core.errors import DomainError
 from surveys import selectors
 from surveys.forms import (
     AnswerForm,

@@ -4,7 +4,7 @@ import pytest
 from django.core import mail
 
 from recovery.models import Improvement, Ticket
-from recovery.workflow import ticket_close
+from recovery.services.workflow import ticket_close
 from surveys.services.complaints import complaint_submit
 
 pytestmark = pytest.mark.django_db

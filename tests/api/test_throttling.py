@@ -2,7 +2,7 @@
 
 import pytest
 
-from feedback_app.api.throttling import WriteRateThrottle
+from feedback_app.core.api.throttling import WriteRateThrottle
 from tests.factories import staff_user
 
 pytestmark = pytest.mark.django_db

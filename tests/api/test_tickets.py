@@ -2,9 +2,10 @@
 
 import pytest
 
-from feedback_app.errors import DomainError
-from recovery import workflow
+from feedback_app.core.errors import DomainError
 from recovery.models import Restitution, State, Ticket
+from recovery.services.restitution import ticket_offer_restitution
+from recovery.services.workflow import ticket_apologise, ticket_reassure, ticket_skip
 from tests.factories import open_ticket
 
 pytestmark = pytest.mark.django_db
@@ -118,11 +119,10 @@ def test_state_cannot_be_patched(agent_api):
     ],
 )
 def test_bad_restitution_is_400_and_nothing_changes(agent_api, manager, payload, field):
-    from recovery import workflow
 
     ticket = open_ticket()
-    workflow.ticket_skip(ticket=ticket, actor=manager, step="apologise", reason="phone")
-    workflow.ticket_skip(ticket=ticket, actor=manager, step="reassure", reason="phone")
+    ticket_skip(ticket=ticket, actor=manager, step="apologise", reason="phone")
+    ticket_skip(ticket=ticket, actor=manager, step="reassure", reason="phone")
     response = agent_api.post(
         url(ticket, "offer-restitution"), {**MESSAGE, **payload}, format="json"
     )
@@ -167,7 +167,7 @@ def test_notes_and_assignment(agent_api, agent):
 
 @pytest.mark.parametrize("who", ["integration", "no role", "inactive agent"])
 def test_tickets_go_only_to_people_who_work_them(agent_api, django_user_model, who):
-    from recovery.services import ticket_assign
+    from recovery.services.tickets import ticket_assign
     from tests.factories import staff_user
 
     ticket = open_ticket()
@@ -187,8 +187,8 @@ def test_tickets_go_only_to_people_who_work_them(agent_api, django_user_model, w
 
 def reassured_ticket(agent):
     ticket = open_ticket()
-    workflow.ticket_apologise(ticket=ticket, actor=agent, **MESSAGE)
-    return workflow.ticket_reassure(
+    ticket_apologise(ticket=ticket, actor=agent, **MESSAGE)
+    return ticket_reassure(
         ticket=ticket,
         actor=agent,
         cause="Packing",
@@ -224,7 +224,7 @@ def test_a_pending_restitution_blocks_resolving_until_withdrawn(agent_api, agent
 
 def test_the_ticket_page_withdraws_a_pending_request(agent_client, agent):
     ticket = reassured_ticket(agent)
-    pending = workflow.ticket_offer_restitution(
+    pending = ticket_offer_restitution(
         ticket=ticket, actor=agent, kind="refund", amount="80", currency="GBP", **MESSAGE
     )
     page = agent_client.get(ticket.get_absolute_url()).content.decode()

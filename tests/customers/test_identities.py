@@ -2,8 +2,8 @@
 
 import pytest
 
+from feedback_app.core.errors import DomainError
 from feedback_app.customers.identities import normalize, normalize_email, normalize_phone
-from feedback_app.errors import DomainError
 
 
 @pytest.mark.parametrize(

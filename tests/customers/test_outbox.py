@@ -174,7 +174,7 @@ class TestOutbox:
         assert message.customer == ann and message.to_address == "ann@example.com"
 
     def test_empty_message_is_refused(self, ann):
-        from feedback_app.errors import DomainError
+        from feedback_app.core.errors import DomainError
 
         with pytest.raises(DomainError):
             message_send(

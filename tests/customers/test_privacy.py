@@ -7,8 +7,8 @@ from django.urls import reverse
 
 from feedback_app.customers.privacy import customer_export
 from feedback_app.customers.services import customer_resolve
-from recovery import workflow
-from recovery.services import ticket_create
+from recovery.services.tickets import ticket_create
+from recovery.services.workflow import ticket_apologise, ticket_close
 from surveys.services.complaints import complaint_submit
 from surveys.services.responses import response_submit
 from tests.factories import delivery_survey
@@ -29,9 +29,7 @@ def ann(manager):
     )
     complaint_submit(text="Box crushed", channel="email", email="ann@example.com")
     ticket = ticket_create(customer=ann, subject="Box crushed", actor=manager)
-    workflow.ticket_apologise(
-        ticket=ticket, actor=manager, subject="Sorry", body="We are sorry, Ann."
-    )
+    ticket_apologise(ticket=ticket, actor=manager, subject="Sorry", body="We are sorry, Ann.")
     bob = customer_resolve(email="bob@example.com", full_name="Bob Stone").customer
     complaint_submit(text="Bob's own complaint", channel="web", email="bob@example.com")
     ticket_create(customer=bob, subject="Bob's ticket", actor=manager)
@@ -68,11 +66,11 @@ class TestErase:
         from recovery.models import Ticket
 
         for ticket in Ticket.objects.exclude(state="closed"):
-            workflow.ticket_close(ticket=ticket, actor=manager, reason="Done")
+            ticket_close(ticket=ticket, actor=manager, reason="Done")
 
     def test_an_open_case_blocks_erasure(self, ann):
+        from feedback_app.core.errors import Conflict
         from feedback_app.customers.privacy import customer_erase
-        from feedback_app.errors import Conflict
 
         with pytest.raises(Conflict, match="open recovery case"):
             customer_erase(customer=ann)

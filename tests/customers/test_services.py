@@ -3,6 +3,7 @@
 import pytest
 from django.db.models import Q
 
+from feedback_app.core.errors import Conflict, DomainError
 from feedback_app.customers.models import (
     ContactPreference,
     Customer,
@@ -18,7 +19,6 @@ from feedback_app.customers.services import (
     preference_set,
     timeline_record,
 )
-from feedback_app.errors import Conflict, DomainError
 from tests.factories import CustomerFactory
 
 pytestmark = pytest.mark.django_db

@@ -5,7 +5,7 @@ from playwright.sync_api import expect
 
 from feedback_app.customers.services import customer_resolve
 from recovery.dashboards.views import TITLES
-from recovery.services import ticket_create
+from recovery.services.tickets import ticket_create
 from surveys.services.responses import response_submit
 from tests.factories import PASSWORD, delivery_survey, staff_user
 

@@ -3,9 +3,9 @@
 import pytest
 from playwright.sync_api import expect
 
-from recovery.improvements import improvement_link, improvement_save
 from recovery.models import Ticket
-from recovery.workflow import ticket_close
+from recovery.services.improvements import improvement_link, improvement_save
+from recovery.services.workflow import ticket_close
 from surveys.models import Topic
 from surveys.services.complaints import complaint_submit
 from tests.factories import PASSWORD, staff_user

@@ -9,11 +9,11 @@ client raises any exception a view lets out, so a 500 fails with its traceback.
 import pytest
 from django.urls import reverse
 
-from feedback_app.numbers import whole_number, whole_numbers
+from feedback_app.core.numbers import whole_number, whole_numbers
 from feedback_app.staff.policy_table import operations, pages
-from recovery.improvements import improvement_save
 from recovery.models import Restitution
-from recovery.workflow import ticket_apologise
+from recovery.services.improvements import improvement_save
+from recovery.services.workflow import ticket_apologise
 from surveys.services.invitations import invitation_create
 from tests.factories import CustomerWithEmailFactory, delivery_survey, open_ticket
 

@@ -4,10 +4,10 @@ import pytest
 from django.urls import reverse
 
 from feedback_app.customers.services import customer_resolve, timeline_record
-from recovery import workflow
-from recovery.improvements import improvement_link, improvement_save
 from recovery.models import Team
-from recovery.services import ticket_create
+from recovery.services.improvements import improvement_link, improvement_save
+from recovery.services.tickets import ticket_create
+from recovery.services.workflow import ticket_apologise
 from surveys.models import Complaint
 from surveys.services.building import question_add, survey_create, survey_publish
 from surveys.services.complaints import complaint_submit
@@ -47,7 +47,7 @@ def hostile(manager, django_capture_on_commit_callbacks):
     ticket = ticket_create(
         customer=customer, subject=EVIL, reference="R-2", actor=manager, team=team, note=EVIL
     )
-    workflow.ticket_apologise(ticket=ticket, actor=manager, subject=EVIL, body=EVIL)
+    ticket_apologise(ticket=ticket, actor=manager, subject=EVIL, body=EVIL)
     improvement = improvement_save(actor=manager, title=EVIL, customer_text=EVIL, description=EVIL)
     improvement_link(improvement=improvement, actor=manager, tickets=[ticket.pk])
     return {

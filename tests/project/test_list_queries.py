@@ -7,8 +7,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from recovery.improvements import improvement_link, improvement_save, improvement_ship
 from recovery.models import Restitution
+from recovery.services.improvements import improvement_link, improvement_save, improvement_ship
 from surveys.models import ImportJob, ImportRejection, Topic
 from surveys.services.invitations import invitation_create
 from tests.factories import (

@@ -1,7 +1,7 @@
 """The access policy, proved against what the project serves.
 
 Every route of the URL conf and every operation of the OpenAPI schema must have a row in
-`feedback_app.staff.policy`; then each row is tried for every role with a real request, so the
+`feedback_app.core.policy`; then each row is tried for every role with a real request, so the
 table cannot say one thing while the code does another. The README's table is printed from the
 same rows and must match.
 """
@@ -13,9 +13,9 @@ import pytest
 from django.core.management import call_command
 from django.urls import reverse
 
-from feedback_app.staff import policy
+from feedback_app.core import policy
 from feedback_app.staff.policy_table import api_routes, markdown, operations, pages
-from recovery.improvements import improvement_save
+from recovery.services.improvements import improvement_save
 from surveys.models import ImportJob
 from surveys.services.complaints import complaint_submit
 from surveys.services.invitations import invitation_create
@@ -36,12 +36,12 @@ OPERATIONS = operations()
 
 def test_every_page_has_a_rule():
     missing = [page.route for page in PAGES if page.rule is None]
-    assert not missing, f"pages with no row in feedback_app/staff/policy.py PAGES: {missing}"
+    assert not missing, f"pages with no row in feedback_app/core/policy.py PAGES: {missing}"
 
 
 def test_every_api_operation_has_a_rule_and_every_rule_an_operation():
     missing = [f"{op.method} {op.path} ({op.key})" for op in OPERATIONS if op.allowed is None]
-    assert not missing, f"operations with no row in feedback_app/staff/policy.py API: {missing}"
+    assert not missing, f"operations with no row in feedback_app/core/policy.py API: {missing}"
     served = {op.key for op in OPERATIONS} | {"api-root.get"}
     assert set(policy.API) - served == set(), "rows for operations the API does not serve"
 
@@ -58,7 +58,7 @@ def test_every_api_route_is_in_the_schema():
 def test_every_page_is_behind_the_policy_middleware(settings):
     assert "feedback_app.middleware.AccessPolicyMiddleware" in settings.MIDDLEWARE
     assert settings.REST_FRAMEWORK["DEFAULT_PERMISSION_CLASSES"] == [
-        "feedback_app.api.permissions.PolicyPermission"
+        "feedback_app.core.api.permissions.PolicyPermission"
     ]
 
 

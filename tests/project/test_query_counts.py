@@ -7,8 +7,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from recovery import workflow
-from recovery.improvements import improvement_link, improvement_save
+from recovery.services.improvements import improvement_link, improvement_save
+from recovery.services.restitution import ticket_offer_restitution
+from recovery.services.workflow import ticket_apologise, ticket_reassure
 from surveys.models import ImportJob
 from surveys.services.complaints import complaint_submit
 from surveys.services.invitations import event_record
@@ -71,8 +72,8 @@ class World:
                 answers={self.nps.pk: 2},
             )
         ticket = complaint.customer.tickets.get()
-        workflow.ticket_apologise(ticket=ticket, actor=self.agent, subject="Sorry", body="Sorry.")
-        workflow.ticket_reassure(
+        ticket_apologise(ticket=ticket, actor=self.agent, subject="Sorry", body="Sorry.")
+        ticket_reassure(
             ticket=ticket,
             actor=self.agent,
             subject="Fixed",
@@ -81,7 +82,7 @@ class World:
             corrective_action="New courier",
             new_improvement_title=f"Courier review {n}",
         )
-        workflow.ticket_offer_restitution(
+        ticket_offer_restitution(
             ticket=ticket,
             actor=self.agent,
             kind="refund",

@@ -6,7 +6,8 @@ import pytest
 from django.utils import timezone
 
 from recovery.models import Ticket
-from recovery.services import came_back_refresh, ticket_create
+from recovery.services.retention import came_back_refresh
+from recovery.services.tickets import ticket_create
 from surveys.services.invitations import event_record
 from tests.factories import delivery_survey
 

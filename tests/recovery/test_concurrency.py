@@ -2,9 +2,9 @@
 
 import pytest
 
-from feedback_app.errors import Conflict
-from recovery import workflow
+from feedback_app.core.errors import Conflict
 from recovery.models import State
+from recovery.services.workflow import ticket_apologise
 from tests.concurrency import at_once
 from tests.factories import open_ticket, staff_user
 
@@ -15,7 +15,7 @@ def test_one_wins_the_other_gets_a_clear_conflict():
     ticket = open_ticket()
 
     def act(agent):
-        return lambda: workflow.ticket_apologise(
+        return lambda: ticket_apologise(
             ticket=ticket,
             actor=agent,
             subject="Sorry",

@@ -8,7 +8,6 @@ from django.urls import reverse
 from django.utils import timezone
 
 from feedback_app.customers.services import customer_resolve, customer_update
-from recovery import workflow
 from recovery.dashboards.figures import (
     DASHBOARDS,
     engagement,
@@ -19,7 +18,10 @@ from recovery.dashboards.figures import (
     valuable,
 )
 from recovery.dashboards.filters import DashboardFilterForm
-from recovery.services import ticket_create
+from recovery.services.follow_up import follow_up_answered
+from recovery.services.restitution import ticket_offer_restitution
+from recovery.services.tickets import ticket_create
+from recovery.services.workflow import ticket_apologise, ticket_reassure, ticket_resolve
 from surveys.services.building import question_add, survey_create, survey_publish
 from surveys.services.invitations import event_record
 from surveys.services.responses import response_submit
@@ -67,8 +69,8 @@ def data(manager):
     )
 
     recovered = ticket_create(customer=bob, subject="Late parcel", priority=3, actor=manager)
-    workflow.ticket_apologise(ticket=recovered, actor=manager, subject="Sorry", body="Sorry.")
-    workflow.ticket_reassure(
+    ticket_apologise(ticket=recovered, actor=manager, subject="Sorry", body="Sorry.")
+    ticket_reassure(
         ticket=recovered,
         actor=manager,
         subject="Fixed",
@@ -77,7 +79,7 @@ def data(manager):
         corrective_action="a",
         new_improvement_title="Better couriers",
     )
-    workflow.ticket_offer_restitution(
+    ticket_offer_restitution(
         ticket=recovered,
         actor=manager,
         kind="refund",
@@ -86,8 +88,8 @@ def data(manager):
         subject="Refund",
         body="Refund.",
     )
-    workflow.ticket_resolve(ticket=recovered, actor=manager)
-    workflow.follow_up_answered(ticket=recovered, recovered=True, response_id=0)
+    ticket_resolve(ticket=recovered, actor=manager)
+    follow_up_answered(ticket=recovered, recovered=True, response_id=0)
     # Bob orders again the day after his ticket opened: he came back.
     event_record(
         event_type="order.delivered",
@@ -96,7 +98,7 @@ def data(manager):
         now=now + 2 * DAY,
     )
     still_open = ticket_create(customer=ann, subject="Rude driver", priority=2, actor=manager)
-    workflow.ticket_apologise(ticket=still_open, actor=manager, subject="Sorry", body="Sorry.")
+    ticket_apologise(ticket=still_open, actor=manager, subject="Sorry", body="Sorry.")
     return {"ann": ann, "bob": bob, "survey": survey}
 
 

@@ -6,14 +6,15 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
+from feedback_app.core.errors import Conflict, DomainError, NotAllowed
 from feedback_app.customers.services import (
     customer_merge,
     customer_resolve,
     hold_place,
     preference_set,
 )
-from feedback_app.errors import Conflict, DomainError
-from recovery.improvements import (
+from recovery.models import Improvement, ImprovementNotice, Ticket
+from recovery.services.improvements import (
     improvement_decline,
     improvement_link,
     improvement_notify,
@@ -21,8 +22,7 @@ from recovery.improvements import (
     improvement_ship,
     link_preview,
 )
-from recovery.models import Improvement, ImprovementNotice, Ticket
-from recovery.workflow import NotAllowed, ticket_close
+from recovery.services.workflow import ticket_close
 from surveys.models import Complaint, Topic
 from surveys.services.complaints import complaint_submit
 

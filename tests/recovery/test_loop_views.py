@@ -4,9 +4,9 @@ import pytest
 from django.core import mail
 from django.urls import reverse
 
-from recovery.improvements import improvement_link, improvement_save, improvement_ship
 from recovery.models import Improvement, Ticket
-from recovery.workflow import ticket_close
+from recovery.services.improvements import improvement_link, improvement_save, improvement_ship
+from recovery.services.workflow import ticket_close
 from surveys.models import Topic
 from surveys.services.complaints import complaint_submit
 from surveys.services.responses import response_submit

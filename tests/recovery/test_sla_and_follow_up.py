@@ -7,10 +7,10 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
-from recovery import workflow
+from recovery.business_hours import add_business_hours, business_hours_between
 from recovery.models import State, Team, Ticket
-from recovery.services import recovery_sweep
-from recovery.sla import add_business_hours, business_hours_between
+from recovery.services.follow_up import recovery_sweep
+from recovery.services.workflow import ticket_apologise, ticket_resolve, ticket_skip
 from surveys.models import Invitation
 from surveys.services.invitations import invitations_send_due
 from surveys.services.responses import response_submit
@@ -104,7 +104,7 @@ class TestBreach:
 
     def test_apologised_in_time_is_no_breach(self, london, agent):
         ticket = open_ticket(priority=2)
-        workflow.ticket_apologise(ticket=ticket, actor=agent, subject="Sorry", body="Sorry.")
+        ticket_apologise(ticket=ticket, actor=agent, subject="Sorry", body="Sorry.")
         assert recovery_sweep(now=ticket.apology_due_at + timedelta(minutes=1))["breaches"] == 0
 
 
@@ -125,13 +125,13 @@ class TestFollowUp:
 
     def resolve(self, agent):
         ticket = open_ticket()
-        ticket = workflow.ticket_skip(
+        ticket = ticket_skip(
             ticket=ticket, actor=staff_user("manager"), step="apologise", reason="On the phone"
         )
-        ticket = workflow.ticket_skip(
+        ticket = ticket_skip(
             ticket=ticket, actor=staff_user("manager"), step="reassure", reason="On the phone"
         )
-        return workflow.ticket_resolve(ticket=ticket, actor=agent, no_restitution_reason="Declined")
+        return ticket_resolve(ticket=ticket, actor=agent, no_restitution_reason="Declined")
 
     def answer(self, ticket, choice, capture):
         invitation = Invitation.objects.get(pk=ticket.follow_up_id)
@@ -195,7 +195,7 @@ class TestFollowUp:
 def test_apology_reaches_a_real_smtp_server(agent, smtp_server, django_capture_on_commit_callbacks):
     ticket = open_ticket()
     with django_capture_on_commit_callbacks(execute=True):
-        workflow.ticket_apologise(
+        ticket_apologise(
             ticket=ticket,
             actor=agent,
             subject="We are sorry, Ann",

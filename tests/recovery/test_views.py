@@ -5,7 +5,7 @@ from django.core import mail
 from django.urls import reverse
 
 from recovery.models import ApprovalLimit, Restitution, State, Ticket
-from recovery.services import ticket_note
+from recovery.services.tickets import ticket_note
 from tests.factories import open_ticket, staff_user
 
 pytestmark = pytest.mark.django_db
@@ -107,9 +107,9 @@ class TestTicketPage:
         assert mail.outbox[0].body == "My own words."
 
     def test_placeholders_must_be_replaced(self, agent_client, agent):
-        from recovery import workflow
+        from recovery.services.workflow import ticket_apologise
 
-        ticket = workflow.ticket_apologise(ticket=open_ticket(), actor=agent, subject="s", body="b")
+        ticket = ticket_apologise(ticket=open_ticket(), actor=agent, subject="s", body="b")
         response = agent_client.post(
             ticket.get_absolute_url(),
             {
@@ -127,10 +127,10 @@ class TestTicketPage:
         )
 
     def test_stale_form_is_a_clear_conflict(self, agent_client, agent):
-        from recovery import workflow
+        from recovery.services.workflow import ticket_apologise
 
         ticket = open_ticket()
-        workflow.ticket_apologise(ticket=ticket, actor=staff_user("agent"), subject="s", body="b")
+        ticket_apologise(ticket=ticket, actor=staff_user("agent"), subject="s", body="b")
         response = agent_client.post(
             ticket.get_absolute_url(),
             {"action": "apologise", "expected_state": "new", "subject": "s", "body": "b"},
@@ -141,12 +141,12 @@ class TestTicketPage:
     def test_restitution_above_the_limit_waits_and_the_manager_approves(
         self, client, agent, manager
     ):
-        from recovery import workflow
+        from recovery.services.workflow import ticket_skip
         from tests.factories import PASSWORD
 
         ticket = open_ticket()
-        workflow.ticket_skip(ticket=ticket, actor=manager, step="apologise", reason="phone")
-        workflow.ticket_skip(ticket=ticket, actor=manager, step="reassure", reason="phone")
+        ticket_skip(ticket=ticket, actor=manager, step="apologise", reason="phone")
+        ticket_skip(ticket=ticket, actor=manager, step="reassure", reason="phone")
         client.login(username=agent.username, password=PASSWORD)
         data = {
             "action": "offer_restitution",
@@ -183,11 +183,11 @@ class TestTicketPage:
         assert restitution.status == "granted" and ticket.state == State.RESTITUTION_OFFERED
 
     def test_unknown_currency_and_negative_amount_are_form_errors(self, agent_client, manager):
-        from recovery import workflow
+        from recovery.services.workflow import ticket_skip
 
         ticket = open_ticket()
-        workflow.ticket_skip(ticket=ticket, actor=manager, step="apologise", reason="phone")
-        workflow.ticket_skip(ticket=ticket, actor=manager, step="reassure", reason="phone")
+        ticket_skip(ticket=ticket, actor=manager, step="apologise", reason="phone")
+        ticket_skip(ticket=ticket, actor=manager, step="reassure", reason="phone")
         base = {
             "action": "offer_restitution",
             "expected_state": "reassured",

@@ -5,10 +5,25 @@ from decimal import Decimal
 import pytest
 from django.core import mail
 
-from feedback_app.errors import Conflict, DomainError
-from recovery import workflow
+from feedback_app.core.errors import Conflict, DomainError, NotAllowed
 from recovery.models import ApprovalLimit, Improvement, Restitution, State, Ticket, TicketEvent
-from recovery.workflow import TRANSITIONS, InvalidTransition, NotAllowed
+from recovery.services.restitution import (
+    restitution_decide,
+    restitution_withdraw,
+    ticket_offer_restitution,
+)
+from recovery.services.workflow import (
+    TRANSITIONS,
+    InvalidTransition,
+    allowed_steps,
+    ticket_apologise,
+    ticket_close,
+    ticket_follow_up_sent,
+    ticket_reassure,
+    ticket_reopen,
+    ticket_resolve,
+    ticket_skip,
+)
 from tests.factories import open_ticket, staff_user
 
 pytestmark = pytest.mark.django_db
@@ -19,9 +34,9 @@ MESSAGE = {"subject": "About your order", "body": "We are sorry."}
 def do(step, ticket, actor):
     """Run one step with valid arguments."""
     if step == "apologise":
-        return workflow.ticket_apologise(ticket=ticket, actor=actor, **MESSAGE)
+        return ticket_apologise(ticket=ticket, actor=actor, **MESSAGE)
     if step == "reassure":
-        return workflow.ticket_reassure(
+        return ticket_reassure(
             ticket=ticket,
             actor=actor,
             cause="A courier mix-up.",
@@ -30,19 +45,17 @@ def do(step, ticket, actor):
             **MESSAGE,
         )
     if step == "offer_restitution":
-        return workflow.ticket_offer_restitution(
+        return ticket_offer_restitution(
             ticket=ticket, actor=actor, kind="voucher", amount="10.00", currency="GBP", **MESSAGE
         ).ticket
     if step == "resolve":
-        return workflow.ticket_resolve(
-            ticket=ticket, actor=actor, no_restitution_reason="Customer declined"
-        )
+        return ticket_resolve(ticket=ticket, actor=actor, no_restitution_reason="Customer declined")
     if step == "send_follow_up":
-        return workflow.ticket_follow_up_sent(ticket=ticket)
+        return ticket_follow_up_sent(ticket=ticket)
     if step == "close":
-        return workflow.ticket_close(ticket=ticket, actor=actor, reason="Duplicate")
+        return ticket_close(ticket=ticket, actor=actor, reason="Duplicate")
     if step == "reopen":
-        return workflow.ticket_reopen(ticket=ticket, actor=actor, reason="Customer wrote again")
+        return ticket_reopen(ticket=ticket, actor=actor, reason="Customer wrote again")
     raise AssertionError(step)
 
 
@@ -66,7 +79,7 @@ def test_every_pair_of_state_and_step(state, step, agent):
     else:
         with pytest.raises(InvalidTransition) as caught:
             do(step, ticket, agent)
-        assert caught.value.details["allowed"] == workflow.allowed_steps(state)
+        assert caught.value.details["allowed"] == allowed_steps(state)
         ticket.refresh_from_db()
         assert ticket.state == state and TicketEvent.objects.count() == before
 
@@ -104,13 +117,13 @@ class TestOrder:
     def test_resolve_without_restitution_needs_a_reason(self, agent):
         ticket = do("reassure", do("apologise", open_ticket(), agent), agent)
         with pytest.raises(DomainError, match="say why none is due"):
-            workflow.ticket_resolve(ticket=ticket, actor=agent)
+            ticket_resolve(ticket=ticket, actor=agent)
         ticket.refresh_from_db()
         assert ticket.state == State.REASSURED
 
     def test_closing_before_resolution_needs_a_reason(self, agent):
         with pytest.raises(DomainError, match="needs a reason"):
-            workflow.ticket_close(ticket=open_ticket(), actor=agent)
+            ticket_close(ticket=open_ticket(), actor=agent)
 
 
 class TestMessages:
@@ -118,14 +131,14 @@ class TestMessages:
     def test_empty_apology_is_refused_and_nothing_changes(self, agent, field, value):
         ticket = open_ticket()
         with pytest.raises(DomainError):
-            workflow.ticket_apologise(ticket=ticket, actor=agent, **{**MESSAGE, field: value})
+            ticket_apologise(ticket=ticket, actor=agent, **{**MESSAGE, field: value})
         ticket.refresh_from_db()
         assert ticket.state == State.NEW and not ticket.events.filter(kind="apologised").exists()
 
     def test_reassurance_must_name_a_corrective_action_and_an_improvement(self, agent):
         ticket = do("apologise", open_ticket(), agent)
         with pytest.raises(DomainError, match="corrective action"):
-            workflow.ticket_reassure(
+            ticket_reassure(
                 ticket=ticket,
                 actor=agent,
                 cause="x",
@@ -134,14 +147,12 @@ class TestMessages:
                 **MESSAGE,
             )
         with pytest.raises(DomainError, match="improvement"):
-            workflow.ticket_reassure(
-                ticket=ticket, actor=agent, cause="x", corrective_action="y", **MESSAGE
-            )
+            ticket_reassure(ticket=ticket, actor=agent, cause="x", corrective_action="y", **MESSAGE)
 
     def test_reassurance_links_an_existing_improvement(self, agent):
         improvement = Improvement.objects.create(title="Photo on delivery")
         ticket = do("apologise", open_ticket(), agent)
-        workflow.ticket_reassure(
+        ticket_reassure(
             ticket=ticket,
             actor=agent,
             cause="Left at the wrong door.",
@@ -165,7 +176,7 @@ class TestRestitution:
         return do("reassure", do("apologise", open_ticket(), agent), agent)
 
     def offer(self, ticket, actor, amount, **kwargs):
-        return workflow.ticket_offer_restitution(
+        return ticket_offer_restitution(
             ticket=ticket,
             actor=actor,
             kind=kwargs.pop("kind", "refund"),
@@ -196,7 +207,7 @@ class TestRestitution:
         restitution = self.offer(reassured, agent, "80.00")
         assert mail.outbox == []
         with django_capture_on_commit_callbacks(execute=True):
-            workflow.restitution_decide(restitution=restitution, actor=manager, approve=True)
+            restitution_decide(restitution=restitution, actor=manager, approve=True)
         reassured.refresh_from_db()
         assert reassured.state == State.RESTITUTION_OFFERED and len(mail.outbox) == 1
         assert list(reassured.events.values_list("kind", flat=True))[-3:] == [
@@ -208,8 +219,8 @@ class TestRestitution:
     def test_manager_rejects_with_a_reason(self, reassured, agent, manager):
         restitution = self.offer(reassured, agent, "80.00")
         with pytest.raises(DomainError, match="why"):
-            workflow.restitution_decide(restitution=restitution, actor=manager, approve=False)
-        workflow.restitution_decide(
+            restitution_decide(restitution=restitution, actor=manager, approve=False)
+        restitution_decide(
             restitution=restitution,
             actor=manager,
             approve=False,
@@ -225,24 +236,20 @@ class TestRestitution:
     def test_approval_by_someone_without_the_right(self, reassured, agent):
         restitution = self.offer(reassured, agent, "80.00")
         with pytest.raises(NotAllowed):
-            workflow.restitution_decide(
-                restitution=restitution, actor=staff_user("agent"), approve=True
-            )
+            restitution_decide(restitution=restitution, actor=staff_user("agent"), approve=True)
         restitution.refresh_from_db()
         assert restitution.status == "pending"
 
     def test_deciding_twice(self, reassured, agent, manager):
         restitution = self.offer(reassured, agent, "80.00")
-        workflow.restitution_decide(restitution=restitution, actor=manager, approve=True)
+        restitution_decide(restitution=restitution, actor=manager, approve=True)
         with pytest.raises(Conflict, match="already granted"):
-            workflow.restitution_decide(
-                restitution=restitution, actor=manager, approve=False, reason="x"
-            )
+            restitution_decide(restitution=restitution, actor=manager, approve=False, reason="x")
 
     def test_the_agent_limit_holds_for_the_ticket_in_total(self, reassured, agent):
         assert self.offer(reassured, agent, "50.00").status == "granted"
         ticket = do("resolve", Ticket.objects.get(pk=reassured.pk), agent)
-        ticket = workflow.ticket_reopen(ticket=ticket, actor=agent, reason="Wrote again")
+        ticket = ticket_reopen(ticket=ticket, actor=agent, reason="Wrote again")
         ticket = do("reassure", do("apologise", ticket, agent), agent)
         again = self.offer(ticket, agent, "10.00")
         assert again.status == "pending"
@@ -254,7 +261,7 @@ class TestRestitution:
     ):
         ApprovalLimit.objects.update_or_create(currency="EUR", defaults={"agent_limit": 50})
         rejected = self.offer(reassured, agent, "80.00")
-        workflow.restitution_decide(restitution=rejected, actor=manager, approve=False, reason="No")
+        restitution_decide(restitution=rejected, actor=manager, approve=False, reason="No")
         assert self.offer(reassured, agent, "50.00", currency="EUR").status == "granted"
 
     def test_a_customer_limit_caps_what_agents_grant_over_the_period(self, agent, settings):
@@ -278,12 +285,12 @@ class TestRestitution:
             do(finish, Ticket.objects.get(pk=reassured.pk), agent)
         reassured.refresh_from_db()
         assert reassured.state == State.REASSURED
-        workflow.restitution_withdraw(restitution=pending, actor=agent, reason="Customer declined")
+        restitution_withdraw(restitution=pending, actor=agent, reason="Customer declined")
         pending.refresh_from_db()
         assert pending.status == "withdrawn"
         assert reassured.events.filter(kind="restitution_withdrawn").exists()
         with pytest.raises(Conflict, match="already withdrawn"):
-            workflow.restitution_decide(restitution=pending, actor=manager, approve=True)
+            restitution_decide(restitution=pending, actor=manager, approve=True)
         finished = do(finish, Ticket.objects.get(pk=reassured.pk), agent)
         assert finished.state == (State.RESOLVED if finish == "resolve" else State.CLOSED)
 
@@ -321,7 +328,7 @@ class TestRestitution:
 
 class TestSkip:
     def test_manager_skips_with_a_reason_that_is_recorded(self, manager):
-        ticket = workflow.ticket_skip(
+        ticket = ticket_skip(
             ticket=open_ticket(), actor=manager, step="apologise", reason="Apologised on the phone"
         )
         assert ticket.state == State.APOLOGISED
@@ -333,35 +340,33 @@ class TestSkip:
 
     def test_agent_cannot_skip(self, agent):
         with pytest.raises(NotAllowed):
-            workflow.ticket_skip(ticket=open_ticket(), actor=agent, step="apologise", reason="x")
+            ticket_skip(ticket=open_ticket(), actor=agent, step="apologise", reason="x")
 
     def test_skip_needs_a_reason_and_a_skippable_step(self, manager):
         with pytest.raises(DomainError, match="written reason"):
-            workflow.ticket_skip(ticket=open_ticket(), actor=manager, step="apologise", reason=" ")
+            ticket_skip(ticket=open_ticket(), actor=manager, step="apologise", reason=" ")
         with pytest.raises(DomainError):
-            workflow.ticket_skip(
+            ticket_skip(
                 ticket=open_ticket(email="b@example.com"), actor=manager, step="resolve", reason="x"
             )
 
     def test_skip_still_follows_the_order(self, manager):
         with pytest.raises(InvalidTransition):
-            workflow.ticket_skip(ticket=open_ticket(), actor=manager, step="reassure", reason="x")
+            ticket_skip(ticket=open_ticket(), actor=manager, step="reassure", reason="x")
 
 
 def test_two_agents_at_once_one_wins_the_other_gets_a_clear_conflict(agent):
     other = staff_user("agent")
     ticket = open_ticket()
     seen_by_both = ticket.state
-    workflow.ticket_apologise(ticket=ticket, actor=agent, expected_state=seen_by_both, **MESSAGE)
+    ticket_apologise(ticket=ticket, actor=agent, expected_state=seen_by_both, **MESSAGE)
     with pytest.raises(Conflict, match="Someone else changed this ticket"):
-        workflow.ticket_apologise(
-            ticket=ticket, actor=other, expected_state=seen_by_both, **MESSAGE
-        )
+        ticket_apologise(ticket=ticket, actor=other, expected_state=seen_by_both, **MESSAGE)
     assert ticket.events.filter(kind="apologised").count() == 1
 
 
 def test_step_on_a_closed_ticket(agent):
-    ticket = workflow.ticket_close(ticket=open_ticket(), actor=agent, reason="Duplicate of #1")
+    ticket = ticket_close(ticket=open_ticket(), actor=agent, reason="Duplicate of #1")
     with pytest.raises(InvalidTransition, match="closed"):
         do("apologise", ticket, agent)
 
@@ -370,7 +375,7 @@ def test_close_releases_the_survey_hold_and_reopen_places_it_again(agent):
     ticket = open_ticket()
     customer = ticket.customer
     assert customer.holds.filter(released_at=None).count() == 1
-    workflow.ticket_close(ticket=ticket, actor=agent, reason="Duplicate")
+    ticket_close(ticket=ticket, actor=agent, reason="Duplicate")
     assert customer.holds.filter(released_at=None).count() == 0
-    workflow.ticket_reopen(ticket=ticket, actor=agent, reason="Customer wrote again")
+    ticket_reopen(ticket=ticket, actor=agent, reason="Customer wrote again")
     assert customer.holds.filter(released_at=None).count() == 1

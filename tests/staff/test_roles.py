@@ -5,8 +5,8 @@ from django.contrib.auth.models import Group
 from django.core.management import call_command
 from django.urls import reverse
 
-from feedback_app.errors import DomainError
-from feedback_app.staff.roles import ROLES, is_manager, is_staff_member, roles_sync
+from feedback_app.core.errors import DomainError
+from feedback_app.core.roles import ROLES, is_manager, is_staff_member, roles_sync
 from feedback_app.staff.services import staff_user_create
 from tests.factories import PASSWORD, staff_user
 

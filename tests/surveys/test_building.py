@@ -2,7 +2,7 @@
 
 import pytest
 
-from feedback_app.errors import Conflict, DomainError
+from feedback_app.core.errors import Conflict, DomainError
 from surveys.models import Question, Survey
 from surveys.services.building import (
     question_add,

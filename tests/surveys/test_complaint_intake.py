@@ -55,7 +55,7 @@ class TestWebForm:
         self, client, django_capture_on_commit_callbacks, mailoutbox
     ):
         from feedback_app.customers.services import customer_resolve
-        from recovery.workflow import ticket_apologise
+        from recovery.services.workflow import ticket_apologise
 
         victim = customer_resolve(phone="07700 900123", full_name="Vic Tim").customer
         data = self.data(email="mallory@example.com", phone="07700 900123", full_name="Mal")

@@ -6,9 +6,9 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
+from feedback_app.core.errors import DomainError
 from feedback_app.customers.models import Message
 from feedback_app.customers.services import customer_resolve, hold_place, preference_set
-from feedback_app.errors import DomainError
 from surveys.models import Event, Invitation, ReceivedAnswers
 from surveys.services.invitations import (
     event_record,

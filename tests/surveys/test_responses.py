@@ -5,8 +5,8 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from feedback_app.core.errors import Conflict, DomainError
 from feedback_app.customers.services import customer_resolve
-from feedback_app.errors import Conflict, DomainError
 from surveys.models import Answer, Invitation, Response
 from surveys.services.invitations import invitation_create
 from surveys.services.responses import (

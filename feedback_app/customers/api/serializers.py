@@ -2,9 +2,9 @@
 
 from rest_framework import serializers
 
+from feedback_app.core.roles import is_person
 from feedback_app.customers.identities import MAX_SOURCE_LENGTH
 from feedback_app.customers.models import ContactPreference, Customer, Identity, TimelineEntry
-from feedback_app.staff.roles import is_person
 
 
 class IdentitySerializer(serializers.ModelSerializer):

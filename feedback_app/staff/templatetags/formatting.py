@@ -3,6 +3,7 @@
 from datetime import timedelta
 
 from django import template
+from django.utils import timezone
 
 register = template.Library()
 
@@ -26,8 +27,6 @@ def duration(value: timedelta | None) -> str:
 @register.filter
 def countdown(due, now=None) -> str:
     """Time left until `due` ("in 3h 20m"), or how late it is ("5h late")."""
-    from django.utils import timezone
-
     if due is None:
         return ""
     delta = due - (now or timezone.now())

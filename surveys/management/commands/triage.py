@@ -20,6 +20,8 @@ class Command(BaseCommand):
     help = "Triage JSON lines from stdin to stdout (no database writes)."
 
     def _vocabulary(self):
+        # Imported here, not at the top: the command must start fast (it reads no database
+        # unless the topic vocabulary is there), and the services pull in the whole ORM layer.
         from surveys.services.triage import vocabulary
 
         try:

@@ -4,8 +4,8 @@ import getpass
 
 from django.core.management.base import BaseCommand, CommandError
 
-from feedback_app.errors import DomainError
-from feedback_app.staff.roles import ROLES
+from feedback_app.core.errors import DomainError
+from feedback_app.core.roles import ROLES
 from feedback_app.staff.services import staff_user_create
 
 

@@ -1,8 +1,8 @@
-"""Bring the role groups in line with feedback_app.staff.roles (also done by every migrate)."""
+"""Bring the role groups in line with feedback_app.core.roles (also done by every migrate)."""
 
 from django.core.management.base import BaseCommand
 
-from feedback_app.staff.roles import ROLES, roles_sync
+from feedback_app.core.roles import ROLES, roles_sync
 
 
 class Command(BaseCommand):

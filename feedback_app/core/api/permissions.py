@@ -1,13 +1,13 @@
 """Who may use the API: one permission class, set as the default in settings.
 
-It applies `feedback_app.staff.policy.API`, the table of every operation by role, keyed by the
+It applies `feedback_app.core.policy.API`, the table of every operation by role, keyed by the
 viewset's basename and action. An operation with no row is refused to everyone. Customers never
 log in, so only staff and integration accounts reach anything.
 """
 
 from rest_framework.permissions import BasePermission
 
-from feedback_app.staff import policy
+from feedback_app.core import policy
 
 
 class PolicyPermission(BasePermission):

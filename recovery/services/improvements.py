@@ -19,11 +19,10 @@ from django.utils import timezone
 from django.utils.text import Truncator
 from django_q.tasks import async_task
 
+from feedback_app.core.errors import Conflict, DomainError, NotAllowed
 from feedback_app.customers.models import Customer, Message
 from feedback_app.customers.outbox import customer_links, message_send
-from feedback_app.errors import Conflict, DomainError
 from recovery.models import Improvement, ImprovementLink, ImprovementNotice, Ticket
-from recovery.workflow import NotAllowed
 from surveys.models import Complaint, Response, Sentiment, Topic
 
 QUOTE_CHARS = 140

@@ -22,3 +22,9 @@ class Conflict(DomainError):
     """The request contradicts the current state (already merged, already answered...)."""
 
     http_status = 409
+
+
+class NotAllowed(DomainError):
+    """The actor's role does not allow this (approving above a limit, skipping a step)."""
+
+    http_status = 403

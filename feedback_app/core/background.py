@@ -45,7 +45,7 @@ def item_tasks_batched() -> Iterator[None]:
     finally:
         _batch.items = None
     if items:
-        async_task("feedback_app.background.run_item_tasks", items, save=False)
+        async_task("feedback_app.core.background.run_item_tasks", items, save=False)
 
 
 def run_item_tasks(items: list) -> int:

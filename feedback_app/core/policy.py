@@ -2,19 +2,19 @@
 
 The tables below are the access policy. `feedback_app.middleware.AccessPolicyMiddleware` applies
 `PAGES` to every request for a page before its view runs, and
-`feedback_app.api.permissions.PolicyPermission` applies `API` to every API call; a page or an
+`feedback_app.core.api.permissions.PolicyPermission` applies `API` to every API call; a page or an
 operation with no row is refused, and the tests in `tests/project/test_policy.py` enumerate the
 URL conf and the OpenAPI schema so that a new one without a row fails CI. The README's role
 table is printed from here (`manage.py access_policy`).
 
-Roles are the staff roles of `feedback_app.staff.roles` plus two that never log in: anyone
+Roles are the staff roles of `feedback_app.core.roles` plus two that never log in: anyone
 (`anonymous`) and a customer holding their own link (`customer`). A page that needs the
 customer's link answers the link's own honest pages (not valid, expired) to everyone else.
 """
 
 from dataclasses import dataclass, field
 
-from feedback_app.staff.roles import user_roles
+from feedback_app.core.roles import user_roles
 
 ANONYMOUS = "anonymous"
 CUSTOMER = "customer"

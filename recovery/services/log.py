@@ -1,0 +1,43 @@
+"""The ticket log, at the bottom of recovery's writes: every change to a ticket leaves a
+TicketEvent (append-only: the timeline, the audit and the source of the SLA and recovery figures),
+and the feedback behind a ticket is linked here. Staff notices go out from here too."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import transaction
+
+from recovery.models import Ticket, TicketEvent, TicketItem
+from surveys.models import Complaint, Response
+
+
+def item_describe(item: Response | Complaint) -> dict:
+    return {"type": "complaint" if isinstance(item, Complaint) else "response", "id": item.pk}
+
+
+def item_link(ticket: Ticket, item: Response | Complaint) -> TicketItem:
+    field = "complaint" if isinstance(item, Complaint) else "response"
+    return TicketItem.objects.create(ticket=ticket, **{field: item})
+
+
+def ticket_event(
+    *, ticket: Ticket, kind: str, actor=None, from_state: str = "", to_state: str = "", **payload
+) -> TicketEvent:
+    return TicketEvent.objects.create(
+        ticket=ticket,
+        kind=kind,
+        actor=actor,
+        from_state=from_state,
+        to_state=to_state,
+        payload=payload,
+    )
+
+
+def staff_notify(recipients: list[str], subject: str, body: str) -> None:
+    """Internal notices to staff go straight to Django's mail (not the customer outbox)."""
+    transaction.on_commit(
+        lambda: send_mail(
+            subject, body, settings.DEFAULT_FROM_EMAIL, recipients, fail_silently=True
+        )
+    )

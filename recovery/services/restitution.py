@@ -1,0 +1,230 @@
+"""Restitution: offering something back (the workflow's third step), within the approval
+limits, and the manager's decision or the withdrawal of a request that waits for one."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from decimal import Decimal, InvalidOperation
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Sum
+from django.utils import timezone
+
+from feedback_app.core.errors import Conflict, DomainError, NotAllowed
+from recovery.models import ApprovalLimit, Restitution, Ticket
+from recovery.services.workflow import (
+    customer_message,
+    locked_step,
+    log_event,
+    move_to,
+    sent_payload,
+)
+
+
+def _amount(kind: str, amount, currency: str, item: str) -> tuple[Decimal | None, str]:
+    currency = (currency or "").strip().upper()
+    if amount in (None, ""):
+        if kind in Restitution.MONEY_KINDS:
+            raise DomainError(
+                f"A {Restitution.Kind(kind).label.lower()} needs an amount.", field="amount"
+            )
+        if not (item or "").strip():
+            raise DomainError("Say what the customer gets.", field="item")
+        return None, ""
+    try:
+        value = Decimal(str(amount))
+    except (InvalidOperation, ValueError):
+        raise DomainError(f"{amount!r} is not an amount of money.", field="amount") from None
+    if not value.is_finite() or value <= 0:
+        raise DomainError("The amount must be more than zero.", field="amount")
+    if value != value.quantize(Decimal("0.01")):
+        raise DomainError("The amount has at most two decimal places.", field="amount")
+    if value > settings.RESTITUTION_MAX_AMOUNT:
+        raise DomainError(
+            f"No single restitution above {settings.RESTITUTION_MAX_AMOUNT:,}.", field="amount"
+        )
+    known = list(ApprovalLimit.objects.values_list("currency", flat=True))
+    if currency not in known:
+        raise DomainError(
+            f"{currency or 'No currency'} is not a currency we pay in ({', '.join(known)}).",
+            field="currency",
+        )
+    return value, currency
+
+
+def _over_limit(actor, ticket: Ticket, value: Decimal | None, currency: str) -> str:
+    """Why this offer needs a manager ("" when the actor may grant it alone).
+
+    An agent's limit holds for what a ticket gets in total, and (when set) for what one customer
+    gets over the rolling period: offering at the limit, resolving, reopening and offering again
+    must not multiply it."""
+    if value is None or (actor is not None and actor.has_perm("recovery.approve_restitution")):
+        return ""
+    limit = ApprovalLimit.objects.get(currency=currency)
+    granted = Restitution.objects.filter(
+        status=Restitution.Status.GRANTED, currency=currency, amount__isnull=False
+    )
+    on_ticket = granted.filter(ticket=ticket).aggregate(total=Sum("amount"))["total"] or 0
+    if on_ticket + value > limit.agent_limit:
+        return (
+            f"{currency} {on_ticket + value:,.2f} on this ticket in total is above the agent "
+            f"limit of {limit.agent_limit:,.2f}"
+        )
+    if limit.customer_limit is not None:
+        since = timezone.now() - timedelta(days=settings.RESTITUTION_CUSTOMER_PERIOD_DAYS)
+        to_customer = (
+            granted.filter(ticket__customer_id=ticket.customer_id, created_at__gte=since).aggregate(
+                total=Sum("amount")
+            )["total"]
+            or 0
+        )
+        if to_customer + value > limit.customer_limit:
+            return (
+                f"{currency} {to_customer + value:,.2f} to this customer in "
+                f"{settings.RESTITUTION_CUSTOMER_PERIOD_DAYS} days is above the limit of "
+                f"{limit.customer_limit:,.2f}"
+            )
+    return ""
+
+
+def ticket_offer_restitution(
+    *,
+    ticket: Ticket,
+    actor,
+    kind: str,
+    subject: str,
+    body: str,
+    amount=None,
+    currency: str = "",
+    item: str = "",
+    note: str = "",
+    expected_state: str | None = None,
+) -> Restitution:
+    """Give something back. Within the actor's limit it is granted and the customer told at
+    once; above it, it waits for a manager (the ticket stays reassured) and the notice goes out
+    on approval."""
+    if kind not in Restitution.Kind.values:
+        raise DomainError(f"Unknown kind of restitution {kind!r}.", field="kind")
+    value, currency = _amount(kind, amount, currency, item)
+    if not (body or "").strip():
+        raise DomainError("The message to the customer is empty.", field="body")
+    with locked_step(ticket, "offer_restitution", expected_state) as (ticket, target):
+        if ticket.restitutions.filter(status=Restitution.Status.PENDING).exists():
+            raise Conflict("A restitution for this ticket is already waiting for approval.")
+        over = _over_limit(actor, ticket, value, currency)
+        restitution = Restitution.objects.create(
+            ticket=ticket,
+            kind=kind,
+            amount=value,
+            currency=currency,
+            item=(item or "").strip()[:200],
+            note=(note or "").strip(),
+            status=Restitution.Status.PENDING if over else Restitution.Status.GRANTED,
+            requested_by=actor,
+            notice_subject=(subject or "").strip()[:300],
+            notice_body=body.strip(),
+        )
+        if restitution.status == Restitution.Status.PENDING:
+            log_event(
+                ticket,
+                "restitution_requested",
+                actor,
+                restitution=restitution.pk,
+                summary=restitution.summary,
+                why=over,
+            )
+            return restitution
+        _grant(ticket, restitution, actor, target)
+    return restitution
+
+
+def _grant(ticket: Ticket, restitution: Restitution, actor, target: str) -> None:
+    message = customer_message(
+        ticket,
+        "offer_restitution",
+        actor,
+        restitution.notice_subject,
+        restitution.notice_body,
+        f"restitution:{restitution.pk}",
+    )
+    before = ticket.state
+    move_to(ticket, target)
+    log_event(
+        ticket,
+        "restitution_offered",
+        actor,
+        before,
+        target,
+        restitution=restitution.pk,
+        summary=restitution.summary,
+        **sent_payload(message),
+    )
+
+
+def restitution_decide(
+    *, restitution: Restitution, actor, approve: bool, reason: str = ""
+) -> Restitution:
+    """A manager approves (the customer is told) or rejects (with a reason) a pending one."""
+    if actor is None or not actor.has_perm("recovery.approve_restitution"):
+        raise NotAllowed("Only a manager can approve or reject restitution above the agent limit.")
+    if not approve and not (reason or "").strip():
+        raise DomainError("Say why it is rejected.", field="reason")
+    with transaction.atomic():
+        restitution = Restitution.objects.select_for_update().get(pk=restitution.pk)
+        if restitution.status != Restitution.Status.PENDING:
+            raise Conflict(
+                f"This restitution was already {restitution.get_status_display().lower()}."
+            )
+        restitution.decided_by, restitution.decided_at = actor, timezone.now()
+        restitution.decision_reason = (reason or "").strip()
+        if approve:
+            with locked_step(restitution.ticket, "offer_restitution") as (ticket, target):
+                restitution.status = Restitution.Status.GRANTED
+                restitution.save(
+                    update_fields=["status", "decided_by", "decided_at", "decision_reason"]
+                )
+                log_event(
+                    ticket,
+                    "restitution_approved",
+                    actor,
+                    restitution=restitution.pk,
+                    reason=restitution.decision_reason,
+                )
+                _grant(ticket, restitution, actor, target)
+        else:
+            restitution.status = Restitution.Status.REJECTED
+            restitution.save(
+                update_fields=["status", "decided_by", "decided_at", "decision_reason"]
+            )
+            log_event(
+                restitution.ticket,
+                "restitution_rejected",
+                actor,
+                restitution=restitution.pk,
+                reason=restitution.decision_reason,
+            )
+    return restitution
+
+
+def restitution_withdraw(*, restitution: Restitution, actor, reason: str = "") -> Restitution:
+    """Take back a request that waits for approval (the customer was never told of it), so the
+    ticket can be resolved or offered something else."""
+    with transaction.atomic():
+        restitution = Restitution.objects.select_for_update().get(pk=restitution.pk)
+        if restitution.status != Restitution.Status.PENDING:
+            raise Conflict(
+                f"This restitution was already {restitution.get_status_display().lower()}."
+            )
+        restitution.status = Restitution.Status.WITHDRAWN
+        restitution.decided_by, restitution.decided_at = actor, timezone.now()
+        restitution.decision_reason = (reason or "").strip()
+        restitution.save(update_fields=["status", "decided_by", "decided_at", "decision_reason"])
+        log_event(
+            restitution.ticket,
+            "restitution_withdrawn",
+            actor,
+            restitution=restitution.pk,
+            reason=restitution.decision_reason,
+        )
+    return restitution

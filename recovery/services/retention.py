@@ -1,0 +1,56 @@
+"""Retention: how long until a ticket's customer came back (an event or an answer of their
+own), kept on the ticket for the retention figures."""
+
+from __future__ import annotations
+
+from django.db.models import OuterRef, Subquery
+
+from feedback_app.customers.models import Customer
+from recovery.models import Ticket
+from surveys.models import Event, Response, Survey
+
+
+def came_back(*, customer: Customer, at) -> int:
+    """The customer did something of their own at `at`: each of their tickets opened before then
+    keeps the shortest time to such a moment. Order-independent, so past imports are fine."""
+    changed = []
+    tickets = Ticket.objects.filter(customer=customer, opened_at__lt=at).order_by()
+    for ticket in tickets.only("opened_at", "came_back_after"):
+        after = at - ticket.opened_at
+        if ticket.came_back_after is None or after < ticket.came_back_after:
+            ticket.came_back_after = after
+            changed.append(ticket)
+    Ticket.objects.bulk_update(changed, ["came_back_after"])
+    return len(changed)
+
+
+def came_back_refresh(tickets=None, batch: int = 2000) -> int:
+    """Recompute came_back_after from the stored events and answers (after a bulk load, a
+    merge of customers, or `manage.py rebuild_rollups`: see recovery.receivers)."""
+    later_event = (
+        Event.objects.filter(customer=OuterRef("customer"), occurred_at__gt=OuterRef("opened_at"))
+        .order_by("occurred_at")
+        .values("occurred_at")[:1]
+    )
+    later_answer = (
+        Response.objects.filter(
+            customer=OuterRef("customer"), submitted_at__gt=OuterRef("opened_at")
+        )
+        .exclude(survey__purpose=Survey.Purpose.RECOVERY_FOLLOW_UP)
+        .order_by("submitted_at")
+        .values("submitted_at")[:1]
+    )
+    rows = (
+        (tickets if tickets is not None else Ticket.objects.all())
+        .annotate(next_event=Subquery(later_event), next_answer=Subquery(later_answer))
+        .values_list("pk", "opened_at", "came_back_after", "next_event", "next_answer")
+        .order_by()
+    )
+    changed = []
+    for pk, opened_at, before, *moments in rows.iterator(chunk_size=batch):
+        moments = [m for m in moments if m is not None]
+        after = min(moments) - opened_at if moments else None
+        if after != before:
+            changed.append(Ticket(pk=pk, came_back_after=after))
+    Ticket.objects.bulk_update(changed, ["came_back_after"], batch_size=batch)
+    return len(changed)

@@ -1,0 +1,217 @@
+"""Opening tickets (by triage, by staff, through the API), linking feedback to the ticket of its
+incident, assignment, notes and bulk actions."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.text import Truncator
+
+from feedback_app.core.errors import DomainError
+from feedback_app.core.roles import is_person
+from feedback_app.customers.models import Channel, Customer
+from feedback_app.customers.services import hold_place, timeline_record
+from recovery.models import OPEN_STATES, Priority, Ticket, TicketEvent, TicketItem
+from recovery.services.log import item_describe, item_link, ticket_event
+from recovery.services.sla import sla_apply
+from recovery.services.workflow import ticket_close
+from surveys.models import Complaint, Response, Topic
+
+
+def _reference(item: Response | Complaint) -> str:
+    if isinstance(item, Complaint):
+        return item.reference
+    event = item.invitation.event if item.invitation_id and item.invitation.event_id else None
+    return event.reference if event else ""
+
+
+def _subject(item: Response | Complaint) -> str:
+    if isinstance(item, Complaint):
+        return Truncator(item.subject or item.text or "Complaint").chars(120)
+    return Truncator(f"Unhappy answer to \u201c{item.survey.name}\u201d").chars(120)
+
+
+def feedback_link(
+    *, item: Response | Complaint, severity: int, topics: list[str], failure: bool, actor=None
+) -> Ticket | None:
+    """Open a ticket for a failed item, or attach it to the customer's open ticket for the same
+    incident. One incident, one ticket: an open ticket of the same customer takes the item unless
+    both name different references (two orders are two incidents).
+
+    Idempotent: an item already on a ticket returns that ticket (raising its priority if the new
+    triage found it more severe). Feedback with no known customer opens nothing: there is nobody
+    to recover.
+    """
+    existing = (
+        TicketItem.objects.filter(
+            **{"complaint" if isinstance(item, Complaint) else "response": item}
+        )
+        .select_related("ticket")
+        .first()
+    )
+    if existing is not None:
+        _raise_priority(existing.ticket, severity, actor)
+        return existing.ticket
+    if not failure or item.customer_id is None:
+        return None
+    reference = _reference(item)
+    with transaction.atomic():
+        # One customer's items are linked one at a time, so two arriving together share a ticket.
+        customer = Customer.objects.select_for_update().get(pk=item.customer_id)
+        candidates = Ticket.objects.filter(customer=customer, state__in=OPEN_STATES).order_by(
+            "-opened_at", "-id"
+        )
+        ticket = next(
+            (t for t in candidates if not (reference and t.reference and t.reference != reference)),
+            None,
+        )
+        if ticket is not None:
+            item_link(ticket, item)
+            ticket_event(ticket=ticket, kind="item_attached", actor=actor, item=item_describe(item))
+            if reference and not ticket.reference:
+                ticket.reference = reference
+                ticket.save(update_fields=["reference", "updated_at"])
+            ticket.topics.add(*Topic.objects.filter(name__in=topics))
+            _raise_priority(ticket, severity, actor)
+            return ticket
+        return ticket_create(
+            customer=customer,
+            priority=max(Priority.LOW, min(Priority.URGENT, severity)),
+            subject=_subject(item),
+            reference=reference,
+            actor=actor,
+            item=item,
+            topics=topics,
+        )
+
+
+def _raise_priority(ticket: Ticket, severity: int, actor) -> None:
+    wanted = max(Priority.LOW, min(Priority.URGENT, severity))
+    if wanted > ticket.priority:
+        before = ticket.priority
+        ticket.priority = wanted
+        ticket.save(update_fields=["priority", "updated_at"])
+        ticket_event(
+            ticket=ticket, kind="priority_raised", actor=actor, before=before, after=wanted
+        )
+
+
+def ticket_create(
+    *,
+    customer: Customer,
+    subject: str,
+    priority: int = Priority.NORMAL,
+    reference: str = "",
+    topics=(),
+    assignee=None,
+    team=None,
+    item: Response | Complaint | None = None,
+    note: str = "",
+    actor=None,
+) -> Ticket:
+    """Open a ticket (triage, staff by hand, or the API): SLA clocks start, the customer's
+    surveys pause, and the opening is on the timeline."""
+    subject = " ".join((subject or "").split())[:200]
+    if not subject:
+        raise DomainError("A ticket needs a subject: what went wrong.", field="subject")
+    if priority not in Priority.values:
+        raise DomainError(
+            f"Priority is one of {', '.join(map(str, Priority.values))}.", field="priority"
+        )
+    if customer.merged_into_id:
+        raise DomainError(
+            f"That customer was merged into #{customer.merged_into_id}.", field="customer"
+        )
+    with transaction.atomic():
+        now = timezone.now()
+        ticket = Ticket(
+            customer=customer,
+            priority=priority,
+            subject=subject,
+            reference=" ".join((reference or "").split())[:100],
+            opened_at=now,
+            assignee=assignee,
+            team=team,
+        )
+        sla_apply(ticket)
+        ticket.save()
+        if item is not None:
+            item_link(ticket, item)
+        ticket.topics.set(Topic.objects.filter(name__in=list(topics)))
+        ticket_event(
+            ticket=ticket,
+            kind="opened",
+            actor=actor,
+            to_state=ticket.state,
+            priority=ticket.priority,
+            **({"item": item_describe(item)} if item is not None else {}),
+            **({"note": note.strip()} if note and note.strip() else {}),
+        )
+        hold_place(
+            customer=customer,
+            reference=ticket.hold_reference,
+            reason=f"recovery ticket #{ticket.pk} is open",
+        )
+        timeline_record(
+            customer=customer,
+            kind="ticket.opened",
+            title=f"Recovery ticket #{ticket.pk} opened "
+            f"({ticket.get_priority_display().lower()} priority)",
+            body=ticket.subject,
+            channel=Channel.SYSTEM if actor is None else Channel.STAFF,
+            actor=actor,
+            subject=ticket,
+        )
+    return ticket
+
+
+def ticket_assign(*, ticket: Ticket, actor, assignee=None, team=None) -> Ticket:
+    """Give the ticket to a person and/or a team (None clears). Recorded on the ticket's log.
+
+    Only people who work tickets can hold one: not integration accounts, not logins without a
+    role, not deactivated ones."""
+    if assignee is not None and not is_person(assignee):
+        raise DomainError(
+            f"{assignee.get_username()} does not work tickets: choose an agent or a manager.",
+            field="assignee",
+        )
+    with transaction.atomic():
+        ticket = Ticket.objects.select_for_update().get(pk=ticket.pk)
+        changes = {}
+        if ticket.assignee_id != (assignee.pk if assignee else None):
+            changes["assignee"] = assignee.get_username() if assignee else None
+            ticket.assignee = assignee
+        if ticket.team_id != (team.pk if team else None):
+            changes["team"] = team.name if team else None
+            ticket.team = team
+        if changes:
+            ticket.save(update_fields=["assignee", "team", "updated_at"])
+            ticket_event(ticket=ticket, kind="assigned", actor=actor, **changes)
+    return ticket
+
+
+def ticket_note(*, ticket: Ticket, actor, text: str) -> TicketEvent:
+    """An internal note: on the ticket's log, never sent to the customer."""
+    text = (text or "").strip()
+    if not text:
+        raise DomainError("The note is empty.", field="text")
+    return ticket_event(ticket=ticket, kind="note", actor=actor, text=text[:5000])
+
+
+def tickets_bulk(
+    *, ticket_ids: list[int], actor, action: str, assignee=None, reason: str = ""
+) -> tuple[int, list[str]]:
+    """Assign or close many tickets; each one on its own, so one refusal does not stop the rest.
+    Returns (done, problems)."""
+    done, problems = 0, []
+    for ticket in Ticket.objects.filter(pk__in=ticket_ids).order_by("pk"):
+        try:
+            if action == "close":
+                ticket_close(ticket=ticket, actor=actor, reason=reason)
+            else:
+                ticket_assign(ticket=ticket, actor=actor, assignee=assignee, team=ticket.team)
+        except DomainError as exc:
+            problems.append(f"#{ticket.pk}: {exc.message}")
+        else:
+            done += 1
+    return done, problems
