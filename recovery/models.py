@@ -153,13 +153,49 @@ class TicketItem(models.Model):
 
 
 class TicketEvent(models.Model):
-    """Append-only log of a ticket: the timeline, the audit trail, the source of SLA figures."""
+    """Append-only log of a ticket: the timeline, the audit trail, the source of SLA figures.
+
+    What each kind's `payload` holds (every step that messages the customer adds `message`,
+    `subject`, `body`, `delivery` and `reason`, the message as sent):
+    opened: priority, item {type, id}?, note? · item_attached: item {type, id} ·
+    priority_raised: before, after · assigned: assignee?, team? (the new values) · note: text ·
+    apologised: message... · reassured: cause, corrective_action, improvement, improvement_title,
+    message... · restitution_requested: restitution, summary, why (the limit it is above) ·
+    restitution_approved / _rejected / _withdrawn: restitution, reason ·
+    restitution_offered: restitution, summary, message... · resolved: note, no_restitution_reason,
+    follow_up (invitation id or null) · follow_up_sent: invitation · follow_up_not_sent:
+    invitation, reason · follow_up_answered: item {type, id}, sentiment · closed: reason,
+    recovered · reopened: reason · skipped: step, reason · sla_breached: missed ("apology" or
+    "resolution"), priority_before, priority_after.
+    """
+
+    class Kind(models.TextChoices):
+        OPENED = "opened", "Opened"
+        ITEM_ATTACHED = "item_attached", "Feedback attached"
+        PRIORITY_RAISED = "priority_raised", "Priority raised"
+        ASSIGNED = "assigned", "Assigned"
+        NOTE = "note", "Note"
+        APOLOGISED = "apologised", "Apologised"
+        REASSURED = "reassured", "Reassured"
+        RESTITUTION_REQUESTED = "restitution_requested", "Restitution requested"
+        RESTITUTION_APPROVED = "restitution_approved", "Restitution approved"
+        RESTITUTION_REJECTED = "restitution_rejected", "Restitution rejected"
+        RESTITUTION_WITHDRAWN = "restitution_withdrawn", "Restitution withdrawn"
+        RESTITUTION_OFFERED = "restitution_offered", "Restitution offered"
+        RESOLVED = "resolved", "Resolved"
+        FOLLOW_UP_SENT = "follow_up_sent", "Follow-up sent"
+        FOLLOW_UP_NOT_SENT = "follow_up_not_sent", "Follow-up not sent"
+        FOLLOW_UP_ANSWERED = "follow_up_answered", "Follow-up answered"
+        CLOSED = "closed", "Closed"
+        REOPENED = "reopened", "Reopened"
+        SKIPPED = "skipped", "Step skipped"
+        SLA_BREACHED = "sla_breached", "SLA missed"
 
     ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="events")
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    kind = models.CharField(max_length=40)
+    kind = models.CharField(max_length=40, choices=Kind.choices)
     from_state = models.CharField(max_length=20, choices=State.choices, blank=True)
     to_state = models.CharField(max_length=20, choices=State.choices, blank=True)
     payload = models.JSONField(default=dict, blank=True)
@@ -178,7 +214,7 @@ class TicketEvent(models.Model):
 
     @property
     def label(self) -> str:
-        return self.kind.replace("_", " ").capitalize()
+        return self.get_kind_display()
 
 
 class Restitution(models.Model):

@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from django.db.models import Avg, Count, Min, Q
 from django.utils import timezone
 
+from feedback_app.customers.models import Message
 from recovery.models import Improvement, ImprovementLink, ImprovementNotice
 from surveys.models import Complaint, Response, Topic
 from surveys.selectors import nps_first_after, nps_last_before
@@ -107,8 +108,8 @@ def outcomes() -> list[Outcome]:
         ImprovementNotice.objects.filter(improvement_id__in=shipped)
         .values("improvement_id")
         .annotate(
-            sent=Count("id", filter=Q(message__status="sent")),
-            suppressed=Count("id", filter=Q(message__status="suppressed")),
+            sent=Count("id", filter=Q(message__status=Message.Status.SENT)),
+            suppressed=Count("id", filter=Q(message__status=Message.Status.SUPPRESSED)),
         )
     )
     for row in told:
@@ -116,7 +117,9 @@ def outcomes() -> list[Outcome]:
         shipped[row["improvement_id"]].suppressed = row["suppressed"]
     # Each customer told: their last NPS answer before the notice and their first after it.
     scores = (
-        ImprovementNotice.objects.filter(improvement_id__in=shipped, message__status="sent")
+        ImprovementNotice.objects.filter(
+            improvement_id__in=shipped, message__status=Message.Status.SENT
+        )
         .annotate(
             nps_before=nps_last_before("created_at"), nps_after=nps_first_after("created_at", "gt")
         )

@@ -129,11 +129,11 @@ def _by(rows, key: str, label=lambda value: value) -> list[list]:
     ]
 
 
-SENT = ["sent", "answered"]
+SENT = [Invitation.Status.SENT, Invitation.Status.ANSWERED]
 INVITATION_COUNTS = {
     "sent": Count("id", filter=Q(status__in=SENT)),
-    "answered": Count("id", filter=Q(status="answered")),
-    "suppressed": Count("id", filter=Q(status="suppressed")),
+    "answered": Count("id", filter=Q(status=Invitation.Status.ANSWERED)),
+    "suppressed": Count("id", filter=Q(status=Invitation.Status.SUPPRESSED)),
 }
 
 
@@ -353,12 +353,16 @@ def funnel(f: Filters) -> Dashboard:
         "apologised": Count("id", filter=Q(apologised_at__isnull=False)),
         "reassured": Count(
             "id",
-            filter=Exists(events.filter(kind="reassured"))
-            | Exists(events.filter(kind="skipped", payload__step="reassure")),
+            filter=Exists(events.filter(kind=TicketEvent.Kind.REASSURED))
+            | Exists(events.filter(kind=TicketEvent.Kind.SKIPPED, payload__step="reassure")),
         ),
-        "restitution": Count("id", filter=Exists(events.filter(kind="restitution_offered"))),
+        "restitution": Count(
+            "id", filter=Exists(events.filter(kind=TicketEvent.Kind.RESTITUTION_OFFERED))
+        ),
         "resolved": Count("id", filter=Q(resolved_at__isnull=False)),
-        "answered": Count("id", filter=Exists(events.filter(kind="follow_up_answered"))),
+        "answered": Count(
+            "id", filter=Exists(events.filter(kind=TicketEvent.Kind.FOLLOW_UP_ANSWERED))
+        ),
         "recovered": Count("id", filter=Q(recovered=True)),
         "apology_in_sla": Count(
             "id", filter=Q(apologised_at__isnull=False, apologised_at__lte=F("apology_due_at"))

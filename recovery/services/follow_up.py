@@ -7,7 +7,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from recovery.models import OPEN_STATES, State, Ticket, TicketItem
+from recovery.models import OPEN_STATES, State, Ticket, TicketEvent, TicketItem
 from recovery.services.log import item_describe, item_link, ticket_event
 from recovery.services.sla import sla_breach
 from recovery.services.workflow import ticket_close, ticket_follow_up_sent, ticket_reopen
@@ -41,7 +41,7 @@ def follow_up_receive(*, ticket: Ticket, response: Response, sentiment: str) -> 
         item_link(ticket, response)
         ticket_event(
             ticket=ticket,
-            kind="follow_up_answered",
+            kind=TicketEvent.Kind.FOLLOW_UP_ANSWERED,
             item=item_describe(response),
             sentiment=sentiment,
         )
@@ -86,11 +86,11 @@ def recovery_sweep(*, now=None) -> dict[str, int]:
             ticket_follow_up_sent(ticket=ticket)
             sent += 1
         elif status in FOLLOW_UP_FAILED and not ticket.events.filter(
-            kind="follow_up_not_sent", payload__invitation=ticket.follow_up_id
+            kind=TicketEvent.Kind.FOLLOW_UP_NOT_SENT, payload__invitation=ticket.follow_up_id
         ):
             ticket_event(
                 ticket=ticket,
-                kind="follow_up_not_sent",
+                kind=TicketEvent.Kind.FOLLOW_UP_NOT_SENT,
                 invitation=ticket.follow_up_id,
                 reason=ticket.follow_up.reason,
             )

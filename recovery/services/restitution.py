@@ -12,7 +12,7 @@ from django.db.models import Sum
 from django.utils import timezone
 
 from feedback_app.core.errors import Conflict, DomainError, NotAllowed
-from recovery.models import ApprovalLimit, Restitution, Ticket
+from recovery.models import ApprovalLimit, Restitution, Ticket, TicketEvent
 from recovery.services.workflow import (
     customer_message,
     locked_step,
@@ -128,7 +128,7 @@ def ticket_offer_restitution(
         if restitution.status == Restitution.Status.PENDING:
             log_event(
                 ticket,
-                "restitution_requested",
+                TicketEvent.Kind.RESTITUTION_REQUESTED,
                 actor,
                 restitution=restitution.pk,
                 summary=restitution.summary,
@@ -152,7 +152,7 @@ def _grant(ticket: Ticket, restitution: Restitution, actor, target: str) -> None
     move_to(ticket, target)
     log_event(
         ticket,
-        "restitution_offered",
+        TicketEvent.Kind.RESTITUTION_OFFERED,
         actor,
         before,
         target,
@@ -186,7 +186,7 @@ def restitution_decide(
                 )
                 log_event(
                     ticket,
-                    "restitution_approved",
+                    TicketEvent.Kind.RESTITUTION_APPROVED,
                     actor,
                     restitution=restitution.pk,
                     reason=restitution.decision_reason,

@@ -9,7 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from recovery.business_hours import add_business_hours
-from recovery.models import Priority, SlaTarget, Ticket
+from recovery.models import Priority, SlaTarget, Ticket, TicketEvent
 from recovery.services.log import staff_notify, ticket_event
 
 
@@ -48,7 +48,7 @@ def sla_breach(*, ticket: Ticket, now=None) -> Ticket:
         ticket.save(update_fields=["breached", "priority", "updated_at"])
         ticket_event(
             ticket=ticket,
-            kind="sla_breached",
+            kind=TicketEvent.Kind.SLA_BREACHED,
             missed=missed,
             priority_before=before,
             priority_after=ticket.priority,

@@ -67,7 +67,12 @@ def feedback_link(
         )
         if ticket is not None:
             item_link(ticket, item)
-            ticket_event(ticket=ticket, kind="item_attached", actor=actor, item=item_describe(item))
+            ticket_event(
+                ticket=ticket,
+                kind=TicketEvent.Kind.ITEM_ATTACHED,
+                actor=actor,
+                item=item_describe(item),
+            )
             if reference and not ticket.reference:
                 ticket.reference = reference
                 ticket.save(update_fields=["reference", "updated_at"])
@@ -92,7 +97,11 @@ def _raise_priority(ticket: Ticket, severity: int, actor) -> None:
         ticket.priority = wanted
         ticket.save(update_fields=["priority", "updated_at"])
         ticket_event(
-            ticket=ticket, kind="priority_raised", actor=actor, before=before, after=wanted
+            ticket=ticket,
+            kind=TicketEvent.Kind.PRIORITY_RAISED,
+            actor=actor,
+            before=before,
+            after=wanted,
         )
 
 
@@ -140,7 +149,7 @@ def ticket_create(
         ticket.topics.set(Topic.objects.filter(name__in=list(topics)))
         ticket_event(
             ticket=ticket,
-            kind="opened",
+            kind=TicketEvent.Kind.OPENED,
             actor=actor,
             to_state=ticket.state,
             priority=ticket.priority,
@@ -186,7 +195,7 @@ def ticket_assign(*, ticket: Ticket, actor, assignee=None, team=None) -> Ticket:
             ticket.team = team
         if changes:
             ticket.save(update_fields=["assignee", "team", "updated_at"])
-            ticket_event(ticket=ticket, kind="assigned", actor=actor, **changes)
+            ticket_event(ticket=ticket, kind=TicketEvent.Kind.ASSIGNED, actor=actor, **changes)
     return ticket
 
 
@@ -195,7 +204,7 @@ def ticket_note(*, ticket: Ticket, actor, text: str) -> TicketEvent:
     text = (text or "").strip()
     if not text:
         raise DomainError("The note is empty.", field="text")
-    return ticket_event(ticket=ticket, kind="note", actor=actor, text=text[:5000])
+    return ticket_event(ticket=ticket, kind=TicketEvent.Kind.NOTE, actor=actor, text=text[:5000])
 
 
 def tickets_bulk(

@@ -166,7 +166,7 @@ def ticket_apologise(
 ) -> Ticket:
     """Say sorry and own it. The message is sent as written and stored exactly as sent."""
     with locked_step(ticket, "apologise", expected_state) as (ticket, target):
-        count = ticket.events.filter(kind="apologised").count()
+        count = ticket.events.filter(kind=TicketEvent.Kind.APOLOGISED).count()
         message = customer_message(
             ticket, "apologise", actor, subject, body, f"apology:{count + 1}"
         )
@@ -174,7 +174,9 @@ def ticket_apologise(
         if ticket.apologised_at is None:
             ticket.apologised_at = timezone.now()
         move_to(ticket, target, "apologised_at")
-        log_event(ticket, "apologised", actor, before, target, **sent_payload(message))
+        log_event(
+            ticket, TicketEvent.Kind.APOLOGISED, actor, before, target, **sent_payload(message)
+        )
     return ticket
 
 
@@ -217,7 +219,7 @@ def ticket_reassure(
             )
             improvement.topics.set(ticket.topics.all())
         ImprovementLink.objects.get_or_create(improvement=improvement, ticket=ticket)
-        count = ticket.events.filter(kind="reassured").count()
+        count = ticket.events.filter(kind=TicketEvent.Kind.REASSURED).count()
         message = customer_message(
             ticket, "reassure", actor, subject, body, f"reassurance:{count + 1}"
         )
@@ -225,7 +227,7 @@ def ticket_reassure(
         move_to(ticket, target)
         log_event(
             ticket,
-            "reassured",
+            TicketEvent.Kind.REASSURED,
             actor,
             before,
             target,
@@ -272,7 +274,7 @@ def ticket_resolve(
         move_to(ticket, target, "resolved_at", "follow_up")
         log_event(
             ticket,
-            "resolved",
+            TicketEvent.Kind.RESOLVED,
             actor,
             before,
             target,
@@ -293,7 +295,7 @@ def _schedule_follow_up(ticket: Ticket, actor):
     )
     if survey is None:
         return None
-    rounds = ticket.events.filter(kind="resolved").count() + 1
+    rounds = ticket.events.filter(kind=TicketEvent.Kind.RESOLVED).count() + 1
     return invitation_create(
         survey=survey,
         customer=ticket.customer,
@@ -309,7 +311,14 @@ def ticket_follow_up_sent(*, ticket: Ticket) -> Ticket:
     with locked_step(ticket, "send_follow_up") as (ticket, target):
         before = ticket.state
         move_to(ticket, target)
-        log_event(ticket, "follow_up_sent", None, before, target, invitation=ticket.follow_up_id)
+        log_event(
+            ticket,
+            TicketEvent.Kind.FOLLOW_UP_SENT,
+            None,
+            before,
+            target,
+            invitation=ticket.follow_up_id,
+        )
     return ticket
 
 
@@ -339,7 +348,7 @@ def ticket_close(
         move_to(ticket, target, *fields)
         log_event(
             ticket,
-            "closed",
+            TicketEvent.Kind.CLOSED,
             actor,
             before,
             target,
@@ -369,7 +378,7 @@ def ticket_reopen(
         before = ticket.state
         ticket.closed_at = None
         move_to(ticket, target, "closed_at")
-        log_event(ticket, "reopened", actor, before, target, reason=reason.strip())
+        log_event(ticket, TicketEvent.Kind.REOPENED, actor, before, target, reason=reason.strip())
         on_timeline(
             ticket, "ticket.reopened", f"Recovery ticket #{ticket.pk} reopened", actor, reason
         )
@@ -402,5 +411,13 @@ def ticket_skip(
     with locked_step(ticket, step, expected_state) as (ticket, target):
         before = ticket.state
         move_to(ticket, target)
-        log_event(ticket, "skipped", actor, before, target, step=step, reason=reason.strip())
+        log_event(
+            ticket,
+            TicketEvent.Kind.SKIPPED,
+            actor,
+            before,
+            target,
+            step=step,
+            reason=reason.strip(),
+        )
     return ticket
