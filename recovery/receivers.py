@@ -1,6 +1,8 @@
-"""Recovery's receivers of surveys' signals; connected in RecoveryConfig.ready()."""
+"""Recovery's receivers of the lower layers' signals (feedback_app.core.signals.HOPS);
+connected in RecoveryConfig.ready()."""
 
 from recovery.models import Ticket
+from recovery.privacy import erase_customer_recovery
 from recovery.services.follow_up import follow_up_receive, follow_up_ticket
 from recovery.services.retention import came_back, came_back_refresh
 from recovery.services.tickets import feedback_link
@@ -23,8 +25,11 @@ def on_rollups_rebuilt(sender, **kwargs):
     came_back_refresh()
 
 
-def on_customers_merged(sender, *, instance, created, **kwargs):
+def on_customers_merged(sender, *, merge, **kwargs):
     """A merge moved the other profile's tickets, events and answers here: what counts as the
     customer coming back may have changed for every ticket of the kept profile."""
-    if created:
-        came_back_refresh(Ticket.objects.filter(customer_id=instance.target_id))
+    came_back_refresh(Ticket.objects.filter(customer_id=merge.target_id))
+
+
+def on_customer_erasing(sender, *, customer, **kwargs):
+    erase_customer_recovery(customer)

@@ -21,6 +21,7 @@ from surveys.models import (
 )
 from surveys.services.mail_intake import mail_retry
 from surveys.services.responses import received_store_one
+from surveys.services.rollups import feedback_delete
 
 
 class QuestionInline(admin.TabularInline):
@@ -125,8 +126,18 @@ class AnswerInline(admin.TabularInline):
     raw_id_fields = ["question"]
 
 
+class FeedbackAdmin(admin.ModelAdmin):
+    """Deleting feedback goes through the service that keeps the day tables right."""
+
+    def delete_model(self, request, obj):
+        feedback_delete(items=[obj])
+
+    def delete_queryset(self, request, queryset):
+        feedback_delete(items=queryset)
+
+
 @admin.register(Response)
-class ResponseAdmin(admin.ModelAdmin):
+class ResponseAdmin(FeedbackAdmin):
     list_display = ["id", "survey", "customer", "channel", "submitted_at"]
     list_filter = ["channel", "survey"]
     raw_id_fields = ["customer", "invitation"]
@@ -189,7 +200,7 @@ class TopicAdmin(admin.ModelAdmin):
 
 
 @admin.register(Complaint)
-class ComplaintAdmin(admin.ModelAdmin):
+class ComplaintAdmin(FeedbackAdmin):
     list_display = [
         "id",
         "customer",

@@ -6,15 +6,8 @@ class SurveysConfig(AppConfig):
     verbose_name = "Surveys and feedback"
 
     def ready(self):
-        from feedback_app.customers.privacy import register_eraser
-        from surveys.services.privacy import erase_customer_feedback
+        # Imported here: receivers import models, which only exist once the apps are loaded.
+        from feedback_app.core.signals import customer_erasing
+        from surveys.receivers import on_customer_erasing
 
-        register_eraser(erase_customer_feedback)
-
-        from django.db.models.signals import pre_delete
-
-        from surveys.models import Complaint, Response
-        from surveys.services.rollups import on_pre_delete
-
-        for model in (Response, Complaint):
-            pre_delete.connect(on_pre_delete, sender=model, dispatch_uid=f"rollup-{model.__name__}")
+        customer_erasing.connect(on_customer_erasing, dispatch_uid="surveys.customer_erasing")

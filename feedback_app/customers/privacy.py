@@ -16,6 +16,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from feedback_app.core.errors import Conflict
+from feedback_app.core.signals import customer_erasing
 from feedback_app.customers.models import (
     ContactChannel,
     ContactPreference,
@@ -76,16 +77,10 @@ def customer_export(*, customer: Customer) -> dict:
 # --- Erasure --------------------------------------------------------------------------------------
 # Erasing a customer removes who they are and what they wrote, and keeps what reports count
 # (scores, sentiment, topics, states, amounts, dates). Each app knows its own personal fields and
-# registers an eraser here from its AppConfig.ready(); this layer imports no app.
+# erases them on the `customer_erasing` signal (feedback_app.core.signals); this layer imports
+# no app.
 
 ERASED = "[erased]"
-_ERASERS: list = []
-
-
-def register_eraser(eraser) -> None:
-    """`eraser(customer)` blanks the personal fields of one app's records of that customer."""
-    if eraser not in _ERASERS:
-        _ERASERS.append(eraser)
 
 
 def customer_erase(*, customer: Customer, actor=None, reason: str = "") -> Customer:
@@ -99,8 +94,7 @@ def customer_erase(*, customer: Customer, actor=None, reason: str = "") -> Custo
             raise Conflict(
                 f"This profile was merged into #{customer.merged_into_id}; erase that one."
             )
-        for eraser in _ERASERS:
-            eraser(customer)
+        customer_erasing.send(sender=Customer, customer=customer)
         Identity.objects.filter(customer=customer).delete()
         TimelineEntry.objects.filter(customer=customer).update(title=ERASED, body="", data={})
         Message.objects.filter(customer=customer).update(

@@ -16,6 +16,7 @@ from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 
 from feedback_app.core.errors import Conflict, DomainError
+from feedback_app.core.signals import customers_merged
 from feedback_app.customers.identities import normalize
 from feedback_app.customers.models import (
     Channel,
@@ -517,6 +518,7 @@ def customer_merge(
             subject=merge,
             data={"moved": moved},
         )
+        customers_merged.send(sender=CustomerMerge, merge=merge)
     return merge
 
 

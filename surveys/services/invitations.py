@@ -20,12 +20,12 @@ from django.utils import timezone
 
 from feedback_app.core.background import queue_item_task
 from feedback_app.core.errors import DomainError
+from feedback_app.core.signals import customer_active
 from feedback_app.customers.models import Channel, ContactChannel, Message
 from feedback_app.customers.outbox import customer_links, message_send
 from feedback_app.customers.services import customer_resolve, timeline_record
 from surveys.models import Event, Invitation, Survey, TriggerRule
 from surveys.services.intake import client_key, submitter
-from surveys.signals import customer_active
 
 EVENT_TYPE = re.compile(r"^[a-z0-9_]+(\.[a-z0-9_-]+)*$")
 MAX_EVENT_DATA = 10_000  # characters of JSON; events carry references, not documents

@@ -27,12 +27,12 @@ from django_q.conf import Conf
 
 from feedback_app.core.background import queue_item_task
 from feedback_app.core.errors import Conflict, DomainError
+from feedback_app.core.signals import customer_active
 from feedback_app.customers.models import Channel, Customer
 from feedback_app.customers.services import timeline_record
 from surveys.models import Answer, Invitation, Question, ReceivedAnswers, Response, Survey
 from surveys.services.intake import check_channel, check_past, client_key, submitter
 from surveys.services.rollups import rollup_arrival
-from surveys.signals import customer_active
 
 logger = logging.getLogger(__name__)
 

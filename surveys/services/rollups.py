@@ -20,6 +20,7 @@ from django.db.models import Count, Q, Sum
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
+from feedback_app.core.signals import rollups_rebuilt
 from surveys.models import (
     SEGMENT_FIELDS,
     Complaint,
@@ -29,7 +30,6 @@ from surveys.models import (
     Sentiment,
     TopicDay,
 )
-from surveys.signals import rollups_rebuilt
 
 BREAKDOWNS = ("survey", *SEGMENT_FIELDS)
 FEEDBACK_GRAINS: tuple[tuple[str, ...], ...] = (
@@ -186,8 +186,16 @@ def rollup_remove(item: Response | Complaint) -> None:
     _add_topics(item, set(item.topics.values_list("id", flat=True)), -1)
 
 
-def on_pre_delete(sender, instance, **kwargs) -> None:
-    rollup_remove(instance)
+def feedback_delete(*, items: Iterable[Response | Complaint]) -> int:
+    """Delete responses or complaints (the admin's delete), taking each one's counts out of the
+    day tables in the same transaction. Returns how many were deleted."""
+    deleted = 0
+    with transaction.atomic():
+        for item in items:
+            rollup_remove(item)
+            item.delete()
+            deleted += 1
+    return deleted
 
 
 # --- rebuild --------------------------------------------------------------------------------
@@ -254,8 +262,8 @@ def _row_keys(row: dict, grains, prefix: str = "") -> list[tuple]:
 
 def rollups_rebuild(*, announce: bool = True) -> tuple[int, int]:
     """Recompute both day tables from the stored items; returns the rows written. `announce`
-    sends surveys.signals.rollups_rebuilt (a migration, running before other apps' schema is
-    current, passes False)."""
+    sends feedback_app.core.signals.rollups_rebuilt (a migration, running before other apps'
+    schema is current, passes False)."""
     feedback: dict[tuple, Counter] = defaultdict(Counter)
     for model, when in ((Response, "submitted_at"), (Complaint, "received_at")):
         for row in _item_totals(model, when):

@@ -1,5 +1,5 @@
 """Triage of stored feedback: run the engine on a response or complaint, store what it found,
-and announce it (`surveys.signals.feedback_triaged`) so recovery can open a ticket.
+and announce it (`feedback_app.core.signals.feedback_triaged`) so recovery can open a ticket.
 
 Idempotent: triaging an item again overwrites its result with the same one and the receiver
 finds the ticket it opened the first time.
@@ -14,9 +14,9 @@ from django.db import transaction
 from django.db.models import Count, Max
 from django.utils import timezone
 
+from feedback_app.core.signals import feedback_triaged
 from surveys.models import Complaint, Question, Response, Topic
 from surveys.services.rollups import rollup_triage, triage_counts
-from surveys.signals import feedback_triaged
 from surveys.triage.engine import Result, Vocabulary, default_vocabulary, triage
 
 _VOCABULARY: dict[tuple, Vocabulary] = {}

@@ -5,13 +5,14 @@ from datetime import timedelta
 import pytest
 from django.core.management import call_command
 from django.db.models import Sum
+from django.urls import reverse
 from django.utils import timezone
 
 from feedback_app.customers.services import customer_resolve, customer_update
 from surveys.models import Complaint, FeedbackDay, Response, TopicDay
 from surveys.services.complaints import complaint_submit
 from surveys.services.responses import response_submit
-from surveys.services.rollups import grain_name, rollups_rebuild
+from surveys.services.rollups import feedback_delete, grain_name, rollups_rebuild
 from surveys.services.triage import complaint_triage, response_triage
 from tests.concurrency import at_once
 from tests.factories import delivery_survey
@@ -93,11 +94,27 @@ def test_triage_retriage_and_deletion_match_a_rebuild(feedback):
     assert snapshot() == moved
 
     # A deleted response takes out everything it added.
-    feedback["responses"][3].delete()
+    feedback_delete(items=[feedback["responses"][3]])
     remaining = snapshot()
     rollups_rebuild()
     assert snapshot() == remaining
     assert FeedbackDay.objects.filter(grain="").aggregate(n=Sum("items"))["n"] == 4
+
+
+def test_deleting_in_the_admin_takes_the_items_out_of_the_day_tables(feedback, admin_client):
+    total = FeedbackDay.objects.filter(grain="").aggregate(n=Sum("items"))["n"]
+    response = feedback["responses"][3]
+    admin_client.post(
+        reverse("admin:surveys_response_changelist"),
+        {"action": "delete_selected", "_selected_action": [response.pk], "post": "yes"},
+    )
+    admin_client.post(
+        reverse("admin:surveys_complaint_delete", args=[feedback["complaint"].pk]), {"post": "yes"}
+    )
+    assert FeedbackDay.objects.filter(grain="").aggregate(n=Sum("items"))["n"] == total - 2
+    remaining = snapshot()
+    rollups_rebuild()
+    assert snapshot() == remaining
 
 
 def test_segments_are_those_of_the_day_the_feedback_arrived(feedback):

@@ -1,0 +1,49 @@
+"""Every signal that carries flow from one app to another, declared once, with its receivers.
+
+Within an app everything is an explicit call; a lower layer causes something in a higher one
+only through these signals, each sent by a service (never a model signal), and received by
+functions connected in the receiving app's `AppConfig.ready()`. `HOPS` is the table of who
+sends each one and who receives it; `tests/project/test_signals.py` checks it against the
+receivers actually connected, and the README's layout section prints the same table.
+Receivers must be idempotent: a retried task or a re-triage sends the signal again.
+"""
+
+from django.dispatch import Signal
+
+# Sent by surveys' triage service right after it stores a result, inside its transaction.
+# item: the Response or Complaint; result: the engine's Result; failure: needs recovery.
+feedback_triaged = Signal()
+# Sent when a customer does something of their own (an event, an answer other than a recovery
+# follow-up), inside the storing transaction. customer, at (imports may bring past moments).
+customer_active = Signal()
+# Sent after `manage.py rebuild_rollups` recomputed the day tables.
+rollups_rebuilt = Signal()
+# Sent by customer_merge inside its transaction, after everything moved. merge: CustomerMerge.
+customers_merged = Signal()
+# Sent by customer_erase inside its transaction, before the customer layer erases its own part.
+# customer: the Customer whose personal data goes.
+customer_erasing = Signal()
+
+# signal name → (the service that sends it, [receivers, in the order they are connected])
+HOPS: dict[str, tuple[str, list[str]]] = {
+    "feedback_triaged": (
+        "surveys.services.triage (the store of every triage result)",
+        ["recovery.receivers.on_feedback_triaged"],
+    ),
+    "customer_active": (
+        "surveys.services.responses.response_submit, surveys.services.invitations.event_record",
+        ["recovery.receivers.on_customer_active"],
+    ),
+    "rollups_rebuilt": (
+        "surveys.services.rollups.rollups_rebuild",
+        ["recovery.receivers.on_rollups_rebuilt"],
+    ),
+    "customers_merged": (
+        "feedback_app.customers.services.customer_merge",
+        ["recovery.receivers.on_customers_merged"],
+    ),
+    "customer_erasing": (
+        "feedback_app.customers.privacy.customer_erase",
+        ["surveys.receivers.on_customer_erasing", "recovery.receivers.on_customer_erasing"],
+    ),
+}
