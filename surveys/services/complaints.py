@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.text import Truncator
 
@@ -18,7 +18,14 @@ from feedback_app.core.background import queue_item_task
 from feedback_app.core.errors import DomainError
 from feedback_app.customers.services import customer_resolve, timeline_record
 from surveys.models import Complaint
-from surveys.services.intake import check_channel, check_past, client_key, submitter
+from surveys.services.intake import (
+    by_key,
+    check_channel,
+    check_past,
+    client_key,
+    intake_once,
+    submitter,
+)
 from surveys.services.rollups import rollup_arrival
 
 
@@ -55,54 +62,48 @@ def complaint_submit(
     check_channel(channel)
     check_past(received_at, field="received_at", now=now)
     key = client_key(actor, idempotency_key, limit=300)
-    if key:
-        try:
-            existing = Complaint.objects.get(idempotency_key=key)  # unique: no sort, unlike first()
-        except Complaint.DoesNotExist:
-            existing = None
-        if existing is not None:
-            return ComplaintIntake(existing, False)
-    try:
-        with transaction.atomic():
-            customer = customer_resolve(
-                email=email,
-                phone=phone,
-                external=external,
-                full_name=full_name,
-                channel=channel,
-                actor=actor,
-                strict=False,
-                verified=verified,
-            ).customer
-            complaint = Complaint(
-                customer=customer,
-                channel=channel,
-                reference=" ".join((reference or "").split())[:100],
-                subject=" ".join((subject or "").split())[:200],
-                text=text,
-                contact_name=(full_name or "")[:200],
-                received_at=received_at,
-                idempotency_key=key,
-                submitted_by=submitter(actor),
-            )
-            complaint.take_segments(customer)
-            complaint.save()
-            rollup_arrival(complaint)
-            timeline_record(
-                customer=customer,
-                kind="complaint.received",
-                title=f"Complaint: {Truncator(complaint.subject or text).chars(90)}",
-                body=Truncator(text).chars(2000),
-                channel=channel,
-                actor=actor,
-                subject=complaint,
-                occurred_at=received_at,
-            )
-            transaction.on_commit(
-                lambda: queue_item_task("surveys.tasks.triage_complaint", complaint.pk)
-            )
-    except IntegrityError:
-        if key is None:
-            raise
-        return ComplaintIntake(Complaint.objects.get(idempotency_key=key), False)
-    return ComplaintIntake(complaint, True)
+
+    def find() -> Complaint | None:
+        return by_key(Complaint, idempotency_key=key) if key else None
+
+    def store() -> tuple[Complaint, bool]:
+        customer = customer_resolve(
+            email=email,
+            phone=phone,
+            external=external,
+            full_name=full_name,
+            channel=channel,
+            actor=actor,
+            strict=False,
+            verified=verified,
+        ).customer
+        complaint = Complaint(
+            customer=customer,
+            channel=channel,
+            reference=" ".join((reference or "").split())[:100],
+            subject=" ".join((subject or "").split())[:200],
+            text=text,
+            contact_name=(full_name or "")[:200],
+            received_at=received_at,
+            idempotency_key=key,
+            submitted_by=submitter(actor),
+        )
+        complaint.take_segments(customer)
+        complaint.save()
+        rollup_arrival(complaint)
+        timeline_record(
+            customer=customer,
+            kind="complaint.received",
+            title=f"Complaint: {Truncator(complaint.subject or text).chars(90)}",
+            body=Truncator(text).chars(2000),
+            channel=channel,
+            actor=actor,
+            subject=complaint,
+            occurred_at=received_at,
+        )
+        transaction.on_commit(
+            lambda: queue_item_task("surveys.tasks.triage_complaint", complaint.pk)
+        )
+        return complaint, True
+
+    return ComplaintIntake(*intake_once(find=find, create=store))

@@ -1,8 +1,12 @@
 """Checks every kind of incoming feedback shares (responses and complaints alike)."""
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
+from typing import TypeVar
 
 from django.contrib.auth.models import AbstractBaseUser
+from django.db import IntegrityError, transaction
+from django.db.models import Model
 from django.utils import timezone
 
 from feedback_app.core.errors import DomainError
@@ -46,3 +50,38 @@ def client_key_shown(stored: str) -> str:
 def submitter(actor: AbstractBaseUser | None) -> AbstractBaseUser | None:
     """The login to record as an item's sender (None for the system and for customers)."""
     return actor if actor is not None and getattr(actor, "pk", None) else None
+
+
+T = TypeVar("T", bound=Model)
+
+
+def by_key(model: type[T], **unique) -> T | None:
+    """The row with these unique values, or None (get(): an index seek, no sort, unlike
+    first())."""
+    try:
+        return model.objects.get(**unique)
+    except model.DoesNotExist:
+        return None
+
+
+def intake_once(
+    *,
+    find: Callable[[], T | None],
+    create: Callable[[], tuple[T, bool]],
+    winner: Callable[[], T | None] | None = None,
+) -> tuple[T, bool]:
+    """The idempotent intake every channel shares: what `find()` finds (a replayed key) comes
+    back with created False; otherwise `create()` runs in its own transaction and says whether
+    it created. When a concurrent request stored the same thing first, the unique index refuses
+    this one and the winner (`winner()`, by default `find()`) comes back instead."""
+    existing = find()
+    if existing is not None:
+        return existing, False
+    try:
+        with transaction.atomic():
+            return create()
+    except IntegrityError:
+        first = (winner or find)()
+        if first is None:
+            raise
+        return first, False

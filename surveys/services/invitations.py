@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
 
@@ -25,7 +25,7 @@ from feedback_app.customers.models import Channel, ContactChannel, Message
 from feedback_app.customers.outbox import customer_links, message_send
 from feedback_app.customers.services import customer_resolve, timeline_record
 from surveys.models import Event, Invitation, Survey, TriggerRule
-from surveys.services.intake import client_key, submitter
+from surveys.services.intake import by_key, client_key, intake_once, submitter
 
 EVENT_TYPE = re.compile(r"^[a-z0-9_]+(\.[a-z0-9_-]+)*$")
 MAX_EVENT_DATA = 10_000  # characters of JSON; events carry references, not documents
@@ -108,48 +108,52 @@ def event_record(
     if len(str(data)) > MAX_EVENT_DATA:
         raise DomainError(f"Event data is limited to {MAX_EVENT_DATA} characters.", field="data")
     external_id = client_key(actor, external_id, limit=100) or ""
-    if external_id:
-        existing = Event.objects.filter(event_type=event_type, external_id=external_id).first()
-        if existing is not None:
-            return EventResult(existing, False, list(existing.invitations.all()))
-    try:
-        with transaction.atomic():
-            resolution = customer_resolve(
-                email=email,
-                phone=phone,
-                external=external,
-                full_name=full_name,
-                channel=channel,
-                actor=actor,
-                strict=False,
-                verified=verified,
-            )
-            event = Event.objects.create(
-                event_type=event_type,
-                customer=resolution.customer,
-                occurred_at=occurred_at,
-                data=data,
-                channel=channel,
-                external_id=external_id,
-                submitted_by=submitter(actor),
-            )
-            timeline_record(
-                customer=event.customer,
-                kind="event",
-                title=_event_title(event),
-                channel=channel,
-                actor=actor,
-                subject=event,
-                occurred_at=occurred_at,
-                data={"event_type": event_type, **dict(list(data.items())[:10])},
-            )
-            customer_active.send(sender=Event, customer=event.customer, at=occurred_at)
-            invitations = _schedule(event, now)
-    except IntegrityError:
-        # The same external id arrived twice at once; the other request recorded it.
-        existing = Event.objects.get(event_type=event_type, external_id=external_id)
-        return EventResult(existing, False, list(existing.invitations.all()))
-    return EventResult(event, True, invitations, resolution.skipped)
+    scheduled: dict = {}
+
+    def find() -> Event | None:
+        return (
+            by_key(Event, event_type=event_type, external_id=external_id) if external_id else None
+        )
+
+    def store() -> tuple[Event, bool]:
+        resolution = customer_resolve(
+            email=email,
+            phone=phone,
+            external=external,
+            full_name=full_name,
+            channel=channel,
+            actor=actor,
+            strict=False,
+            verified=verified,
+        )
+        event = Event.objects.create(
+            event_type=event_type,
+            customer=resolution.customer,
+            occurred_at=occurred_at,
+            data=data,
+            channel=channel,
+            external_id=external_id,
+            submitted_by=submitter(actor),
+        )
+        timeline_record(
+            customer=event.customer,
+            kind="event",
+            title=_event_title(event),
+            channel=channel,
+            actor=actor,
+            subject=event,
+            occurred_at=occurred_at,
+            data={"event_type": event_type, **dict(list(data.items())[:10])},
+        )
+        customer_active.send(sender=Event, customer=event.customer, at=occurred_at)
+        invitations = _schedule(event, now)
+        scheduled.update(invitations=invitations, skipped=resolution.skipped)
+        return event, True
+
+    event, created = intake_once(find=find, create=store)
+    if not created:
+        return EventResult(event, False, list(event.invitations.all()))
+    return EventResult(event, True, scheduled["invitations"], scheduled["skipped"])
 
 
 def _event_title(event: Event) -> str:

@@ -31,7 +31,14 @@ from feedback_app.core.signals import customer_active
 from feedback_app.customers.models import Channel, Customer
 from feedback_app.customers.services import timeline_record
 from surveys.models import Answer, Invitation, Question, ReceivedAnswers, Response, Survey
-from surveys.services.intake import check_channel, check_past, client_key, submitter
+from surveys.services.intake import (
+    by_key,
+    check_channel,
+    check_past,
+    client_key,
+    intake_once,
+    submitter,
+)
 from surveys.services.rollups import rollup_arrival
 
 logger = logging.getLogger(__name__)
@@ -188,80 +195,75 @@ def response_submit(
     check_channel(channel)
     check_past(submitted_at, field="submitted_at", now=now)
     key = client_key(actor, idempotency_key, limit=100)
-    if key:
-        try:
-            existing = Response.objects.get(idempotency_key=key)  # unique: no sort, unlike first()
-        except Response.DoesNotExist:
-            existing = None
-        if existing is not None:
-            if existing.survey_id != survey.pk:
-                raise Conflict(
-                    "This idempotency key was used for another survey.", field="idempotency_key"
-                )
-            return Submission(existing, False)
-    try:
-        with transaction.atomic():
-            if invitation is not None:
-                invitation = (
-                    Invitation.objects.select_for_update(of=("self",))
-                    .select_related("survey", "customer")
-                    .get(pk=invitation.pk)
-                )
-                already = Response.objects.filter(invitation=invitation).first()
-                if already is not None:
-                    return Submission(already, False)
-                if invitation.expires_at <= submitted_at:
-                    raise InvitationExpired("This survey link has expired.")
-                survey, customer = invitation.survey, invitation.customer
-            if not accepted:
-                _check_live(survey)
-            cleaned = answers_clean(survey=survey, answers=answers)
-            response = Response(
-                survey=survey,
+
+    def find() -> Response | None:
+        found = by_key(Response, idempotency_key=key) if key else None
+        if found is not None and found.survey_id != survey.pk:
+            raise Conflict(
+                "This idempotency key was used for another survey.", field="idempotency_key"
+            )
+        return found
+
+    def winner() -> Response | None:
+        """Who won a race of the same invitation or key."""
+        found = by_key(Response, invitation=invitation) if invitation is not None else None
+        return found or (by_key(Response, idempotency_key=key) if key else None)
+
+    def store() -> tuple[Response, bool]:
+        nonlocal invitation, survey, customer
+        if invitation is not None:
+            invitation = (
+                Invitation.objects.select_for_update(of=("self",))
+                .select_related("survey", "customer")
+                .get(pk=invitation.pk)
+            )
+            already = Response.objects.filter(invitation=invitation).first()
+            if already is not None:
+                return already, False
+            if invitation.expires_at <= submitted_at:
+                raise InvitationExpired("This survey link has expired.")
+            survey, customer = invitation.survey, invitation.customer
+        if not accepted:
+            _check_live(survey)
+        cleaned = answers_clean(survey=survey, answers=answers)
+        response = Response(
+            survey=survey,
+            customer=customer,
+            invitation=invitation,
+            channel=channel,
+            submitted_at=submitted_at,
+            idempotency_key=key,
+            submitted_by=submitter(actor),
+            source_reference=source_reference[:200],
+            nps=next((a.number for a in cleaned if a.question.kind == Question.Kind.NPS), None),
+        )
+        response.take_segments(customer)
+        response.save()
+        for answer in cleaned:
+            answer.response = response
+        Answer.objects.bulk_create(cleaned)
+        rollup_arrival(response, cleaned)
+        if invitation is not None:
+            invitation.status = Invitation.Status.ANSWERED
+            invitation.answered_at = now
+            invitation.save(update_fields=["status", "answered_at"])
+        if customer is not None:
+            timeline_record(
                 customer=customer,
-                invitation=invitation,
+                kind="response.submitted",
+                title=f"Answered \u201c{survey.name}\u201d",
+                body=_summary(cleaned),
                 channel=channel,
-                submitted_at=submitted_at,
-                idempotency_key=key,
-                submitted_by=submitter(actor),
-                source_reference=source_reference[:200],
-                nps=next((a.number for a in cleaned if a.question.kind == Question.Kind.NPS), None),
+                actor=actor,
+                subject=response,
+                occurred_at=submitted_at,
             )
-            response.take_segments(customer)
-            response.save()
-            for answer in cleaned:
-                answer.response = response
-            Answer.objects.bulk_create(cleaned)
-            rollup_arrival(response, cleaned)
-            if invitation is not None:
-                invitation.status = Invitation.Status.ANSWERED
-                invitation.answered_at = now
-                invitation.save(update_fields=["status", "answered_at"])
-            if customer is not None:
-                timeline_record(
-                    customer=customer,
-                    kind="response.submitted",
-                    title=f"Answered \u201c{survey.name}\u201d",
-                    body=_summary(cleaned),
-                    channel=channel,
-                    actor=actor,
-                    subject=response,
-                    occurred_at=submitted_at,
-                )
-            if customer is not None and survey.purpose != Survey.Purpose.RECOVERY_FOLLOW_UP:
-                customer_active.send(sender=Response, customer=customer, at=submitted_at)
-            transaction.on_commit(
-                lambda: queue_item_task("surveys.tasks.triage_response", response.pk)
-            )
-    except IntegrityError:
-        # A simultaneous submit of the same invitation or key won the race; return its response.
-        winner = Response.objects.filter(invitation=invitation).first() if invitation else None
-        if winner is None and key:
-            winner = Response.objects.filter(idempotency_key=key).first()
-        if winner is None:
-            raise
-        return Submission(winner, False)
-    return Submission(response, True)
+        if customer is not None and survey.purpose != Survey.Purpose.RECOVERY_FOLLOW_UP:
+            customer_active.send(sender=Response, customer=customer, at=submitted_at)
+        transaction.on_commit(lambda: queue_item_task("surveys.tasks.triage_response", response.pk))
+        return response, True
+
+    return Submission(*intake_once(find=find, create=store, winner=winner))
 
 
 # --- The invitation form: accept at once, store in the background --------------------------------
