@@ -35,8 +35,8 @@ class AccessPolicyMiddleware:
             return None
         rule = policy.page_rule(match.view_name)
         roles = policy.roles_of(request.user) | policy.LINK_HOLDER
-        action = ""
-        if rule is not None and rule.actions and request.method == "POST":
+        action = match.kwargs.get("step", "")
+        if rule is not None and rule.actions and request.method == "POST" and not action:
             action = request.POST.get("action", "")
         if rule is not None and rule.allows(roles, request.method, action):
             return None

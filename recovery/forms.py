@@ -120,8 +120,14 @@ class SkipForm(StepForm):
 
 
 class DecisionForm(forms.Form):
+    restitution = forms.IntegerField(min_value=1, widget=forms.HiddenInput)
     decision = forms.ChoiceField(choices=[("approve", "Approve"), ("reject", "Reject")])
     reason = forms.CharField(max_length=500, required=False)
+
+
+class WithdrawForm(forms.Form):
+    restitution = forms.IntegerField(min_value=1, widget=forms.HiddenInput)
+    reason = forms.CharField(max_length=500, required=False, label="Why it is withdrawn")
 
 
 class AssignForm(forms.Form):

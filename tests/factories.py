@@ -142,3 +142,10 @@ def open_ticket(email: str = "ann@example.com", full_name: str = "Ann Lee", **kw
     kwargs.setdefault("subject", "The parcel never arrived")
     kwargs.setdefault("reference", "A-1001")
     return ticket_create(customer=customer, **kwargs)
+
+
+def step_url(ticket, step: str) -> str:
+    """Where the ticket page posts one step (its URL slug, as in the API)."""
+    from django.urls import reverse
+
+    return reverse("recovery:ticket-step", args=[ticket.pk, step])

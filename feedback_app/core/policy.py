@@ -47,8 +47,8 @@ SENDERS = frozenset({INTEGRATION, MANAGER, ADMIN})
 class Page:
     """A web page: who may open it (GET, HEAD) and who may post to it.
 
-    `actions` narrows posts whose form field `action` names one of its keys, for pages that
-    carry several forms (the ticket page's approval decision, say).
+    `actions` narrows posts by the `step` in the URL (or, for pages that carry several forms, the
+    form field `action`): approving restitution is a manager's, say.
     """
 
     read: frozenset[str]
@@ -106,11 +106,12 @@ PAGES: dict[str, Page] = {
     "surveys:rule-edit": Page(MANAGERS, MANAGERS),
     "recovery:queue": Page(STAFF, STAFF, note="bulk assign and close"),
     "recovery:create": Page(STAFF, STAFF),
-    "recovery:ticket": Page(
+    "recovery:ticket": Page(STAFF),
+    "recovery:ticket-step": Page(
+        NOBODY,
         STAFF,
-        STAFF,
-        actions={"decide": MANAGERS, "skip": MANAGERS},
-        note="steps, notes, assignment; approving and skipping a step: managers",
+        actions={"approve-restitution": MANAGERS, "skip": MANAGERS},
+        note="one URL per step, notes, assignment; approving and skipping: managers",
     ),
     "recovery:approvals": Page(MANAGERS),
     "recovery:settings": Page(MANAGERS, MANAGERS),

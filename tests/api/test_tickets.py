@@ -6,7 +6,7 @@ from feedback_app.core.errors import DomainError
 from recovery.models import Restitution, State, Ticket
 from recovery.services.restitution import ticket_offer_restitution
 from recovery.services.workflow import ticket_apologise, ticket_reassure, ticket_skip
-from tests.factories import open_ticket
+from tests.factories import open_ticket, step_url
 
 pytestmark = pytest.mark.django_db
 MESSAGE = {"subject": "About your order", "body": "We are sorry."}
@@ -230,8 +230,8 @@ def test_the_ticket_page_withdraws_a_pending_request(agent_client, agent):
     page = agent_client.get(ticket.get_absolute_url()).content.decode()
     assert "Withdraw the request" in page
     agent_client.post(
-        ticket.get_absolute_url(),
-        {"action": "withdraw", "restitution": pending.pk, "reason": "Declined"},
+        step_url(ticket, "withdraw-restitution"),
+        {"restitution": pending.pk, "reason": "Declined"},
     )
     pending.refresh_from_db()
     assert pending.status == "withdrawn" and pending.decision_reason == "Declined"

@@ -14,6 +14,7 @@ from feedback_app.staff.policy_table import operations, pages
 from recovery.models import Restitution
 from recovery.services.improvements import improvement_save
 from recovery.services.workflow import ticket_apologise
+from recovery.views.ticket import STEPS as TICKET_STEPS
 from surveys.services.invitations import invitation_create
 from tests.factories import CustomerWithEmailFactory, delivery_survey, open_ticket
 
@@ -227,7 +228,7 @@ FORM_FIELDS = [
 ]
 
 
-def _page_url(page, world) -> str:
+def _page_url(page, world, step: str = "notes") -> str:
     objects = {
         "customers:": world["customer"],
         "surveys:question": world["question"],
@@ -239,7 +240,8 @@ def _page_url(page, world) -> str:
     if "<int:pk>" in url:
         obj = next(o for prefix, o in objects.items() if page.view_name.startswith(prefix))
         url = url.replace("<int:pk>", str(obj.pk))
-    return url.replace("<str:token>", world["invitation"].token).replace("<slug:name>", "recovery")
+    url = url.replace("<str:token>", world["invitation"].token).replace("<slug:step>", step)
+    return url.replace("<slug:name>", "recovery")
 
 
 FORM_PAGES = [
@@ -255,10 +257,13 @@ FORM_PAGES = [
 @pytest.mark.parametrize("page", FORM_PAGES, ids=lambda page: page.view_name)
 def test_every_form_refuses_hostile_input_clearly(client, world, page):
     client.force_login(world["manager"])
-    url = _page_url(page, world)
-    actions = ["", *(page.rule.actions or {}), "apologise", "reassure", "note", "assign", "link"]
+    if "<slug:step>" in page.route:  # one URL per step: each step's URL, no `action` field
+        targets = [(_page_url(page, world, step), "") for step in TICKET_STEPS]
+    else:
+        actions = ["", *(page.rule.actions or {}), "link", "ship", "decline"]
+        targets = [(_page_url(page, world), action) for action in actions]
     for bad in (NUL, "2026-02-30", "x" * 100_000, "¹²", "-1", "9" * 40):
-        for action in actions:
+        for url, action in targets:
             data = dict.fromkeys(FORM_FIELDS, bad)
             if action:
                 data["action"] = action

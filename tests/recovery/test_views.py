@@ -6,7 +6,7 @@ from django.urls import reverse
 
 from recovery.models import ApprovalLimit, Restitution, State, Ticket
 from recovery.services.tickets import ticket_note
-from tests.factories import open_ticket, staff_user
+from tests.factories import open_ticket, staff_user, step_url
 
 pytestmark = pytest.mark.django_db
 
@@ -93,9 +93,8 @@ class TestTicketPage:
         ticket = open_ticket()
         with django_capture_on_commit_callbacks(execute=True):
             response = agent_client.post(
-                ticket.get_absolute_url(),
+                step_url(ticket, "apologise"),
                 {
-                    "action": "apologise",
                     "expected_state": "new",
                     "subject": "Sorry, Ann",
                     "body": "My own words.",
@@ -111,9 +110,8 @@ class TestTicketPage:
 
         ticket = ticket_apologise(ticket=open_ticket(), actor=agent, subject="s", body="b")
         response = agent_client.post(
-            ticket.get_absolute_url(),
+            step_url(ticket, "reassure"),
             {
-                "action": "reassure",
                 "expected_state": "apologised",
                 "cause": "x",
                 "corrective_action": "y",
@@ -132,8 +130,8 @@ class TestTicketPage:
         ticket = open_ticket()
         ticket_apologise(ticket=ticket, actor=staff_user("agent"), subject="s", body="b")
         response = agent_client.post(
-            ticket.get_absolute_url(),
-            {"action": "apologise", "expected_state": "new", "subject": "s", "body": "b"},
+            step_url(ticket, "apologise"),
+            {"expected_state": "new", "subject": "s", "body": "b"},
         )
         assert response.status_code == 409
         assert "Someone else changed this ticket" in response.content.decode()
@@ -149,7 +147,6 @@ class TestTicketPage:
         ticket_skip(ticket=ticket, actor=manager, step="reassure", reason="phone")
         client.login(username=agent.username, password=PASSWORD)
         data = {
-            "action": "offer_restitution",
             "expected_state": "reassured",
             "kind": "refund",
             "amount": "75.00",
@@ -157,22 +154,21 @@ class TestTicketPage:
             "subject": "A refund",
             "body": "We refund you 75.00 GBP.",
         }
-        page = client.post(ticket.get_absolute_url(), data, follow=True)
+        page = client.post(step_url(ticket, "offer-restitution"), data, follow=True)
         assert "waits for a manager" in page.content.decode()
         restitution = Restitution.objects.get()
         assert restitution.status == "pending"
         assert client.get(reverse("recovery:approvals")).status_code == 403
         denied = client.post(
-            ticket.get_absolute_url(),
-            {"action": "decide", "restitution": restitution.pk, "decision": "approve"},
+            step_url(ticket, "approve-restitution"),
+            {"restitution": restitution.pk, "decision": "approve"},
         )
         assert denied.status_code == 403
         client.login(username=manager.username, password=PASSWORD)
         assert restitution in client.get(reverse("recovery:approvals")).context["page_obj"]
         client.post(
-            ticket.get_absolute_url(),
+            step_url(ticket, "approve-restitution"),
             {
-                "action": "decide",
                 "restitution": restitution.pk,
                 "decision": "approve",
                 "next": "approvals",
@@ -189,18 +185,17 @@ class TestTicketPage:
         ticket_skip(ticket=ticket, actor=manager, step="apologise", reason="phone")
         ticket_skip(ticket=ticket, actor=manager, step="reassure", reason="phone")
         base = {
-            "action": "offer_restitution",
             "expected_state": "reassured",
             "kind": "refund",
             "subject": "s",
             "body": "b",
         }
         bad = agent_client.post(
-            ticket.get_absolute_url(), {**base, "amount": "-5", "currency": "GBP"}
+            step_url(ticket, "offer-restitution"), {**base, "amount": "-5", "currency": "GBP"}
         )
         assert bad.status_code == 400
         bad = agent_client.post(
-            ticket.get_absolute_url(), {**base, "amount": "5", "currency": "XYZ"}
+            step_url(ticket, "offer-restitution"), {**base, "amount": "5", "currency": "XYZ"}
         )
         assert bad.status_code == 400
         assert not Restitution.objects.exists()
@@ -208,9 +203,7 @@ class TestTicketPage:
     def test_internal_note_is_never_sent(self, agent_client, django_capture_on_commit_callbacks):
         ticket = open_ticket()
         with django_capture_on_commit_callbacks(execute=True):
-            agent_client.post(
-                ticket.get_absolute_url(), {"action": "note", "text": "Customer sounded upset"}
-            )
+            agent_client.post(step_url(ticket, "notes"), {"text": "Customer sounded upset"})
         assert (
             mail.outbox == []
             and ticket.events.get(kind="note").payload["text"] == "Customer sounded upset"

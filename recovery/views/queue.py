@@ -1,0 +1,70 @@
+"""The recovery queue: filters, sorting, search, paging, countdowns, bulk actions."""
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views import View
+
+from feedback_app.core.numbers import whole_numbers
+from recovery import selectors
+from recovery.filters import TicketFilter
+from recovery.forms import BulkForm
+from recovery.services.tickets import tickets_bulk
+
+QUEUE_PAGE = 50
+
+
+def _page_of(tickets, number):
+    """One page of the queue in two steps: the page's ids from the ticket table alone, in an
+    order an index gives, then just those rows with everything they show. Sorting and skipping
+    whole joined rows made page 500 of 100,000 tickets take a third of a second."""
+    page = Paginator(tickets.values_list("pk", flat=True), QUEUE_PAGE).get_page(number)
+    rows = selectors.ticket_queue().in_bulk(list(page.object_list))
+    page.object_list = [rows[pk] for pk in page.object_list if pk in rows]
+    return page
+
+
+class QueueView(View):
+    """The recovery queue: filters, sorting, search, paging, countdowns, bulk actions."""
+
+    def _page(self, request):
+        data = request.GET.copy()
+        data.setdefault("state", "open")
+        filterset = TicketFilter(
+            data, queryset=selectors.ticket_queue().order_by("-priority", "opened_at", "id")
+        )
+        page = _page_of(filterset.qs, request.GET.get("page"))
+        query = data.copy()
+        query.pop("page", None)
+        return filterset, page, query.urlencode()
+
+    def get(self, request, bulk_form=None):
+        filterset, page, query = self._page(request)
+        context = {
+            "filter": filterset,
+            "page_obj": page,
+            "query": query,
+            "bulk_form": bulk_form or BulkForm(ticket_ids=[t.pk for t in page]),
+        }
+        return render(request, "recovery/staff/queue.html", context)
+
+    def post(self, request):
+        ids = whole_numbers(request.POST.getlist("tickets"))
+        form = BulkForm(request.POST, ticket_ids=ids)
+        if not form.is_valid():
+            messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
+            return redirect(f"{reverse('recovery:queue')}?{request.GET.urlencode()}")
+        data = form.cleaned_data
+        assignee = request.user if data["action"] == "assign_me" else data.get("assignee")
+        done, problems = tickets_bulk(
+            ticket_ids=data["tickets"],
+            actor=request.user,
+            action=data["action"],
+            assignee=assignee,
+            reason=data["reason"],
+        )
+        messages.success(request, f"{done} ticket{'s' if done != 1 else ''} updated.")
+        for problem in problems:
+            messages.error(request, problem)
+        return redirect(f"{reverse('recovery:queue')}?{request.GET.urlencode()}")

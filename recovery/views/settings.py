@@ -1,0 +1,43 @@
+"""The settings managers keep: canned messages and approval limits."""
+
+from django.conf import settings
+from django.contrib import messages
+from django.shortcuts import redirect, render
+from django.views import View
+
+from feedback_app.core.numbers import whole_number
+from recovery.forms import ApprovalLimitForm, CannedMessageForm
+from recovery.models import ApprovalLimit, CannedMessage
+
+
+class SettingsView(View):
+    """Canned messages and approval limits, kept by managers."""
+
+    def get(self, request, canned_form=None, limit_form=None):
+        context = {
+            "canned": CannedMessage.objects.select_related("topic"),
+            "limits": ApprovalLimit.objects.all(),
+            "customer_period_days": settings.RESTITUTION_CUSTOMER_PERIOD_DAYS,
+            "canned_form": canned_form or CannedMessageForm(),
+            "limit_form": limit_form or ApprovalLimitForm(),
+        }
+        return render(request, "recovery/staff/settings.html", context)
+
+    def post(self, request):
+        if "save_limit" in request.POST:
+            instance = ApprovalLimit.objects.filter(
+                currency=request.POST.get("currency", "").strip().upper()
+            ).first()
+            form = ApprovalLimitForm(request.POST, instance=instance)
+            if form.is_valid():
+                form.save()
+                messages.success(request, "Approval limit saved.")
+                return redirect("recovery:settings")
+            return self.get(request, limit_form=form)
+        instance = CannedMessage.objects.filter(pk=whole_number(request.POST.get("pk"))).first()
+        form = CannedMessageForm(request.POST, instance=instance)
+        if form.is_valid():
+            form.save()
+            messages.success(request, "Canned message saved.")
+            return redirect("recovery:settings")
+        return self.get(request, canned_form=form)
