@@ -11,6 +11,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.generic import ListView
 
 from feedback_app.core.errors import DomainError
+from feedback_app.core.forms import form_error
 from feedback_app.customers import selectors, services
 from feedback_app.customers.filters import CustomerFilter
 from feedback_app.customers.forms import (
@@ -118,7 +119,7 @@ class CustomerDetailView(View):
                     **{name: form.cleaned_data[name] for name in form.Meta.fields},
                 )
             except DomainError as exc:
-                form.add_error(None, exc.message)
+                form_error(form, exc)
             else:
                 messages.success(request, "Profile saved.")
                 return redirect(customer)

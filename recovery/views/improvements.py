@@ -9,6 +9,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views import View
 
 from feedback_app.core.errors import DomainError, NotAllowed
+from feedback_app.core.forms import form_error
 from feedback_app.core.numbers import whole_number
 from recovery import reports, selectors
 from recovery.exports import csv_response
@@ -51,7 +52,7 @@ class ImprovementEditView(View):
                     actor=request.user, improvement=improvement, **form.cleaned_data
                 )
             except DomainError as exc:
-                form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+                form_error(form, exc)
             else:
                 return redirect("recovery:improvement", pk=improvement.pk)
         return render(request, "recovery/staff/improvement_form.html", {"form": form}, status=400)
@@ -150,7 +151,7 @@ class ImprovementView(View):
                 sentiment=data["sentiment"],
             )
         except DomainError as exc:
-            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+            form_error(form, exc)
             return self.get(request, improvement.pk, link_form=form, status=400)
         messages.success(request, f"Linked {sum(added.values())} more.")
         return redirect("recovery:improvement", pk=improvement.pk)

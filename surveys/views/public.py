@@ -10,6 +10,7 @@ from django.views import View
 from django_ratelimit.core import is_ratelimited
 
 from feedback_app.core.errors import DomainError
+from feedback_app.core.forms import form_error
 from feedback_app.customers.models import Channel
 from feedback_app.customers.services import customer_resolve
 from surveys import selectors
@@ -143,7 +144,7 @@ class PublicSurveyView(View):
             except SurveyClosed:
                 return _closed(request, survey)
             except DomainError as exc:
-                form.add_error(None, exc.message)
+                form_error(form, exc)
             else:
                 return _thanks(request, survey, already=not submission.created)
         return render(
@@ -181,7 +182,7 @@ class ComplaintView(View):
                     idempotency_key=f"web:{data['submission']}",
                 )
             except DomainError as exc:
-                form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+                form_error(form, exc)
             else:
                 return render(
                     request, "surveys/public/complaint_thanks.html", {"name": data["full_name"]}

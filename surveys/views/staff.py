@@ -13,6 +13,7 @@ from django.views import View
 from django.views.generic import ListView
 
 from feedback_app.core.errors import DomainError
+from feedback_app.core.forms import form_error
 from surveys import selectors
 from surveys.forms import (
     AnswerForm,
@@ -57,7 +58,7 @@ class SurveyCreateView(View):
             try:
                 survey = building.survey_create(actor=request.user, **form.cleaned_data)
             except DomainError as exc:
-                form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+                form_error(form, exc)
             else:
                 messages.success(request, "Survey created. Add its questions, then publish it.")
                 return redirect(survey)
@@ -85,7 +86,7 @@ class SurveyEditView(SurveyMixin, View):
             try:
                 building.survey_update(survey=self.survey, actor=request.user, **form.cleaned_data)
             except DomainError as exc:
-                form.add_error(None, exc.message)
+                form_error(form, exc)
             else:
                 messages.success(request, "Survey saved.")
                 return redirect(self.survey)
@@ -146,7 +147,7 @@ class SurveyDetailView(SurveyMixin, View):
             try:
                 building.question_add(survey=self.survey, actor=request.user, **form.cleaned_data)
             except DomainError as exc:
-                form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+                form_error(form, exc)
             else:
                 messages.success(request, "Question added.")
                 return redirect(self.survey)
@@ -226,7 +227,7 @@ class QuestionView(View):
             try:
                 building.question_update(question=question, actor=request.user, **form.cleaned_data)
             except DomainError as exc:
-                form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+                form_error(form, exc)
             else:
                 messages.success(request, "Question saved.")
                 return redirect(question.survey)
@@ -281,7 +282,7 @@ class TriggerRuleEditView(View):
                     actor=request.user,
                 )
             except DomainError as exc:
-                form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+                form_error(form, exc)
             else:
                 messages.success(request, "Trigger rule saved.")
                 return redirect("surveys:rules")
@@ -313,7 +314,7 @@ class ImportView(View):
                     actor=request.user,
                 )
             except DomainError as exc:
-                form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+                form_error(form, exc)
             else:
                 return redirect(job)
         return self._render(request, form, status=400)
