@@ -13,6 +13,11 @@ def safe_cell(cell) -> str:
     return text
 
 
+def table_csv(filename: str, table) -> HttpResponse:
+    """Any report table (recovery.dashboards.figures.tables.Table) as a CSV download."""
+    return csv_response(filename, table.columns, table.rows)
+
+
 def csv_response(filename: str, header: list[str], rows) -> HttpResponse:
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'

@@ -13,7 +13,7 @@ from rest_framework.views import APIView
 from recovery.dashboards import charts
 from recovery.dashboards.figures import DASHBOARDS
 from recovery.dashboards.filters import DashboardFilterForm
-from recovery.exports import csv_response
+from recovery.exports import table_csv
 
 TITLES = {
     "experience": "Experience",
@@ -36,7 +36,7 @@ class DashboardView(View):
             table = dashboard.tables.get(export)
             if table is None:
                 raise Http404
-            return csv_response(f"{name}-{export}.csv", table.columns, table.rows)
+            return table_csv(f"{name}-{export}.csv", table)
         query = request.GET.copy()
         query.pop("export", None)
         context = {

@@ -11,8 +11,9 @@ from django.views import View
 from feedback_app.core.errors import DomainError, NotAllowed
 from feedback_app.core.forms import form_error
 from feedback_app.core.numbers import whole_number
-from recovery import reports, selectors
-from recovery.exports import csv_response
+from recovery import selectors
+from recovery.dashboards.figures import loop
+from recovery.exports import table_csv
 from recovery.forms import DeclineForm, ImprovementForm, LinkForm, ShipForm
 from recovery.models import Improvement
 from recovery.services.improvements import (
@@ -188,65 +189,19 @@ class LoopReportView(View):
 
     def get(self, request):
         days = min(max(whole_number(request.GET.get("days", "")) or 90, 1), 3660)
-        theme_rows = reports.themes(since=reports.period(days))
-        outcome_rows = reports.outcomes()
+        theme_rows = loop.themes(since=loop.period(days))
+        outcome_rows = loop.outcomes()
+        tables = {
+            "themes": loop.themes_table(theme_rows),
+            "improvements": loop.outcomes_table(outcome_rows, shipped_column=True),
+        }
         export = request.GET.get("export")
-        if export == "themes":
-            return csv_response(
-                "themes.csv",
-                [
-                    "topic",
-                    "feedback",
-                    "negative",
-                    "negative_share_pct",
-                    "open_loop",
-                    "improvements",
-                ],
-                [
-                    [
-                        t.topic.name,
-                        t.items,
-                        t.negative,
-                        t.negative_share,
-                        t.open_loop,
-                        "; ".join(f"{i.title} ({i.status})" for i in t.improvements),
-                    ]
-                    for t in theme_rows
-                ],
-            )
-        if export == "improvements":
-            return csv_response(
-                "improvements.csv",
-                [
-                    "improvement",
-                    "shipped",
-                    "days_from_first_feedback",
-                    "customers_told",
-                    "suppressed",
-                    "came_back",
-                    "nps_before",
-                    "nps_after",
-                ],
-                [
-                    [
-                        o.improvement.title,
-                        o.improvement.shipped_at.date().isoformat(),
-                        o.days_to_fix,
-                        o.told,
-                        o.suppressed,
-                        o.came_back,
-                        _round(o.nps_before),
-                        _round(o.nps_after),
-                    ]
-                    for o in outcome_rows
-                ],
-            )
+        if export:
+            if export not in tables:
+                raise Http404
+            return table_csv(f"{export}.csv", tables[export])
         return render(
             request,
             "recovery/staff/loop_report.html",
             {"themes": theme_rows, "outcomes": outcome_rows, "days": days},
         )
-
-
-def _round(value):
-    return "" if value is None else round(value, 1)

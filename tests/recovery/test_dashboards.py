@@ -8,15 +8,13 @@ from django.urls import reverse
 from django.utils import timezone
 
 from feedback_app.customers.services import customer_resolve, customer_update
-from recovery.dashboards.figures import (
-    DASHBOARDS,
-    engagement,
-    experience,
-    funnel,
-    restitution,
-    retention,
-    valuable,
-)
+from recovery.dashboards.figures import DASHBOARDS
+from recovery.dashboards.figures.engagement import engagement
+from recovery.dashboards.figures.experience import experience
+from recovery.dashboards.figures.recovery import funnel
+from recovery.dashboards.figures.restitution import restitution
+from recovery.dashboards.figures.retention import retention
+from recovery.dashboards.figures.valuable import valuable
 from recovery.dashboards.filters import DashboardFilterForm
 from recovery.services.follow_up import follow_up_answered
 from recovery.services.restitution import ticket_offer_restitution

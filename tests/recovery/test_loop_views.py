@@ -154,7 +154,7 @@ def test_report_figures_csv_and_bounded_queries(
     csv_text = manager_client.get(url, {"export": "themes"}).content.decode()
     assert (
         csv_text.splitlines()[0]
-        == "topic,feedback,negative,negative_share_pct,open_loop,improvements"
+        == "Topic,Feedback,Negative,Negative share %,Open loop,Improvements"
     )
     assert "delivery,4,4,100,0,Covered parcel lockers (shipped)" in csv_text
     assert (
@@ -210,7 +210,7 @@ def test_nps_around_a_notice_is_each_customers_last_answer_before_and_first_afte
     from django.utils import timezone
 
     from feedback_app.customers.services import customer_resolve
-    from recovery.reports import outcomes
+    from recovery.dashboards.figures.loop import outcomes
 
     survey = delivery_survey()
     nps = survey.questions.get(kind="nps")

@@ -13,6 +13,7 @@ from django.db.models import Avg, Count, Min, Q
 from django.utils import timezone
 
 from feedback_app.customers.models import Message
+from recovery.dashboards.figures.tables import Table, rounded
 from recovery.models import Improvement, ImprovementLink, ImprovementNotice
 from surveys.models import Complaint, Response, Topic
 from surveys.selectors import nps_first_after, nps_last_before
@@ -136,3 +137,58 @@ def outcomes() -> list[Outcome]:
 
 def period(days: int) -> datetime:
     return timezone.now() - timedelta(days=max(1, min(days, 3650)))
+
+
+OUTCOME_COLUMNS = ["Told", "Suppressed", "Came back", "NPS before", "NPS after", "Change"]
+
+
+def themes_table(rows: list[Theme]) -> Table:
+    return Table(
+        "Themes: what customers raise",
+        ["Topic", "Feedback", "Negative", "Negative share %", "Open loop", "Improvements"],
+        [
+            [
+                t.topic.name,
+                t.items,
+                t.negative,
+                t.negative_share,
+                t.open_loop,
+                "; ".join(f"{i.title} ({i.status})" for i in t.improvements),
+            ]
+            for t in rows
+        ],
+    )
+
+
+def outcomes_table(rows: list[Outcome], *, shipped_column: bool = False) -> Table:
+    """Each shipped improvement: who was told, who came back, NPS before and after."""
+
+    def change(o):
+        if o.nps_after is None or o.nps_before is None:
+            return None
+        return rounded(o.nps_after - o.nps_before)
+
+    shipped = ["Shipped", "Days from first feedback"] if shipped_column else []
+    return Table(
+        "\u201cYou said, we did\u201d notices",
+        ["Improvement", *shipped, *OUTCOME_COLUMNS],
+        [
+            [
+                o.improvement.title,
+                *(
+                    [o.improvement.shipped_at.date().isoformat(), o.days_to_fix]
+                    if shipped_column
+                    else []
+                ),
+                o.told,
+                o.suppressed,
+                o.came_back,
+                rounded(o.nps_before),
+                rounded(o.nps_after),
+                change(o),
+            ]
+            for o in rows
+        ],
+        chart="" if shipped_column else "bar",
+        series=() if shipped_column else (1, 2),
+    )

@@ -1,0 +1,19 @@
+"""The manager's dashboards, one module each, all built from the tables in `tables`."""
+
+from recovery.dashboards.figures.engagement import engagement
+from recovery.dashboards.figures.experience import experience
+from recovery.dashboards.figures.recovery import funnel
+from recovery.dashboards.figures.restitution import restitution
+from recovery.dashboards.figures.retention import retention
+from recovery.dashboards.figures.tables import Dashboard, Table
+from recovery.dashboards.figures.valuable import valuable
+
+DASHBOARDS = {
+    "experience": experience,
+    "recovery": funnel,
+    "restitution": restitution,
+    "retention": retention,
+    "engagement": engagement,
+    "valuable": valuable,
+}
+__all__ = ["DASHBOARDS", "Dashboard", "Table"]

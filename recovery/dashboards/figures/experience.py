@@ -1,0 +1,197 @@
+"""Experience: NPS, CSAT and CES over time and by channel, segment and survey; response rates;
+sentiment mix; topics and rising topics. Built from the day tables."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.db.models import Q, Sum
+
+from recovery.dashboards.figures.tables import (
+    CHANNELS,
+    INVITATION_COUNTS,
+    ROLLED_SCORES,
+    SCORE_COLUMNS,
+    SENTIMENTS,
+    Dashboard,
+    Table,
+    bucket,
+    by,
+    days,
+    invitations,
+    pct,
+    rollup,
+    scores,
+)
+from recovery.dashboards.filters import SEGMENTS, Filters
+from surveys.models import Survey, TopicDay
+from surveys.selectors import SCORE_AGGREGATES
+from surveys.services.rollups import local_day
+
+
+def experience(f: Filters) -> Dashboard:
+    daily = list(
+        days(f)
+        .values("day")
+        .annotate(**ROLLED_SCORES, **{s: Sum(s) for s in SENTIMENTS})
+        .order_by("day")
+    )
+    for row in daily:
+        row["bucket"] = bucket(row["day"], f.period)
+    dashboard = Dashboard("Experience")
+    dashboard.tables["over_time"] = _over_time(f, daily)
+    dashboard.tables["by_channel"] = _by_channel(f)
+    for segment, label in SEGMENTS.items():
+        dashboard.tables[f"by_{segment}"] = _by_segment(f, segment, label)
+    dashboard.tables["by_survey"] = _by_survey(f)
+    dashboard.tables["response_rates"] = _response_rates(f)
+    dashboard.tables["sentiment_mix"] = _sentiment_mix(f, daily)
+    dashboard.tables["topics"] = _topics(f)
+    dashboard.headline = _headline(daily)
+    return dashboard
+
+
+def _over_time(f: Filters, daily: list[dict]) -> Table:
+    return Table(
+        f"Scores by {f.period}",
+        [f.period.capitalize(), *SCORE_COLUMNS],
+        by(daily, "bucket", date.isoformat),
+        chart="line",
+        series=(1, 3, 5),
+    )
+
+
+def _by_channel(f: Filters) -> Table:
+    return Table(
+        "Scores by channel",
+        ["Channel", *SCORE_COLUMNS],
+        by(
+            days(f).values("channel").annotate(**ROLLED_SCORES).order_by(),
+            "channel",
+            lambda channel: CHANNELS.get(channel, channel),
+        ),
+        chart="bar",
+        series=(1, 3),
+    )
+
+
+def _by_segment(f: Filters, segment: str, label: str) -> Table:
+    return Table(
+        f"Scores by {label.lower()}",
+        [label, *SCORE_COLUMNS],
+        by(
+            days(f, segment).values(segment).annotate(**ROLLED_SCORES).order_by(),
+            segment,
+            lambda value: value or "(unknown)",
+        ),
+        chart="bar",
+        series=(1, 3),
+    )
+
+
+def _by_survey(f: Filters) -> Table:
+    by_survey = list(
+        days(f, "survey")
+        .exclude(survey_key=0)
+        .values("survey_key")
+        .annotate(**ROLLED_SCORES)
+        .order_by()
+    )
+    names = Survey.objects.in_bulk([row["survey_key"] for row in by_survey])
+    for row in by_survey:
+        survey = names.get(row["survey_key"])
+        row["survey"] = survey.name if survey else f"Survey #{row['survey_key']}"
+    return Table(
+        "Scores by survey",
+        ["Survey", *SCORE_COLUMNS],
+        by(by_survey, "survey"),
+        chart="bar",
+        series=(1, 3),
+    )
+
+
+def _response_rates(f: Filters) -> Table:
+    rates = (
+        invitations(f)
+        .values("survey__name", "channel")
+        .annotate(**INVITATION_COUNTS)
+        .order_by("survey__name", "channel")
+    )
+    return Table(
+        "Response rates",
+        ["Survey", "Channel", "Sent", "Answered", "Response rate %", "Suppressed"],
+        [
+            [
+                r["survey__name"],
+                r["channel"],
+                r["sent"],
+                r["answered"],
+                pct(r["answered"], r["sent"]),
+                r["suppressed"],
+            ]
+            for r in rates
+        ],
+    )
+
+
+def _sentiment_mix(f: Filters, daily: list[dict]) -> Table:
+    mix: dict[date, dict[str, int]] = {}
+    for row in daily:
+        counts = mix.setdefault(row["bucket"], dict.fromkeys(SENTIMENTS, 0))
+        for sentiment in SENTIMENTS:
+            counts[sentiment] += row[sentiment] or 0
+    return Table(
+        f"Sentiment mix by {f.period}",
+        [f.period.capitalize(), "Negative", "Neutral", "Positive", "Negative %"],
+        [
+            [
+                b.isoformat(),
+                m["negative"],
+                m["neutral"],
+                m["positive"],
+                pct(m["negative"], sum(m.values())),
+            ]
+            for b, m in sorted(mix.items())
+            if any(m.values())
+        ],
+        chart="line",
+        series=(1, 2, 3),
+    )
+
+
+def _topics(f: Filters) -> Table:
+    """Topics by volume now, and how that compares with the period before (rising topics)."""
+    before_start, _ = f.previous()
+    start = local_day(f.start)
+    rows_by_day = days(f, table=TopicDay, since=before_start)
+    counts = {
+        row["topic__name"]: (row["now"] or 0, row["before"] or 0)
+        for row in rows_by_day.values("topic__name").annotate(
+            now=Sum("mentions", filter=Q(day__gte=start)),
+            before=Sum("mentions", filter=Q(day__lt=start)),
+        )
+    }
+    rows = [
+        [name, now, before, now - before, pct(now - before, before)]
+        for name, (now, before) in counts.items()
+        if now or before
+    ]
+    rows.sort(key=lambda r: (-r[1], r[0]))
+    return Table(
+        "Topics (rising: change against the period before)",
+        ["Topic", "Mentions", "Period before", "Change", "Change %"],
+        rows,
+        chart="bar",
+        series=(1, 2),
+    )
+
+
+def _headline(daily: list[dict]) -> list[tuple[str, object]]:
+    total = rollup(daily, None).get(None, dict.fromkeys(SCORE_AGGREGATES, 0))
+    nps, _, csat, _, ces, _ = scores(total)
+    return [
+        ("NPS", nps),
+        ("CSAT %", csat),
+        ("CES mean", ces),
+        ("Rated answers", total["nps_n"] + total["csat_n"] + total["ces_n"]),
+    ]

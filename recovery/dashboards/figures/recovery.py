@@ -1,0 +1,177 @@
+"""Failure and recovery: the funnel from feedback to recovered customers (every step counted per
+team in one pass over the tickets), the time to apologise and to resolve (median and 90th
+percentile) against the SLA, and breaches by team."""
+
+from __future__ import annotations
+
+from functools import reduce
+from operator import or_
+
+from django.db.models import Count, Exists, F, FloatField, Func, OuterRef, Q, Sum, Window
+from django.db.models.functions import RowNumber
+
+from recovery.dashboards.figures.tables import Dashboard, Table, days, pct
+from recovery.dashboards.filters import Filters
+from recovery.models import Ticket, TicketEvent
+
+
+class HoursBetween(Func):
+    """end - start in hours, computed natively (Django's own duration arithmetic on SQLite calls
+    back into Python for every row)."""
+
+    output_field = FloatField()
+
+    def __init__(self, end: str, start: str):
+        super().__init__(F(end), F(start))
+
+    def as_sqlite(self, compiler, connection, **extra):
+        end, start = (compiler.compile(e) for e in self.get_source_expressions())
+        return f"((julianday({end[0]}) - julianday({start[0]})) * 24.0)", end[1] + start[1]
+
+    def as_postgresql(self, compiler, connection, **extra):
+        end, start = (compiler.compile(e) for e in self.get_source_expressions())
+        return f"(EXTRACT(EPOCH FROM ({end[0]} - {start[0]})) / 3600.0)", end[1] + start[1]
+
+
+def _percentiles(tickets, counts: dict[str, int]) -> dict[str, tuple[float | None, float | None]]:
+    """Median and 90th percentile of the hours from opening to each step (`counts`: step field →
+    tickets that have it), in one pass over the tickets: each step's durations are numbered in
+    order by a window (empty ones last) and only the rows at the two ranks come back. SQLite has
+    no percentile function; the rows stay in the database."""
+    ranks = {
+        end: ((count - 1) // 2 + 1, min(count, int(0.9 * (count - 1) + 0.5) + 1))
+        for end, count in counts.items()
+        if count
+    }
+    found: dict[str, dict[int, float]] = {end: {} for end in ranks}
+    if ranks:
+        rows = (
+            tickets.annotate(**{f"{end}_took": HoursBetween(end, "opened_at") for end in ranks})
+            .annotate(
+                **{
+                    f"{end}_rank": Window(
+                        RowNumber(), order_by=F(f"{end}_took").asc(nulls_last=True)
+                    )
+                    for end in ranks
+                }
+            )
+            .filter(
+                reduce(or_, (Q(**{f"{end}_rank__in": wanted}) for end, wanted in ranks.items()))
+            )
+            .values(*[f"{end}_{part}" for end in ranks for part in ("rank", "took")])
+            .order_by()
+        )
+        for row in rows:
+            for end in ranks:
+                found[end][row[f"{end}_rank"]] = row[f"{end}_took"]
+    return {
+        end: tuple(round(found[end][rank], 1) for rank in ranks[end])
+        if end in ranks
+        else (None, None)
+        for end in counts
+    }
+
+
+def _step_counts() -> dict:
+    """Per ticket: which steps it reached, and whether within its SLA."""
+    events = TicketEvent.objects.filter(ticket=OuterRef("pk"))
+    return {
+        "tickets": Count("id"),
+        "apologised": Count("id", filter=Q(apologised_at__isnull=False)),
+        "reassured": Count(
+            "id",
+            filter=Exists(events.filter(kind=TicketEvent.Kind.REASSURED))
+            | Exists(events.filter(kind=TicketEvent.Kind.SKIPPED, payload__step="reassure")),
+        ),
+        "restitution": Count(
+            "id", filter=Exists(events.filter(kind=TicketEvent.Kind.RESTITUTION_OFFERED))
+        ),
+        "resolved": Count("id", filter=Q(resolved_at__isnull=False)),
+        "answered": Count(
+            "id", filter=Exists(events.filter(kind=TicketEvent.Kind.FOLLOW_UP_ANSWERED))
+        ),
+        "recovered": Count("id", filter=Q(recovered=True)),
+        "apology_in_sla": Count(
+            "id", filter=Q(apologised_at__isnull=False, apologised_at__lte=F("apology_due_at"))
+        ),
+        "resolution_in_sla": Count(
+            "id", filter=Q(resolved_at__isnull=False, resolved_at__lte=F("resolution_due_at"))
+        ),
+        "breached": Count("id", filter=Q(breached=True)),
+    }
+
+
+def funnel(f: Filters) -> Dashboard:
+    feedback = days(f).aggregate(n=Sum("items"), failed=Sum("failures"))
+    tickets = f.tickets(Ticket.objects.all())
+    counts = _step_counts()
+    # Every step is counted per team in one pass over the tickets; the funnel adds the teams up.
+    teams = list(tickets.values("team__name").annotate(**counts).order_by("team__name"))
+    steps = {key: sum(row[key] for row in teams) for key in counts}
+    took = _percentiles(
+        tickets, {"apologised_at": steps["apologised"], "resolved_at": steps["resolved"]}
+    )
+    dashboard = Dashboard("Failure and recovery")
+    dashboard.tables["funnel"] = _stages(feedback, steps)
+    dashboard.tables["times"] = _times(steps, took)
+    dashboard.tables["breaches_by_team"] = _breaches(teams)
+    dashboard.headline = [
+        ("Tickets", steps["tickets"]),
+        ("Recovered %", pct(steps["recovered"], steps["tickets"])),
+        ("Median hours to apology", took["apologised_at"][0]),
+        ("SLA breaches", steps["breached"]),
+    ]
+    return dashboard
+
+
+def _stages(feedback: dict, steps: dict) -> Table:
+    stages = [
+        ("Feedback", feedback["n"] or 0),
+        ("Failures", feedback["failed"] or 0),
+        ("Tickets", steps["tickets"]),
+        ("Apologised", steps["apologised"]),
+        ("Reassured", steps["reassured"]),
+        ("Restitution given", steps["restitution"]),
+        ("Resolved", steps["resolved"]),
+        ("Follow-up answered", steps["answered"]),
+        ("Recovered", steps["recovered"]),
+    ]
+    rows, previous = [], None
+    for name, count in stages:
+        rows.append([name, count, pct(count, previous) if previous is not None else None])
+        previous = count
+    return Table(
+        "Funnel", ["Stage", "Count", "From the stage before %"], rows, chart="bar", series=(1,)
+    )
+
+
+def _times(steps: dict, took: dict) -> Table:
+    apology = (*took["apologised_at"], steps["apologised"])
+    resolution = (*took["resolved_at"], steps["resolved"])
+    return Table(
+        "Time to act (hours, on the clock)",
+        ["Step", "Median hours", "90th percentile hours", "Tickets", "Within SLA %"],
+        [
+            ["Apology", *apology, pct(steps["apology_in_sla"], apology[2])],
+            ["Resolution", *resolution, pct(steps["resolution_in_sla"], resolution[2])],
+        ],
+        note="SLA targets count business hours only; these durations are wall-clock hours.",
+    )
+
+
+def _breaches(teams: list[dict]) -> Table:
+    return Table(
+        "SLA breaches by team",
+        ["Team", "Tickets", "Breached", "Breached %"],
+        [
+            [
+                r["team__name"] or "(no team)",
+                r["tickets"],
+                r["breached"],
+                pct(r["breached"], r["tickets"]),
+            ]
+            for r in teams
+        ],
+        chart="bar",
+        series=(2,),
+    )

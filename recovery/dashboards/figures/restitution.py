@@ -1,0 +1,106 @@
+"""Restitution: what recovery cost, by kind, topic, team and month, per currency; the share that
+needed a manager's approval; and the cost per recovered customer."""
+
+from __future__ import annotations
+
+from django.db.models import Avg, Count, Q, Sum
+from django.db.models.functions import TruncMonth
+
+from recovery.dashboards.figures.tables import Dashboard, Table, pct
+from recovery.dashboards.filters import Filters
+from recovery.models import Restitution, Ticket
+
+MONEY = {"total": Sum("amount"), "average": Avg("amount"), "n": Count("id")}
+MONEY_COLUMNS = ["Currency", "Total", "Average", "Count"]
+
+
+def restitution(f: Filters) -> Dashboard:
+    given = Restitution.objects.filter(ticket__in=f.tickets(Ticket.objects.all()))
+    granted = given.filter(status=Restitution.Status.GRANTED, amount__isnull=False)
+    dashboard = Dashboard("Restitution")
+    dashboard.tables["by_kind"] = _cost_by(granted, "Cost by kind", "kind", "Kind")
+    dashboard.tables["by_topic"] = _cost_by(
+        granted, "Cost by topic", "ticket__topics__name", "Topic"
+    )
+    dashboard.tables["by_team"] = _cost_by(granted, "Cost by team", "ticket__team__name", "Team")
+    dashboard.tables["by_month"] = _cost_by_month(granted)
+    recovered = (
+        f.tickets(Ticket.objects.filter(recovered=True)).values("customer_id").distinct().count()
+    )
+    dashboard.tables["per_recovered_customer"] = _per_recovered(granted, recovered)
+    approvals = given.aggregate(
+        n=Count("id"),
+        approval=Count(
+            "id", filter=Q(decided_at__isnull=False) | Q(status=Restitution.Status.PENDING)
+        ),
+    )
+    dashboard.headline = [
+        ("Restitutions", approvals["n"]),
+        ("Needed approval %", pct(approvals["approval"], approvals["n"])),
+        ("Recovered customers", recovered),
+    ]
+    return dashboard
+
+
+def _cost_by(granted, title: str, key: str, label: str) -> Table:
+    rows = granted.values(key, "currency").annotate(**MONEY).order_by(key, "currency")
+    return Table(
+        title,
+        [label, *MONEY_COLUMNS],
+        [
+            [
+                r[key] or "(none)",
+                r["currency"],
+                r["total"],
+                round(r["average"], 2) if r["average"] is not None else None,
+                r["n"],
+            ]
+            for r in rows
+        ],
+        chart="bar",
+        series=(2,),
+    )
+
+
+def _cost_by_month(granted) -> Table:
+    months = (
+        granted.annotate(month=TruncMonth("created_at"))
+        .values("month", "currency")
+        .annotate(**MONEY)
+        .order_by("month", "currency")
+    )
+    return Table(
+        "Cost by month",
+        ["Month", *MONEY_COLUMNS],
+        [
+            [
+                r["month"].strftime("%Y-%m"),
+                r["currency"],
+                r["total"],
+                round(r["average"], 2),
+                r["n"],
+            ]
+            for r in months
+        ],
+        chart="bar",
+        series=(2,),
+    )
+
+
+def _per_recovered(granted, recovered: int) -> Table:
+    totals = granted.values("currency").annotate(total=Sum("amount")).order_by("currency")
+    return Table(
+        "Cost per recovered customer",
+        ["Currency", "Total given", "Recovered customers", "Cost per recovered customer"],
+        [
+            [
+                r["currency"],
+                r["total"],
+                recovered,
+                round(r["total"] / recovered, 2) if recovered else None,
+            ]
+            for r in totals
+        ],
+        note="All restitution given in the period, divided by the customers who said we made it "
+        "right.",
+    )
