@@ -135,7 +135,7 @@ class TriggerRuleFactory(factory.django.DjangoModelFactory):
 
 def open_ticket(email: str = "ann@example.com", full_name: str = "Ann Lee", **kwargs):
     """A ticket opened through the same service staff and triage use."""
-    from feedback_app.customers.services import customer_resolve
+    from feedback_app.customers.services.resolve import customer_resolve
     from recovery.services.tickets import ticket_create
 
     customer = customer_resolve(email=email, full_name=full_name).customer

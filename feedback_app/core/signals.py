@@ -39,7 +39,7 @@ HOPS: dict[str, tuple[str, list[str]]] = {
         ["recovery.receivers.on_rollups_rebuilt"],
     ),
     "customers_merged": (
-        "feedback_app.customers.services.customer_merge",
+        "feedback_app.customers.services.merge.customer_merge",
         ["recovery.receivers.on_customers_merged"],
     ),
     "customer_erasing": (

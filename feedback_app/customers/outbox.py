@@ -21,7 +21,7 @@ from feedback_app.core.errors import DomainError
 from feedback_app.customers.models import Channel, ContactChannel, Customer, Message
 from feedback_app.customers.policy import contact_decision
 from feedback_app.customers.selectors import customer_survivor
-from feedback_app.customers.services import timeline_record
+from feedback_app.customers.services.timeline import timeline_record
 
 MAX_SUBJECT = 300
 

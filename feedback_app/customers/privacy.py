@@ -27,7 +27,7 @@ from feedback_app.customers.models import (
     TimelineEntry,
     new_customer_token,
 )
-from feedback_app.customers.services import timeline_record
+from feedback_app.customers.services.timeline import timeline_record
 
 SKIP = {CustomerMerge}  # the audit of merges is about our staff's work, kept separately
 

@@ -12,7 +12,7 @@ from django.views.generic import ListView
 
 from feedback_app.core.errors import DomainError
 from feedback_app.core.forms import form_error
-from feedback_app.customers import selectors, services
+from feedback_app.customers import selectors
 from feedback_app.customers.filters import CustomerFilter
 from feedback_app.customers.forms import (
     CustomerProfileForm,
@@ -22,6 +22,9 @@ from feedback_app.customers.forms import (
 )
 from feedback_app.customers.models import ContactChannel, ContactPreference, Customer
 from feedback_app.customers.privacy import customer_erase, customer_export
+from feedback_app.customers.services.merge import customer_merge
+from feedback_app.customers.services.profile import customer_update, preference_set
+from feedback_app.customers.services.resolve import identity_add
 
 TIMELINE_PAGE_SIZE = 50
 
@@ -84,9 +87,7 @@ class CustomerDetailView(View):
             form = IdentityForm(request.POST)
             if form.is_valid():
                 try:
-                    services.identity_add(
-                        customer=customer, actor=request.user, **form.cleaned_data
-                    )
+                    identity_add(customer=customer, actor=request.user, **form.cleaned_data)
                 except DomainError as exc:
                     form.add_error("value", exc.message)
                 else:
@@ -99,7 +100,7 @@ class CustomerDetailView(View):
             )
             if form.is_valid():
                 for channel, (contact, solicitations) in form.choices().items():
-                    services.preference_set(
+                    preference_set(
                         customer=customer,
                         channel=channel,
                         allow_contact=contact,
@@ -113,7 +114,7 @@ class CustomerDetailView(View):
         form = CustomerProfileForm(request.POST, instance=Customer.objects.get(pk=customer.pk))
         if form.is_valid():
             try:
-                services.customer_update(
+                customer_update(
                     customer=customer,
                     actor=request.user,
                     **{name: form.cleaned_data[name] for name in form.Meta.fields},
@@ -153,7 +154,7 @@ class CustomerMergeView(View):
                 context["confirm_form"] = MergeForm(initial={**form.cleaned_data, "confirm": True})
             else:
                 try:
-                    services.customer_merge(
+                    customer_merge(
                         source=matches[0],
                         target=target,
                         actor=request.user,
@@ -196,7 +197,7 @@ class PreferencesView(View):
                 request, self.template_name, {"customer": customer, "form": form}, status=400
             )
         for channel, (contact, solicitations) in form.choices().items():
-            services.preference_set(
+            preference_set(
                 customer=customer,
                 channel=channel,
                 allow_contact=contact,
@@ -224,7 +225,7 @@ class UnsubscribeView(View):
         customer = selectors.customer_get_by_token(token=token)
         if customer is None:
             return render(request, "customers/public/link_invalid.html", status=404)
-        services.preference_set(
+        preference_set(
             customer=customer,
             channel=ContactChannel.EMAIL,
             allow_solicitations=False,

@@ -11,12 +11,9 @@ from django.test.utils import override_settings
 from django_q.conf import Conf
 
 from feedback_app.customers.models import Channel, Customer
-from feedback_app.customers.services import (
-    customer_merge,
-    customer_resolve,
-    customer_update,
-    preference_set,
-)
+from feedback_app.customers.services.merge import customer_merge
+from feedback_app.customers.services.profile import customer_update, preference_set
+from feedback_app.customers.services.resolve import customer_resolve
 from feedback_app.demo.complaints import load_complaints
 from feedback_app.demo.people import demo_people
 from feedback_app.demo.recovery import load_recovery

@@ -8,7 +8,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from feedback_app.customers.api.serializers import vouched
-from feedback_app.customers.services import customer_resolve
+from feedback_app.customers.services.resolve import customer_resolve
 from recovery import selectors
 from recovery.api import serializers as s
 from recovery.filters import TicketFilter

@@ -10,7 +10,8 @@ from django.utils.text import Truncator
 from feedback_app.core.errors import DomainError
 from feedback_app.core.roles import is_person
 from feedback_app.customers.models import Channel, Customer
-from feedback_app.customers.services import hold_place, timeline_record
+from feedback_app.customers.services.holds import hold_place
+from feedback_app.customers.services.timeline import timeline_record
 from recovery.models import OPEN_STATES, Priority, Ticket, TicketEvent, TicketItem
 from recovery.services.log import item_describe, item_link, ticket_event
 from recovery.services.sla import sla_apply

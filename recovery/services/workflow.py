@@ -19,7 +19,8 @@ from django.utils import timezone
 from feedback_app.core.errors import Conflict, DomainError, NotAllowed
 from feedback_app.customers.models import Channel, Message
 from feedback_app.customers.outbox import message_send
-from feedback_app.customers.services import hold_place, hold_release, timeline_record
+from feedback_app.customers.services.holds import hold_place, hold_release
+from feedback_app.customers.services.timeline import timeline_record
 from recovery.models import (
     OPEN_STATES,
     Improvement,

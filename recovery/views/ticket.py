@@ -15,7 +15,7 @@ from django.views import View
 from feedback_app.core.errors import DomainError, NotAllowed
 from feedback_app.core.forms import form_error
 from feedback_app.customers.selectors import customer_preferences
-from feedback_app.customers.services import customer_resolve
+from feedback_app.customers.services.resolve import customer_resolve
 from recovery import canned, selectors
 from recovery.forms import (
     ApologyForm,

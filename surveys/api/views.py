@@ -9,7 +9,7 @@ from rest_framework.response import Response as APIResponse
 
 from feedback_app.core.roles import is_person
 from feedback_app.customers.api.serializers import vouched
-from feedback_app.customers.services import customer_resolve
+from feedback_app.customers.services.resolve import customer_resolve
 from surveys import selectors
 from surveys.api.serializers import (
     ComplaintCreateSerializer,

@@ -16,7 +16,8 @@ from django.utils.text import Truncator
 
 from feedback_app.core.background import queue_item_task
 from feedback_app.core.errors import DomainError
-from feedback_app.customers.services import customer_resolve, timeline_record
+from feedback_app.customers.services.resolve import customer_resolve
+from feedback_app.customers.services.timeline import timeline_record
 from surveys.models import Complaint
 from surveys.services.intake import (
     by_key,

@@ -27,7 +27,7 @@ from django_q.tasks import async_task
 from feedback_app.core.background import item_tasks_batched
 from feedback_app.core.errors import Conflict, DomainError
 from feedback_app.customers.models import Channel
-from feedback_app.customers.services import customer_resolve
+from feedback_app.customers.services.resolve import customer_resolve
 from surveys.models import ImportJob, ImportRejection, Survey
 from surveys.services.complaints import complaint_submit
 from surveys.services.invitations import event_record

@@ -23,7 +23,8 @@ from feedback_app.core.errors import DomainError
 from feedback_app.core.signals import customer_active
 from feedback_app.customers.models import Channel, ContactChannel, Message
 from feedback_app.customers.outbox import customer_links, message_send
-from feedback_app.customers.services import customer_resolve, timeline_record
+from feedback_app.customers.services.resolve import customer_resolve
+from feedback_app.customers.services.timeline import timeline_record
 from surveys.models import Event, Invitation, Survey, TriggerRule
 from surveys.services.intake import by_key, client_key, intake_once, submitter
 

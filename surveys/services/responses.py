@@ -29,7 +29,7 @@ from feedback_app.core.background import queue_item_task
 from feedback_app.core.errors import Conflict, DomainError
 from feedback_app.core.signals import customer_active
 from feedback_app.customers.models import Channel, Customer
-from feedback_app.customers.services import timeline_record
+from feedback_app.customers.services.timeline import timeline_record
 from surveys.models import Answer, Invitation, Question, ReceivedAnswers, Response, Survey
 from surveys.services.intake import (
     by_key,

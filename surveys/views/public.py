@@ -12,7 +12,7 @@ from django_ratelimit.core import is_ratelimited
 from feedback_app.core.errors import DomainError
 from feedback_app.core.forms import form_error
 from feedback_app.customers.models import Channel
-from feedback_app.customers.services import customer_resolve
+from feedback_app.customers.services.resolve import customer_resolve
 from surveys import selectors
 from surveys.forms import AnswerForm, ComplaintForm
 from surveys.models import Survey

@@ -4,7 +4,7 @@ import pytest
 from rest_framework.authtoken.models import Token
 
 from feedback_app.customers.models import Customer
-from feedback_app.customers.services import customer_resolve
+from feedback_app.customers.services.resolve import customer_resolve
 from tests.factories import CustomerWithEmailFactory
 
 pytestmark = pytest.mark.django_db

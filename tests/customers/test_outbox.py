@@ -9,13 +9,10 @@ from django.utils import timezone
 from feedback_app.customers.models import Message
 from feedback_app.customers.outbox import message_deliver, message_send
 from feedback_app.customers.policy import contact_decision
-from feedback_app.customers.services import (
-    customer_merge,
-    customer_resolve,
-    hold_place,
-    hold_release,
-    preference_set,
-)
+from feedback_app.customers.services.holds import hold_place, hold_release
+from feedback_app.customers.services.merge import customer_merge
+from feedback_app.customers.services.profile import preference_set
+from feedback_app.customers.services.resolve import customer_resolve
 
 pytestmark = pytest.mark.django_db
 

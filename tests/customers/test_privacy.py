@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 
 from feedback_app.customers.privacy import customer_export
-from feedback_app.customers.services import customer_resolve
+from feedback_app.customers.services.resolve import customer_resolve
 from recovery.services.tickets import ticket_create
 from recovery.services.workflow import ticket_apologise, ticket_close
 from surveys.services.complaints import complaint_submit

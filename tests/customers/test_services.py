@@ -11,14 +11,11 @@ from feedback_app.customers.models import (
     Identity,
     TimelineEntry,
 )
-from feedback_app.customers.services import (
-    customer_merge,
-    customer_resolve,
-    customer_update,
-    identity_add,
-    preference_set,
-    timeline_record,
-)
+from feedback_app.customers.services import resolve
+from feedback_app.customers.services.merge import customer_merge
+from feedback_app.customers.services.profile import customer_update, preference_set
+from feedback_app.customers.services.resolve import customer_resolve, identity_add
+from feedback_app.customers.services.timeline import timeline_record
 from tests.factories import CustomerFactory
 
 pytestmark = pytest.mark.django_db
@@ -129,10 +126,9 @@ class TestResolve:
     def test_concurrent_creation_of_the_same_person_recovers(self, monkeypatch):
         """Another request created the person after our look: the unique constraint stops a
         twin, and the second look finds the profile the other request made."""
-        from feedback_app.customers import services
 
         existing = customer_resolve(email="ann@example.com").customer
-        real_filter = services._identity_filter
+        real_filter = resolve._identity_filter
         stale = []
 
         def stale_first_look(claims):
@@ -141,7 +137,7 @@ class TestResolve:
                 return Q(pk__in=[])
             return real_filter(claims)
 
-        monkeypatch.setattr(services, "_identity_filter", stale_first_look)
+        monkeypatch.setattr(resolve, "_identity_filter", stale_first_look)
         found = customer_resolve(email="ann@example.com")
         assert stale and not found.created
         assert found.customer == existing

@@ -4,7 +4,8 @@ import pytest
 from django.urls import reverse
 
 from feedback_app.customers.models import ContactPreference, Customer
-from feedback_app.customers.services import customer_resolve, timeline_record
+from feedback_app.customers.services.resolve import customer_resolve
+from feedback_app.customers.services.timeline import timeline_record
 from tests.factories import CustomerWithEmailFactory, TimelineEntryFactory
 
 pytestmark = pytest.mark.django_db
@@ -166,7 +167,7 @@ class TestPreferencesPage:
         assert "could not find this link" in response.content.decode()
 
     def test_link_of_a_merged_profile_reaches_the_survivor(self, client):
-        from feedback_app.customers.services import customer_merge
+        from feedback_app.customers.services.merge import customer_merge
 
         ann = customer_resolve(email="ann@example.com", full_name="Ann Lee").customer
         twin = customer_resolve(phone="07700 900123").customer

@@ -4,7 +4,7 @@ import pytest
 from playwright.sync_api import expect
 
 from feedback_app.customers.models import ContactPreference
-from feedback_app.customers.services import customer_resolve
+from feedback_app.customers.services.resolve import customer_resolve
 
 
 @pytest.mark.django_db(transaction=True)

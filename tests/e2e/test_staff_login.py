@@ -3,7 +3,7 @@
 import pytest
 from playwright.sync_api import expect
 
-from feedback_app.customers.services import customer_resolve
+from feedback_app.customers.services.resolve import customer_resolve
 from tests.factories import PASSWORD, staff_user
 
 

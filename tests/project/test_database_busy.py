@@ -13,7 +13,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def invitation():
-    from feedback_app.customers.services import customer_resolve
+    from feedback_app.customers.services.resolve import customer_resolve
 
     ann = customer_resolve(email="ann@example.com").customer
     return invitation_create(survey=delivery_survey(), customer=ann)

@@ -3,7 +3,8 @@
 import pytest
 from django.urls import reverse
 
-from feedback_app.customers.services import customer_resolve, timeline_record
+from feedback_app.customers.services.resolve import customer_resolve
+from feedback_app.customers.services.timeline import timeline_record
 from recovery.models import Team
 from recovery.services.improvements import improvement_link, improvement_save
 from recovery.services.tickets import ticket_create

@@ -16,7 +16,7 @@ DAY = timedelta(days=1)
 
 
 def test_the_earliest_later_activity_counts_whatever_order_it_arrives_in(manager):
-    from feedback_app.customers.services import customer_resolve
+    from feedback_app.customers.services.resolve import customer_resolve
 
     now = timezone.now()
     ann = customer_resolve(email="ann@example.com").customer
@@ -44,7 +44,7 @@ def test_the_earliest_later_activity_counts_whatever_order_it_arrives_in(manager
 
 
 def test_a_follow_up_answer_is_not_coming_back(manager):
-    from feedback_app.customers.services import customer_resolve
+    from feedback_app.customers.services.resolve import customer_resolve
     from surveys.services.responses import response_submit
 
     ann = customer_resolve(email="ann@example.com").customer
@@ -64,7 +64,8 @@ def test_a_follow_up_answer_is_not_coming_back(manager):
 
 
 def test_a_merge_brings_the_other_profiles_activity(manager):
-    from feedback_app.customers.services import customer_merge, customer_resolve
+    from feedback_app.customers.services.merge import customer_merge
+    from feedback_app.customers.services.resolve import customer_resolve
 
     ann = customer_resolve(email="ann@example.com").customer
     ticket = ticket_create(customer=ann, subject="Late", actor=manager)

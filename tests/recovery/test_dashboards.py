@@ -7,7 +7,8 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from feedback_app.customers.services import customer_resolve, customer_update
+from feedback_app.customers.services.profile import customer_update
+from feedback_app.customers.services.resolve import customer_resolve
 from recovery.dashboards.figures import DASHBOARDS
 from recovery.dashboards.figures.engagement import engagement
 from recovery.dashboards.figures.experience import experience

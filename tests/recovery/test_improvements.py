@@ -7,12 +7,10 @@ from django.core import mail
 from django.utils import timezone
 
 from feedback_app.core.errors import Conflict, DomainError, NotAllowed
-from feedback_app.customers.services import (
-    customer_merge,
-    customer_resolve,
-    hold_place,
-    preference_set,
-)
+from feedback_app.customers.services.holds import hold_place
+from feedback_app.customers.services.merge import customer_merge
+from feedback_app.customers.services.profile import preference_set
+from feedback_app.customers.services.resolve import customer_resolve
 from recovery.models import Improvement, ImprovementNotice, Ticket
 from recovery.services.improvements import (
     improvement_decline,

@@ -125,7 +125,7 @@ def test_report_figures_csv_and_bounded_queries(
     with django_capture_on_commit_callbacks(execute=True):
         improvement_ship(improvement=improvement, actor=manager)
     # One customer who was told answers a survey afterwards.
-    from feedback_app.customers.services import customer_resolve
+    from feedback_app.customers.services.resolve import customer_resolve
 
     survey = delivery_survey()
     nps = survey.questions.get(kind="nps")
@@ -209,7 +209,7 @@ def test_nps_around_a_notice_is_each_customers_last_answer_before_and_first_afte
 
     from django.utils import timezone
 
-    from feedback_app.customers.services import customer_resolve
+    from feedback_app.customers.services.resolve import customer_resolve
     from recovery.dashboards.figures.loop import outcomes
 
     survey = delivery_survey()

@@ -54,7 +54,7 @@ class TestWebForm:
     def test_a_strangers_address_is_never_added_to_a_customer_known_by_phone(
         self, client, django_capture_on_commit_callbacks, mailoutbox
     ):
-        from feedback_app.customers.services import customer_resolve
+        from feedback_app.customers.services.resolve import customer_resolve
         from recovery.services.workflow import ticket_apologise
 
         victim = customer_resolve(phone="07700 900123", full_name="Vic Tim").customer
@@ -138,7 +138,7 @@ class TestAPI:
 
     @pytest.mark.parametrize("vouch", [False, True])
     def test_a_new_address_is_added_only_when_the_sender_vouches_for_it(self, api, vouch):
-        from feedback_app.customers.services import customer_resolve
+        from feedback_app.customers.services.resolve import customer_resolve
 
         known = customer_resolve(phone="07700 900123").customer
         customer = {"phone": "07700 900123", "email": "ann@example.com", "verified": vouch}

@@ -8,7 +8,9 @@ from django.utils import timezone
 
 from feedback_app.core.errors import DomainError
 from feedback_app.customers.models import Message
-from feedback_app.customers.services import customer_resolve, hold_place, preference_set
+from feedback_app.customers.services.holds import hold_place
+from feedback_app.customers.services.profile import preference_set
+from feedback_app.customers.services.resolve import customer_resolve
 from surveys.models import Event, Invitation, ReceivedAnswers
 from surveys.services.invitations import (
     event_record,

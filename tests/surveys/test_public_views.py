@@ -9,7 +9,7 @@ from django.core.cache import cache
 from django.urls import reverse
 from django.utils import timezone
 
-from feedback_app.customers.services import customer_resolve
+from feedback_app.customers.services.resolve import customer_resolve
 from surveys.models import Invitation, Response
 from surveys.services.invitations import event_record, invitation_create
 from tests.factories import TriggerRuleFactory, delivery_survey

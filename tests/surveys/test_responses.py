@@ -6,7 +6,7 @@ import pytest
 from django.utils import timezone
 
 from feedback_app.core.errors import Conflict, DomainError
-from feedback_app.customers.services import customer_resolve
+from feedback_app.customers.services.resolve import customer_resolve
 from surveys.models import Answer, Invitation, Response
 from surveys.services.invitations import invitation_create
 from surveys.services.responses import (

@@ -8,7 +8,8 @@ from django.db.models import Sum
 from django.urls import reverse
 from django.utils import timezone
 
-from feedback_app.customers.services import customer_resolve, customer_update
+from feedback_app.customers.services.profile import customer_update
+from feedback_app.customers.services.resolve import customer_resolve
 from surveys.models import Complaint, FeedbackDay, Response, TopicDay
 from surveys.services.complaints import complaint_submit
 from surveys.services.responses import response_submit

@@ -6,7 +6,8 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from feedback_app.customers.services import customer_resolve, preference_set
+from feedback_app.customers.services.profile import preference_set
+from feedback_app.customers.services.resolve import customer_resolve
 from surveys.models import Survey, TriggerRule
 from surveys.services.invitations import event_record, invitations_send_due
 from surveys.services.responses import response_submit

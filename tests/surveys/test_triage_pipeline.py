@@ -21,7 +21,7 @@ def complain(capture, text="My parcel never arrived and nobody answers the phone
 
 
 def answer(capture, survey, nps, text="", email="ann@example.com"):
-    from feedback_app.customers.services import customer_resolve
+    from feedback_app.customers.services.resolve import customer_resolve
 
     questions = {q.kind: q.pk for q in survey.questions.all()}
     answers = {questions["nps"]: nps}

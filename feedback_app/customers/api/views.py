@@ -6,7 +6,7 @@ from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from feedback_app.customers import selectors, services
+from feedback_app.customers import selectors
 from feedback_app.customers.api.serializers import (
     CustomerResolveSerializer,
     CustomerSerializer,
@@ -18,6 +18,9 @@ from feedback_app.customers.api.serializers import (
 from feedback_app.customers.filters import CustomerFilter
 from feedback_app.customers.models import Channel
 from feedback_app.customers.privacy import customer_export
+from feedback_app.customers.services.merge import customer_merge
+from feedback_app.customers.services.profile import customer_update
+from feedback_app.customers.services.resolve import customer_resolve, identity_add
 
 
 class CustomerViewSet(
@@ -44,7 +47,7 @@ class CustomerViewSet(
     def create(self, request):
         data = CustomerResolveSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        resolution = services.customer_resolve(
+        resolution = customer_resolve(
             channel=Channel.API, actor=request.user, **vouched(request, data.validated_data)
         )
         body = CustomerSerializer(self.get_queryset().get(pk=resolution.customer.pk)).data
@@ -53,7 +56,7 @@ class CustomerViewSet(
         )
 
     def perform_update(self, serializer):
-        serializer.instance = services.customer_update(
+        serializer.instance = customer_update(
             customer=serializer.instance, actor=self.request.user, **serializer.validated_data
         )
 
@@ -70,7 +73,7 @@ class CustomerViewSet(
         customer = self.get_object()
         data = IdentitySerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        identity = services.identity_add(
+        identity = identity_add(
             customer=customer,
             actor=request.user,
             channel=Channel.API,
@@ -99,7 +102,7 @@ class CustomerViewSet(
         source = self.get_object()
         data = MergeSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        merge = services.customer_merge(
+        merge = customer_merge(
             source=source,
             target=data.validated_data["into"],
             actor=request.user,

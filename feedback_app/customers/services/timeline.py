@@ -1,0 +1,49 @@
+"""The customer's timeline: one entry for everything that happened with them, on any channel."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+from django.utils import timezone
+
+from feedback_app.core.errors import DomainError
+from feedback_app.customers.models import (
+    Channel,
+    Customer,
+    TimelineEntry,
+)
+
+
+def timeline_record(
+    *,
+    customer: Customer,
+    kind: str,
+    title: str,
+    channel: str = "",
+    body: str = "",
+    actor=None,
+    subject: models.Model | None = None,
+    data: Mapping | None = None,
+    occurred_at: datetime | None = None,
+) -> TimelineEntry:
+    """Append one entry to the customer's timeline. Never updates an existing entry."""
+    if channel and channel not in Channel.values:
+        raise DomainError(f"Unknown channel {channel!r}.", field="channel")
+    entry = TimelineEntry(
+        customer=customer,
+        kind=kind,
+        title=title[:200],
+        channel=channel,
+        body=body,
+        actor=actor,
+        data=dict(data or {}),
+        occurred_at=occurred_at or timezone.now(),
+    )
+    if subject is not None:
+        entry.subject_type = ContentType.objects.get_for_model(subject)
+        entry.subject_id = subject.pk
+    entry.save()
+    return entry
