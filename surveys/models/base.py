@@ -1,0 +1,106 @@
+"""What the feedback models share: triage's verdict (sentiment, severity, topics) and the
+customer's segments as they were when the feedback arrived."""
+
+import secrets
+
+from django.db import models
+from django.db.models import Q
+
+from feedback_app.customers.models import Customer
+
+
+def new_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+class Sentiment(models.TextChoices):
+    NEGATIVE = "negative", "Negative"
+    NEUTRAL = "neutral", "Neutral"
+    POSITIVE = "positive", "Positive"
+
+
+class Severity(models.IntegerChoices):
+    LOW = 1, "Low"
+    MEDIUM = 2, "Medium"
+    HIGH = 3, "High"
+    CRITICAL = 4, "Critical"
+
+
+class Topic(models.Model):
+    """A theme of feedback (delivery, billing...), found by its keywords. Managed in the admin."""
+
+    name = models.CharField(max_length=60, unique=True)
+    keywords = models.TextField(help_text="Words and phrases that mean this topic, one per line.")
+    active = models.BooleanField(default=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def keyword_list(self) -> list[str]:
+        return [
+            line.strip() for line in self.keywords.replace(",", "\n").splitlines() if line.strip()
+        ]
+
+
+class Triaged(models.Model):
+    """What triage found in an item. Empty until the triage task has run."""
+
+    sentiment = models.CharField(
+        max_length=10, choices=Sentiment.choices, blank=True, db_index=True
+    )
+    polarity = models.FloatField(null=True, blank=True)
+    severity = models.PositiveSmallIntegerField(
+        choices=Severity.choices, null=True, blank=True, db_index=True
+    )
+    reasons = models.JSONField(default=list, blank=True)
+    triaged_at = models.DateTimeField(null=True, blank=True)
+    topics = models.ManyToManyField(Topic, blank=True, related_name="%(class)ss")
+
+    class Meta:
+        abstract = True
+
+    feedback_kind = ""
+
+    @property
+    def is_failure(self) -> bool:
+        """Needs recovery: negative, or a complaint above the lowest severity (see failure_q)."""
+        if self.sentiment == Sentiment.NEGATIVE:
+            return True
+        return self.feedback_kind == "complaint" and (self.severity or 0) > Severity.LOW
+
+    @classmethod
+    def failure_q(cls) -> Q:
+        """is_failure as a query filter."""
+        q = Q(sentiment=Sentiment.NEGATIVE)
+        return q | Q(severity__gt=Severity.LOW) if cls.feedback_kind == "complaint" else q
+
+
+SEGMENT_FIELDS = ("region", "age_band", "value_tier")
+
+
+class SegmentColumns(models.Model):
+    """A customer's region, age band and value tier, as columns (see SEGMENT_FIELDS)."""
+
+    region = models.CharField(max_length=100, blank=True)
+    age_band = models.CharField(max_length=10, blank=True)
+    value_tier = models.CharField(max_length=10, blank=True)
+
+    class Meta:
+        abstract = True
+
+
+class Segmented(SegmentColumns):
+    """The customer's segments when the item arrived. Reports count the item there for good, so a
+    profile edited later, or merged into another, does not rewrite past figures."""
+
+    class Meta:
+        abstract = True
+
+    def take_segments(self, customer: Customer | None) -> None:
+        for name in SEGMENT_FIELDS:
+            setattr(self, name, getattr(customer, name, "") or "")

@@ -1,0 +1,119 @@
+"""Surveys, their questions, and the trigger rules that decide when one is asked."""
+
+from django.conf import settings
+from django.db import models
+from django.urls import reverse
+
+from feedback_app.customers.models import ContactChannel
+from surveys.models.base import new_token
+
+
+class Survey(models.Model):
+    class Purpose(models.TextChoices):
+        AFTER_DELIVERY = "after_delivery", "After delivery"
+        AFTER_SUPPORT = "after_support", "After a support case"
+        AFTER_VISIT = "after_visit", "After a store visit"
+        RECOVERY_FOLLOW_UP = "recovery_follow_up", "Recovery follow-up (did we make it right?)"
+        RELATIONSHIP = "relationship", "Relationship (how do you feel about us?)"
+        OTHER = "other", "Other"
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        LIVE = "live", "Live"
+        CLOSED = "closed", "Closed"
+
+    name = models.CharField(max_length=200)
+    purpose = models.CharField(max_length=30, choices=Purpose.choices)
+    status = models.CharField(
+        max_length=10, choices=Status.choices, default=Status.DRAFT, db_index=True
+    )
+    intro = models.TextField(
+        blank=True, help_text="Shown above the questions: who is asking and why. Plain text."
+    )
+    thank_you = models.TextField(blank=True, default="Thank you for telling us.")
+    public_token = models.CharField(max_length=64, unique=True, default=new_token, editable=False)
+    public_link_enabled = models.BooleanField(
+        default=False,
+        help_text="Accept answers without an invitation (kiosks, receipts, QR codes).",
+    )
+    # Set when a survey is copied to change questions that already have answers.
+    previous_version = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="next_versions"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("surveys:detail", args=[self.pk])
+
+    @property
+    def is_live(self) -> bool:
+        return self.status == self.Status.LIVE
+
+
+class Question(models.Model):
+    class Kind(models.TextChoices):
+        NPS = "nps", "NPS (0-10: how likely to recommend)"
+        CSAT = "csat", "CSAT (1-5: how satisfied)"
+        CES = "ces", "CES (1-7: how easy)"
+        SINGLE = "single", "Single choice"
+        MULTIPLE = "multiple", "Multiple choice"
+        TEXT = "text", "Free text"
+
+    # (lowest, highest) of each rating scale.
+    SCALES = {Kind.NPS: (0, 10), Kind.CSAT: (1, 5), Kind.CES: (1, 7)}
+    CHOICE_KINDS = (Kind.SINGLE, Kind.MULTIPLE)
+    MAX_TEXT = 10_000
+
+    survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="questions")
+    position = models.PositiveSmallIntegerField(default=0)
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    prompt = models.CharField(max_length=300)
+    help_text = models.CharField(max_length=300, blank=True)
+    required = models.BooleanField(default=True)
+    choices = models.JSONField(default=list, blank=True, help_text="Options of a choice question.")
+
+    class Meta:
+        ordering = ["position", "id"]
+        indexes = [models.Index(fields=["survey", "position"])]
+
+    def __str__(self) -> str:
+        return self.prompt
+
+    @property
+    def scale(self) -> tuple[int, int] | None:
+        return self.SCALES.get(self.kind)
+
+    @property
+    def is_rating(self) -> bool:
+        return self.kind in self.SCALES
+
+
+class TriggerRule(models.Model):
+    """Which event sends which survey, after how long, on which channel."""
+
+    event_type = models.CharField(
+        max_length=60, db_index=True, help_text="For example order.delivered."
+    )
+    survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="trigger_rules")
+    delay = models.DurationField(help_text="Time after the event before the invitation goes out.")
+    channel = models.CharField(
+        max_length=10, choices=ContactChannel.choices, default=ContactChannel.EMAIL
+    )
+    active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["event_type", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.event_type} → {self.survey}"
