@@ -34,6 +34,8 @@ def customer_links(customer: Customer) -> dict[str, str]:
     }
 
 
+# Long on purpose: the contact policy's decision, the stored message and its delivery are one
+# audited sequence.
 def message_send(
     *,
     customer: Customer,

@@ -106,6 +106,8 @@ def _raise_priority(ticket: Ticket, severity: int, actor) -> None:
         )
 
 
+# Long on purpose: the checks and the one transaction that opens a ticket (SLA, link, topics, log,
+# hold, timeline).
 def ticket_create(
     *,
     customer: Customer,

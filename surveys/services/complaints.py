@@ -36,6 +36,7 @@ class ComplaintIntake:
     created: bool
 
 
+# Long on purpose: checks, then the store() closure that intake_once runs in its transaction.
 def complaint_submit(
     *,
     text: str,

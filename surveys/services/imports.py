@@ -256,6 +256,8 @@ def import_run(
         return _fail(job, [], f"stopped at row {job.processed_rows + 1}: {exc.__class__.__name__}")
 
 
+# Long on purpose: the chunk loop holds the reader, the counters and the savepoints together; each
+# step is commented inside.
 def _import_rows(job, stream, progress, budget) -> ImportJob:
     started = time.monotonic()
     csv.field_size_limit(MAX_FIELD)

@@ -80,6 +80,7 @@ def trigger_rule_save(
     return rule
 
 
+# Long on purpose: checks, then the store() closure that intake_once runs in its transaction.
 def event_record(
     *,
     event_type: str,

@@ -169,6 +169,8 @@ def _summary(answers: list[Answer]) -> str:
     return " · ".join(parts)
 
 
+# Long on purpose: its body is the find/winner/store closures that intake_once runs; as separate
+# functions each would take the same ten arguments.
 def response_submit(
     *,
     survey: Survey,

@@ -88,6 +88,8 @@ def _move_related(source: Customer, target: Customer) -> dict[str, int]:
     return moved
 
 
+# Long on purpose: one transaction of ordered steps (lock, snapshot, fill the profile, move,
+# record); read top to bottom.
 def customer_merge(
     *, source: Customer, target: Customer, actor=None, reason: str = ""
 ) -> CustomerMerge:

@@ -140,6 +140,8 @@ def _profile_create(claims, full_name, channel, actor) -> Customer:
     return customer
 
 
+# Long on purpose: the one look-up and its three outcomes (new profile, found, found with new
+# identities) stay side by side.
 def _resolve_once(claims, full_name, channel, actor, skipped, verified) -> Resolution:
     known = {
         (i.kind, i.source, i.normalized): i
