@@ -1,14 +1,13 @@
-"""Background work of the recovery app, run by django-q2."""
+"""Background work of the recovery app, as django-q2's schedules and queued tasks name it. Item
+tasks live beside their service and are queued by function object; they are named here too so
+tasks already queued under these names still run."""
 
 from recovery.services.follow_up import recovery_sweep
-from recovery.services.improvements import improvement_notify
+from recovery.services.improvements import notify_improvement
+
+__all__ = ["notify_improvement", "sweep"]
 
 
 def sweep() -> dict[str, int]:
     """Scheduled every minute: follow-ups that went out, SLA breaches."""
     return recovery_sweep()
-
-
-def notify_improvement(improvement_id: int) -> dict[str, int]:
-    """Queued when an improvement ships (or is declined with an explanation)."""
-    return improvement_notify(improvement_id=improvement_id)

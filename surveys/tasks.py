@@ -1,42 +1,28 @@
-"""Background work of the surveys app: django-q2 runs these; each takes ids and is idempotent."""
+"""Background work of the surveys app, as django-q2's schedules and queued tasks name it: the
+scheduled sweeps, and the item tasks that live beside their service (queued there by function
+object) named here too, so tasks already queued under these names still run."""
 
-from django_q.conf import Conf
+from surveys.services.imports import imports_sweep, run_import
+from surveys.services.invitations import invitations_send_due, send_invitation
+from surveys.services.responses import received_sweep, store_received
+from surveys.services.triage import triage_complaint, triage_response, triage_sweep
 
-from surveys.services.imports import import_run_stored, imports_sweep
-from surveys.services.invitations import invitation_send, invitations_send_due
-from surveys.services.responses import RECEIVED_LINGER, received_store, received_sweep
-from surveys.services.triage import complaint_triage, response_triage, triage_sweep
-
-
-def send_invitation(invitation_id: int) -> str | None:
-    invitation = invitation_send(invitation_id=invitation_id)
-    return invitation.status if invitation else None
+__all__ = [
+    "run_import",
+    "send_due_invitations",
+    "send_invitation",
+    "store_received",
+    "sweep_imports",
+    "sweep_received",
+    "sweep_untriaged",
+    "triage_complaint",
+    "triage_response",
+]
 
 
 def send_due_invitations() -> dict[str, int]:
     """Scheduled every minute: invitations whose delay has passed, and due reminders."""
     return invitations_send_due()
-
-
-def triage_response(response_id: int) -> str | None:
-    """Queued after commit for every new response."""
-    response = response_triage(response_id=response_id)
-    return response.sentiment if response else None
-
-
-def triage_complaint(complaint_id: int) -> str | None:
-    """Queued after commit for every new complaint."""
-    complaint = complaint_triage(complaint_id=complaint_id)
-    return complaint.sentiment if complaint else None
-
-
-def store_received() -> int:
-    """Queued by the invitation form (at most twice a second per web process): store the
-    answers it accepted. Keeps looking for a moment once busy, so a burst is one long task, and
-    hands what is left to a fresh task after half the task time limit."""
-    if Conf.SYNC:
-        return received_store()
-    return received_store(linger=RECEIVED_LINGER, budget=(Conf.TIMEOUT or 120) / 2)
 
 
 def sweep_received() -> int:
@@ -47,13 +33,6 @@ def sweep_received() -> int:
 def sweep_untriaged() -> int:
     """Scheduled every minute: triage what a lost task left untriaged."""
     return triage_sweep()
-
-
-def run_import(job_id: int) -> str:
-    """Queued on upload (and by itself for the rest of a long file, after half the task time
-    limit, so no import dies at the limit)."""
-    budget = None if Conf.SYNC else (Conf.TIMEOUT or 120) / 2
-    return import_run_stored(job_id=job_id, budget=budget).status
 
 
 def sweep_imports() -> int:

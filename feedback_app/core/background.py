@@ -2,7 +2,7 @@
 
 import logging
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from django.utils.module_loading import import_string
@@ -12,7 +12,7 @@ logger = logging.getLogger(__name__)
 _batch = threading.local()
 
 
-def queue_item_task(func: str, *args) -> str | None:
+def queue_item_task(func: Callable | str, *args) -> str | None:
     """Queue a task that works on one item (triage it, store it, send it) and return its id.
 
     Such a task records its outcome on the item itself (triaged_at, the invitation's or message's
@@ -45,7 +45,7 @@ def item_tasks_batched() -> Iterator[None]:
     finally:
         _batch.items = None
     if items:
-        async_task("feedback_app.core.background.run_item_tasks", items, save=False)
+        async_task(run_item_tasks, items, save=False)
 
 
 def run_item_tasks(items: list) -> int:
@@ -55,7 +55,7 @@ def run_item_tasks(items: list) -> int:
     failed = 0
     for func, args in items:
         try:
-            import_string(func)(*args)
+            (import_string(func) if isinstance(func, str) else func)(*args)
         except Exception:
             failed += 1
             logger.exception("Background task %s%r failed", func, tuple(args))

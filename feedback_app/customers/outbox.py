@@ -106,9 +106,7 @@ def message_send(
             occurred_at=now,
         )
         if decision.allowed:
-            transaction.on_commit(
-                lambda: queue_item_task("feedback_app.customers.tasks.deliver_message", message.pk)
-            )
+            transaction.on_commit(lambda: queue_item_task(deliver_message, message.pk))
     return message
 
 
@@ -167,3 +165,8 @@ def message_deliver(*, message_id: int) -> Message:
     message.sent_at = timezone.now()
     message.save(update_fields=["status", "sent_at"])
     return message
+
+
+def deliver_message(message_id: int) -> str:
+    """The task (queued by function object after commit): deliver one stored message."""
+    return message_deliver(message_id=message_id).status

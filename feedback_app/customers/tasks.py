@@ -1,11 +1,11 @@
-"""Background work of the customer layer. Tasks take ids, reload and call a service."""
+"""Background work of the customer layer, as django-q2's schedules and queued tasks name it.
+Item tasks live beside their service and are queued by function object; they are named here too
+so tasks already queued under these names still run."""
 
-from feedback_app.customers.outbox import message_deliver
+from feedback_app.customers.outbox import deliver_message
 from feedback_app.customers.privacy import customers_erase_inactive
 
-
-def deliver_message(message_id: int) -> str:
-    return message_deliver(message_id=message_id).status
+__all__ = ["deliver_message", "erase_inactive_customers"]
 
 
 def erase_inactive_customers() -> int:

@@ -1,7 +1,7 @@
 """Closing the loop: improvements ("we did"), the feedback that asked for them ("you said"), and
 telling every customer who asked, once, when one ships.
 
-Writes live here (improvement_*); shipping queues `recovery.tasks.notify_improvement`, which sends
+Writes live here (improvement_*); shipping queues `notify_improvement`, which sends
 one notice per customer through the outbox as a solicitation: consent, the quiet period and open
 recovery holds apply, and what was suppressed keeps its reason.
 """
@@ -216,9 +216,7 @@ def improvement_ship(
             )
         improvement.status, improvement.shipped_at = Improvement.Status.SHIPPED, timezone.now()
         improvement.save(update_fields=["status", "shipped_at", "customer_text"])
-        transaction.on_commit(
-            lambda: async_task("recovery.tasks.notify_improvement", improvement.pk)
-        )
+        transaction.on_commit(lambda: async_task(notify_improvement, improvement.pk))
     return improvement
 
 
@@ -241,9 +239,7 @@ def improvement_decline(
         )
         improvement.save(update_fields=["status", "declined_reason"])
         if tell_customers:
-            transaction.on_commit(
-                lambda: async_task("recovery.tasks.notify_improvement", improvement.pk)
-            )
+            transaction.on_commit(lambda: async_task(notify_improvement, improvement.pk))
     return improvement
 
 
@@ -315,3 +311,8 @@ def example_notice(*, improvement: Improvement, customer: Customer) -> dict[str,
     subject, text, _html = _render(improvement, customer, notice)
     # Rendered text templates come back marked safe; this is text to show, so it must be escaped.
     return {"subject": str.__str__(subject), "body": str.__str__(text)}
+
+
+def notify_improvement(improvement_id: int) -> dict[str, int]:
+    """The task (queued when an improvement ships, or is declined with an explanation)."""
+    return improvement_notify(improvement_id=improvement_id)

@@ -28,6 +28,7 @@ from surveys.services.intake import (
     submitter,
 )
 from surveys.services.rollups import rollup_arrival
+from surveys.services.triage import triage_complaint
 
 
 @dataclass
@@ -103,9 +104,7 @@ def complaint_submit(
             subject=complaint,
             occurred_at=received_at,
         )
-        transaction.on_commit(
-            lambda: queue_item_task("surveys.tasks.triage_complaint", complaint.pk)
-        )
+        transaction.on_commit(lambda: queue_item_task(triage_complaint, complaint.pk))
         return complaint, True
 
     return ComplaintIntake(*intake_once(find=find, create=store))

@@ -180,9 +180,7 @@ def _schedule(event: Event, now: datetime) -> list[Invitation]:
         )
         invitations.append(invitation)
         if due <= now:
-            transaction.on_commit(
-                lambda pk=invitation.pk: queue_item_task("surveys.tasks.send_invitation", pk)
-            )
+            transaction.on_commit(lambda pk=invitation.pk: queue_item_task(send_invitation, pk))
     return invitations
 
 
@@ -217,9 +215,7 @@ def invitation_create(
         message_kind=message_kind,
     )
     if scheduled_for <= now:
-        transaction.on_commit(
-            lambda: queue_item_task("surveys.tasks.send_invitation", invitation.pk)
-        )
+        transaction.on_commit(lambda: queue_item_task(send_invitation, invitation.pk))
     return invitation
 
 
@@ -366,3 +362,9 @@ def invitations_send_due(*, now: datetime | None = None) -> dict[str, int]:
     for pk in reminders:
         invitation_remind(invitation_id=pk, now=now)
     return {"invitations": len(due), "reminders": len(reminders)}
+
+
+def send_invitation(invitation_id: int) -> str | None:
+    """The task (queued by function object): send one due invitation."""
+    invitation = invitation_send(invitation_id=invitation_id)
+    return invitation.status if invitation else None

@@ -40,6 +40,7 @@ from surveys.services.intake import (
     submitter,
 )
 from surveys.services.rollups import rollup_arrival
+from surveys.services.triage import triage_response
 
 logger = logging.getLogger(__name__)
 
@@ -262,7 +263,7 @@ def response_submit(
             )
         if customer is not None and survey.purpose != Survey.Purpose.RECOVERY_FOLLOW_UP:
             customer_active.send(sender=Response, customer=customer, at=submitted_at)
-        transaction.on_commit(lambda: queue_item_task("surveys.tasks.triage_response", response.pk))
+        transaction.on_commit(lambda: queue_item_task(triage_response, response.pk))
         return response, True
 
     return Submission(*intake_once(find=find, create=store, winner=winner))
@@ -319,7 +320,7 @@ def _kick() -> None:
     if Conf.SYNC or _last_kick is None or now - _last_kick >= RECEIVED_KICK_EVERY:
         _last_kick = now
         try:
-            queue_item_task("surveys.tasks.store_received")
+            queue_item_task(store_received)
         except Exception:  # the answers are safe; the sweep stores them within a minute or two
             if Conf.SYNC:
                 raise
@@ -345,7 +346,7 @@ def received_store(*, linger: float = 0.0, batch: int = 50, budget: float | None
                 quiet_since = time.monotonic()
         if keys:
             if budget is not None and time.monotonic() - started >= budget:
-                queue_item_task("surveys.tasks.store_received")
+                queue_item_task(store_received)
                 return stored
             continue
         if not stored or time.monotonic() - quiet_since >= linger:
@@ -391,3 +392,12 @@ def received_store_one(key: int) -> bool:
             attempts=F("attempts") + 1, last_error=f"{type(exc).__name__}: {exc}"[:500]
         )
         return False
+
+
+def store_received() -> int:
+    """The task (queued by the invitation form, at most twice a second per web process): store
+    the answers it accepted. Keeps looking for a moment once busy, so a burst is one long task,
+    and hands what is left to a fresh task after half the task time limit."""
+    if Conf.SYNC:
+        return received_store()
+    return received_store(linger=RECEIVED_LINGER, budget=(Conf.TIMEOUT or 120) / 2)

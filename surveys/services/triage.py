@@ -146,3 +146,18 @@ def triage_sweep(*, now: datetime | None = None, limit: int = 500) -> int:
             run(pk)
             done += 1
     return done
+
+
+# --- Tasks (django-q2 runs these by their function object; each takes an id) ------------------
+
+
+def triage_response(response_id: int) -> str | None:
+    """Queued after commit for every new response."""
+    response = response_triage(response_id=response_id)
+    return response.sentiment if response else None
+
+
+def triage_complaint(complaint_id: int) -> str | None:
+    """Queued after commit for every new complaint."""
+    complaint = complaint_triage(complaint_id=complaint_id)
+    return complaint.sentiment if complaint else None

@@ -29,10 +29,7 @@ def test_tasks_queued_inside_a_batch_go_to_the_broker_as_one(take_queued):
             queue_item_task("math.ceil", 2.5)
         assert queued(take_queued) == []
     assert queued(take_queued) == [
-        (
-            "feedback_app.core.background.run_item_tasks",
-            ([("math.floor", [1.5]), ("math.ceil", [2.5])],),
-        )
+        (run_item_tasks, ([("math.floor", [1.5]), ("math.ceil", [2.5])],))
     ]
     queue_item_task("math.floor", 3.5)  # outside a batch: on its own again
     assert queued(take_queued) == [("math.floor", (3.5,))]

@@ -1,6 +1,7 @@
 """Every hop from one app to another is a named signal, and the table that lists them
 (feedback_app.core.signals.HOPS, printed in the README) says exactly who receives each."""
 
+import re
 import weakref
 from pathlib import Path
 
@@ -50,3 +51,17 @@ def test_the_readme_prints_the_table():
     for name, (sender, receivers) in signals.HOPS.items():
         row = f"| `{name}` | {sender} | {', '.join(receivers)} |"
         assert row in readme, row
+
+
+def test_tasks_are_queued_by_their_function_object():
+    """A task named by a dotted string is a hop a reader cannot follow (or a rename silently
+    breaks): the product code queues the function itself."""
+    named = []
+    for package in ("feedback_app", "surveys", "recovery"):
+        for path in (ROOT / package).rglob("*.py"):
+            text = path.read_text()
+            for match in re.finditer(r"(?:queue_item_task|async_task)\(\s*[\"']", text):
+                named.append(
+                    f"{path.relative_to(ROOT)}:{text.count(chr(10), 0, match.start()) + 1}"
+                )
+    assert not named, named

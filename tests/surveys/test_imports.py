@@ -268,7 +268,7 @@ def test_a_long_import_goes_on_in_follow_on_tasks_from_where_it_stopped(
     take_queued()  # the upload's own task: run here by hand
     job = import_run_stored(job_id=job.pk, budget=0)
     assert job.status == "running" and job.processed_rows == CHUNK_ROWS
-    follow_on = [t for t in take_queued() if t["func"] == "surveys.tasks.run_import"]
+    follow_on = [t for t in take_queued() if t["func"] is run_import]
     assert [t["args"] for t in follow_on] == [(job.pk,)]
     run_import(job.pk)  # the follow-on task, as a worker runs it
     job.refresh_from_db()
