@@ -8,6 +8,7 @@ class StaffConfig(AppConfig):
     verbose_name = "Staff and roles"
 
     def ready(self):
+        # Imported here: roles import the auth models, which only exist once the apps are loaded.
         from feedback_app.core.roles import sync_roles_after_migrate
 
         # Permissions are created in post_migrate, so the role groups are kept in step there:
