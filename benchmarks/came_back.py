@@ -43,26 +43,11 @@ def stored(tickets):
 
 
 def computed(tickets):
-    from django.db.models import Count, F, OuterRef, Q, Subquery
+    from django.db.models import Count, F, Q
 
-    from surveys.models import Event, Response, Survey
+    from recovery.services.retention import with_next_own_moments
 
-    later_event = (
-        Event.objects.filter(customer=OuterRef("customer"), occurred_at__gt=OuterRef("opened_at"))
-        .order_by("occurred_at")
-        .values("occurred_at")[:1]
-    )
-    later_answer = (
-        Response.objects.filter(
-            customer=OuterRef("customer"), submitted_at__gt=OuterRef("opened_at")
-        )
-        .exclude(survey__purpose=Survey.Purpose.RECOVERY_FOLLOW_UP)
-        .order_by("submitted_at")
-        .values("submitted_at")[:1]
-    )
-    annotated = tickets.annotate(
-        next_event=Subquery(later_event), next_answer=Subquery(later_answer)
-    )
+    annotated = with_next_own_moments(tickets)
     # Came back within d days: either the next event or the next answer is that close.
     windows = {}
     for d in WINDOWS:

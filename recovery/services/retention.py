@@ -24,9 +24,9 @@ def came_back(*, customer: Customer, at) -> int:
     return len(changed)
 
 
-def came_back_refresh(tickets=None, batch: int = 2000) -> int:
-    """Recompute came_back_after from the stored events and answers (after a bulk load, a
-    merge of customers, or `manage.py rebuild_rollups`: see recovery.receivers)."""
+def with_next_own_moments(tickets):
+    """The tickets annotated with their customer's next event (`next_event`) and next answer of
+    their own (`next_answer`, not a recovery follow-up) after the ticket opened."""
     later_event = (
         Event.objects.filter(customer=OuterRef("customer"), occurred_at__gt=OuterRef("opened_at"))
         .order_by("occurred_at")
@@ -40,9 +40,14 @@ def came_back_refresh(tickets=None, batch: int = 2000) -> int:
         .order_by("submitted_at")
         .values("submitted_at")[:1]
     )
+    return tickets.annotate(next_event=Subquery(later_event), next_answer=Subquery(later_answer))
+
+
+def came_back_refresh(tickets=None, batch: int = 2000) -> int:
+    """Recompute came_back_after from the stored events and answers (after a bulk load, a
+    merge of customers, or `manage.py rebuild_rollups`: see recovery.receivers)."""
     rows = (
-        (tickets if tickets is not None else Ticket.objects.all())
-        .annotate(next_event=Subquery(later_event), next_answer=Subquery(later_answer))
+        with_next_own_moments(tickets if tickets is not None else Ticket.objects.all())
         .values_list("pk", "opened_at", "came_back_after", "next_event", "next_answer")
         .order_by()
     )
