@@ -147,7 +147,7 @@ def _database() -> dict:
             raise ImproperlyConfigured(
                 "DATABASE_URL names no database (the part after the last /)."
             )
-        try:
+        try:  # only here: psycopg is an optional dependency, needed only for PostgreSQL
             import psycopg  # noqa: F401
         except ImportError:
             raise ImproperlyConfigured(
