@@ -97,6 +97,8 @@ STEPS: dict[str, Step] = {
 }
 # The workflow's steps whose form the page shows when the ticket's state allows them.
 WORKFLOW_FORMS = ("apologise", "reassure", "offer-restitution", "resolve", "close", "reopen")
+# Steps whose form the page shows with its errors; the others are buttons in a banner.
+VISIBLE_FORMS = (*WORKFLOW_FORMS, "skip", "assign", "notes")
 DRAFT_STEP = {"apologise": "apology", "reassure": "reassurance", "offer-restitution": "restitution"}
 DRAFT_EXTRA = {
     "reassure": {"cause": "[what caused it]", "corrective_action": "[what we changed]"},
@@ -165,7 +167,10 @@ class TicketStepView(View):
         ticket = get_object_or_404(Ticket, pk=pk)
         form = STEPS[step].form(request.POST)
         if not form.is_valid():
-            messages.error(request, "Please check the form below.")
+            if step not in VISIBLE_FORMS:  # a banner's buttons: say what was wrong up top
+                messages.error(
+                    request, " ".join(e for errors in form.errors.values() for e in errors)
+                )
             return TicketView().get(request, pk, bound={step: form}, status=400)
         try:
             result = STEPS[step].run(ticket=ticket, actor=request.user, **form.cleaned_data)
@@ -173,7 +178,8 @@ class TicketStepView(View):
             raise PermissionDenied from None
         except DomainError as exc:
             form_error(form, exc)
-            messages.error(request, exc.message)
+            if exc.http_status == 409 or step not in VISIBLE_FORMS:
+                messages.error(request, exc.message)  # the form may no longer be on the page
             status = 409 if exc.http_status == 409 else 400
             return TicketView().get(request, pk, bound={step: form}, status=status)
         if isinstance(result, Restitution) and result.status == Restitution.Status.PENDING:

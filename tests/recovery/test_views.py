@@ -198,6 +198,8 @@ class TestTicketPage:
             step_url(ticket, "offer-restitution"), {**base, "amount": "5", "currency": "XYZ"}
         )
         assert bad.status_code == 400
+        # Said once, beside the field (not again as a message above the page).
+        assert bad.content.decode().count("is not a currency we pay in") == 1
         assert not Restitution.objects.exists()
 
     def test_internal_note_is_never_sent(self, agent_client, django_capture_on_commit_callbacks):
