@@ -19,7 +19,11 @@ from recovery.models import (
 class TicketItemInline(admin.TabularInline):
     model = TicketItem
     extra = 0
-    raw_id_fields = ["response", "complaint"]
+    can_delete = False
+    readonly_fields = ["response", "complaint", "added_at"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
 
 
 class TicketEventInline(admin.TabularInline):
@@ -33,20 +37,20 @@ class TicketEventInline(admin.TabularInline):
 
 
 @admin.register(Ticket)
-class TicketAdmin(admin.ModelAdmin):
-    """State changes go through the workflow, never through this form."""
+class TicketAdmin(ReadOnlyAdmin):
+    """Read-only, and no ticket is deleted here: every change to a ticket goes through the ticket
+    page or the API, which write its log (TicketEvent); an edit here would leave none."""
 
     list_display = ["id", "subject", "customer", "state", "priority", "assignee", "opened_at"]
     list_filter = ["state", "priority"]
     search_fields = ["subject", "reference", "customer__full_name"]
     raw_id_fields = ["customer", "assignee"]
-    readonly_fields = ["state", "opened_at", "closed_at"]
     list_select_related = ["customer", "assignee"]
     inlines = [TicketItemInline, TicketEventInline]
 
 
 @admin.register(TicketItem)
-class TicketItemAdmin(admin.ModelAdmin):
+class TicketItemAdmin(ReadOnlyAdmin):
     list_display = ["ticket", "response", "complaint", "added_at"]
     raw_id_fields = ["ticket", "response", "complaint"]
 
@@ -67,8 +71,9 @@ class TeamAdmin(admin.ModelAdmin):
 
 
 @admin.register(Restitution)
-class RestitutionAdmin(RecordAdmin):
-    """Read-only here: restitution is offered and decided through the workflow (limits apply)."""
+class RestitutionAdmin(ReadOnlyAdmin):
+    """Read-only and never deleted here: restitution is offered and decided through the workflow
+    (limits apply), and what was given stays in the record."""
 
     list_display = [
         "ticket",
