@@ -36,8 +36,6 @@ class AccessPolicyMiddleware:
         rule = policy.page_rule(match.view_name)
         roles = policy.roles_of(request.user) | policy.LINK_HOLDER
         action = match.kwargs.get("step", "")
-        if rule is not None and rule.actions and request.method == "POST" and not action:
-            action = request.POST.get("action", "")
         if rule is not None and rule.allows(roles, request.method, action):
             return None
         if not request.user.is_authenticated:

@@ -47,8 +47,7 @@ SENDERS = frozenset({INTEGRATION, MANAGER, ADMIN})
 class Page:
     """A web page: who may open it (GET, HEAD) and who may post to it.
 
-    `actions` narrows posts by the `step` in the URL (or, for pages that carry several forms, the
-    form field `action`): approving restitution is a manager's, say.
+    `actions` narrows posts by the `step` in the URL: approving restitution is a manager's, say.
     """
 
     read: frozenset[str]
@@ -147,37 +146,37 @@ def page_rule(view_name: str | None) -> Page | None:
 # API operations, by `<basename>.<action>` of their viewset (or `<policy_name>.<method>` of a
 # plain API view). Customers and anonymous callers reach none of them.
 API: dict[str, frozenset[str]] = {
-    "api-root.get": STAFF | {INTEGRATION},
+    "api-root.get": API_USERS,
     # Customers: an integration may resolve a profile (never attach to an existing one) but
     # reads nobody's profile.
     "customer.list": STAFF,
     "customer.retrieve": STAFF,
     "customer.timeline": STAFF,
-    "customer.create": STAFF | {INTEGRATION},
+    "customer.create": API_USERS,
     "customer.partial_update": STAFF,
     "customer.identities": STAFF,
     "customer.export": MANAGERS,
     "customer.merge": MANAGERS,
     # Intake: an integration reads back only what it sent itself.
-    "event.list": STAFF | {INTEGRATION},
-    "event.retrieve": STAFF | {INTEGRATION},
+    "event.list": API_USERS,
+    "event.retrieve": API_USERS,
     "event.create": SENDERS,
-    "response.list": STAFF | {INTEGRATION},
-    "response.retrieve": STAFF | {INTEGRATION},
+    "response.list": API_USERS,
+    "response.retrieve": API_USERS,
     "response.create": SENDERS,
-    "complaint.list": STAFF | {INTEGRATION},
-    "complaint.retrieve": STAFF | {INTEGRATION},
+    "complaint.list": API_USERS,
+    "complaint.retrieve": API_USERS,
     "complaint.create": SENDERS,
     # Surveys: read by all staff and integrations (to answer them), built by managers.
-    "survey.list": STAFF | {INTEGRATION},
-    "survey.retrieve": STAFF | {INTEGRATION},
+    "survey.list": API_USERS,
+    "survey.retrieve": API_USERS,
     "survey.create": MANAGERS,
     "survey.partial_update": MANAGERS,
     "survey.publish": MANAGERS,
     "survey.close": MANAGERS,
     "survey.copy": MANAGERS,
-    "question.list": STAFF | {INTEGRATION},
-    "question.retrieve": STAFF | {INTEGRATION},
+    "question.list": API_USERS,
+    "question.retrieve": API_USERS,
     "question.create": MANAGERS,
     "question.update": MANAGERS,
     "question.partial_update": MANAGERS,

@@ -103,7 +103,7 @@ def markdown() -> str:
         if rule.write:
             lines.append(f"| | post | {_cells(rule.write)} |")
         for action, allowed in rule.actions.items():
-            lines.append(f"| | post `action={action}` | {_cells(allowed)} |")
+            lines.append(f"| | post step `{action}` | {_cells(allowed)} |")
     lines += ["", "API operations:", "", f"| operation | {header} |", f"|{rule_line[4:]}|"]
     for op in sorted(operations(), key=lambda op: (op.path, op.method)):
         lines.append(f"| `{op.method} {op.path}` | {_cells(op.allowed or policy.NOBODY)} |")
