@@ -12,10 +12,7 @@ class SafeJSONParser(JSONParser):
             data = super().parse(stream, media_type, parser_context)
         except RecursionError:
             raise ParseError("JSON parse error - nested too deeply.") from None
-        if _depth(data) > MAX_DEPTH:
-            raise ParseError(f"JSON parse error - nested deeper than {MAX_DEPTH} levels.")
-        if _has_nul(data):
-            raise ParseError("JSON parse error - text may not contain NUL (\\u0000) characters.")
+        _check(data)
         return data
 
 
@@ -32,9 +29,10 @@ def _walk(data, depth=1):
             stack.extend((v, level + 1) for v in value)
 
 
-def _depth(data) -> int:
-    return max((level for _value, level in _walk(data)), default=0)
-
-
-def _has_nul(data) -> bool:
-    return any(isinstance(value, str) and "\x00" in value for value, _level in _walk(data))
+def _check(data) -> None:
+    """One pass over the parsed body: refuse nesting past MAX_DEPTH and NUL characters."""
+    for value, level in _walk(data):
+        if level > MAX_DEPTH:
+            raise ParseError(f"JSON parse error - nested deeper than {MAX_DEPTH} levels.")
+        if isinstance(value, str) and "\x00" in value:
+            raise ParseError("JSON parse error - text may not contain NUL (\\u0000) characters.")
