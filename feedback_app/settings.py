@@ -90,6 +90,8 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 
 # The company the customers deal with, named on every customer page and message.
 COMPANY_NAME = env_str("COMPANY_NAME", "Harbour & Co")
+# The currency the shop sells in: the restitution form offers it first.
+SHOP_CURRENCY = env_str("SHOP_CURRENCY", "GBP").upper()
 
 # Absolute address of this site, used in links that leave it (e-mails to customers).
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")

@@ -1,28 +1,84 @@
-"""Canned messages: the template for a step, chosen by the ticket's topics, filled in for the
-customer. Staff edit the result before it is sent; what is sent is stored as sent."""
+"""Canned messages: the template for a step, chosen by the ticket's main topic, drafted in the
+customer's own words, and filled from the step's fields when it is sent.
+
+A draft leaves the step's own fields as slots (`{{ cause }}`, `{{ corrective_action }}`,
+`{{ restitution }}`, `{{ note }}`): the agent writes the cause once, in its field, and the slot
+in the message takes it. Filling replaces those slots only; the agent's text is never run as a
+template. The ticket's subject is ours, not the customer's, and never goes into their text.
+"""
 
 from __future__ import annotations
 
+import re
+
 from django.conf import settings
 from django.template import Context, Template, TemplateSyntaxError
+from django.utils.text import Truncator
 
-from recovery.models import CannedMessage, Ticket
+from recovery.models import CannedMessage, Restitution, Ticket
+
+# step → the fields of its form that fill the message, in the order the form shows them.
+SLOTS: dict[str, tuple[str, ...]] = {
+    "apology": (),
+    "reassurance": ("cause", "corrective_action"),
+    "restitution": ("restitution", "note"),
+}
+_SLOT = re.compile(r"\{\{\s*(cause|corrective_action|restitution|note)\s*\}\}")
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+QUOTE_CHARS = 160
 
 
-def canned_for(ticket: Ticket, step: str) -> CannedMessage | None:
-    """The step's message for the first of the ticket's topics that has one, else the default."""
-    messages = list(CannedMessage.objects.filter(step=step, active=True).select_related("topic"))
-    topics = [t.name for t in ticket.topics.all()]
-    for topic in topics:
-        for message in messages:
-            if message.topic and message.topic.name == topic:
-                return message
-    return next((m for m in messages if m.topic is None), messages[0] if messages else None)
+def canned_choices(step: str) -> list[CannedMessage]:
+    """The step's active templates, for the agent to switch between."""
+    return list(
+        CannedMessage.objects.filter(step=step, active=True)
+        .select_related("topic")
+        .order_by("topic__name", "name", "id")
+    )
+
+
+def canned_for(
+    ticket: Ticket, step: str, choice: int | None = None, messages=None
+) -> CannedMessage | None:
+    """The agent's `choice` if it is one of the step's; else the template of the ticket's main
+    topic (the one triage weighed highest), then of its other topics, then the step's default."""
+    messages = canned_choices(step) if messages is None else messages
+    if choice is not None:
+        chosen = next((m for m in messages if m.pk == choice), None)
+        if chosen is not None:
+            return chosen
+    by_topic = {m.topic_id: m for m in reversed(messages) if m.topic_id}
+    if ticket.main_topic_id in by_topic:
+        return by_topic[ticket.main_topic_id]
+    for topic in ticket.topics.all():
+        if topic.pk in by_topic:
+            return by_topic[topic.pk]
+    return next((m for m in messages if m.topic_id is None), messages[0] if messages else None)
+
+
+def their_words(ticket: Ticket) -> str:
+    """The first thing the customer wrote about this incident (a complaint's text, a survey's
+    free-text answer), its first sentence or two, up to QUOTE_CHARS; "" when they only scored."""
+    for link in ticket.items.all():
+        item = link.item
+        if item.feedback_kind == "complaint":
+            text = item.text
+        else:
+            text = " ".join(a.text for a in item.answers.all() if a.text)
+        text = " ".join((text or "").split())
+        if text:
+            sentences = _SENTENCE_END.split(text)
+            quote = sentences[0]
+            if len(sentences) > 1 and len(quote) + len(sentences[1]) < QUOTE_CHARS:
+                quote = f"{quote} {sentences[1]}"
+            return Truncator(quote).chars(QUOTE_CHARS)
+    return ""
 
 
 def issue_of(ticket: Ticket) -> str:
-    """What went wrong, in the customer's terms, for the templates."""
-    return ticket.subject.rstrip(".") + "."
+    """What went wrong, for the templates: the customer's own words, quoted back to them."""
+    words = their_words(ticket)
+    return f"You told us: \u201c{words}\u201d" if words else ""
 
 
 def render(text: str, context: dict) -> str:
@@ -32,19 +88,48 @@ def render(text: str, context: dict) -> str:
         return f"{text}\n\n[template error: {exc}]"
 
 
-def draft(ticket: Ticket, step: str, agent=None, **extra) -> tuple[str, str]:
-    """(subject, body) of the step's canned message for this ticket, ready to edit."""
-    message = canned_for(ticket, step)
+def agent_name(agent) -> str:
+    if agent is None:
+        return f"{settings.COMPANY_NAME} customer care"
+    return agent.get_full_name() or agent.get_username()
+
+
+def draft(ticket: Ticket, step: str, agent=None, choice: int | None = None) -> tuple[str, str]:
+    """(subject, body) of the step's canned message for this ticket, ready to edit, with the
+    step's fields left as slots for `fill`."""
+    message = canned_for(ticket, step, choice)
     if message is None:
         return "", ""
     context = {
         "first_name": ticket.customer.first_name,
         "issue": issue_of(ticket),
+        "their_words": their_words(ticket),
         "reference": ticket.reference,
         "company_name": settings.COMPANY_NAME,
-        "agent_name": (agent.get_full_name() or agent.get_username())
-        if agent
-        else f"{settings.COMPANY_NAME} customer care",
-        **extra,
+        "agent_name": agent_name(agent),
+        # Slots stay as written, whatever the template does with them.
+        **{slot: f"{{{{ {slot} }}}}" for slot in SLOTS.get(step, ())},
     }
     return render(message.subject, context), render(message.body, context)
+
+
+def fill(text: str, **values) -> str:
+    """The text with each slot replaced by its field's value ("" for a field left empty)."""
+    return _SLOT.sub(lambda m: str(values.get(m.group(1)) or "").strip(), text or "").strip()
+
+
+def unfilled(text: str, **values) -> list[str]:
+    """The slots in `text` whose field is empty."""
+    return sorted({m.group(1) for m in _SLOT.finditer(text or "") if not values.get(m.group(1))})
+
+
+def restitution_words(kind: str, amount=None, currency: str = "", item: str = "") -> str:
+    """What we give, as the customer reads it: "a refund of 20.00 GBP", "a replacement: a lamp"."""
+    item = (item or "").strip()
+    if kind not in Restitution.Kind.values or kind == Restitution.Kind.OTHER:
+        return item or f"{amount} {currency}".strip()
+    label = Restitution.Kind(kind).label.lower()
+    article = "an" if label[:1] in "aeiou" else "a"
+    if amount not in (None, ""):
+        return f"{article} {label} of {amount} {currency}".strip()
+    return f"{article} {label}: {item}" if item else f"{article} {label}"

@@ -1,9 +1,11 @@
 """Forms of the recovery pages: one per workflow step, plus queue actions and settings."""
 
 from django import forms
+from django.conf import settings
 
 from feedback_app.core.numbers import whole_numbers
 from feedback_app.core.roles import people
+from recovery.canned import canned_choices
 from recovery.models import (
     ApprovalLimit,
     CannedMessage,
@@ -15,9 +17,6 @@ from recovery.models import (
 from recovery.services.workflow import SKIPPABLE
 from surveys.models import Topic
 
-# Placeholders the canned text carries until the agent writes the real thing.
-PLACEHOLDERS = ("[what caused it]", "[what we changed]", "[what we give]")
-
 
 class StepForm(forms.Form):
     """Every step form carries the state the agent saw, so a colleague's change is noticed."""
@@ -26,27 +25,41 @@ class StepForm(forms.Form):
 
 
 class MessageForm(StepForm):
+    """A step that writes to the customer. `template` switches the canned message the draft
+    comes from; the step's own fields fill the message's slots when it is sent."""
+
+    canned_step = ""
+    template = forms.TypedChoiceField(
+        coerce=int, required=False, empty_value=None, label="Start from"
+    )
     subject = forms.CharField(max_length=300)
     body = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 8}), max_length=20_000, label="Message to the customer"
+        widget=forms.Textarea(attrs={"rows": 8}),
+        max_length=20_000,
+        label="Message to the customer",
+        help_text="{{ cause }}, {{ corrective_action }}, {{ restitution }} and {{ note }} are "
+        "filled from the fields above when it is sent; the preview shows the result.",
     )
 
-    def clean_body(self):
-        body = self.cleaned_data["body"]
-        left = [p for p in PLACEHOLDERS if p in body]
-        if left:
-            raise forms.ValidationError(
-                f"Replace {', '.join(left)} with the real words before sending."
-            )
-        return body
+    def __init__(self, *args, templates=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        templates = canned_choices(self.canned_step) if templates is None else templates
+        self.fields["template"].choices = [
+            (m.pk, f"{m.name}" + (f" ({m.topic.name})" if m.topic_id else " (default)"))
+            for m in templates
+        ]
+        if not templates:
+            del self.fields["template"]
 
 
 class ApologyForm(MessageForm):
     step = "apologise"
+    canned_step = "apology"
 
 
 class ReassuranceForm(MessageForm):
     step = "reassure"
+    canned_step = "reassurance"
     cause = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 2}), max_length=2000, label="What caused it"
     )
@@ -69,6 +82,7 @@ class ReassuranceForm(MessageForm):
         "corrective_action",
         "improvement",
         "new_improvement_title",
+        "template",
         "subject",
         "body",
     ]
@@ -76,6 +90,7 @@ class ReassuranceForm(MessageForm):
 
 class RestitutionForm(MessageForm):
     step = "offer_restitution"
+    canned_step = "restitution"
     kind = forms.ChoiceField(choices=Restitution.Kind.choices)
     amount = forms.DecimalField(max_digits=10, decimal_places=2, required=False, min_value=0)
     currency = forms.ChoiceField(required=False)
@@ -84,12 +99,16 @@ class RestitutionForm(MessageForm):
     )
     note = forms.CharField(max_length=2000, required=False)
 
-    field_order = ["kind", "amount", "currency", "item", "note", "subject", "body"]
+    field_order = ["kind", "amount", "currency", "item", "note", "template", "subject", "body"]
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, limits=None, **kwargs):
         super().__init__(*args, **kwargs)
-        currencies = list(ApprovalLimit.objects.values_list("currency", flat=True))
+        limits = list(ApprovalLimit.objects.all()) if limits is None else limits
+        currencies = [limit.currency for limit in limits]
         self.fields["currency"].choices = [("", "—"), *[(c, c) for c in currencies]]
+        if settings.SHOP_CURRENCY in currencies:
+            self.fields["currency"].initial = settings.SHOP_CURRENCY
+        self.limits = limits
 
 
 class ResolveForm(StepForm):
@@ -100,6 +119,10 @@ class ResolveForm(StepForm):
     no_restitution_reason = forms.CharField(
         max_length=500, required=False, label="If nothing was given: why none is due"
     )
+
+
+class FollowUpNowForm(StepForm):
+    step = "send-follow-up"
 
 
 class CloseForm(StepForm):

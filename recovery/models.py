@@ -61,6 +61,11 @@ class Ticket(models.Model):
     # The order or case of the incident; a message about another reference is another incident.
     reference = models.CharField(max_length=100, blank=True)
     topics = models.ManyToManyField(Topic, blank=True, related_name="tickets")
+    # The topic triage weighed highest in the feedback that opened it: it chooses the words of
+    # the messages (the canned message of that topic).
+    main_topic = models.ForeignKey(
+        Topic, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     assignee = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
@@ -163,7 +168,8 @@ class TicketEvent(models.Model):
     message... · restitution_requested: restitution, summary, why (the limit it is above) ·
     restitution_approved / _rejected / _withdrawn: restitution, reason ·
     restitution_offered: restitution, summary, message... · resolved: note, no_restitution_reason,
-    follow_up (invitation id or null) · follow_up_sent: invitation · follow_up_not_sent:
+    follow_up (invitation id or null), follow_up_survey and follow_up_at (when it will go) or
+    follow_up_missing (why none will) · follow_up_sent: invitation · follow_up_not_sent:
     invitation, reason · follow_up_answered: item {type, id}, sentiment · closed: reason,
     recovered · reopened: reason · skipped: step, reason · sla_breached: missed ("apology" or
     "resolution"), priority_before, priority_after.
@@ -308,8 +314,11 @@ class ApprovalLimit(models.Model):
 class CannedMessage(models.Model):
     """A message template for one step, chosen by topic (blank topic: the step's default).
 
-    Written in Django's template language with {{ first_name }}, {{ issue }}, {{ reference }},
-    {{ company_name }}, {{ agent_name }}, {{ restitution }} and {{ corrective_action }}.
+    Written in Django's template language with {{ first_name }}, {{ their_words }} (the
+    customer's own first words about it, never our ticket subject), {{ issue }} (the same, as
+    "You told us: ..."), {{ reference }}, {{ company_name }} and {{ agent_name }}. The step's
+    fields stay as slots in the draft and fill it when it is sent: {{ cause }} and
+    {{ corrective_action }} (reassurance), {{ restitution }} and {{ note }} (restitution).
     """
 
     class Step(models.TextChoices):

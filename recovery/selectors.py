@@ -18,7 +18,7 @@ def ticket_detail(*, pk: int) -> Ticket:
         "response__answers__question", "response__topics", "complaint__topics"
     )
     return (
-        Ticket.objects.select_related("customer", "assignee")
+        Ticket.objects.select_related("customer", "assignee", "main_topic", "follow_up__survey")
         .prefetch_related(
             Prefetch("items", queryset=items),
             Prefetch("events", queryset=TicketEvent.objects.select_related("actor")),

@@ -9,6 +9,11 @@ urlpatterns = [
     path("tickets/new/", ticket.TicketCreateView.as_view(), name="create"),
     path("tickets/<int:pk>/", ticket.TicketView.as_view(), name="ticket"),
     path("tickets/<int:pk>/<slug:step>/", ticket.TicketStepView.as_view(), name="ticket-step"),
+    path(
+        "tickets/<int:pk>/<slug:step>/draft/",
+        ticket.TicketDraftView.as_view(),
+        name="ticket-draft",
+    ),
     path("approvals/", ticket.ApprovalsView.as_view(), name="approvals"),
     path("settings/", settings.SettingsView.as_view(), name="settings"),
     path("improvements/", improvements.ImprovementListView.as_view(), name="improvements"),

@@ -41,6 +41,15 @@ def survey_by_public_token(*, token: str) -> Survey | None:
     return Survey.objects.filter(public_token=token, public_link_enabled=True).first()
 
 
+def follow_up_survey() -> Survey | None:
+    """The live "did we make it right?" survey that resolving a ticket sends (the newest)."""
+    return (
+        Survey.objects.filter(purpose=Survey.Purpose.RECOVERY_FOLLOW_UP, status=Survey.Status.LIVE)
+        .order_by("-created_at", "-id")
+        .first()
+    )
+
+
 def survey_list() -> QuerySet[Survey]:
     return Survey.objects.annotate(
         response_count=Count("responses", distinct=True),

@@ -126,9 +126,7 @@ def _walk(ticket: Ticket, stage: str, agent, manager, improvement: Improvement, 
         return
     cause = "the parcel was handed to the wrong courier depot."
     action = improvement.title.lower() + "."
-    subject, body = canned.draft(
-        ticket, "reassurance", agent=agent, cause=cause, corrective_action=action
-    )
+    subject, body = canned.draft(ticket, "reassurance", agent=agent)
     ticket = ticket_reassure(
         ticket=ticket,
         actor=agent,
@@ -141,9 +139,7 @@ def _walk(ticket: Ticket, stage: str, agent, manager, improvement: Improvement, 
     if stage == "reassured":
         return
     amount = "85.00" if stage == "pending" else ("10.00", "15.00", "20.00", "25.00")[n % 4]
-    subject, body = canned.draft(
-        ticket, "restitution", agent=agent, restitution=f"a refund of £{amount}"
-    )
+    subject, body = canned.draft(ticket, "restitution", agent=agent)
     restitution = ticket_offer_restitution(
         ticket=ticket,
         actor=agent,

@@ -9,6 +9,7 @@ from django_ratelimit.core import is_ratelimited
 from feedback_app.core.roles import ROLES, user_roles
 from feedback_app.customers.models import Customer
 from feedback_app.customers.selectors import timeline_recent
+from surveys.selectors import follow_up_survey
 
 
 class HomeView(TemplateView):
@@ -21,6 +22,7 @@ class HomeView(TemplateView):
             role_names=[ROLES[key].group for key in ROLES if key in roles],
             customer_count=Customer.objects.filter(merged_into__isnull=True).count(),
             recent=timeline_recent()[:15],
+            no_follow_up_survey=follow_up_survey() is None,
         )
         return context
 

@@ -29,6 +29,7 @@ from recovery.services.tickets import ticket_assign, ticket_create, ticket_note
 from recovery.services.workflow import (
     ticket_apologise,
     ticket_close,
+    ticket_follow_up_now,
     ticket_reassure,
     ticket_reopen,
     ticket_resolve,
@@ -125,6 +126,12 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     def resolve(self, request, pk=None):
         data = self._data(s.ResolveSerializer, request)
         return self._answer(ticket_resolve(ticket=self.get_object(), actor=request.user, **data))
+
+    @extend_schema(request=None, responses=s.TicketSerializer)
+    @action(detail=True, methods=["post"], url_path="send-follow-up")
+    def send_follow_up(self, request, pk=None):
+        """Send the "did we make it right?" follow-up now instead of at its time."""
+        return self._answer(ticket_follow_up_now(ticket=self.get_object(), actor=request.user))
 
     @extend_schema(request=s.ReasonSerializer, responses=s.TicketSerializer)
     @action(detail=True, methods=["post"])

@@ -12,6 +12,7 @@ from django.db.models import Sum
 from django.utils import timezone
 
 from feedback_app.core.errors import Conflict, DomainError, NotAllowed
+from recovery.canned import fill, restitution_words
 from recovery.models import ApprovalLimit, Restitution, Ticket, TicketEvent
 from recovery.services.workflow import (
     customer_message,
@@ -88,6 +89,30 @@ def _over_limit(actor, ticket: Ticket, value: Decimal | None, currency: str) -> 
     return ""
 
 
+def allowance(actor, ticket: Ticket, limits=None) -> str:
+    """What `actor` may still give on this ticket without a manager, in words, for the form."""
+    if actor is not None and actor.has_perm("recovery.approve_restitution"):
+        return "You approve restitution yourself: no limit applies."
+    limits = list(ApprovalLimit.objects.all()) if limits is None else limits
+    granted = dict(
+        Restitution.objects.filter(
+            ticket=ticket, status=Restitution.Status.GRANTED, amount__isnull=False
+        )
+        .values_list("currency")
+        .annotate(total=Sum("amount"))
+    )
+    parts = [
+        f"{limit.currency} {max(limit.agent_limit - granted.get(limit.currency, 0), 0):,.2f}"
+        for limit in limits
+    ]
+    if not parts:
+        return ""
+    return (
+        f"On your own you can give up to {', '.join(parts)} more on this ticket (the per-ticket "
+        "limit, less what it has had); above that a manager approves before the customer hears."
+    )
+
+
 def ticket_offer_restitution(
     *,
     ticket: Ticket,
@@ -107,6 +132,8 @@ def ticket_offer_restitution(
     if kind not in Restitution.Kind.values:
         raise DomainError(f"Unknown kind of restitution {kind!r}.", field="kind")
     value, currency = _amount(kind, amount, currency, item)
+    slots = {"restitution": restitution_words(kind, value, currency, item or ""), "note": note}
+    subject, body = fill(subject, **slots), fill(body, **slots)
     if not (body or "").strip():
         raise DomainError("The message to the customer is empty.", field="body")
     with locked_step(ticket, "offer_restitution", expected_state) as (ticket, target):

@@ -32,6 +32,7 @@ def _subject(item: Response | Complaint) -> str:
     return Truncator(f"Unhappy answer to \u201c{item.survey.name}\u201d").chars(120)
 
 
+# Long on purpose: finding the incident's open ticket and attaching to it are one locked step.
 def feedback_link(
     *, item: Response | Complaint, severity: int, topics: list[str], failure: bool, actor=None
 ) -> Ticket | None:
@@ -77,7 +78,11 @@ def feedback_link(
             if reference and not ticket.reference:
                 ticket.reference = reference
                 ticket.save(update_fields=["reference", "updated_at"])
-            ticket.topics.add(*Topic.objects.filter(name__in=topics))
+            found = {t.name: t for t in Topic.objects.filter(name__in=topics)}
+            ticket.topics.add(*found.values())
+            if ticket.main_topic_id is None and found:
+                ticket.main_topic = next(found[name] for name in topics if name in found)
+                ticket.save(update_fields=["main_topic", "updated_at"])
             _raise_priority(ticket, severity, actor)
             return ticket
         return ticket_create(
@@ -149,7 +154,13 @@ def ticket_create(
         ticket.save()
         if item is not None:
             item_link(ticket, item)
-        ticket.topics.set(Topic.objects.filter(name__in=list(topics)))
+        found = {t.name: t for t in Topic.objects.filter(name__in=list(topics))}
+        ticket.topics.set(found.values())
+        # `topics` come weightiest first (triage's order): the first known one is the main one.
+        main = next((found[name] for name in topics if name in found), None)
+        if main is not None:
+            ticket.main_topic = main
+            ticket.save(update_fields=["main_topic"])
         ticket_event(
             ticket=ticket,
             kind=TicketEvent.Kind.OPENED,

@@ -21,6 +21,7 @@ from feedback_app.customers.models import Channel, Message
 from feedback_app.customers.outbox import message_send
 from feedback_app.customers.services.holds import hold_place, hold_release
 from feedback_app.customers.services.timeline import timeline_record
+from recovery.canned import fill
 from recovery.models import (
     OPEN_STATES,
     Improvement,
@@ -31,8 +32,13 @@ from recovery.models import (
     TicketEvent,
 )
 from recovery.services.log import staff_notify, ticket_event
-from surveys.models import Survey
-from surveys.services.invitations import invitation_create
+from surveys.models import Invitation
+from surveys.selectors import follow_up_survey
+from surveys.services.invitations import invitation_create, invitation_send_now
+
+NO_FOLLOW_UP_SURVEY = (
+    "no \u201cdid we make it right?\u201d survey is live: a manager can publish one under Surveys"
+)
 
 # step name → (states it may start from, state it leads to)
 TRANSITIONS: dict[str, tuple[frozenset[str], str]] = {
@@ -211,6 +217,8 @@ def ticket_reassure(
         raise DomainError(
             "That improvement was declined; link another or propose one.", field="improvement"
         )
+    slots = {"cause": cause, "corrective_action": corrective_action}
+    subject, body = fill(subject, **slots), fill(body, **slots)
     with locked_step(ticket, "reassure", expected_state) as (ticket, target):
         if improvement is None:
             improvement = Improvement.objects.create(
@@ -281,46 +289,77 @@ def ticket_resolve(
             target,
             note=(note or "").strip(),
             no_restitution_reason=(no_restitution_reason or "").strip(),
-            follow_up=ticket.follow_up_id,
+            **_follow_up_payload(ticket),
         )
         on_timeline(ticket, "ticket.resolved", f"Recovery ticket #{ticket.pk} resolved", actor)
     return ticket
 
 
-def _schedule_follow_up(ticket: Ticket, actor):
-
-    survey = (
-        Survey.objects.filter(purpose=Survey.Purpose.RECOVERY_FOLLOW_UP, status=Survey.Status.LIVE)
-        .order_by("-created_at")
-        .first()
-    )
+def _schedule_follow_up(ticket: Ticket, actor, at=None) -> Invitation | None:
+    """The "did we make it right?" invitation of this resolution (one per resolution), due
+    RECOVERY_FOLLOW_UP_DELAY_HOURS from now unless `at` says when; None without a live survey."""
+    survey = follow_up_survey()
     if survey is None:
         return None
     rounds = ticket.events.filter(kind=TicketEvent.Kind.RESOLVED).count() + 1
     return invitation_create(
         survey=survey,
         customer=ticket.customer,
-        scheduled_for=timezone.now() + timedelta(hours=settings.RECOVERY_FOLLOW_UP_DELAY_HOURS),
+        scheduled_for=at
+        or timezone.now() + timedelta(hours=settings.RECOVERY_FOLLOW_UP_DELAY_HOURS),
         dedupe_key=f"{ticket.hold_reference}:follow-up:{rounds}",
         message_kind=Message.Kind.REPLY,
         actor=actor,
     )
 
 
-def ticket_follow_up_sent(*, ticket: Ticket) -> Ticket:
-    """The system notes that the follow-up went out (the sweep calls this)."""
+def _follow_up_payload(ticket: Ticket) -> dict:
+    """For the resolution's log entry: when the follow-up will go, or why none will."""
+    if ticket.follow_up is None:
+        return {"follow_up": None, "follow_up_missing": NO_FOLLOW_UP_SURVEY}
+    return {
+        "follow_up": ticket.follow_up_id,
+        "follow_up_survey": ticket.follow_up.survey.name,
+        "follow_up_at": ticket.follow_up.scheduled_for.isoformat(),
+    }
+
+
+def ticket_follow_up_sent(*, ticket: Ticket, actor=None) -> Ticket:
+    """Note that the follow-up went out (the sweep calls this, or staff sending it now)."""
     with locked_step(ticket, "send_follow_up") as (ticket, target):
         before = ticket.state
         move_to(ticket, target)
         log_event(
             ticket,
             TicketEvent.Kind.FOLLOW_UP_SENT,
-            None,
+            actor,
             before,
             target,
             invitation=ticket.follow_up_id,
         )
     return ticket
+
+
+def ticket_follow_up_now(*, ticket: Ticket, actor, expected_state: str | None = None) -> Ticket:
+    """Staff send the "did we make it right?" follow-up now instead of waiting for its time. A
+    resolution that found no live survey gets one scheduled now, if one is live since."""
+    with locked_step(ticket, "send_follow_up", expected_state) as (ticket, _target):
+        invitation = ticket.follow_up
+        if invitation is None or invitation.status not in (
+            Invitation.Status.SCHEDULED,
+            Invitation.Status.SENT,
+        ):
+            invitation = _schedule_follow_up(ticket, actor, at=timezone.now())
+            if invitation is None:
+                raise DomainError(f"Nothing can be sent: {NO_FOLLOW_UP_SURVEY}.")
+            ticket.follow_up = invitation
+            ticket.save(update_fields=["follow_up", "updated_at"])
+        invitation = invitation_send_now(invitation=invitation)
+    if invitation.status != Invitation.Status.SENT:
+        raise Conflict(
+            f"The follow-up was not sent: {invitation.reason or invitation.get_status_display()}."
+        )
+    return ticket_follow_up_sent(ticket=ticket, actor=actor)
 
 
 def ticket_close(

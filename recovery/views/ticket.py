@@ -10,6 +10,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views import View
 
 from feedback_app.core.errors import DomainError, NotAllowed
@@ -22,6 +23,7 @@ from recovery.forms import (
     AssignForm,
     CloseForm,
     DecisionForm,
+    FollowUpNowForm,
     NoteForm,
     ReassuranceForm,
     ReopenForm,
@@ -33,6 +35,7 @@ from recovery.forms import (
 )
 from recovery.models import Restitution, Ticket
 from recovery.services.restitution import (
+    allowance,
     restitution_decide,
     restitution_withdraw,
     ticket_offer_restitution,
@@ -42,11 +45,13 @@ from recovery.services.workflow import (
     allowed_steps,
     ticket_apologise,
     ticket_close,
+    ticket_follow_up_now,
     ticket_reassure,
     ticket_reopen,
     ticket_resolve,
     ticket_skip,
 )
+from surveys.selectors import follow_up_survey
 
 
 def _pending(ticket: Ticket, restitution: int) -> Restitution:
@@ -89,6 +94,7 @@ STEPS: dict[str, Step] = {
     "approve-restitution": Step(DecisionForm, _decide, "Decision recorded."),
     "withdraw-restitution": Step(WithdrawForm, _withdraw, "Request withdrawn."),
     "resolve": Step(ResolveForm, ticket_resolve),
+    "send-follow-up": Step(FollowUpNowForm, ticket_follow_up_now, "Follow-up sent."),
     "close": Step(CloseForm, ticket_close),
     "reopen": Step(ReopenForm, ticket_reopen),
     "skip": Step(SkipForm, ticket_skip),
@@ -96,14 +102,18 @@ STEPS: dict[str, Step] = {
     "notes": Step(NoteForm, ticket_note, "Note added."),
 }
 # The workflow's steps whose form the page shows when the ticket's state allows them.
-WORKFLOW_FORMS = ("apologise", "reassure", "offer-restitution", "resolve", "close", "reopen")
+WORKFLOW_FORMS = (
+    "apologise",
+    "reassure",
+    "offer-restitution",
+    "resolve",
+    "send-follow-up",
+    "close",
+    "reopen",
+)
 # Steps whose form the page shows with its errors; the others are buttons in a banner.
 VISIBLE_FORMS = (*WORKFLOW_FORMS, "skip", "assign", "notes")
 DRAFT_STEP = {"apologise": "apology", "reassure": "reassurance", "offer-restitution": "restitution"}
-DRAFT_EXTRA = {
-    "reassure": {"cause": "[what caused it]", "corrective_action": "[what we changed]"},
-    "offer-restitution": {"restitution": "[what we give]"},
-}
 
 
 def slug(step: str) -> str:
@@ -133,28 +143,102 @@ class TicketView(View):
             "past_tickets": selectors.customer_past_tickets(ticket=ticket),
             "can_skip": request.user.has_perm("recovery.skip_step"),
             "can_approve": request.user.has_perm("recovery.approve_restitution"),
+            "follow_up_survey": follow_up_survey(),
         }
         return render(request, "recovery/staff/ticket.html", context, status=status)
 
     @staticmethod
     def _workflow_forms(ticket: Ticket, request, bound: dict) -> dict:
-        """{slug: form} for each workflow step the ticket's state allows, in the table's order."""
+        """{slug: form} for each workflow step the ticket's state allows, in the table's order,
+        each message form with its draft and live preview."""
         allowed = {slug(step) for step in allowed_steps(ticket.state)}
         forms_ = {}
         for step in WORKFLOW_FORMS:
             if step not in allowed:
                 continue
             if step in bound:
-                forms_[step] = bound[step]
-                continue
-            initial = {"expected_state": ticket.state}
-            if step in DRAFT_STEP:
-                subject, body = canned.draft(
-                    ticket, DRAFT_STEP[step], agent=request.user, **DRAFT_EXTRA.get(step, {})
+                form = bound[step]
+            elif step in DRAFT_STEP:
+                subject, body = canned.draft(ticket, DRAFT_STEP[step], agent=request.user)
+                form = STEPS[step].form(
+                    initial={"expected_state": ticket.state, "subject": subject, "body": body}
                 )
-                initial.update(subject=subject, body=body)
-            forms_[step] = STEPS[step].form(initial=initial)
+            else:
+                form = STEPS[step].form(initial={"expected_state": ticket.state})
+            if step in DRAFT_STEP:
+                _with_preview(form, ticket, step, request.user)
+            forms_[step] = form
         return forms_
+
+
+def _values(form: forms.Form) -> dict:
+    """What the form holds now: posted data for a bound form, else its initial values."""
+    if form.is_bound:
+        return {name: form.data.get(form.add_prefix(name), "") for name in form.fields}
+    return {name: form.initial.get(name, form.fields[name].initial) for name in form.fields}
+
+
+def _with_preview(form: forms.Form, ticket: Ticket, step: str, agent) -> forms.Form:
+    """Attach to a message form what the customer will read (`form.preview`: subject, body) and,
+    for restitution, the agent's allowance beside the amount."""
+    values = _values(form)
+    slots = {"cause": values.get("cause"), "corrective_action": values.get("corrective_action")}
+    if step == "offer-restitution":
+        slots = {
+            "restitution": canned.restitution_words(
+                values.get("kind") or "",
+                values.get("amount") or None,
+                values.get("currency") or "",
+                values.get("item") or "",
+            ),
+            "note": values.get("note"),
+        }
+        form.fields["amount"].help_text = allowance(agent, ticket, getattr(form, "limits", None))
+    if "template" in form.fields:
+        form.fields["template"].widget.attrs.update(
+            {
+                "hx-post": reverse("recovery:ticket-draft", args=[ticket.pk, step]) + "?switch=1",
+                "hx-trigger": "change",
+                "hx-target": f"#draft-{step}",
+                "hx-select": f"#draft-{step}",
+                "hx-swap": "outerHTML",
+            }
+        )
+    form.preview = {
+        "subject": canned.fill(values.get("subject") or "", **slots),
+        "body": canned.fill(values.get("body") or "", **slots),
+        "unfilled": canned.unfilled(values.get("body") or "", **slots),
+    }
+    return form
+
+
+class TicketDraftView(View):
+    """The live preview of a message step (htmx): the form as posted, with the customer's view
+    of the message filled from it. With `switch`, the subject and body are drafted again from
+    the template the agent chose. Nothing is stored or sent."""
+
+    def post(self, request, pk, step):
+        if step not in DRAFT_STEP:
+            raise Http404
+        ticket = get_object_or_404(
+            Ticket.objects.select_related("customer", "main_topic").prefetch_related("topics"),
+            pk=pk,
+        )
+        data = request.POST.copy()
+        if request.GET.get("switch"):
+            try:
+                choice = int(data.get("template") or 0) or None
+            except ValueError:
+                choice = None
+            data["subject"], data["body"] = canned.draft(
+                ticket, DRAFT_STEP[step], agent=request.user, choice=choice
+            )
+        form = _with_preview(STEPS[step].form(data), ticket, step, request.user)
+        return render(
+            request,
+            "recovery/staff/_step_form.html",
+            {"ticket": ticket, "step": step, "form": form},
+        )
 
 
 class TicketStepView(View):
@@ -172,8 +256,9 @@ class TicketStepView(View):
                     request, " ".join(e for errors in form.errors.values() for e in errors)
                 )
             return TicketView().get(request, pk, bound={step: form}, status=400)
+        data = {name: value for name, value in form.cleaned_data.items() if name != "template"}
         try:
-            result = STEPS[step].run(ticket=ticket, actor=request.user, **form.cleaned_data)
+            result = STEPS[step].run(ticket=ticket, actor=request.user, **data)
         except NotAllowed:
             raise PermissionDenied from None
         except DomainError as exc:

@@ -280,6 +280,18 @@ def invitation_send(*, invitation_id: int, now: datetime | None = None) -> Invit
         return _finish(invitation, Invitation.Status.SENT, "", extra=["sent_at"])
 
 
+def invitation_send_now(*, invitation: Invitation, now: datetime | None = None) -> Invitation:
+    """Send a scheduled invitation at once instead of at its time (staff asked for it), under the
+    same contact policy; anything but a scheduled invitation is returned as it is."""
+    now = now or timezone.now()
+    moved = Invitation.objects.filter(
+        pk=invitation.pk, status=Invitation.Status.SCHEDULED, scheduled_for__gt=now
+    ).update(scheduled_for=now)
+    if moved:
+        invitation.scheduled_for = now
+    return invitation_send(invitation_id=invitation.pk, now=now)
+
+
 def _send(invitation: Invitation, template: str, kind: str, now: datetime) -> Message:
     """Render the invitation's `template` ("invitation" or "reminder") and hand it to the
     outbox, once per invitation and template."""

@@ -103,15 +103,17 @@ class Vocabulary:
         self.pattern = _phrase_pattern(self.by_keyword) if self.by_keyword else None
 
     def topics(self, text: str) -> tuple[str, ...]:
+        """The topics the text names, weightiest first: by how many times their keywords occur,
+        then by which is named first. The first is the item's main topic, which chooses the
+        words of the apology."""
         if self.pattern is None:
             return ()
-        found: list[str] = []
+        hits: dict[str, list[int]] = {}  # topic → [count, -first position]
         for match in self.pattern.finditer(text):
             key = " ".join(match.group(1).split())
             for topic in self.by_keyword.get(key, ()):
-                if topic not in found:
-                    found.append(topic)
-        return tuple(found)
+                hits.setdefault(topic, [0, -match.start()])[0] += 1
+        return tuple(sorted(hits, key=lambda topic: hits[topic], reverse=True))
 
 
 @lru_cache(maxsize=1)

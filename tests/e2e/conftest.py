@@ -104,5 +104,7 @@ def seeded_settings(transactional_db):
     for module in (
         "surveys.migrations.0005_seed_topics",
         "recovery.migrations.0003_seed_workflow_settings",
+        "recovery.migrations.0012_canned_messages_in_their_words",
+        "surveys.migrations.0013_recovery_follow_up_survey",
     ):
         importlib.import_module(module).seed(apps, None)

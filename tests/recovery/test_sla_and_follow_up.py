@@ -1,5 +1,6 @@
 """SLA clocks in business hours, breach escalation, and the "did we make it right?" loop."""
 
+import importlib
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -11,10 +12,10 @@ from recovery.business_hours import add_business_hours, business_hours_between
 from recovery.models import State, Team, Ticket
 from recovery.services.follow_up import recovery_sweep
 from recovery.services.workflow import ticket_apologise, ticket_resolve, ticket_skip
-from surveys.models import Invitation
+from surveys.models import Invitation, Survey
 from surveys.services.invitations import invitations_send_due
 from surveys.services.responses import response_submit
-from tests.factories import delivery_survey, open_ticket, staff_user
+from tests.factories import delivery_survey, open_ticket, staff_user, step_url
 
 pytestmark = pytest.mark.django_db
 LONDON = ZoneInfo("Europe/London")
@@ -187,9 +188,67 @@ class TestFollowUp:
         assert any(m.subject == f"Ticket #{ticket.pk} reopened" for m in mail.outbox)
         assert Ticket.objects.count() == 1
 
-    def test_without_a_follow_up_survey_nothing_is_scheduled(self, agent):
+    def test_without_a_follow_up_survey_the_ticket_says_why_none_goes(self, agent, client):
+        Survey.objects.filter(purpose="recovery_follow_up").update(status="closed")
         ticket = self.resolve(agent)
         assert ticket.follow_up is None and ticket.state == State.RESOLVED
+        event = ticket.events.get(kind="resolved")
+        assert "survey is live" in event.payload["follow_up_missing"]
+        client.force_login(agent)
+        page = client.get(ticket.get_absolute_url()).content.decode()
+        assert 'data-testid="no-follow-up-survey"' in page and "Ask a manager" in page
+        assert "No follow-up was scheduled when this was resolved." in page
+        client.force_login(staff_user("manager"))
+        assert 'data-testid="no-follow-up-survey"' in client.get("/staff/").content.decode()
+
+    def test_a_fresh_install_has_a_live_follow_up_survey_managers_can_edit(self, agent):
+        from django.apps import apps
+
+        seeding = importlib.import_module("surveys.migrations.0013_recovery_follow_up_survey")
+        Survey.objects.filter(purpose="recovery_follow_up").delete()  # a flush may have left one
+        seeding.seed(apps, None)
+        seeding.seed(apps, None)  # an install that has one keeps it
+        survey = Survey.objects.get(purpose="recovery_follow_up")
+        assert survey.status == "live"
+        assert [q.kind for q in survey.questions.all()] == ["single", "csat", "text"]
+        ticket = self.resolve(agent)
+        assert ticket.follow_up.survey == survey
+        resolved = ticket.events.get(kind="resolved")
+        assert resolved.payload["follow_up"] == ticket.follow_up_id
+        assert resolved.payload["follow_up_survey"] == "Did we make it right?"
+        assert resolved.payload["follow_up_at"] == ticket.follow_up.scheduled_for.isoformat()
+
+    def test_staff_send_the_follow_up_now(
+        self, follow_up_survey, agent, client, django_capture_on_commit_callbacks
+    ):
+        ticket = self.resolve(agent)
+        client.force_login(agent)
+        with django_capture_on_commit_callbacks(execute=True):
+            answer = client.post(step_url(ticket, "send-follow-up"), {"expected_state": "resolved"})
+        assert answer.status_code == 302
+        ticket.refresh_from_db()
+        assert ticket.state == State.FOLLOW_UP_SENT and ticket.follow_up.status == "sent"
+        assert [m.to for m in mail.outbox] == [["ann@example.com"]]
+        sent = ticket.events.get(kind="follow_up_sent")
+        assert sent.actor == agent
+        with django_capture_on_commit_callbacks(execute=True):
+            again = client.post(step_url(ticket, "send-follow-up"), {"expected_state": "resolved"})
+        assert again.status_code == 409 and len(mail.outbox) == 1
+
+    def test_send_now_schedules_one_when_a_survey_went_live_after_resolving(
+        self, agent, api_client, django_capture_on_commit_callbacks
+    ):
+        Survey.objects.filter(purpose="recovery_follow_up").update(status="closed")
+        ticket = self.resolve(agent)
+        api_client.force_authenticate(agent)
+        refused = api_client.post(f"/api/v1/tickets/{ticket.pk}/send-follow-up/")
+        assert refused.status_code == 400 and "survey is live" in refused.json()["detail"]
+        survey = delivery_survey(purpose="recovery_follow_up", name="Made right?")
+        with django_capture_on_commit_callbacks(execute=True):
+            sent = api_client.post(f"/api/v1/tickets/{ticket.pk}/send-follow-up/")
+        assert sent.status_code == 200 and sent.json()["state"] == "follow_up_sent"
+        ticket.refresh_from_db()
+        assert ticket.follow_up.survey == survey and len(mail.outbox) == 1
 
 
 def test_apology_reaches_a_real_smtp_server(agent, smtp_server, django_capture_on_commit_callbacks):

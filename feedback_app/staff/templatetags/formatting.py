@@ -1,6 +1,6 @@
 """Formatting filters for staff pages. They format what they are given and never query."""
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django import template
 from django.utils import timezone
@@ -41,3 +41,14 @@ def countdown(due, now=None) -> str:
     else:
         text = f"{minutes}m"
     return f"{text} late" if late else f"in {text}"
+
+
+@register.filter
+def moment(value: str | None):
+    """An ISO 8601 moment kept in a log entry's payload, as a datetime for the `date` filter."""
+    if not value:
+        return None
+    try:
+        return datetime.fromisoformat(value)
+    except (TypeError, ValueError):
+        return None
