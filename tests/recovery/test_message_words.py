@@ -71,7 +71,7 @@ def test_a_score_without_words_is_not_quoted_and_the_subject_never_appears():
     ticket = open_ticket(
         subject="Unhappy answer to \u201cAfter delivery\u201d", topics=["delivery"]
     )
-    subject, body = canned.draft(ticket, "apology")
+    _subject, body = canned.draft(ticket, "apology")
     assert "You told us" not in body and "Unhappy answer" not in body
     assert body.startswith("Dear Ann,\n\nI am sorry your delivery for order A-1001 went wrong.")
 
