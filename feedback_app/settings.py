@@ -350,6 +350,9 @@ RECOVERY_FOLLOW_UP_DELAY_HOURS = env_int("RECOVERY_FOLLOW_UP_DELAY_HOURS", 24)
 RESTITUTION_MAX_AMOUNT = env_int("RESTITUTION_MAX_AMOUNT", 10_000)
 # An approval limit's per-customer total counts what was granted in this many days.
 RESTITUTION_CUSTOMER_PERIOD_DAYS = env_int("RESTITUTION_CUSTOMER_PERIOD_DAYS", 90)
+# A "you said, we did" notice the contact policy holds back (quiet period, open recovery hold)
+# waits and goes when first allowed, for at most this many days; then it expires, with why.
+IMPROVEMENT_NOTICE_WAIT_DAYS = env_int("IMPROVEMENT_NOTICE_WAIT_DAYS", 60)
 # Personal data of customers with no activity for this many months is erased by a daily task
 # (0: keep it). Scores, sentiment and amounts stay for the reports.
 PERSONAL_DATA_RETENTION_MONTHS = env_int("PERSONAL_DATA_RETENTION_MONTHS", 0)

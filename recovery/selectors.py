@@ -1,6 +1,6 @@
 """Reads of the recovery app, with joins decided here once."""
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, QuerySet
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 
 from recovery.models import (
     Improvement,
@@ -69,7 +69,8 @@ def improvement_list() -> QuerySet[Improvement]:
         .prefetch_related("topics")
         .annotate(
             link_count=Count("links", distinct=True),
-            notice_count=Count("notices", distinct=True),
+            told_count=Count("notices", filter=Q(notices__message__status="sent"), distinct=True),
+            waiting_count=Count("notices", filter=Q(notices__status="waiting"), distinct=True),
         )
         .order_by("-created_at", "-id")
     )

@@ -26,6 +26,16 @@ from feedback_app.customers.services.timeline import timeline_record
 MAX_SUBJECT = 300
 
 
+class Deferred(Exception):
+    """The policy holds the message back for now and will allow it later (`decision.temporary`);
+    raised instead of recording a suppressed message when the caller asked to wait."""
+
+    def __init__(self, decision):
+        super().__init__(decision.reason)
+        self.reason = decision.reason
+        self.retry_at = decision.retry_at
+
+
 def customer_links(customer: Customer) -> dict[str, str]:
     """Absolute links every message carries: the customer's preferences and unsubscribe pages."""
     return {
@@ -50,8 +60,13 @@ def message_send(
     about: models.Model | None = None,
     actor=None,
     now: datetime | None = None,
+    wait: bool = False,
 ) -> Message:
     """Decide and record one message; deliver it after commit if the policy allows.
+
+    With `wait`, a refusal that will lift by itself (a hold, the quiet period) raises Deferred
+    and records nothing, so the caller can try again later; other refusals are recorded as
+    suppressed, as always.
 
     Idempotent on `dedupe_key`: a second call returns the first message and sends nothing.
     The customer row is locked so two sends to one person are decided one after the other.
@@ -70,6 +85,8 @@ def message_send(
         decision = contact_decision(
             customer=customer, kind=kind, channel=channel, thread=thread, now=now
         )
+        if wait and not decision.allowed and decision.temporary:
+            raise Deferred(decision)
         message = Message(
             customer=customer,
             kind=kind,

@@ -18,9 +18,14 @@ from feedback_app.customers.selectors import customer_contact_addresses
 
 @dataclass(frozen=True)
 class Decision:
+    """`temporary`: the refusal will lift by itself (an open hold, the quiet period), at
+    `retry_at` when that is known; a solicitation the customer asked for may wait for it."""
+
     allowed: bool
     reason: str = ""
     address: str = ""
+    temporary: bool = False
+    retry_at: datetime | None = None
 
 
 def quiet_period() -> timedelta:
@@ -50,7 +55,7 @@ def contact_decision(
         return Decision(False, f"customer opted out of surveys and notices by {label}")
     hold = customer.holds.filter(released_at__isnull=True).order_by("placed_at").first()
     if hold is not None:
-        return Decision(False, f"on hold: {hold.reason}")
+        return Decision(False, f"on hold: {hold.reason}", temporary=True)
     since = now - quiet_period()
     # Counted from the moment each was decided, whether delivered yet or not; suppressed and
     # failed messages never reached the customer and do not count.
@@ -70,5 +75,7 @@ def contact_decision(
             False,
             f"quiet period: \u201c{recent.subject}\u201d went out on {when} "
             f"(at most one every {settings.CONTACT_QUIET_PERIOD_DAYS} days)",
+            temporary=True,
+            retry_at=recent.created_at + quiet_period(),
         )
     return Decision(True, address=address)

@@ -240,10 +240,26 @@ class DeclineSerializer(serializers.Serializer):
 
 
 class NoticeSerializer(serializers.ModelSerializer):
-    delivery = serializers.CharField(read_only=True)
-    reason = serializers.CharField(source="message.reason", read_only=True, default="")
+    """`delivery`: "sent" (told), "queued"/"sending", "suppressed" or "failed" (not told), or,
+    before the outbox took it, "waiting" (with `next_try_at`, null: when the open case closes)
+    or "expired"."""
+
+    delivery = serializers.ChoiceField(
+        choices=["queued", "sending", "sent", "suppressed", "failed", "waiting", "expired"],
+        read_only=True,
+    )
+    reason = serializers.CharField(source="why", read_only=True)
     sent_at = serializers.DateTimeField(source="message.sent_at", read_only=True, default=None)
 
     class Meta:
         model = ImprovementNotice
-        fields = ["id", "customer", "kind", "delivery", "reason", "sent_at", "created_at"]
+        fields = [
+            "id",
+            "customer",
+            "kind",
+            "delivery",
+            "reason",
+            "next_try_at",
+            "sent_at",
+            "created_at",
+        ]

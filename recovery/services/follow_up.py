@@ -1,5 +1,6 @@
 """The "did we make it right?" follow-up: its answer attached to its ticket (yes closes as
-recovered, no reopens), and the sweep that notes sent follow-ups and marks SLA breaches."""
+recovered, no reopens), and the sweep that notes sent follow-ups, marks SLA breaches and sends
+the "you said, we did" notices whose wait is over."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from recovery.models import OPEN_STATES, State, Ticket, TicketEvent, TicketItem
+from recovery.services.improvements import notices_retry
 from recovery.services.log import item_describe, item_link, ticket_event
 from recovery.services.sla import sla_breach
 from recovery.services.workflow import ticket_close, ticket_follow_up_sent, ticket_reopen
@@ -74,7 +76,8 @@ FOLLOW_UP_FAILED = (
 
 
 def recovery_sweep(*, now=None) -> dict[str, int]:
-    """Run every minute: note follow-ups that went out, and mark and escalate SLA breaches."""
+    """Run every minute: note follow-ups that went out, mark and escalate SLA breaches, and send
+    waiting "you said, we did" notices the contact policy now allows."""
     now = now or timezone.now()
     sent = 0
     resolved = Ticket.objects.filter(state=State.RESOLVED, follow_up__isnull=False).select_related(
@@ -102,4 +105,4 @@ def recovery_sweep(*, now=None) -> dict[str, int]:
     for ticket in overdue.select_related("team__manager"):
         sla_breach(ticket=ticket, now=now)
         breaches += 1
-    return {"follow_ups": sent, "breaches": breaches}
+    return {"follow_ups": sent, "breaches": breaches, "notices": notices_retry(now=now)}

@@ -3,7 +3,9 @@ telling every customer who asked, once, when one ships.
 
 Writes live here (improvement_*); shipping queues `notify_improvement`, which sends
 one notice per customer through the outbox as a solicitation: consent, the quiet period and open
-recovery holds apply, and what was suppressed keeps its reason.
+recovery holds apply. The customer asked for this, so a notice held back only for now (quiet
+period, hold) waits and goes when first allowed (`notices_retry`, run by the recovery sweep);
+one refused for good (opted out, no address) is recorded as not sent, with the reason.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef, Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -20,8 +23,9 @@ from django.utils.text import Truncator
 from django_q.tasks import async_task
 
 from feedback_app.core.errors import Conflict, DomainError, NotAllowed
-from feedback_app.customers.models import Customer, Message
-from feedback_app.customers.outbox import customer_links, message_send
+from feedback_app.customers.models import ContactHold, Customer, Message
+from feedback_app.customers.outbox import Deferred, customer_links, message_send
+from feedback_app.customers.policy import contact_decision
 from recovery.models import Improvement, ImprovementLink, ImprovementNotice, Ticket
 from surveys.models import Complaint, Response, Sentiment, Topic
 
@@ -243,9 +247,11 @@ def improvement_decline(
     return improvement
 
 
-def improvement_notify(*, improvement_id: int) -> dict[str, int]:
-    """Send each customer of a shipped (or declined and explained) improvement their notice,
-    once. Safe to run again: a customer who has a notice is skipped."""
+def improvement_notify(*, improvement_id: int, now=None) -> dict[str, int]:
+    """Give each customer of a shipped (or declined and explained) improvement their notice,
+    once, and send it if the contact policy allows; one it holds back for now waits (see
+    `notices_retry`). Safe to run again: a customer who has a notice is skipped."""
+    now = now or timezone.now()
     improvement = Improvement.objects.get(pk=improvement_id)
     if improvement.status not in DONE:
         return {}
@@ -256,29 +262,113 @@ def improvement_notify(*, improvement_id: int) -> dict[str, int]:
     )
     quotes = _customers(improvement)
     done = set(improvement.notices.values_list("customer_id", flat=True))
-    counts = {"told": 0, "suppressed": 0, "already": len(done & set(quotes))}
+    counts = {"told": 0, "suppressed": 0, "waiting": 0, "already": len(done & set(quotes))}
     for customer in Customer.objects.filter(pk__in=set(quotes) - done).order_by("pk"):
         try:
             with transaction.atomic():
                 notice = ImprovementNotice.objects.create(
-                    improvement=improvement, customer=customer, kind=kind, quote=quotes[customer.pk]
-                )
-                subject, text, html = _render(improvement, customer, notice)
-                notice.message = message_send(
+                    improvement=improvement,
                     customer=customer,
-                    kind=Message.Kind.SOLICITATION,
-                    purpose=f"improvement.{kind}",
-                    subject=subject,
-                    body_text=text,
-                    body_html=html,
-                    dedupe_key=f"recovery.improvement:{improvement.pk}:customer:{customer.pk}",
-                    about=improvement,
+                    kind=kind,
+                    quote=quotes[customer.pk],
+                    status=ImprovementNotice.Status.WAITING,
+                    created_at=now,
                 )
-                notice.save(update_fields=["message"])
+                notice = notice_try(notice=notice, now=now)
         except IntegrityError:
             counts["already"] += 1  # another worker told this customer a moment ago
             continue
-        counts["suppressed" if notice.message.status == Message.Status.SUPPRESSED else "told"] += 1
+        counts[_outcome(notice)] += 1
+    return counts
+
+
+def _outcome(notice: ImprovementNotice) -> str:
+    if notice.status != ImprovementNotice.Status.DECIDED:
+        return str(notice.status)
+    return "suppressed" if notice.message.status == Message.Status.SUPPRESSED else "told"
+
+
+def notice_try(*, notice: ImprovementNotice, now=None) -> ImprovementNotice:
+    """Send a waiting notice if the policy allows it now; keep it waiting (with why and when to
+    try again) if it will allow it later; expire it after IMPROVEMENT_NOTICE_WAIT_DAYS."""
+    now = now or timezone.now()
+    if notice.status != ImprovementNotice.Status.WAITING:
+        return notice
+    subject, text, html = _render(notice.improvement, notice.customer, notice)
+    try:
+        notice.message = message_send(
+            customer=notice.customer,
+            kind=Message.Kind.SOLICITATION,
+            purpose=f"improvement.{notice.kind}",
+            subject=subject,
+            body_text=text,
+            body_html=html,
+            dedupe_key=f"recovery.improvement:{notice.improvement_id}:customer:"
+            f"{notice.customer_id}",
+            about=notice.improvement,
+            now=now,
+            wait=True,
+        )
+    except Deferred as held:
+        limit = notice.created_at + timedelta(days=settings.IMPROVEMENT_NOTICE_WAIT_DAYS)
+        if now >= limit or (held.retry_at and held.retry_at > limit):
+            notice.status = ImprovementNotice.Status.EXPIRED
+            notice.reason = (
+                f"not allowed within {settings.IMPROVEMENT_NOTICE_WAIT_DAYS} days: {held.reason}"
+            )[:500]
+            notice.next_try_at = None
+        else:
+            notice.reason, notice.next_try_at = held.reason[:500], held.retry_at
+        notice.save(update_fields=["status", "reason", "next_try_at"])
+        return notice
+    notice.status, notice.reason, notice.next_try_at = ImprovementNotice.Status.DECIDED, "", None
+    notice.save(update_fields=["message", "status", "reason", "next_try_at"])
+    return notice
+
+
+def notices_retry(*, now=None) -> int:
+    """The sweep: try every waiting notice whose time has come (its quiet period is over, it
+    waits for a hold and the customer has none open any more, or its wait is up and it
+    expires). Returns how many were handed to the outbox."""
+    now = now or timezone.now()
+    open_hold = ContactHold.objects.filter(customer=OuterRef("customer"), released_at__isnull=True)
+    due = (
+        ImprovementNotice.objects.filter(status=ImprovementNotice.Status.WAITING)
+        .annotate(has_hold=Exists(open_hold))
+        .filter(
+            Q(next_try_at__lte=now)
+            | Q(next_try_at__isnull=True, has_hold=False)
+            # waited long enough: it expires (a hold that never lifts must not keep it forever)
+            | Q(created_at__lte=now - timedelta(days=settings.IMPROVEMENT_NOTICE_WAIT_DAYS))
+        )
+        .select_related("improvement", "customer")
+        .order_by("next_try_at", "pk")
+    )
+    sent = 0
+    for notice in due:
+        with transaction.atomic():
+            locked = (
+                ImprovementNotice.objects.select_for_update(of=("self",))
+                .select_related("improvement", "customer")
+                .get(pk=notice.pk)
+            )
+            if notice_try(notice=locked, now=now).status == ImprovementNotice.Status.DECIDED:
+                sent += 1
+    return sent
+
+
+def notice_forecast(*, improvement: Improvement, now=None) -> dict[str, int]:
+    """For the ship page: of the customers who asked, how many the policy lets us tell now, how
+    many will be told later (a quiet period or an open case holds them back) and how many
+    cannot be told (opted out, no address)."""
+    now = now or timezone.now()
+    counts = {"now": 0, "later": 0, "never": 0}
+    customers = Customer.objects.filter(pk__in=_customers(improvement))
+    for customer in customers:
+        decision = contact_decision(
+            customer=customer, kind=Message.Kind.SOLICITATION, channel="email", now=now
+        )
+        counts["now" if decision.allowed else "later" if decision.temporary else "never"] += 1
     return counts
 
 

@@ -1,6 +1,7 @@
 """Improvements ("you said, we did"): the list, one improvement with its links and the manager's
 actions, the editor, the manager's loop report, and the public page of what changed."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
@@ -24,6 +25,7 @@ from recovery.services.improvements import (
     improvement_save,
     improvement_ship,
     link_preview,
+    notice_forecast,
 )
 from surveys.models import Topic
 
@@ -109,8 +111,9 @@ class ImprovementView(View):
                 form = ShipForm(request.POST)
                 if not form.is_valid():
                     return self.get(request, pk, ship_form=form, status=400)
+                forecast = notice_forecast(improvement=improvement)
                 improvement_ship(improvement=improvement, actor=request.user, **form.cleaned_data)
-                messages.success(request, "Shipped. Each customer who asked is being told.")
+                messages.success(request, shipped_message(forecast))
             elif action == "decline":
                 form = DeclineForm(request.POST)
                 if not form.is_valid():
@@ -156,6 +159,24 @@ class ImprovementView(View):
             return self.get(request, improvement.pk, link_form=form, status=400)
         messages.success(request, f"Linked {sum(added.values())} more.")
         return redirect("recovery:improvement", pk=improvement.pk)
+
+
+def shipped_message(forecast: dict[str, int]) -> str:
+    """What shipping will do, in counts: told now, told later, not told."""
+
+    def people(n):
+        return f"{n} customer{'' if n == 1 else 's'}"
+
+    parts = [f"{people(forecast['now'])} told now"]
+    if forecast["later"]:
+        days = settings.IMPROVEMENT_NOTICE_WAIT_DAYS
+        parts.append(
+            f"{people(forecast['later'])} told later, when our contact rules allow (a recent "
+            f"message or an open case holds them back; within {days} days)"
+        )
+    if forecast["never"]:
+        parts.append(f"{people(forecast['never'])} cannot be told (opted out or no address)")
+    return "Shipped: " + "; ".join(parts) + "."
 
 
 def _link_customer(link):

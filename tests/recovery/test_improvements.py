@@ -19,6 +19,7 @@ from recovery.services.improvements import (
     improvement_save,
     improvement_ship,
     link_preview,
+    notices_retry,
 )
 from recovery.services.workflow import ticket_close
 from surveys.models import Complaint, Topic
@@ -92,7 +93,7 @@ def test_one_message_per_customer_personalised(
     assert "List-Unsubscribe" in ann.extra_headers
 
 
-def test_policy_suppression_is_recorded_with_the_reason(
+def test_a_refusal_for_good_is_recorded_and_a_hold_makes_the_notice_wait(
     feedback, improvement, manager, django_capture_on_commit_callbacks
 ):
     bob = customer_resolve(email="bob@example.com").customer
@@ -102,17 +103,14 @@ def test_policy_suppression_is_recorded_with_the_reason(
     improvement_link(improvement=improvement, actor=manager, topic=feedback)
     ship_and_notify(improvement, manager, django_capture_on_commit_callbacks)
     deliveries = {
-        n.customer.identities.first().normalized: (n.delivery, n.message.reason)
+        n.customer.identities.first().normalized: (n.delivery, n.why)
         for n in improvement.notices.all()
     }
     assert deliveries["bob@example.com"] == (
         "suppressed",
         "customer opted out of surveys and notices by e-mail",
     )
-    assert (
-        deliveries["cat@example.com"][0] == "suppressed"
-        and "on hold" in deliveries["cat@example.com"][1]
-    )
+    assert deliveries["cat@example.com"] == ("waiting", "on hold: recovery ticket #9 is open")
     assert deliveries["ann@example.com"][0] == "sent"
 
 
@@ -124,7 +122,7 @@ def test_shipping_again_or_retrying_sends_nothing_twice(
     with pytest.raises(Conflict, match="Already shipped"):
         improvement_ship(improvement=improvement, actor=manager)
     counts = improvement_notify(improvement_id=improvement.pk)
-    assert counts == {"told": 0, "suppressed": 0, "already": 3}
+    assert counts == {"told": 0, "suppressed": 0, "waiting": 0, "already": 3}
     assert len(mail.outbox) == 3
 
 
@@ -199,7 +197,7 @@ def test_notices_reach_a_real_smtp_server(
     assert "We listened, and we changed it" in html
 
 
-def test_a_customer_with_an_open_ticket_is_not_told_yet(
+def test_a_customer_with_an_open_ticket_is_told_when_it_closes(
     improvement, manager, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
@@ -209,6 +207,12 @@ def test_a_customer_with_an_open_ticket_is_not_told_yet(
     )
     ship_and_notify(improvement, manager, django_capture_on_commit_callbacks)
     notice = improvement.notices.get()
-    assert notice.delivery == "suppressed" and notice.message.reason.startswith(
-        "on hold: recovery ticket"
-    )
+    assert notice.delivery == "waiting" and notice.why.startswith("on hold: recovery ticket")
+    assert notice.next_try_at is None and mail.outbox == []
+    with django_capture_on_commit_callbacks(execute=True):
+        assert notices_retry() == 0  # the case is still open
+        ticket_close(ticket=Ticket.objects.get(), actor=manager, reason="Sorted by phone")
+        assert notices_retry() == 1
+        assert notices_retry() == 0
+    notice.refresh_from_db()
+    assert notice.delivery == "sent" and [m.to for m in mail.outbox] == [["eve@example.com"]]

@@ -72,6 +72,7 @@ class Outcome:
     first_feedback: datetime | None = None
     told: int = 0
     suppressed: int = 0
+    waiting: int = 0
     came_back: int = 0
     nps_before: float | None = None
     nps_after: float | None = None
@@ -110,12 +111,19 @@ def outcomes() -> list[Outcome]:
         .values("improvement_id")
         .annotate(
             sent=Count("id", filter=Q(message__status=Message.Status.SENT)),
-            suppressed=Count("id", filter=Q(message__status=Message.Status.SUPPRESSED)),
+            # Never reached them: refused by the policy, failed, or waited past the limit.
+            suppressed=Count(
+                "id",
+                filter=Q(message__status__in=[Message.Status.SUPPRESSED, Message.Status.FAILED])
+                | Q(status=ImprovementNotice.Status.EXPIRED),
+            ),
+            waiting=Count("id", filter=Q(status=ImprovementNotice.Status.WAITING)),
         )
     )
     for row in told:
         shipped[row["improvement_id"]].told = row["sent"]
         shipped[row["improvement_id"]].suppressed = row["suppressed"]
+        shipped[row["improvement_id"]].waiting = row["waiting"]
     # Each customer told: their last NPS answer before the notice and their first after it.
     scores = (
         ImprovementNotice.objects.filter(
@@ -139,7 +147,15 @@ def period(days: int) -> datetime:
     return timezone.now() - timedelta(days=max(1, min(days, 3650)))
 
 
-OUTCOME_COLUMNS = ["Told", "Suppressed", "Came back", "NPS before", "NPS after", "Change"]
+OUTCOME_COLUMNS = [
+    "Told",
+    "Not told",
+    "Waiting",
+    "Came back",
+    "NPS before",
+    "NPS after",
+    "Change",
+]
 
 
 def themes_table(rows: list[Theme]) -> Table:
@@ -182,6 +198,7 @@ def outcomes_table(rows: list[Outcome], *, shipped_column: bool = False) -> Tabl
                 ),
                 o.told,
                 o.suppressed,
+                o.waiting,
                 o.came_back,
                 rounded(o.nps_before),
                 rounded(o.nps_after),
