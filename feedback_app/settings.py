@@ -6,7 +6,6 @@ scale-out configuration only sets DATABASE_URL and REDIS_URL. A setting that can
 start-up with one ImproperlyConfigured message naming the variable.
 """
 
-import os
 import secrets
 from datetime import timedelta
 from pathlib import Path
@@ -15,42 +14,9 @@ import dj_database_url
 from csp.constants import NONE, SELF, UNSAFE_INLINE
 from django.core.exceptions import ImproperlyConfigured
 
+from feedback_app.environment import env_bool, env_int, env_list, env_str
+
 BASE_DIR = Path(__file__).resolve().parent.parent
-
-
-def env_str(name: str, default: str = "") -> str:
-    return os.environ.get(name, default).strip()
-
-
-def env_bool(name: str, default: bool = False) -> bool:
-    raw = os.environ.get(name)
-    if raw is None or raw.strip() == "":
-        return default
-    value = raw.strip().lower()
-    if value in {"1", "true", "yes", "on"}:
-        return True
-    if value in {"0", "false", "no", "off"}:
-        return False
-    raise ImproperlyConfigured(
-        f"{name}={raw!r} is not a yes/no value; use 1/0, true/false or on/off."
-    )
-
-
-def env_int(name: str, default: int) -> int:
-    raw = env_str(name)
-    if not raw:
-        return default
-    try:
-        return int(raw)
-    except ValueError:
-        raise ImproperlyConfigured(f"{name}={raw!r} is not a whole number.") from None
-
-
-def env_list(name: str, default: list[str]) -> list[str]:
-    raw = env_str(name)
-    if not raw:
-        return default
-    return [item.strip() for item in raw.split(",") if item.strip()]
 
 
 DEBUG = env_bool("DEBUG", default=False)
@@ -92,6 +58,13 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 COMPANY_NAME = env_str("COMPANY_NAME", "Harbour & Co")
 # The currency the shop sells in: the restitution form offers it first.
 SHOP_CURRENCY = env_str("SHOP_CURRENCY", "GBP").upper()
+
+# Where customers' answers to our e-mails go: each message says Reply-To this address with its
+# own key after a "+" (care+1f2e...@shop.example), so a reply finds its case even when the
+# customer's mail program drops In-Reply-To. The mailbox behind it is read by fetch_complaints or
+# the IMAP poller. Unset: no Reply-To (replies come to DEFAULT_FROM_EMAIL and are matched by
+# In-Reply-To and References alone).
+REPLY_ADDRESS = env_str("REPLY_ADDRESS").lower()
 
 # Absolute address of this site, used in links that leave it (e-mails to customers).
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
@@ -350,6 +323,11 @@ RECOVERY_FOLLOW_UP_DELAY_HOURS = env_int("RECOVERY_FOLLOW_UP_DELAY_HOURS", 24)
 RESTITUTION_MAX_AMOUNT = env_int("RESTITUTION_MAX_AMOUNT", 10_000)
 # An approval limit's per-customer total counts what was granted in this many days.
 RESTITUTION_CUSTOMER_PERIOD_DAYS = env_int("RESTITUTION_CUSTOMER_PERIOD_DAYS", 90)
+# A complaint is acknowledged at once (its reference, the case link, when to expect an answer),
+# unless it reached us longer ago than this (an import of old complaints). The case link works
+# while the ticket is open and this many days after it closes.
+COMPLAINT_ACK_MAX_AGE_HOURS = env_int("COMPLAINT_ACK_MAX_AGE_HOURS", 48)
+CASE_LINK_VALID_DAYS = env_int("CASE_LINK_VALID_DAYS", 30)
 # A "you said, we did" notice the contact policy holds back (quiet period, open recovery hold)
 # waits and goes when first allowed, for at most this many days; then it expires, with why.
 IMPROVEMENT_NOTICE_WAIT_DAYS = env_int("IMPROVEMENT_NOTICE_WAIT_DAYS", 60)
@@ -368,8 +346,33 @@ MEDIA_URL = "media/"
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "feedback_app" / "static"]
+# Customers' files (photos, PDFs) and agents' attachments: a private folder by default, or any
+# S3-compatible bucket (ATTACHMENTS_S3_BUCKET, with ATTACHMENTS_S3_ENDPOINT_URL for one that is
+# not AWS, and the usual AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY). Never served publicly.
+ATTACHMENTS_DIR = Path(env_str("ATTACHMENTS_DIR") or DATA_DIR / "attachments")
+ATTACHMENTS_S3_BUCKET = env_str("ATTACHMENTS_S3_BUCKET")
+ATTACHMENT_MAX_MB = env_int("ATTACHMENT_MAX_MB", 10)
+ATTACHMENT_MAX_COUNT = env_int("ATTACHMENT_MAX_COUNT", 5)
+if ATTACHMENTS_S3_BUCKET:
+    ATTACHMENTS_STORAGE = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": ATTACHMENTS_S3_BUCKET,
+            "endpoint_url": env_str("ATTACHMENTS_S3_ENDPOINT_URL") or None,
+            "region_name": env_str("ATTACHMENTS_S3_REGION") or None,
+            "default_acl": "private",
+            "querystring_auth": True,
+            "file_overwrite": False,
+        },
+    }
+else:
+    ATTACHMENTS_STORAGE = {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": ATTACHMENTS_DIR, "base_url": None},
+    }
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "attachments": ATTACHMENTS_STORAGE,
     "staticfiles": {
         "BACKEND": (
             "whitenoise.storage.CompressedManifestStaticFilesStorage"

@@ -28,3 +28,14 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):  # noqa: F405
 # The test client's login() calls authenticate() without a request, which django-axes refuses;
 # the lockout itself is tested with axes' backend switched back on (tests/staff/test_lockout.py).
 AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend"]
+
+# Customers' files go to a folder of this run, not the install's var/attachments.
+import tempfile  # noqa: E402
+
+STORAGES = {
+    **STORAGES,  # noqa: F405
+    "attachments": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": tempfile.mkdtemp(prefix="feedback-attachments-")},
+    },
+}

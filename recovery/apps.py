@@ -23,6 +23,9 @@ class RecoveryConfig(AppConfig):
         signals.customers_merged.connect(
             receivers.on_customers_merged, dispatch_uid="recovery.customers_merged"
         )
+        signals.customer_replied.connect(
+            receivers.on_customer_replied, dispatch_uid="recovery.customer_replied"
+        )
         signals.customer_erasing.connect(
             receivers.on_customer_erasing, dispatch_uid="recovery.customer_erasing"
         )

@@ -3,6 +3,7 @@
 from django import forms
 from django.conf import settings
 
+from feedback_app.core.forms import FilesField
 from feedback_app.core.numbers import whole_numbers
 from feedback_app.core.roles import people
 from recovery.canned import canned_choices
@@ -162,6 +163,32 @@ class AssignForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["assignee"].queryset = people()
+
+
+class ReplyForm(forms.Form):
+    """A free message to the customer at any point, with files if needed."""
+
+    subject = forms.CharField(
+        max_length=300, required=False, help_text="Blank: \u201cAbout your case C-...\u201d."
+    )
+    body = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 4}), max_length=20_000, label="Reply to the customer"
+    )
+    files = FilesField(label="Attach files (photos or PDF)")
+
+
+class CaseReplyForm(forms.Form):
+    """What the customer writes on their case page; the submission id makes a double tap one
+    message."""
+
+    body = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=20_000,
+        required=False,
+        label="Write to us",
+    )
+    files = FilesField(label="Add photos (or a PDF)")
+    submission = forms.UUIDField(widget=forms.HiddenInput)
 
 
 class NoteForm(forms.Form):

@@ -3,9 +3,15 @@ connected in RecoveryConfig.ready()."""
 
 from recovery.models import Ticket
 from recovery.privacy import erase_customer_recovery
+from recovery.services.conversation import (
+    complaint_acknowledge,
+    ticket_customer_wrote,
+    ticket_for_thread,
+)
 from recovery.services.follow_up import follow_up_receive, follow_up_ticket
 from recovery.services.retention import came_back, came_back_refresh
 from recovery.services.tickets import feedback_link
+from surveys.models import Complaint
 
 
 def on_feedback_triaged(sender, *, item, result, failure, **kwargs):
@@ -14,7 +20,24 @@ def on_feedback_triaged(sender, *, item, result, failure, **kwargs):
         # An answer to "did we make it right?" belongs to its ticket, whatever it says.
         follow_up_receive(ticket=ticket, response=item, sentiment=result.sentiment)
         return
-    feedback_link(item=item, severity=result.severity, topics=list(result.topics), failure=failure)
+    # A complaint asks for an answer, however politely put: it always opens or joins a ticket
+    # (triage never rates one below medium) and is acknowledged. A survey answer opens one when
+    # it failed.
+    complaint = isinstance(item, Complaint)
+    ticket = feedback_link(
+        item=item,
+        severity=result.severity,
+        topics=list(result.topics),
+        failure=failure or complaint,
+    )
+    if complaint and ticket is not None:
+        complaint_acknowledge(complaint=item, ticket=ticket)
+
+
+def on_customer_replied(sender, *, incoming, **kwargs):
+    ticket = ticket_for_thread(incoming.thread)
+    if ticket is not None:
+        ticket_customer_wrote(ticket=ticket, incoming=incoming)
 
 
 def on_customer_active(sender, *, customer, at, **kwargs):

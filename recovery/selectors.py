@@ -1,7 +1,11 @@
 """Reads of the recovery app, with joins decided here once."""
 
+from dataclasses import dataclass
+from datetime import datetime
+
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 
+from feedback_app.customers.models import IncomingMessage, Message
 from recovery.models import (
     Improvement,
     ImprovementLink,
@@ -106,3 +110,88 @@ def improvements_public(*, topic=None) -> QuerySet[Improvement]:
     if topic is not None:
         queryset = queryset.filter(topics=topic)
     return queryset
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One message of a ticket's conversation, whichever way it went."""
+
+    direction: str  # "out" (to the customer), "in" (from them) or "note" (internal, never sent)
+    at: datetime
+    body: str
+    subject: str = ""
+    author: str = ""
+    channel: str = ""
+    delivery: str = ""  # for "out": queued, sending, sent, suppressed or failed
+    reason: str = ""
+    files: tuple = ()
+
+
+def ticket_threads(ticket: Ticket) -> list[str]:
+    """The conversations of a ticket: its own, and its "did we make it right?" invitation's."""
+    threads = [ticket.hold_reference]
+    if ticket.follow_up_id:
+        threads.append(f"surveys.invitation:{ticket.follow_up_id}")
+    return threads
+
+
+def ticket_conversation(*, ticket: Ticket, notes: bool = True) -> list[Entry]:
+    """Everything said on the ticket, oldest first: our messages, the customer's, and (for
+    staff) internal notes. Three queries and their files, however long the conversation."""
+    threads = ticket_threads(ticket)
+    entries = [
+        Entry(
+            "out",
+            m.created_at,
+            m.body_text,
+            m.subject,
+            (m.actor.get_full_name() or m.actor.get_username()) if m.actor else "",
+            m.channel,
+            m.status,
+            m.reason,
+            tuple(m.attachments.all()),
+        )
+        for m in Message.objects.filter(thread__in=threads)
+        .select_related("actor")
+        .prefetch_related("attachments")
+    ]
+    entries += [
+        Entry(
+            "in",
+            i.received_at,
+            i.body,
+            i.subject,
+            str(i.customer),
+            i.channel,
+            files=tuple(i.attachments.all()),
+        )
+        for i in IncomingMessage.objects.filter(thread__in=threads)
+        .select_related("customer")
+        .prefetch_related("attachments")
+    ]
+    if notes:
+        entries += [
+            Entry(
+                "note",
+                e.created_at,
+                e.payload.get("text", ""),
+                author=(e.actor.get_full_name() or e.actor.get_username()) if e.actor else "",
+            )
+            for e in TicketEvent.objects.filter(
+                ticket=ticket, kind=TicketEvent.Kind.NOTE
+            ).select_related("actor")
+        ]
+    return sorted(entries, key=lambda entry: entry.at)
+
+
+def case_by_token(*, token: str) -> Ticket | None:
+    """The ticket behind a case link, with what its page shows; None for a link that is not
+    ours (expiry is the page's to judge, so it can say so)."""
+    if not token or len(token) > 64:
+        return None
+    return (
+        Ticket.objects.select_related("customer", "assignee")
+        .prefetch_related("restitutions")
+        .filter(case_token=token)
+        .first()
+    )

@@ -1,7 +1,7 @@
 from django.urls import path
 
 from recovery.dashboards.views import DashboardView
-from recovery.views import improvements, queue, settings, ticket
+from recovery.views import case, improvements, queue, settings, ticket
 
 app_name = "recovery"
 urlpatterns = [
@@ -34,4 +34,5 @@ urlpatterns = [
 
 public_urlpatterns = [
     path("we-did/", improvements.WeDidView.as_view(), name="we-did"),
+    path("case/<str:token>/", case.CaseView.as_view(), name="case"),
 ]

@@ -7,6 +7,7 @@ from crispy_forms.layout import Submit
 from django import forms
 
 from feedback_app.core.errors import DomainError
+from feedback_app.core.forms import FilesField
 from feedback_app.customers.identities import normalize_phone
 from feedback_app.customers.models import Channel
 from surveys.models import Question, Sentiment, Severity, Survey, Topic, TriggerRule
@@ -175,6 +176,10 @@ class ComplaintForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 6}),
         max_length=20_000,
         help_text="Tell us in your own words; we read every one.",
+    )
+    files = FilesField(
+        label="Photos (if they help)",
+        help_text="Photos (JPEG, PNG, HEIC) or a PDF. Only our customer care team sees them.",
     )
     submission = forms.UUIDField(widget=forms.HiddenInput)
 

@@ -24,6 +24,10 @@ customers_merged = Signal()
 # customer: the Customer whose personal data goes.
 customer_erasing = Signal()
 
+# Sent by inbound_receive inside its transaction when a customer wrote to us in a conversation
+# (a reply by e-mail, a message on their case page). incoming: the IncomingMessage.
+customer_replied = Signal()
+
 # signal name → (the service that sends it, [receivers, in the order they are connected])
 HOPS: dict[str, tuple[str, list[str]]] = {
     "feedback_triaged": (
@@ -41,6 +45,10 @@ HOPS: dict[str, tuple[str, list[str]]] = {
     "customers_merged": (
         "feedback_app.customers.services.merge.customer_merge",
         ["recovery.receivers.on_customers_merged"],
+    ),
+    "customer_replied": (
+        "feedback_app.customers.services.conversation.inbound_receive",
+        ["recovery.receivers.on_customer_replied"],
     ),
     "customer_erasing": (
         "feedback_app.customers.privacy.customer_erase",

@@ -2,11 +2,13 @@ from django.contrib import admin
 
 from feedback_app.core.admin import RecordAdmin
 from feedback_app.customers.models import (
+    Attachment,
     ContactHold,
     ContactPreference,
     Customer,
     CustomerMerge,
     Identity,
+    IncomingMessage,
     Message,
     TimelineEntry,
 )
@@ -108,3 +110,25 @@ class MessageAdmin(RecordAdmin):
     search_fields = ["subject", "to_address", "customer__full_name"]
     list_select_related = ["customer"]
     date_hierarchy = "created_at"
+
+
+@admin.register(IncomingMessage)
+class IncomingMessageAdmin(RecordAdmin):
+    """Read-only: what customers wrote in their conversations, as received."""
+
+    list_display = ["received_at", "customer", "channel", "thread", "subject"]
+    list_filter = ["channel"]
+    search_fields = ["subject", "sender", "thread", "customer__full_name"]
+    list_select_related = ["customer"]
+    date_hierarchy = "received_at"
+
+
+@admin.register(Attachment)
+class AttachmentAdmin(RecordAdmin):
+    """Read-only: files are opened from the ticket page, through the staff-only view."""
+
+    list_display = ["created_at", "customer", "name", "content_type", "size"]
+    list_filter = ["content_type"]
+    search_fields = ["name", "customer__full_name"]
+    list_select_related = ["customer"]
+    exclude = ["file"]

@@ -9,6 +9,7 @@ import secrets
 from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
+from django.core.files.storage import storages
 from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
@@ -18,6 +19,21 @@ from django.utils import timezone
 def new_customer_token() -> str:
     # 256 bits of randomness; the token carries no customer data, so a leaked link tells nothing.
     return secrets.token_urlsafe(32)
+
+
+def new_reply_key() -> str:
+    # Lower case letters and digits only: mail systems may fold the case of an address.
+    return secrets.token_hex(12)
+
+
+def attachment_storage():
+    """The storage of customers' files: never served publicly (STORAGES["attachments"])."""
+    return storages["attachments"]
+
+
+def attachment_path(instance, filename: str) -> str:
+    # A random name: the customer's file name is kept in the row, never trusted as a path.
+    return f"attachments/{timezone.now():%Y/%m}/{secrets.token_hex(16)}"
 
 
 class ContactChannel(models.TextChoices):
@@ -301,6 +317,10 @@ class Message(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     attempts = models.PositiveSmallIntegerField(default=0)
+    # The e-mail's Message-ID, and the key in its reply address: a customer's answer finds its
+    # conversation by either (In-Reply-To/References, or the address it was sent to).
+    message_id = models.CharField(max_length=250, unique=True, null=True, blank=True)
+    reply_key = models.CharField(max_length=40, unique=True, default=new_reply_key, editable=False)
     # When the policy decided: the quiet period counts from here.
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     sent_at = models.DateTimeField(null=True, blank=True)
@@ -317,3 +337,81 @@ class Message(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_status_display()}: {self.subject}"
+
+
+class IncomingMessage(models.Model):
+    """What a customer wrote to us in a conversation: a reply to one of our messages by e-mail,
+    or on their case page. `thread` is the conversation's key (the same as our messages');
+    the layer above decides what it belongs to (a ticket) through `customer_replied`."""
+
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="incoming")
+    thread = models.CharField(max_length=100, db_index=True)
+    channel = models.CharField(max_length=10, choices=Channel.choices)
+    subject = models.CharField(max_length=300, blank=True)
+    body = models.TextField(blank=True, help_text="What they wrote now, without quotes.")
+    sender = models.CharField(max_length=320, blank=True, help_text="The address it came from.")
+    in_reply_to = models.ForeignKey(
+        Message, null=True, blank=True, on_delete=models.SET_NULL, related_name="replies"
+    )
+    # The e-mail's own Message-ID, or the case page form's submission id: a retry is one row.
+    key = models.CharField(max_length=300, unique=True)
+    received_at = models.DateTimeField(db_index=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    MAX_BODY = 20_000
+
+    class Meta:
+        ordering = ["received_at", "id"]
+        indexes = [models.Index(fields=["thread", "received_at"], name="incoming_thread")]
+
+    def __str__(self) -> str:
+        return f"From {self.customer}: {self.subject or self.body[:60]}"
+
+
+class Attachment(models.Model):
+    """A file in a conversation: a customer's photo (complaint form, case page, e-mail) or a
+    file an agent sent. Stored through the "attachments" storage, never served publicly; staff
+    open it through a view that checks who they are."""
+
+    class Kind(models.TextChoices):
+        JPEG = "image/jpeg", "JPEG image"
+        PNG = "image/png", "PNG image"
+        HEIC = "image/heic", "HEIC image"
+        PDF = "application/pdf", "PDF document"
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="attachments")
+    file = models.FileField(storage=attachment_storage, upload_to=attachment_path, max_length=200)
+    name = models.CharField(max_length=200, help_text="The name it came with (display only).")
+    content_type = models.CharField(max_length=40, choices=Kind.choices)
+    size = models.PositiveIntegerField()
+    sha256 = models.CharField(max_length=64)
+    incoming = models.ForeignKey(
+        IncomingMessage,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="attachments",
+    )
+    message = models.ForeignKey(
+        Message, null=True, blank=True, on_delete=models.CASCADE, related_name="attachments"
+    )
+    # What else it belongs to (a complaint it came with).
+    about_type = models.ForeignKey(
+        ContentType, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    about_id = models.PositiveBigIntegerField(null=True, blank=True)
+    about = GenericForeignKey("about_type", "about_id")
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["about_type", "about_id"], name="attachment_about")]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("customers:attachment", args=[self.pk])

@@ -12,6 +12,7 @@ from datetime import datetime
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.mail import EmailMultiAlternatives
+from django.core.mail.message import make_msgid
 from django.db import models, transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -102,6 +103,7 @@ def message_send(
             dedupe_key=dedupe_key,
             actor=actor,
             created_at=now,
+            message_id=message_id_for(thread),
         )
         if about is not None:
             message.about_type = ContentType.objects.get_for_model(about)
@@ -127,8 +129,18 @@ def message_send(
     return message
 
 
+def reply_address(message: Message) -> str:
+    """Where an answer to this message goes: REPLY_ADDRESS with the message's key, or ""."""
+    if not settings.REPLY_ADDRESS:
+        return ""
+    local, domain = settings.REPLY_ADDRESS.rsplit("@", 1)
+    return f"{local}+{message.reply_key}@{domain}"
+
+
 def _email(message: Message) -> EmailMultiAlternatives:
     headers = {"X-Feedback-Message": str(message.pk)}
+    if message.message_id:
+        headers["Message-ID"] = message.message_id
     if message.kind == Message.Kind.SOLICITATION:
         # RFC 8058 one-click unsubscribe: mail programs POST to this address.
         headers["List-Unsubscribe"] = f"<{customer_links(message.customer)['unsubscribe_url']}>"
@@ -139,10 +151,20 @@ def _email(message: Message) -> EmailMultiAlternatives:
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[message.to_address],
         headers=headers,
+        reply_to=[reply_address(message)] if settings.REPLY_ADDRESS else None,
     )
     if message.body_html:
         email.attach_alternative(message.body_html, "text/html")
+    for attachment in message.attachments.all():
+        with attachment.file.open("rb") as stored:
+            email.attach(attachment.name, stored.read(), attachment.content_type)
     return email
+
+
+def message_id_for(thread: str) -> str:
+    """A new Message-ID in our own domain (the reply address's, else the sender's)."""
+    domain = (settings.REPLY_ADDRESS or settings.DEFAULT_FROM_EMAIL).rsplit("@", 1)[-1]
+    return make_msgid(idstring=thread.replace(":", ".")[:40] or None, domain=domain.strip("<> "))
 
 
 def message_deliver(*, message_id: int) -> Message:

@@ -18,11 +18,13 @@ from django.utils import timezone
 from feedback_app.core.errors import Conflict
 from feedback_app.core.signals import customer_erasing
 from feedback_app.customers.models import (
+    Attachment,
     ContactChannel,
     ContactPreference,
     Customer,
     CustomerMerge,
     Identity,
+    IncomingMessage,
     Message,
     TimelineEntry,
     new_customer_token,
@@ -83,6 +85,19 @@ def customer_export(*, customer: Customer) -> dict:
 ERASED = "[erased]"
 
 
+def _erase_files(attachments) -> None:
+    """Delete the rows now and the stored files once the erasure has committed (a rollback
+    must not leave rows pointing at deleted files)."""
+    names = [(a.file.storage, a.file.name) for a in attachments if a.file]
+    attachments.delete()
+
+    def remove():
+        for storage, name in names:
+            storage.delete(name)
+
+    transaction.on_commit(remove)
+
+
 def customer_erase(*, customer: Customer, actor=None, reason: str = "") -> Customer:
     """Erase a customer's personal data for good. Refused while a recovery hold is open (their
     case is still being worked); the profile stays as an anonymous row so figures add up."""
@@ -100,6 +115,10 @@ def customer_erase(*, customer: Customer, actor=None, reason: str = "") -> Custo
         Message.objects.filter(customer=customer).update(
             to_address="", subject=ERASED, body_text=ERASED, body_html=""
         )
+        IncomingMessage.objects.filter(customer=customer).update(
+            subject=ERASED, body=ERASED, sender=""
+        )
+        _erase_files(Attachment.objects.filter(customer=customer))
         CustomerMerge.objects.filter(target=customer).update(source_snapshot={}, reason="")
         for merged in Customer.objects.filter(merged_into=customer):
             Identity.objects.filter(customer=merged).delete()

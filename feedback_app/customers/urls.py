@@ -9,6 +9,7 @@ urlpatterns = [
     path("<int:pk>/merge/", views.CustomerMergeView.as_view(), name="merge"),
     path("<int:pk>/export.json", views.CustomerExportView.as_view(), name="export"),
     path("<int:pk>/erase/", views.CustomerEraseView.as_view(), name="erase"),
+    path("attachments/<int:pk>/", views.AttachmentView.as_view(), name="attachment"),
 ]
 
 public_urlpatterns = [

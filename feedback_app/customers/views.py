@@ -3,7 +3,7 @@ preferences page reached by token link."""
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import Http404, JsonResponse
+from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.decorators import method_decorator
 from django.views import View
@@ -20,7 +20,12 @@ from feedback_app.customers.forms import (
     MergeForm,
     PreferencesForm,
 )
-from feedback_app.customers.models import ContactChannel, ContactPreference, Customer
+from feedback_app.customers.models import (
+    Attachment,
+    ContactChannel,
+    ContactPreference,
+    Customer,
+)
 from feedback_app.customers.privacy import customer_erase, customer_export
 from feedback_app.customers.services.merge import customer_merge
 from feedback_app.customers.services.profile import customer_update, preference_set
@@ -264,3 +269,26 @@ class CustomerEraseView(View):
             return redirect(customer)
         messages.success(request, "Personal data erased.")
         return redirect(customer)
+
+
+class AttachmentView(View):
+    """A customer's file, for staff only (the access policy admits no one else): images open
+    in the browser, anything else downloads; never sniffed as something else."""
+
+    def get(self, request, pk):
+        attachment = Attachment.objects.filter(pk=pk).first()
+        if attachment is None or not attachment.file:
+            raise Http404
+        try:
+            stored = attachment.file.open("rb")
+        except FileNotFoundError:
+            raise Http404 from None
+        response = FileResponse(
+            stored,
+            content_type=attachment.content_type,
+            as_attachment=not attachment.content_type.startswith("image/"),
+            filename=attachment.name,
+        )
+        response["X-Content-Type-Options"] = "nosniff"
+        response["Cache-Control"] = "private, no-store"
+        return response

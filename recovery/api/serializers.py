@@ -132,6 +132,34 @@ class NoteSerializer(serializers.Serializer):
     text = serializers.CharField(max_length=5000)
 
 
+class ReplySerializer(serializers.Serializer):
+    subject = serializers.CharField(max_length=300, required=False, default="", allow_blank=True)
+    body = serializers.CharField(max_length=20_000)
+
+
+class FileSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    content_type = serializers.CharField()
+    size = serializers.IntegerField()
+    url = serializers.CharField(source="get_absolute_url")
+
+
+class ConversationEntrySerializer(serializers.Serializer):
+    """One message of the conversation. `direction`: out (to the customer), in (from them) or
+    note (internal, never sent); `delivery` only for out."""
+
+    direction = serializers.ChoiceField(choices=["out", "in", "note"])
+    at = serializers.DateTimeField()
+    subject = serializers.CharField()
+    body = serializers.CharField()
+    author = serializers.CharField()
+    channel = serializers.CharField()
+    delivery = serializers.CharField()
+    reason = serializers.CharField()
+    files = FileSerializer(many=True)
+
+
 class TicketEventSerializer(serializers.ModelSerializer):
     actor = serializers.SlugRelatedField(slug_field="username", read_only=True)
 

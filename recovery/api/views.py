@@ -13,6 +13,7 @@ from recovery import selectors
 from recovery.api import serializers as s
 from recovery.filters import TicketFilter
 from recovery.models import Restitution, Team, TicketEvent
+from recovery.services.conversation import ticket_reply
 from recovery.services.improvements import (
     improvement_decline,
     improvement_link,
@@ -175,6 +176,22 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         data = self._data(s.NoteSerializer, request)
         event = ticket_note(ticket=self.get_object(), actor=request.user, **data)
         return Response(s.TicketEventSerializer(event).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=s.ReplySerializer, responses={201: s.TicketEventSerializer})
+    @action(detail=True, methods=["post"])
+    def reply(self, request, pk=None):
+        """A free message to the customer at any point of the case (sent as a reply, with the
+        case link); files are attached on the ticket page."""
+        data = self._data(s.ReplySerializer, request)
+        event = ticket_reply(ticket=self.get_object(), actor=request.user, **data)
+        return Response(s.TicketEventSerializer(event).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(responses=s.ConversationEntrySerializer(many=True))
+    @action(detail=True, methods=["get"])
+    def messages(self, request, pk=None):
+        """The conversation both ways, oldest first: our messages, the customer's, and notes."""
+        entries = selectors.ticket_conversation(ticket=self.get_object())
+        return Response(s.ConversationEntrySerializer(entries, many=True).data)
 
 
 class TicketEventViewSet(viewsets.ReadOnlyModelViewSet):

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from feedback_app.customers.models import Customer
 from surveys.models import Complaint, Invitation, Response, Topic
+from surveys.models.base import new_case_number, new_token
 
 
 class State(models.TextChoices):
@@ -92,6 +93,12 @@ class Ticket(models.Model):
         Invitation, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     recovered = models.BooleanField(null=True, blank=True)
+    # The customer's side: the reference they quote (the opening complaint's, else its own) and
+    # the unguessable token of their case page, /case/<token>/.
+    case_number = models.CharField(max_length=12, unique=True, default=new_case_number)
+    case_token = models.CharField(max_length=64, unique=True, default=new_token, editable=False)
+    # Since when the customer's last message waits for our answer (none: nothing waits).
+    customer_waiting_since = models.DateTimeField(null=True, blank=True, db_index=True)
     # For the retention report: from opening to the customer's next event or survey answer of
     # their own (not the follow-up). Kept by recovery.services.came_back.
     came_back_after = models.DurationField(null=True, blank=True)
@@ -173,7 +180,8 @@ class TicketEvent(models.Model):
     follow_up_missing (why none will) · follow_up_sent: invitation · follow_up_not_sent:
     invitation, reason · follow_up_answered: item {type, id}, sentiment · closed: reason,
     recovered · reopened: reason · skipped: step, reason · sla_breached: missed ("apology" or
-    "resolution"), priority_before, priority_after.
+    "resolution"), priority_before, priority_after · acknowledged: complaint, case_number,
+    message... · replied: message..., files · customer_wrote: incoming, channel, text, files.
     """
 
     class Kind(models.TextChoices):
@@ -197,6 +205,9 @@ class TicketEvent(models.Model):
         REOPENED = "reopened", "Reopened"
         SKIPPED = "skipped", "Step skipped"
         SLA_BREACHED = "sla_breached", "SLA missed"
+        ACKNOWLEDGED = "acknowledged", "Acknowledged"
+        REPLIED = "replied", "Replied"
+        CUSTOMER_WROTE = "customer_wrote", "Customer wrote"
 
     ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="events")
     actor = models.ForeignKey(

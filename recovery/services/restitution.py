@@ -14,13 +14,8 @@ from django.utils import timezone
 from feedback_app.core.errors import Conflict, DomainError, NotAllowed
 from recovery.canned import fill, restitution_words
 from recovery.models import ApprovalLimit, Restitution, Ticket, TicketEvent
-from recovery.services.workflow import (
-    customer_message,
-    locked_step,
-    log_event,
-    move_to,
-    sent_payload,
-)
+from recovery.services.messages import customer_message, sent_payload
+from recovery.services.workflow import locked_step, log_event, move_to
 
 
 def _amount(kind: str, amount, currency: str, item: str) -> tuple[Decimal | None, str]:

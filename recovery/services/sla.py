@@ -23,6 +23,15 @@ def sla_apply(ticket: Ticket) -> None:
     ticket.resolution_due_at = add_business_hours(start, target.resolution_hours)
 
 
+def answer_due(ticket: Ticket, now=None):
+    """When the customer can expect our next answer: the apology's due time while none was
+    sent, else the apology's target counted from now (business hours); None without targets."""
+    if ticket.apologised_at is None and ticket.apology_due_at is not None:
+        return ticket.apology_due_at
+    target = SlaTarget.objects.filter(priority=ticket.priority).first()
+    return add_business_hours(now or timezone.now(), target.apology_hours) if target else None
+
+
 def sla_breach(*, ticket: Ticket, now=None) -> Ticket:
     """Mark a missed SLA target once: raise the priority a step and tell the team's manager
     (every manager when the ticket has no team)."""

@@ -150,6 +150,8 @@ def ticket_create(
             assignee=assignee,
             team=team,
         )
+        if isinstance(item, Complaint):
+            ticket.case_number = item.case_number  # the reference the customer already has
         sla_apply(ticket)
         ticket.save()
         if item is not None:

@@ -18,7 +18,6 @@ from django.utils import timezone
 
 from feedback_app.core.errors import Conflict, DomainError, NotAllowed
 from feedback_app.customers.models import Channel, Message
-from feedback_app.customers.outbox import message_send
 from feedback_app.customers.services.holds import hold_place, hold_release
 from feedback_app.customers.services.timeline import timeline_record
 from recovery.canned import fill
@@ -32,6 +31,7 @@ from recovery.models import (
     TicketEvent,
 )
 from recovery.services.log import staff_notify, ticket_event
+from recovery.services.messages import customer_message, sent_payload
 from surveys.models import Invitation
 from surveys.selectors import follow_up_survey
 from surveys.services.invitations import invitation_create, invitation_send_now
@@ -80,13 +80,6 @@ def check(step: str, state: str) -> str:
 SKIPPABLE = ("apologise", "reassure", "offer_restitution")
 
 
-MESSAGE_PURPOSE = {
-    "apologise": "ticket.apology",
-    "reassure": "ticket.reassurance",
-    "offer_restitution": "ticket.restitution",
-}
-
-
 @contextlib.contextmanager
 def locked_step(ticket: Ticket, step: str, expected_state: str | None = None):
     """Lock the ticket, check the step is allowed from its current state, yield (ticket, target).
@@ -133,39 +126,6 @@ def on_timeline(ticket: Ticket, kind: str, title: str, actor, body: str = "") ->
         actor=actor,
         subject=ticket,
     )
-
-
-def customer_message(
-    ticket: Ticket, step: str, actor, subject: str, body: str, key: str
-) -> Message:
-    if not (subject or "").strip():
-        raise DomainError("The message needs a subject.", field="subject")
-    if not (body or "").strip():
-        raise DomainError("The message to the customer is empty.", field="body")
-    return message_send(
-        customer=ticket.customer,
-        kind=Message.Kind.REPLY,
-        purpose=MESSAGE_PURPOSE[step],
-        subject=subject.strip(),
-        body_text=body.strip(),
-        channel=ticket.customer.preferred_channel
-        if ticket.customer.preferred_channel == "email"
-        else "email",
-        thread=ticket.hold_reference,
-        dedupe_key=f"{ticket.hold_reference}:{key}",
-        about=ticket,
-        actor=actor,
-    )
-
-
-def sent_payload(message: Message) -> dict:
-    return {
-        "message": message.pk,
-        "subject": message.subject,
-        "body": message.body_text,
-        "delivery": message.status,
-        "reason": message.reason,
-    }
 
 
 def ticket_apologise(

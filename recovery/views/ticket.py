@@ -16,6 +16,7 @@ from django.views import View
 from feedback_app.core.errors import DomainError, NotAllowed
 from feedback_app.core.forms import form_error
 from feedback_app.customers.selectors import customer_preferences
+from feedback_app.customers.services.conversation import uploads_from
 from feedback_app.customers.services.resolve import customer_resolve
 from recovery import canned, selectors
 from recovery.forms import (
@@ -27,6 +28,7 @@ from recovery.forms import (
     NoteForm,
     ReassuranceForm,
     ReopenForm,
+    ReplyForm,
     ResolveForm,
     RestitutionForm,
     SkipForm,
@@ -34,6 +36,7 @@ from recovery.forms import (
     WithdrawForm,
 )
 from recovery.models import Restitution, Ticket
+from recovery.services.conversation import ticket_reply
 from recovery.services.restitution import (
     allowance,
     restitution_decide,
@@ -70,6 +73,12 @@ def _decide(*, ticket: Ticket, actor, restitution: int, decision: str, reason: s
     )
 
 
+def _reply(*, ticket: Ticket, actor, subject: str, body: str, files):
+    return ticket_reply(
+        ticket=ticket, actor=actor, subject=subject, body=body, uploads=uploads_from(files)
+    )
+
+
 def _withdraw(*, ticket: Ticket, actor, restitution: int, reason: str):
     return restitution_withdraw(
         restitution=_pending(ticket, restitution), actor=actor, reason=reason
@@ -100,6 +109,7 @@ STEPS: dict[str, Step] = {
     "skip": Step(SkipForm, ticket_skip),
     "assign": Step(AssignForm, ticket_assign),
     "notes": Step(NoteForm, ticket_note, "Note added."),
+    "reply": Step(ReplyForm, _reply, "Sent to the customer."),
 }
 # The workflow's steps whose form the page shows when the ticket's state allows them.
 WORKFLOW_FORMS = (
@@ -112,7 +122,7 @@ WORKFLOW_FORMS = (
     "reopen",
 )
 # Steps whose form the page shows with its errors; the others are buttons in a banner.
-VISIBLE_FORMS = (*WORKFLOW_FORMS, "skip", "assign", "notes")
+VISIBLE_FORMS = (*WORKFLOW_FORMS, "skip", "assign", "notes", "reply")
 DRAFT_STEP = {"apologise": "apology", "reassure": "reassurance", "offer-restitution": "restitution"}
 
 
@@ -138,6 +148,8 @@ class TicketView(View):
             "assign_form": bound.get("assign")
             or AssignForm(initial={"assignee": ticket.assignee_id, "team": ticket.team_id}),
             "note_form": bound.get("notes") or NoteForm(),
+            "reply_form": bound.get("reply") or ReplyForm(),
+            "conversation": selectors.ticket_conversation(ticket=ticket),
             "decision_form": DecisionForm(),
             "preferences": customer_preferences(customer=ticket.customer),
             "past_tickets": selectors.customer_past_tickets(ticket=ticket),
@@ -249,7 +261,7 @@ class TicketStepView(View):
         if step not in STEPS:
             raise Http404
         ticket = get_object_or_404(Ticket, pk=pk)
-        form = STEPS[step].form(request.POST)
+        form = STEPS[step].form(request.POST, request.FILES)
         if not form.is_valid():
             if step not in VISIBLE_FORMS:  # a banner's buttons: say what was wrong up top
                 messages.error(

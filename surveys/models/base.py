@@ -13,6 +13,15 @@ def new_token() -> str:
     return secrets.token_urlsafe(32)
 
 
+# Crockford's base 32: no I, L, O or U, so a reference read out on the phone is not misheard.
+CASE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+
+
+def new_case_number() -> str:
+    """The reference a customer quotes for a case: "C-" and seven characters (34 bits)."""
+    return "C-" + "".join(secrets.choice(CASE_ALPHABET) for _ in range(7))
+
+
 class Sentiment(models.TextChoices):
     NEGATIVE = "negative", "Negative"
     NEUTRAL = "neutral", "Neutral"

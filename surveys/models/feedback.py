@@ -6,7 +6,7 @@ from django.db.models import Q
 from django.urls import reverse
 
 from feedback_app.customers.models import Channel, Customer
-from surveys.models.base import Segmented, Triaged
+from surveys.models.base import Segmented, Triaged, new_case_number
 from surveys.models.invitations import Invitation
 from surveys.models.surveys import Question, Survey
 
@@ -110,6 +110,8 @@ class Complaint(Segmented, Triaged):
     subject = models.CharField(max_length=200, blank=True)
     text = models.TextField()
     contact_name = models.CharField(max_length=200, blank=True)
+    # The reference the customer is given at once (thank-you page, acknowledgement).
+    case_number = models.CharField(max_length=12, unique=True, default=new_case_number)
     received_at = models.DateTimeField(db_index=True)
     # A retry with the same key (an e-mail's Message-ID, an API client's key) is the same complaint.
     idempotency_key = models.CharField(max_length=320, unique=True, null=True, blank=True)

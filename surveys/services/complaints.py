@@ -7,6 +7,7 @@ submission id, an API client's key) returns the first complaint and stores nothi
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -16,6 +17,11 @@ from django.utils.text import Truncator
 
 from feedback_app.core.background import queue_item_task
 from feedback_app.core.errors import DomainError
+from feedback_app.customers.services.conversation import (
+    Upload,
+    attachments_store,
+    uploads_check,
+)
 from feedback_app.customers.services.resolve import customer_resolve
 from feedback_app.customers.services.timeline import timeline_record
 from surveys.models import Complaint
@@ -52,9 +58,13 @@ def complaint_submit(
     idempotency_key: str | None = None,
     actor=None,
     verified: bool = False,
+    uploads: Iterable[Upload] = (),
 ) -> ComplaintIntake:
     """Store a complaint for the customer behind the identities (`verified`: see
-    `customer_resolve`); a replayed idempotency key returns the first complaint."""
+    `customer_resolve`), with the photos or PDFs that came with it; a replayed idempotency key
+    returns the first complaint."""
+    uploads = list(uploads)
+    uploads_check(uploads)
     now = timezone.now()
     received_at = received_at or now
     text = (text or "").replace("\x00", "").strip()
@@ -93,6 +103,7 @@ def complaint_submit(
         )
         complaint.take_segments(customer)
         complaint.save()
+        attachments_store(customer=customer, uploads=uploads, about=complaint)
         rollup_arrival(complaint)
         timeline_record(
             customer=customer,

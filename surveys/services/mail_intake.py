@@ -1,4 +1,6 @@
-"""Complaints by e-mail: read a maildir or mbox, keep what the customer wrote, store each once.
+"""E-mail in: read a maildir, an mbox or an IMAP mailbox, keep what the customer wrote, store
+each message once: an answer to one of our messages about their case joins that conversation,
+anything else is a complaint. Photos and PDFs attached come along.
 
 Quoted replies and forwarded history are cut off (lines starting with ">", and everything after
 "On ... wrote:", "-----Original Message-----", "From: ... Sent:" or a forwarded-message banner),
@@ -20,11 +22,18 @@ from email.policy import default
 from email.utils import getaddresses, parsedate_to_datetime
 from pathlib import Path
 
+from django.conf import settings
 from django.utils import timezone
 from django.utils.html import strip_tags
 
 from feedback_app.core.errors import DomainError
-from feedback_app.customers.models import Channel
+from feedback_app.customers.models import Channel, Message
+from feedback_app.customers.services.conversation import (
+    Upload,
+    file_kind,
+    inbound_receive,
+    reply_match,
+)
 from surveys.models import SetAsideMail
 from surveys.services.complaints import complaint_submit
 
@@ -53,6 +62,7 @@ _SUBJECT_PREFIX = re.compile(r"^\s*((re|fwd?|aw|wg)\s*:\s*)+", re.IGNORECASE)
 @dataclass
 class MailResult:
     stored: int = 0
+    replies: int = 0
     duplicates: int = 0
     skipped: list[str] = field(default_factory=list)
 
@@ -112,9 +122,46 @@ def _key(message: EmailMessage, body: str) -> str:
     return f"email:sha256:{digest}"
 
 
-def message_to_complaint(message: EmailMessage):
-    """Store one message as a complaint; returns the intake result. Raises DomainError when the
-    message cannot be a complaint (no sender address, nothing written)."""
+def _received(message: EmailMessage):
+    try:
+        received = parsedate_to_datetime(_header(message, "Date"))
+        if timezone.is_naive(received):
+            received = timezone.make_aware(received)
+        return min(received, timezone.now())
+    except (TypeError, ValueError, IndexError):
+        return timezone.now()
+
+
+def _uploads(message: EmailMessage) -> list[Upload]:
+    """The photos and PDFs attached to an e-mail, as many as one message may carry; anything
+    else attached (a signature's logo, a calendar file) is left out, as is what is too big."""
+    uploads = []
+    for part in message.iter_attachments():
+        try:
+            content = part.get_content()
+        except (LookupError, ValueError, AssertionError):
+            continue
+        if not isinstance(content, bytes) or file_kind(content) is None:
+            continue
+        if len(content) > settings.ATTACHMENT_MAX_MB * 1024 * 1024:
+            continue
+        uploads.append(Upload(name=_clean(part.get_filename() or "attachment"), content=content))
+    return uploads[: settings.ATTACHMENT_MAX_COUNT]
+
+
+@dataclass
+class MailIntake:
+    """What one e-mail became: a new complaint, or an answer in a conversation of ours."""
+
+    created: bool
+    complaint: object = None
+    reply: object = None
+
+
+def message_to_intake(message: EmailMessage) -> MailIntake:
+    """Store one e-mail. An answer to one of our messages about the customer's own case (found
+    by In-Reply-To/References or the reply address) joins that conversation; anything else is a
+    complaint. Raises DomainError when it can be neither (no sender, nothing written)."""
     senders = getaddresses([_header(message, "Reply-To") or _header(message, "From")])
     name, address = senders[0] if senders else ("", "")
     if not address:
@@ -122,15 +169,32 @@ def message_to_complaint(message: EmailMessage):
     subject = _SUBJECT_PREFIX.sub("", _header(message, "Subject")).strip()
     body = _clean(_body(message))
     text = own_words(body)
-    try:
-        received = parsedate_to_datetime(_header(message, "Date"))
-        if timezone.is_naive(received):
-            received = timezone.make_aware(received)
-        received = min(received, timezone.now())
-    except (TypeError, ValueError, IndexError):
-        received = timezone.now()
+    received = _received(message)
+    uploads = _uploads(message)
+    answered = reply_match(
+        references=[_header(message, "In-Reply-To"), _header(message, "References")],
+        recipients=[
+            addr
+            for name_ in ("To", "Cc", "Delivered-To", "X-Original-To")
+            for _n, addr in getaddresses([_header(message, name_)])
+        ],
+    )
+    if answered is not None and answered.kind == Message.Kind.REPLY:
+        reply, created = inbound_receive(
+            customer=answered.customer,
+            thread=answered.thread,
+            channel=Channel.EMAIL,
+            key=_key(message, body),
+            body=text,
+            subject=subject,
+            sender=address,
+            in_reply_to=answered,
+            received_at=received,
+            uploads=uploads,
+        )
+        return MailIntake(created=created, reply=reply)
     found = _REFERENCE.search(f"{subject}\n{text}")
-    return complaint_submit(
+    intake = complaint_submit(
         text=text,
         subject=subject,
         channel=Channel.EMAIL,
@@ -139,7 +203,9 @@ def message_to_complaint(message: EmailMessage):
         reference=found.group(1) if found else "",
         received_at=received,
         idempotency_key=_key(message, body),
+        uploads=uploads,
     )
+    return MailIntake(created=intake.created, complaint=intake.complaint)
 
 
 def read_mailbox(path: Path) -> Iterator[tuple[str, bytes]]:
@@ -153,9 +219,9 @@ def read_mailbox(path: Path) -> Iterator[tuple[str, bytes]]:
         yield f"{path.name}/{key}", box.get_bytes(key)
 
 
-def raw_to_complaint(raw: bytes):
-    """Parse one raw message and store it as a complaint (see `message_to_complaint`)."""
-    return message_to_complaint(message_from_bytes(raw, policy=default))
+def raw_to_intake(raw: bytes) -> MailIntake:
+    """Parse one raw message and store it (see `message_to_intake`)."""
+    return message_to_intake(message_from_bytes(raw, policy=default))
 
 
 def intake_mailbox(path: Path) -> MailResult:
@@ -164,7 +230,7 @@ def intake_mailbox(path: Path) -> MailResult:
     result = MailResult()
     for label, raw in read_mailbox(path):
         try:
-            intake = raw_to_complaint(raw)
+            intake = raw_to_intake(raw)
         except DomainError as exc:
             mail_set_aside(source=label, raw=raw, reason=exc.message)
             result.skipped.append(f"{label}: {exc.message}")
@@ -175,10 +241,12 @@ def intake_mailbox(path: Path) -> MailResult:
             mail_set_aside(source=label, raw=raw, reason=reason)
             result.skipped.append(f"{label}: {reason}")
             continue
-        if intake.created:
-            result.stored += 1
-        else:
+        if not intake.created:
             result.duplicates += 1
+        elif intake.reply is not None:
+            result.replies += 1
+        else:
+            result.stored += 1
     return result
 
 
@@ -203,7 +271,7 @@ def mail_set_aside(*, source: str, raw: bytes, reason: str) -> SetAsideMail:
 def mail_retry(*, kept: SetAsideMail) -> bool:
     """Try a set-aside message again (the admin's action); True when it is now stored."""
     try:
-        intake = raw_to_complaint(bytes(kept.raw))
+        intake = raw_to_intake(bytes(kept.raw))
     except Exception as exc:
         reason = getattr(exc, "message", None) or f"{exc.__class__.__name__}: {exc}"
         kept.attempts += 1
@@ -211,6 +279,7 @@ def mail_retry(*, kept: SetAsideMail) -> bool:
         kept.save(update_fields=["attempts", "reason", "last_tried_at"])
         return False
     kept.stored_as = intake.complaint
-    kept.reason, kept.last_tried_at = "stored", timezone.now()
+    kept.reason = "stored" if intake.complaint else "stored as a reply in its conversation"
+    kept.last_tried_at = timezone.now()
     kept.save(update_fields=["stored_as", "reason", "last_tried_at"])
     return True

@@ -229,6 +229,14 @@ def _rating(scale: str, score: float) -> tuple[str, bool, str]:
     return "positive", False, f"Score: {name} {value} of {high} means it was easy"
 
 
+def unhappy_score(scale: str, score) -> bool:
+    """Whether one rating is unhappy enough to open a case whatever the words say (an NPS
+    detractor, a dissatisfied CSAT, a hard CES): the thank-you page says sorry for it."""
+    if scale not in SCALES or score is None:
+        return False
+    return _rating(scale, score)[0] == "negative"
+
+
 def check_score(scale: str | None, score) -> None:
     """Raise ValueError unless (scale, score) is a known scale with a whole number in range."""
     if scale is None and score is None:

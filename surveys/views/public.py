@@ -12,6 +12,7 @@ from django_ratelimit.core import is_ratelimited
 from feedback_app.core.errors import DomainError
 from feedback_app.core.forms import form_error
 from feedback_app.customers.models import Channel
+from feedback_app.customers.services.conversation import uploads_from
 from feedback_app.customers.services.resolve import customer_resolve
 from surveys import selectors
 from surveys.forms import AnswerForm, ComplaintForm
@@ -24,6 +25,7 @@ from surveys.services.responses import (
     answers_receive,
     response_submit,
 )
+from surveys.triage.engine import unhappy_score
 
 
 def _public_rate(group, request):
@@ -45,8 +47,21 @@ def _expired(request, survey):
     return render(request, "surveys/public/expired.html", {"survey": survey}, status=410)
 
 
-def _thanks(request, survey, already=False):
-    return render(request, "surveys/public/thanks.html", {"survey": survey, "already": already})
+def _thanks(request, survey, already=False, sorry=False):
+    return render(
+        request,
+        "surveys/public/thanks.html",
+        {"survey": survey, "already": already, "sorry": sorry},
+    )
+
+
+def unhappy(form: AnswerForm) -> bool:
+    """Whether an answer scores so low that it opens a case whatever the words (a detractor):
+    its thank-you page then says sorry and that someone will be in touch."""
+    return any(
+        question.is_rating and unhappy_score(question.kind, form.answers().get(question.pk))
+        for question in form.questions
+    )
 
 
 class AnswerView(View):
@@ -96,7 +111,9 @@ class AnswerView(View):
             except SurveyClosed:
                 return _closed(request, invitation.survey)
             else:
-                return _thanks(request, invitation.survey, already=not accepted)
+                return _thanks(
+                    request, invitation.survey, already=not accepted, sorry=unhappy(form)
+                )
         return render(request, self.template_name, self._context(form), status=400)
 
 
@@ -146,7 +163,12 @@ class PublicSurveyView(View):
             except DomainError as exc:
                 form_error(form, exc)
             else:
-                return _thanks(request, survey, already=not submission.created)
+                return _thanks(
+                    request,
+                    survey,
+                    already=not submission.created,
+                    sorry=customer is not None and unhappy(form),
+                )
         return render(
             request,
             self.template_name,
@@ -168,11 +190,11 @@ class ComplaintView(View):
     def post(self, request):
         if rate_limited(request, "complaint"):
             return render(request, "surveys/public/slow_down.html", status=429)
-        form = ComplaintForm(request.POST)
+        form = ComplaintForm(request.POST, request.FILES)
         if form.is_valid():
             data = form.cleaned_data
             try:
-                complaint_submit(
+                intake = complaint_submit(
                     text=data["text"],
                     channel=Channel.WEB,
                     email=data["email"],
@@ -180,11 +202,18 @@ class ComplaintView(View):
                     full_name=data["full_name"],
                     reference=data["reference"],
                     idempotency_key=f"web:{data['submission']}",
+                    uploads=uploads_from(data["files"]),
                 )
             except DomainError as exc:
                 form_error(form, exc)
             else:
                 return render(
-                    request, "surveys/public/complaint_thanks.html", {"name": data["full_name"]}
+                    request,
+                    "surveys/public/complaint_thanks.html",
+                    {
+                        "name": data["full_name"],
+                        "complaint": intake.complaint,
+                        "email": data["email"],
+                    },
                 )
         return render(request, self.template_name, {"form": form}, status=400)

@@ -47,7 +47,9 @@ def test_export_holds_every_record_of_the_customer_and_no_one_elses(ann):
     assert records["surveys.Complaint"][0]["text"] == "Box crushed"
     assert {a["text"] for a in records["surveys.Answer"]} >= {"Parcel was late"}
     assert any(e["kind"] == "apologised" for e in records["recovery.TicketEvent"])
-    assert any(m["body_text"] == "We are sorry, Ann." for m in records["customers.Message"])
+    assert any(
+        m["body_text"].startswith("We are sorry, Ann.") for m in records["customers.Message"]
+    )
     assert records["customers.TimelineEntry"]
     text = json.dumps(document, default=str)
     assert "Bob" not in text and "bob@example.com" not in text

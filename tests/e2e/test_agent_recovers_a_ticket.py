@@ -20,42 +20,45 @@ def test_agent_works_a_ticket_from_new_to_closed(page):
     page.get_by_role("link", name="Queue").click()
     page.get_by_role("link", name="The parcel never arrived").click()
 
-    # 1. Apology, from the delivery template, edited before sending.
-    expect(page.get_by_label("Subject")).to_have_value("Sorry about your delivery")
-    body = page.get_by_label("Message to the customer")
+    # 1. Apology, from the delivery template (the ticket's main topic), edited before sending.
+    apology = page.get_by_role("region", name="1. Apologise")
+    expect(apology.get_by_label("Subject")).to_have_value("Sorry about your delivery")
+    body = apology.get_by_label("Message to the customer")
     expect(body).to_contain_text("Dear Ann")
     body.fill(body.input_value() + "\nI have called the courier myself.")
-    page.get_by_role("button", name="Send apology").click()
+    apology.get_by_role("button", name="Send apology").click()
     expect(page.get_by_test_id("ticket-state")).to_have_text("Apologised")
 
-    # 2. Reassurance: placeholders must be replaced; a new improvement is proposed.
-    page.get_by_role("textbox", name="What caused it").fill(
-        "The courier marked it delivered at the wrong address."
+    # 2. Reassurance: the cause and the fix are written once, in their fields, and the preview
+    # shows them in the message as the agent types; a new improvement is proposed.
+    reassure = page.get_by_role("region", name="2. Reassure: what caused it and what we changed")
+    expect(reassure.get_by_label("Message to the customer")).to_contain_text("{{ cause }}")
+    reassure.get_by_role("textbox", name="What caused it").fill(
+        "the courier marked it delivered at the wrong address."
     )
-    page.get_by_label("What was done so it will not happen again").fill(
-        "Drivers now photograph each delivery."
+    reassure.get_by_label("What was done so it will not happen again").fill(
+        "drivers now photograph each delivery."
     )
-    page.get_by_label("…or propose a new improvement").fill("Photo proof of delivery")
-    page.get_by_role("button", name="Send reassurance").click()
-    expect(page.get_by_text("Replace [what caused it], [what we changed]")).to_be_visible()
-    text = page.get_by_label("Message to the customer").input_value()
-    page.get_by_label("Message to the customer").fill(
-        text.replace(
-            "[what caused it]", "the courier marked it delivered at the wrong address."
-        ).replace("[what we changed]", "drivers now photograph each delivery.")
+    preview = page.get_by_test_id("preview-reassure")
+    expect(preview).to_contain_text(
+        "We have found what went wrong: the courier marked it delivered at the wrong address."
     )
-    page.get_by_role("button", name="Send reassurance").click()
+    expect(preview).to_contain_text("drivers now photograph each delivery.")
+    reassure.get_by_label("…or propose a new improvement").fill("Photo proof of delivery")
+    reassure.get_by_role("button", name="Send reassurance").click()
     expect(page.get_by_test_id("ticket-state")).to_have_text("Reassured")
 
-    # 3. Restitution within the agent's limit.
-    page.get_by_label("Kind").select_option("voucher")
-    page.get_by_label("Amount").fill("15.00")
-    page.get_by_label("Currency").select_option("GBP")
-    text = page.get_by_label("Message to the customer").input_value()
-    page.get_by_label("Message to the customer").fill(
-        text.replace("[what we give]", "a £15 voucher")
+    # 3. Restitution within the agent's limit, which the form shows beside the amount; the
+    # currency starts at the shop's.
+    offer = page.get_by_role("region", name="3. Give something back")
+    expect(offer.get_by_label("Currency")).to_have_value("GBP")
+    expect(offer.get_by_text("up to EUR 60.00, GBP 50.00, USD 65.00 more")).to_be_visible()
+    offer.get_by_label("Kind").select_option("voucher")
+    offer.get_by_label("Amount").fill("15.00")
+    expect(page.get_by_test_id("preview-offer-restitution")).to_contain_text(
+        "we are giving you a voucher of 15.00 GBP"
     )
-    page.get_by_role("button", name="Offer").click()
+    offer.get_by_role("button", name="Offer").click()
     expect(page.get_by_test_id("ticket-state")).to_have_text("Restitution offered")
 
     page.get_by_role("button", name="Mark resolved").click()
@@ -71,7 +74,8 @@ def test_agent_works_a_ticket_from_new_to_closed(page):
         "Something to make up for it",
     ]
     assert "I have called the courier myself." in mail.outbox[0].body
-    assert "a £15 voucher" in mail.outbox[2].body
+    assert "a voucher of 15.00 GBP" in mail.outbox[2].body
+    assert "the courier marked it delivered at the wrong address." in mail.outbox[1].body
     expect(page.get_by_test_id("ticket-timeline")).to_contain_text("Restitution offered")
     assert (
         Ticket.objects.get().improvement_links.get().improvement.title == "Photo proof of delivery"

@@ -43,7 +43,9 @@ def test_customer_answers_on_a_phone(phone_page):
     phone_page.get_by_label("No, it was late").check()
     phone_page.get_by_role("button", name="Send my answers").click()
 
-    expect(phone_page.get_by_role("heading", name="Thank you")).to_be_visible()
+    # a detractor's answer opens a case: the page says sorry and that someone will be in touch
+    expect(phone_page.get_by_role("heading", name="We are sorry")).to_be_visible()
+    expect(phone_page.get_by_test_id("sorry")).to_contain_text("be in touch")
     response = Response.objects.get()
     answers = {a.question.kind: a for a in response.answers.select_related("question")}
     assert answers["nps"].number == 6
@@ -69,5 +71,5 @@ def test_score_can_be_given_with_the_keyboard(page):
     page.keyboard.press("ArrowRight")
     page.keyboard.press("ArrowRight")
     page.keyboard.press("Enter")
-    expect(page.get_by_role("heading", name="Thank you")).to_be_visible()
+    expect(page.get_by_role("heading", name="We are sorry")).to_be_visible()
     assert Response.objects.get().answers.get(question__kind="nps").number == 2

@@ -41,8 +41,11 @@ def test_manager_ships_and_the_customer_hears(page, smtp_server):
     page.get_by_role("button", name="Ship and tell customers").click()
     expect(page.get_by_test_id("improvement-status")).to_have_text("Shipped")
     expect(page.get_by_role("cell", name="sent")).to_be_visible()
+    expect(page.get_by_text("Shipped: 1 customer told now.")).to_be_visible()
 
-    (received,) = smtp_server.messages
+    (received,) = [  # besides the acknowledgement of the complaint
+        m for m in smtp_server.messages if m["message"]["Subject"].startswith("You said")
+    ]
     assert received["to"] == ["ann@example.com"]
     assert received["message"]["Subject"] == "You said, we did: Covered parcel lockers"
     text = received["message"].get_body(("plain",)).get_content()

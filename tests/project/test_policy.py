@@ -134,6 +134,7 @@ def _page_url(page, world, role, action: str = "") -> str:
             holder = {
                 "survey-answer": world["invitation"].token,
                 "survey-public": world["survey"].public_token,
+                "case": world["ticket"].case_token,
             }.get(page.view_name, world["customer"].token)
             # Only the customer holds their link; everyone else tries one that is not theirs.
             kwargs["token"] = (

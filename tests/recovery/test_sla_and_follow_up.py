@@ -8,6 +8,7 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
+from feedback_app.customers.models import Message
 from recovery.business_hours import add_business_hours, business_hours_between
 from recovery.models import State, Team, Ticket
 from recovery.services.follow_up import recovery_sweep
@@ -251,7 +252,10 @@ class TestFollowUp:
         assert ticket.follow_up.survey == survey and len(mail.outbox) == 1
 
 
-def test_apology_reaches_a_real_smtp_server(agent, smtp_server, django_capture_on_commit_callbacks):
+def test_apology_reaches_a_real_smtp_server(
+    agent, smtp_server, settings, django_capture_on_commit_callbacks
+):
+    settings.REPLY_ADDRESS = "care@shop.example"
     ticket = open_ticket()
     with django_capture_on_commit_callbacks(execute=True):
         ticket_apologise(
@@ -263,5 +267,10 @@ def test_apology_reaches_a_real_smtp_server(agent, smtp_server, django_capture_o
     (received,) = smtp_server.messages
     assert received["to"] == ["ann@example.com"]
     assert received["message"]["Subject"] == "We are sorry, Ann"
-    assert received["message"].get_content().strip() == "Sorry for the lost parcel."
+    text = received["message"].get_content().replace("\r\n", "\n")
+    assert text.startswith("Sorry for the lost parcel.\n")
+    assert f"Your reference: {ticket.case_number}" in text and f"/case/{ticket.case_token}/" in text
     assert "List-Unsubscribe" not in received["message"]  # a reply, not a solicitation
+    sent = Message.objects.get(purpose="ticket.apology")
+    assert received["message"]["Message-ID"].strip() == sent.message_id
+    assert received["message"]["Reply-To"] == f"care+{sent.reply_key}@shop.example"

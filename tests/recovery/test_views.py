@@ -103,7 +103,7 @@ class TestTicketPage:
         assert response.status_code == 302
         ticket.refresh_from_db()
         assert ticket.state == State.APOLOGISED
-        assert mail.outbox[0].body == "My own words."
+        assert mail.outbox[0].body.startswith("My own words.\n\n-- \nYour reference: C-")
 
     def test_stale_form_is_a_clear_conflict(self, agent_client, agent):
         from recovery.services.workflow import ticket_apologise

@@ -7,6 +7,7 @@ from django.core import mail
 
 from feedback_app.core.errors import Conflict, DomainError, NotAllowed
 from recovery.models import ApprovalLimit, Improvement, Restitution, State, Ticket, TicketEvent
+from recovery.services.messages import case_footer
 from recovery.services.restitution import (
     restitution_decide,
     restitution_withdraw,
@@ -100,8 +101,9 @@ def test_the_whole_way_in_order_with_messages(agent, django_capture_on_commit_ca
         "resolved",
     ]
     apology = ticket.events.get(kind="apologised")
-    assert apology.payload["body"] == "We are sorry." and apology.actor == agent
-    assert ticket.customer.timeline.filter(kind="message.queued", body="We are sorry.").count() == 3
+    sent = "We are sorry." + case_footer(ticket)  # every message ends with the case's link
+    assert apology.payload["body"] == sent and apology.actor == agent
+    assert ticket.customer.timeline.filter(kind="message.queued", body=sent).count() == 3
 
 
 class TestOrder:

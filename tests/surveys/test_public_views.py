@@ -54,14 +54,23 @@ def test_opening_the_link_records_nothing(client, invitation):
 
 
 def test_submit_then_second_submit_shows_thanks_and_changes_nothing(client, invitation):
-    first = client.post(url(invitation), answers(invitation, nps="3"))
+    first = client.post(url(invitation), answers(invitation, nps="8"))
     assert first.status_code == 200 and "Thank you" in first.content.decode()
     second = client.post(url(invitation), answers(invitation, nps="10"))
     assert second.status_code == 200 and "We already have your answers" in second.content.decode()
     assert Response.objects.count() == 1
-    assert Response.objects.get().answers.get(question__kind="nps").number == 3
+    assert Response.objects.get().answers.get(question__kind="nps").number == 8
     # and opening the link again afterwards says so too
     assert "We already have your answers" in client.get(url(invitation)).content.decode()
+
+
+@pytest.mark.parametrize("score,sorry", [("3", True), ("6", True), ("7", False), ("10", False)])
+def test_a_detractor_is_told_we_are_sorry_and_someone_will_be_in_touch(
+    client, invitation, score, sorry
+):
+    page = client.post(url(invitation), answers(invitation, nps=score)).content.decode()
+    assert ('data-testid="sorry"' in page) is sorry
+    assert ("someone" in page.lower() or "be in touch" in page) is sorry
 
 
 def test_missing_and_out_of_range_answers_are_form_errors(client, invitation):

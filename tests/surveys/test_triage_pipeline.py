@@ -44,7 +44,8 @@ def test_complaint_is_triaged_and_opens_a_ticket(django_capture_on_commit_callba
     assert ticket.priority == complaint.severity
     assert ticket.items.get().complaint == complaint
     assert set(ticket.topics.values_list("name", flat=True)) == {"delivery", "staff"}
-    assert TicketEvent.objects.get(ticket=ticket).kind == "opened"
+    # opened, and the customer told at once that we have it (reference, case link)
+    assert list(ticket.events.values_list("kind", flat=True)) == ["opened", "acknowledged"]
     # surveys pause while recovery is under way
     assert (
         ContactHold.objects.get(customer=complaint.customer, released_at=None).reference
@@ -89,7 +90,8 @@ def test_second_message_about_the_same_case_attaches(django_capture_on_commit_ca
     ticket = Ticket.objects.get()
     assert {i.complaint for i in ticket.items.all()} == {first, second}
     kinds = list(ticket.events.values_list("kind", flat=True))
-    assert kinds[:2] == ["opened", "item_attached"]
+    assert kinds[:3] == ["opened", "acknowledged", "item_attached"]
+    assert kinds.count("acknowledged") == 2  # each complaint is acknowledged once
     ticket.refresh_from_db()
     assert ticket.priority == 3  # raised by the more severe second message
     assert "priority_raised" in kinds

@@ -1,6 +1,8 @@
-"""Turn e-mails in a maildir or mbox into complaints: manage.py fetch_complaints PATH
+"""Read e-mails from a maildir or mbox: manage.py fetch_complaints PATH
 
-Each message is stored once, however often the command runs (its Message-ID is remembered).
+A customer's answer to one of our messages about their case joins that case's conversation;
+any other e-mail is a complaint. Each message is stored once, however often the command runs
+(its Message-ID is remembered).
 """
 
 from pathlib import Path
@@ -27,6 +29,6 @@ class Command(BaseCommand):
         self.stdout.write(
             self.style.SUCCESS(
                 f"{result.stored} new complaints, {result.duplicates} already stored, "
-                f"{len(result.skipped)} skipped."
+                f"{len(result.skipped)} skipped. {result.replies} replies joined their cases."
             )
         )

@@ -1,0 +1,131 @@
+"""The conversation on a ticket, both ways: the acknowledgement a complaint gets at once, the
+agents' free replies at any point, and what the customer writes back (by e-mail or on their
+case page), which lands on the ticket's log and tells the assignee."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.text import Truncator
+
+from feedback_app.core.errors import DomainError
+from feedback_app.customers.models import IncomingMessage, Message
+from feedback_app.customers.services.conversation import Upload
+from recovery.models import Ticket, TicketEvent
+from recovery.services.log import staff_notify, ticket_event
+from recovery.services.messages import case_url, customer_message, sent_payload
+from recovery.services.sla import answer_due
+from surveys.models import Complaint
+
+THREAD_PREFIX = "recovery.ticket:"
+
+
+def ticket_for_thread(thread: str) -> Ticket | None:
+    """The ticket a conversation belongs to: its own thread ("recovery.ticket:<id>"), or the
+    thread of its "did we make it right?" invitation."""
+    prefix, _, pk = thread.partition(":")
+    if not pk.isdigit():
+        return None
+    if f"{prefix}:" == THREAD_PREFIX:
+        return Ticket.objects.filter(pk=int(pk)).first()
+    if prefix == "surveys.invitation":
+        return Ticket.objects.filter(follow_up_id=int(pk)).first()
+    return None
+
+
+def complaint_acknowledge(*, complaint: Complaint, ticket: Ticket) -> Message | None:
+    """Tell the customer at once that we have their complaint: its reference, their case link
+    and when to expect an answer (the apology's SLA, in business hours). Once per complaint; a
+    complaint that reached us more than COMPLAINT_ACK_MAX_AGE_HOURS ago (an old file import)
+    gets none."""
+    if complaint.received_at < timezone.now() - timedelta(
+        hours=settings.COMPLAINT_ACK_MAX_AGE_HOURS
+    ):
+        return None
+    due = answer_due(ticket)
+    context = {
+        "first_name": ticket.customer.first_name,
+        "company_name": settings.COMPANY_NAME,
+        "case_number": complaint.case_number,
+        "reference": complaint.reference,
+        "answer_by": due and timezone.localtime(due),
+        "case_url": case_url(ticket),
+    }
+    subject = render_to_string("recovery/email/acknowledgement_subject.txt", context).strip()
+    body = render_to_string("recovery/email/acknowledgement_body.txt", context)
+    with transaction.atomic():
+        message = customer_message(
+            ticket, "acknowledge", None, subject, body, f"acknowledge:{complaint.pk}"
+        )
+        if not ticket.events.filter(
+            kind=TicketEvent.Kind.ACKNOWLEDGED, payload__complaint=complaint.pk
+        ).exists():
+            ticket_event(
+                ticket=ticket,
+                kind=TicketEvent.Kind.ACKNOWLEDGED,
+                complaint=complaint.pk,
+                case_number=complaint.case_number,
+                **sent_payload(message),
+            )
+    return message
+
+
+def ticket_reply(
+    *, ticket: Ticket, actor, body: str, subject: str = "", uploads: Iterable[Upload] = ()
+) -> TicketEvent:
+    """A free message to the customer at any point of the case (with files, if any): sent as a
+    reply, on the ticket's log, and the customer no longer waits for us."""
+    subject = (subject or "").strip() or f"About your case {ticket.case_number}"
+    if not (body or "").strip():
+        raise DomainError("The message to the customer is empty.", field="body")
+    with transaction.atomic():
+        ticket = Ticket.objects.select_for_update().select_related("customer").get(pk=ticket.pk)
+        count = ticket.events.filter(kind=TicketEvent.Kind.REPLIED).count()
+        message = customer_message(
+            ticket, "reply", actor, subject, body, f"reply:{count + 1}", uploads=uploads
+        )
+        ticket.customer_waiting_since = None
+        ticket.save(update_fields=["customer_waiting_since", "updated_at"])
+        return ticket_event(
+            ticket=ticket,
+            kind=TicketEvent.Kind.REPLIED,
+            actor=actor,
+            files=[a.name for a in message.attachments.all()],
+            **sent_payload(message),
+        )
+
+
+def ticket_customer_wrote(*, ticket: Ticket, incoming: IncomingMessage) -> TicketEvent:
+    """The customer wrote on their case (by e-mail or on the case page): on the ticket's log,
+    waiting for our answer, and the assignee is told. Idempotent per incoming message."""
+    with transaction.atomic():
+        ticket = Ticket.objects.select_for_update().select_related("assignee").get(pk=ticket.pk)
+        done = ticket.events.filter(
+            kind=TicketEvent.Kind.CUSTOMER_WROTE, payload__incoming=incoming.pk
+        ).first()
+        if done is not None:
+            return done
+        if ticket.customer_waiting_since is None:
+            ticket.customer_waiting_since = incoming.received_at
+            ticket.save(update_fields=["customer_waiting_since", "updated_at"])
+        event = ticket_event(
+            ticket=ticket,
+            kind=TicketEvent.Kind.CUSTOMER_WROTE,
+            incoming=incoming.pk,
+            channel=incoming.channel,
+            text=Truncator(incoming.body).chars(5000),
+            files=[a.name for a in incoming.attachments.all()],
+        )
+        if ticket.assignee and ticket.assignee.email:
+            staff_notify(
+                [ticket.assignee.email],
+                f"Ticket #{ticket.pk}: the customer wrote",
+                f"{ticket.subject}\n\n{Truncator(incoming.body).chars(1500)}\n\n"
+                f"{settings.SITE_URL}{ticket.get_absolute_url()}",
+            )
+    return event
