@@ -66,6 +66,18 @@ SHOP_CURRENCY = env_str("SHOP_CURRENCY", "GBP").upper()
 # In-Reply-To and References alone).
 REPLY_ADDRESS = env_str("REPLY_ADDRESS").lower()
 
+# The mailbox read every minute for complaints and customers' answers (unset: none is read;
+# `manage.py fetch_complaints PATH` reads a maildir or mbox instead). Read messages are marked
+# read, never deleted.
+IMAP_HOST = env_str("IMAP_HOST")
+IMAP_PORT = env_int("IMAP_PORT", 993 if env_bool("IMAP_SSL", default=True) else 143)
+IMAP_SSL = env_bool("IMAP_SSL", default=True)
+IMAP_STARTTLS = env_bool("IMAP_STARTTLS", default=False)
+IMAP_USER = env_str("IMAP_USER")
+IMAP_PASSWORD = env_str("IMAP_PASSWORD")
+IMAP_FOLDER = env_str("IMAP_FOLDER", "INBOX")
+IMAP_BATCH = env_int("IMAP_BATCH", 200)
+
 # Absolute address of this site, used in links that leave it (e-mails to customers).
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 

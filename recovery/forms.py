@@ -166,7 +166,10 @@ class AssignForm(forms.Form):
 
 
 class ReplyForm(forms.Form):
-    """A free message to the customer at any point, with files if needed."""
+    """A free message to the customer at any point, with files if needed. Its fields carry a
+    prefix: the page also shows a step's subject and message."""
+
+    prefix = "reply"
 
     subject = forms.CharField(
         max_length=300, required=False, help_text="Blank: \u201cAbout your case C-...\u201d."
@@ -185,7 +188,7 @@ class CaseReplyForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 4}),
         max_length=20_000,
         required=False,
-        label="Write to us",
+        label="Your message",
     )
     files = FilesField(label="Add photos (or a PDF)")
     submission = forms.UUIDField(widget=forms.HiddenInput)

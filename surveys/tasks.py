@@ -4,10 +4,12 @@ object) named here too, so tasks already queued under these names still run."""
 
 from surveys.services.imports import imports_sweep, run_import
 from surveys.services.invitations import invitations_send_due, send_invitation
+from surveys.services.mail_intake import poll_mailbox
 from surveys.services.responses import received_sweep, store_received
 from surveys.services.triage import triage_complaint, triage_response, triage_sweep
 
 __all__ = [
+    "poll_mailbox",
     "run_import",
     "send_due_invitations",
     "send_invitation",

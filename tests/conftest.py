@@ -127,3 +127,119 @@ def take_queued(no_worker):
         return tasks
 
     return take
+
+
+@pytest.fixture
+def imap_server(settings):
+    """A real IMAP server: Debian's Dovecot, started on a free loopback port with its own
+    configuration, one user and an empty inbox; the app's IMAP settings point at it. Yields an
+    imaplib connection factory for the test to put messages in and look at flags."""
+    import imaplib
+    import os
+    import pwd
+    import shutil
+    import socket
+    import subprocess
+
+    dovecot = shutil.which("dovecot") or "/usr/sbin/dovecot"
+    if not os.path.exists(dovecot):
+        pytest.fail("Dovecot is not installed: scripts/run-tests installs dovecot-imapd")
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    import tempfile
+    from pathlib import Path
+
+    # Its own folder under /tmp that Dovecot's unprivileged processes can enter (pytest's
+    # tmp_path sits in a folder only its owner may).
+    root = Path(tempfile.mkdtemp(prefix="feedback-imap-"))
+    for folder in ("run", "state", "home"):
+        (root / folder).mkdir(parents=True)
+    if os.geteuid() == 0:  # mail is never handled as root: the home belongs to "nobody"
+        mail_user = pwd.getpwnam("nobody")
+        internal = "dovecot"
+        login = "dovenull"
+        os.chown(root / "home", mail_user.pw_uid, mail_user.pw_gid)
+        root.chmod(0o755)
+    else:
+        mail_user = pwd.getpwuid(os.getuid())
+        internal = login = mail_user.pw_name
+    (root / "users").write_text("care:{PLAIN}imap-secret::::::\n")
+    config = root / "dovecot.conf"
+    config.write_text(
+        f"""
+base_dir = {root}/run
+state_dir = {root}/state
+log_path = {root}/dovecot.log
+protocols = imap
+listen = 127.0.0.1
+ssl = no
+disable_plaintext_auth = no
+auth_mechanisms = plain login
+default_internal_user = {internal}
+default_login_user = {login}
+first_valid_uid = 1
+mail_location = maildir:~/Maildir
+passdb {{
+  driver = passwd-file
+  args = scheme=PLAIN username_format=%u {root}/users
+}}
+userdb {{
+  driver = static
+  args = uid={mail_user.pw_uid} gid={mail_user.pw_gid} home={root}/home/%u
+}}
+service imap-login {{
+  inet_listener imap {{
+    address = 127.0.0.1
+    port = {port}
+  }}
+  inet_listener imaps {{
+    port = 0
+  }}
+  chroot =
+}}
+service anvil {{
+  chroot =
+}}
+"""
+    )
+    # Dovecot goes to the background and keeps its output: to a file, not a pipe we wait on.
+    with open(root / "start.log", "wb") as log:
+        started = subprocess.run(  # noqa: S603 - Debian's dovecot with our own configuration
+            [dovecot, "-c", str(config)], stdout=log, stderr=subprocess.STDOUT, check=False
+        )
+    if started.returncode:
+        pytest.fail(f"Dovecot did not start: {(root / 'start.log').read_text()}")
+
+    def connect():
+        for _ in range(50):
+            try:
+                imap = imaplib.IMAP4("127.0.0.1", port, timeout=10)
+            except OSError:
+                import time
+
+                time.sleep(0.1)
+                continue
+            imap.login("care", "imap-secret")
+            imap.select("INBOX")
+            return imap
+        raise RuntimeError((root / "dovecot.log").read_text())
+
+    connect().logout()
+    settings.IMAP_HOST, settings.IMAP_PORT = "127.0.0.1", port
+    settings.IMAP_SSL, settings.IMAP_STARTTLS = False, False
+    settings.IMAP_USER, settings.IMAP_PASSWORD, settings.IMAP_FOLDER = (
+        "care",
+        "imap-secret",
+        "INBOX",
+    )
+    try:
+        yield connect
+    finally:
+        subprocess.run(  # noqa: S603 - Debian's dovecot with our own configuration
+            [dovecot, "-c", str(config), "stop"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            check=False,
+        )
+        shutil.rmtree(root, ignore_errors=True)

@@ -11,6 +11,7 @@ idempotency key, so reading the same mailbox twice stores nothing twice.
 from __future__ import annotations
 
 import hashlib
+import imaplib
 import logging
 import mailbox
 import re
@@ -229,25 +230,62 @@ def intake_mailbox(path: Path) -> MailResult:
     reason, is set aside with the reason (`SetAsideMail`) and the others go on."""
     result = MailResult()
     for label, raw in read_mailbox(path):
-        try:
-            intake = raw_to_intake(raw)
-        except DomainError as exc:
-            mail_set_aside(source=label, raw=raw, reason=exc.message)
-            result.skipped.append(f"{label}: {exc.message}")
-            continue
-        except Exception as exc:
-            logger.exception("E-mail %s could not be stored", label)
-            reason = f"could not be read or stored ({exc.__class__.__name__}: {exc})"
-            mail_set_aside(source=label, raw=raw, reason=reason)
-            result.skipped.append(f"{label}: {reason}")
-            continue
-        if not intake.created:
-            result.duplicates += 1
-        elif intake.reply is not None:
-            result.replies += 1
-        else:
-            result.stored += 1
+        mail_take(label=label, raw=raw, result=result)
     return result
+
+
+def mail_take(*, label: str, raw: bytes, result: MailResult) -> None:
+    """Store one raw message and count it in `result`; one that cannot be stored is set aside
+    with the reason. Never raises, so one bad message stops no mailbox."""
+    try:
+        intake = raw_to_intake(raw)
+    except DomainError as exc:
+        mail_set_aside(source=label, raw=raw, reason=exc.message)
+        result.skipped.append(f"{label}: {exc.message}")
+        return
+    except Exception as exc:
+        logger.exception("E-mail %s could not be stored", label)
+        reason = f"could not be read or stored ({exc.__class__.__name__}: {exc})"
+        mail_set_aside(source=label, raw=raw, reason=reason)
+        result.skipped.append(f"{label}: {reason}")
+        return
+    if not intake.created:
+        result.duplicates += 1
+    elif intake.reply is not None:
+        result.replies += 1
+    else:
+        result.stored += 1
+
+
+def imap_poll() -> MailResult:
+    """Read the unread messages of the IMAP mailbox (IMAP_HOST...; nothing when unset), store
+    each (`mail_take`), then mark it read: a message is marked only once it is stored or set
+    aside, so a poll that dies half-way reads the rest again next time and the Message-ID keeps
+    what was stored from being stored twice."""
+    result = MailResult()
+    if not settings.IMAP_HOST:
+        return result
+    connect = imaplib.IMAP4_SSL if settings.IMAP_SSL else imaplib.IMAP4
+    with connect(settings.IMAP_HOST, settings.IMAP_PORT, timeout=60) as imap:
+        if settings.IMAP_STARTTLS and not settings.IMAP_SSL:
+            imap.starttls()
+        imap.login(settings.IMAP_USER, settings.IMAP_PASSWORD)
+        imap.select(settings.IMAP_FOLDER)
+        _typ, found = imap.uid("SEARCH", None, "UNSEEN")
+        for uid in (found[0] or b"").split()[: settings.IMAP_BATCH]:
+            _typ, parts = imap.uid("FETCH", uid, "(BODY.PEEK[])")
+            raw = next((p[1] for p in parts if isinstance(p, tuple)), None)
+            if raw is not None:
+                label = f"imap:{settings.IMAP_FOLDER}/{uid.decode()}"
+                mail_take(label=label, raw=raw, result=result)
+            imap.uid("STORE", uid, "+FLAGS", "(\\Seen)")
+    return result
+
+
+def poll_mailbox() -> dict[str, int]:
+    """The task (scheduled every minute): read the IMAP mailbox when one is configured."""
+    result = imap_poll()
+    return {"stored": result.stored, "replies": result.replies, "skipped": len(result.skipped)}
 
 
 def mail_set_aside(*, source: str, raw: bytes, reason: str) -> SetAsideMail:

@@ -232,9 +232,12 @@ def _rating(scale: str, score: float) -> tuple[str, bool, str]:
 def unhappy_score(scale: str, score) -> bool:
     """Whether one rating is unhappy enough to open a case whatever the words say (an NPS
     detractor, a dissatisfied CSAT, a hard CES): the thank-you page says sorry for it."""
-    if scale not in SCALES or score is None:
+    if scale not in SCALES or score is None or score == "":
         return False
-    return _rating(scale, score)[0] == "negative"
+    try:
+        return _rating(scale, int(score))[0] == "negative"
+    except (TypeError, ValueError):
+        return False
 
 
 def check_score(scale: str | None, score) -> None:

@@ -16,7 +16,7 @@ from feedback_app.customers.services.conversation import uploads_from
 from feedback_app.customers.services.resolve import customer_resolve
 from surveys import selectors
 from surveys.forms import AnswerForm, ComplaintForm
-from surveys.models import Survey
+from surveys.models import Question, Survey
 from surveys.services.complaints import complaint_submit
 from surveys.services.responses import (
     AnswersInvalid,
@@ -56,12 +56,25 @@ def _thanks(request, survey, already=False, sorry=False):
 
 
 def unhappy(form: AnswerForm) -> bool:
-    """Whether an answer scores so low that it opens a case whatever the words (a detractor):
-    its thank-you page then says sorry and that someone will be in touch."""
-    return any(
-        question.is_rating and unhappy_score(question.kind, form.answers().get(question.pk))
+    """Whether the answer opens (or reopens) a case: a score unhappy whatever the words (a
+    detractor), or anything but "yes" to "did we make it right?". Its thank-you page then says
+    sorry and that someone will be in touch."""
+    answers = form.answers()
+    if any(
+        question.is_rating and unhappy_score(question.kind, answers.get(question.pk))
         for question in form.questions
-    )
+    ):
+        return True
+    if form.survey.purpose != Survey.Purpose.RECOVERY_FOLLOW_UP:
+        return False
+    chosen = set()
+    for question in form.questions:
+        if question.kind in Question.CHOICE_KINDS:
+            value = answers.get(question.pk) or []
+            chosen |= {
+                str(c).strip().lower() for c in ([value] if isinstance(value, str) else value) if c
+            }
+    return bool(chosen) and "yes" not in chosen
 
 
 class AnswerView(View):

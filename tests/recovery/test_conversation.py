@@ -123,8 +123,8 @@ class TestAgentReplies:
             sent = agent_client.post(
                 step_url(ticket, "reply"),
                 {
-                    "body": "Could you send the lamp's label too?",
-                    "files": [photo("label.pdf", PDF)],
+                    "reply-body": "Could you send the lamp's label too?",
+                    "reply-files": [photo("label.pdf", PDF)],
                 },
             )
         assert sent.status_code == 302
@@ -144,7 +144,10 @@ class TestAgentReplies:
         ticket = open_ticket()
         refused = agent_client.post(
             step_url(ticket, "reply"),
-            {"body": "See attached", "files": [photo("invoice.pdf", b"MZ\x90\x00 not a pdf")]},
+            {
+                "reply-body": "See attached",
+                "reply-files": [photo("invoice.pdf", b"MZ\x90\x00 not a pdf")],
+            },
         )
         assert refused.status_code == 400
         assert "invoice.pdf is not a photo (JPEG, PNG, HEIC) or a PDF." in refused.content.decode()

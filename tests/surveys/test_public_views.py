@@ -73,6 +73,23 @@ def test_a_detractor_is_told_we_are_sorry_and_someone_will_be_in_touch(
     assert ("someone" in page.lower() or "be in touch" in page) is sorry
 
 
+def test_an_unanswered_optional_score_is_not_unhappy(client):
+    survey = delivery_survey(purpose="recovery_follow_up", name="Made right?")
+    survey.questions.all().delete()
+    from surveys.services.building import question_add
+    from surveys.services.invitations import invitation_create
+
+    choice = question_add(survey=survey, kind="single", prompt="Did we?", choices=["Yes", "No"])
+    question_add(survey=survey, kind="csat", prompt="How satisfied?", required=False)
+    from feedback_app.customers.services.resolve import customer_resolve
+
+    ann = customer_resolve(email="ann@example.com").customer
+    for answer, sorry in (("Yes", False), ("No", True)):
+        invitation = invitation_create(survey=survey, customer=ann, dedupe_key=answer)
+        page = client.post(url(invitation), {f"q{choice.pk}": answer}).content.decode()
+        assert ('data-testid="sorry"' in page) is sorry
+
+
 def test_missing_and_out_of_range_answers_are_form_errors(client, invitation):
     response = client.post(url(invitation), {})
     assert (
