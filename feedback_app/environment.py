@@ -2,7 +2,9 @@
 empty variable, and stops start-up with one ImproperlyConfigured line naming a variable whose
 value cannot be read."""
 
+import importlib.util
 import os
+from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -40,3 +42,32 @@ def env_list(name: str, default: list[str]) -> list[str]:
     if not raw:
         return default
     return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+def attachments_storage(folder: Path) -> dict:
+    """Where customers' files are kept (STORAGES["attachments"]): `folder` by default, or the
+    S3-compatible bucket ATTACHMENTS_S3_BUCKET (ATTACHMENTS_S3_ENDPOINT_URL for one that is not
+    AWS, ATTACHMENTS_S3_REGION, and the usual AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY),
+    private, read through signed links only."""
+    bucket = env_str("ATTACHMENTS_S3_BUCKET")
+    if not bucket:
+        return {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": folder},
+        }
+    if importlib.util.find_spec("storages") is None:
+        raise ImproperlyConfigured(
+            "ATTACHMENTS_S3_BUCKET is set but django-storages is not installed: "
+            "install the project with its s3 extra (scripts/install s3)."
+        )
+    return {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": bucket,
+            "endpoint_url": env_str("ATTACHMENTS_S3_ENDPOINT_URL") or None,
+            "region_name": env_str("ATTACHMENTS_S3_REGION") or None,
+            "default_acl": "private",
+            "querystring_auth": True,
+            "file_overwrite": False,
+        },
+    }

@@ -14,7 +14,13 @@ import dj_database_url
 from csp.constants import NONE, SELF, UNSAFE_INLINE
 from django.core.exceptions import ImproperlyConfigured
 
-from feedback_app.environment import env_bool, env_int, env_list, env_str
+from feedback_app.environment import (
+    attachments_storage,
+    env_bool,
+    env_int,
+    env_list,
+    env_str,
+)
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -358,30 +364,12 @@ MEDIA_URL = "media/"
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "feedback_app" / "static"]
-# Customers' files (photos, PDFs) and agents' attachments: a private folder by default, or any
-# S3-compatible bucket (ATTACHMENTS_S3_BUCKET, with ATTACHMENTS_S3_ENDPOINT_URL for one that is
-# not AWS, and the usual AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY). Never served publicly.
+# Customers' files (photos, PDFs) and agents' attachments: a private folder, or an S3-compatible
+# bucket (see feedback_app.environment.attachments_storage). Never served publicly.
 ATTACHMENTS_DIR = Path(env_str("ATTACHMENTS_DIR") or DATA_DIR / "attachments")
-ATTACHMENTS_S3_BUCKET = env_str("ATTACHMENTS_S3_BUCKET")
+ATTACHMENTS_STORAGE = attachments_storage(ATTACHMENTS_DIR)
 ATTACHMENT_MAX_MB = env_int("ATTACHMENT_MAX_MB", 10)
 ATTACHMENT_MAX_COUNT = env_int("ATTACHMENT_MAX_COUNT", 5)
-if ATTACHMENTS_S3_BUCKET:
-    ATTACHMENTS_STORAGE = {
-        "BACKEND": "storages.backends.s3.S3Storage",
-        "OPTIONS": {
-            "bucket_name": ATTACHMENTS_S3_BUCKET,
-            "endpoint_url": env_str("ATTACHMENTS_S3_ENDPOINT_URL") or None,
-            "region_name": env_str("ATTACHMENTS_S3_REGION") or None,
-            "default_acl": "private",
-            "querystring_auth": True,
-            "file_overwrite": False,
-        },
-    }
-else:
-    ATTACHMENTS_STORAGE = {
-        "BACKEND": "django.core.files.storage.FileSystemStorage",
-        "OPTIONS": {"location": ATTACHMENTS_DIR, "base_url": None},
-    }
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "attachments": ATTACHMENTS_STORAGE,

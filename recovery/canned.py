@@ -83,14 +83,17 @@ def issue_of(ticket: Ticket) -> str:
 
 def render(text: str, context: dict) -> str:
     try:
-        return Template(text).render(Context(context, autoescape=False)).strip()
+        rendered = Template(text).render(Context(context, autoescape=False))
     except TemplateSyntaxError as exc:
         return f"{text}\n\n[template error: {exc}]"
+    return re.sub(r"\n{3,}", "\n\n", rendered).strip()  # a value left empty leaves no gap
 
 
 def agent_name(agent) -> str:
+    """Who signs: the agent's name; nobody when the system writes (the template's own line
+    names the company)."""
     if agent is None:
-        return f"{settings.COMPANY_NAME} customer care"
+        return ""
     return agent.get_full_name() or agent.get_username()
 
 

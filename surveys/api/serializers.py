@@ -200,12 +200,14 @@ class ComplaintSerializer(serializers.ModelSerializer):
             "customer",
             "channel",
             "reference",
+            "case_number",
             "subject",
             "text",
             "contact_name",
             "received_at",
             *TRIAGE_FIELDS,
         ]
+        read_only_fields = ["case_number"]
 
 
 class ComplaintCreateSerializer(serializers.Serializer):

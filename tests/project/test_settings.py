@@ -114,3 +114,18 @@ def test_deployment_check_reports_nothing_with_production_settings(tmp_path):
     )
     assert result.returncode == 0, result.stderr
     assert "System check identified no issues" in result.stdout
+
+
+def test_attachments_go_to_a_private_s3_bucket_when_one_is_named(monkeypatch, tmp_path):
+    from storages.backends.s3 import S3Storage
+
+    from feedback_app.environment import attachments_storage
+
+    assert attachments_storage(tmp_path)["OPTIONS"] == {"location": tmp_path}
+    monkeypatch.setenv("ATTACHMENTS_S3_BUCKET", "feedback-files")
+    monkeypatch.setenv("ATTACHMENTS_S3_ENDPOINT_URL", "http://127.0.0.1:9000")
+    config = attachments_storage(tmp_path)
+    assert config["BACKEND"] == "storages.backends.s3.S3Storage"
+    storage = S3Storage(**config["OPTIONS"])
+    assert storage.bucket_name == "feedback-files" and storage.default_acl == "private"
+    assert storage.querystring_auth and not storage.file_overwrite

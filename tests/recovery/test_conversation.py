@@ -200,7 +200,7 @@ def deliver(tmp_path, *messages, box="inbox"):
 
 class TestCustomerRepliesByEmail:
     def test_a_reply_joins_its_ticket_and_the_assignee_is_told(
-        self, complained, tmp_path, agent, capsys, django_capture_on_commit_callbacks
+        self, complained, tmp_path, agent, client, capsys, django_capture_on_commit_callbacks
     ):
         _page, _complaint, ticket = complained
         agent.email = "alex@care.example"
@@ -229,6 +229,9 @@ class TestCustomerRepliesByEmail:
         assert ticket.customer_waiting_since == incoming.received_at
         assert [m.to for m in mail.outbox] == [["alex@care.example"]]
         assert mail.outbox[0].subject == f"Ticket #{ticket.pk}: the customer wrote"
+        client.force_login(agent)
+        queue = client.get(reverse("recovery:queue")).content.decode()
+        assert "customer wrote" in queue
 
     def test_the_reply_address_finds_the_case_when_the_mail_program_drops_in_reply_to(
         self, complained, tmp_path, settings, django_capture_on_commit_callbacks
