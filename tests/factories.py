@@ -144,6 +144,26 @@ def open_ticket(email: str = "ann@example.com", full_name: str = "Ann Lee", **kw
     return ticket_create(customer=customer, **kwargs)
 
 
+def earlier_solicitation(customer, days_ago: int = 3):
+    """A survey invitation that went to the customer `days_ago` days ago (the quiet period
+    counts from it), through the outbox as the app sends one."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from feedback_app.customers.outbox import message_send
+
+    return message_send(
+        customer=customer,
+        kind="solicitation",
+        purpose="survey.invitation",
+        subject="How was your delivery?",
+        body_text="Tell us.",
+        dedupe_key=f"earlier-invitation:{customer.pk}:{days_ago}",
+        now=timezone.now() - timedelta(days=days_ago),
+    )
+
+
 def step_url(ticket, step: str) -> str:
     """Where the ticket page posts one step (its URL slug, as in the API)."""
     from django.urls import reverse

@@ -17,7 +17,7 @@ from feedback_app.core.errors import DomainError
 from feedback_app.customers.models import IncomingMessage, Message
 from feedback_app.customers.services.conversation import Upload
 from recovery.models import Ticket, TicketEvent
-from recovery.services.log import staff_notify, ticket_event
+from recovery.services.log import assignee_notify, ticket_event
 from recovery.services.messages import case_url, customer_message, sent_payload
 from recovery.services.sla import answer_due
 from surveys.models import Complaint
@@ -121,11 +121,5 @@ def ticket_customer_wrote(*, ticket: Ticket, incoming: IncomingMessage) -> Ticke
             text=Truncator(incoming.body).chars(5000),
             files=[a.name for a in incoming.attachments.all()],
         )
-        if ticket.assignee and ticket.assignee.email:
-            staff_notify(
-                [ticket.assignee.email],
-                f"Ticket #{ticket.pk}: the customer wrote",
-                f"{ticket.subject}\n\n{Truncator(incoming.body).chars(1500)}\n\n"
-                f"{settings.SITE_URL}{ticket.get_absolute_url()}",
-            )
+        assignee_notify(ticket, "the customer wrote", Truncator(incoming.body).chars(1500))
     return event

@@ -34,6 +34,16 @@ def ticket_event(
     )
 
 
+def assignee_notify(ticket: Ticket, subject: str, text: str) -> None:
+    """Tell the ticket's assignee (when there is one with an address), linking the ticket."""
+    if ticket.assignee and ticket.assignee.email:
+        staff_notify(
+            [ticket.assignee.email],
+            f"Ticket #{ticket.pk}: {subject}",
+            f"{ticket.subject}\n\n{text}\n\n{settings.SITE_URL}{ticket.get_absolute_url()}",
+        )
+
+
 def staff_notify(recipients: list[str], subject: str, body: str) -> None:
     """Internal notices to staff go straight to Django's mail (not the customer outbox)."""
     transaction.on_commit(

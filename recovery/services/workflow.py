@@ -30,7 +30,7 @@ from recovery.models import (
     Ticket,
     TicketEvent,
 )
-from recovery.services.log import staff_notify, ticket_event
+from recovery.services.log import assignee_notify, ticket_event
 from recovery.services.messages import customer_message, sent_payload
 from surveys.models import Invitation
 from surveys.selectors import follow_up_survey
@@ -388,13 +388,7 @@ def ticket_reopen(
             reason=f"recovery ticket #{ticket.pk} is open",
             actor=actor,
         )
-        if ticket.assignee and ticket.assignee.email:
-            staff_notify(
-                [ticket.assignee.email],
-                f"Ticket #{ticket.pk} reopened",
-                f"{ticket.subject}\n\nReopened: {reason.strip()}\n\n"
-                f"{settings.SITE_URL}{ticket.get_absolute_url()}",
-            )
+        assignee_notify(ticket, "reopened", f"Reopened: {reason.strip()}")
     return ticket
 
 

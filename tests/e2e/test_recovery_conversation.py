@@ -17,13 +17,12 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from feedback_app.customers.models import Message
-from feedback_app.customers.outbox import message_send
 from recovery.models import ImprovementNotice, State, Ticket
 from recovery.services.follow_up import recovery_sweep
 from recovery.services.improvements import improvement_link, improvement_save
 from recovery.services.workflow import ticket_close
 from surveys.services.complaints import complaint_submit
-from tests.factories import PASSWORD, staff_user
+from tests.factories import PASSWORD, earlier_solicitation, staff_user
 
 JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"\x00" * 500
 LAMP = "The lamp in order A-20576 arrived smashed. The box was crushed on one side."
@@ -166,15 +165,7 @@ def test_a_fix_shipped_in_the_quiet_period_is_told_once_after_it(page, settings)
         text="Nobody told me my parcel would be late", channel="api", email="ann@example.com"
     ).complaint
     ticket_close(ticket=Ticket.objects.get(), actor=manager, reason="Apologised by phone")
-    message_send(
-        customer=complaint.customer,
-        kind="solicitation",
-        purpose="survey.invitation",
-        subject="How was your delivery?",
-        body_text="Tell us.",
-        dedupe_key="earlier-invitation",
-        now=timezone.now() - timedelta(days=3),
-    )
+    earlier_solicitation(complaint.customer, days_ago=3)
     improvement = improvement_save(actor=manager, title="Late parcel alerts")
     improvement_link(improvement=improvement, actor=manager, complaints=[complaint.pk])
     mail.outbox.clear()

@@ -8,7 +8,6 @@ from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
 
-from feedback_app.customers.outbox import message_send
 from feedback_app.customers.services.holds import hold_place
 from feedback_app.customers.services.resolve import customer_resolve
 from recovery.models import ImprovementNotice, Ticket
@@ -21,6 +20,7 @@ from recovery.services.improvements import (
 )
 from recovery.services.workflow import ticket_close
 from surveys.services.complaints import complaint_submit
+from tests.factories import earlier_solicitation
 
 pytestmark = pytest.mark.django_db
 
@@ -35,15 +35,7 @@ def asked(django_capture_on_commit_callbacks):
         bob = complaint_submit(
             text="Tell me when my parcel is late", channel="api", email="bob@example.com"
         ).complaint
-        message_send(
-            customer=ann.customer,
-            kind="solicitation",
-            purpose="survey.invitation",
-            subject="How was your delivery?",
-            body_text="Tell us.",
-            dedupe_key="test-invitation",
-            now=timezone.now() - timedelta(days=3),
-        )
+        earlier_solicitation(ann.customer, days_ago=3)
     for ticket in Ticket.objects.all():  # their cases are closed: no hold
         ticket_close(ticket=ticket, actor=None, reason="Handled by phone")
     mail.outbox.clear()

@@ -186,7 +186,7 @@ class TestFollowUp:
         self.answer(ticket, choice, django_capture_on_commit_callbacks)
         ticket.refresh_from_db()
         assert ticket.state == State.REOPENED and ticket.recovered is False
-        assert any(m.subject == f"Ticket #{ticket.pk} reopened" for m in mail.outbox)
+        assert any(m.subject == f"Ticket #{ticket.pk}: reopened" for m in mail.outbox)
         assert Ticket.objects.count() == 1
 
     def test_without_a_follow_up_survey_the_ticket_says_why_none_goes(self, agent, client):
