@@ -20,6 +20,7 @@ from feedback_app.core.forms import form_error
 from feedback_app.customers.models import Channel
 from feedback_app.customers.services.conversation import inbound_receive, uploads_from
 from recovery import selectors
+from recovery.canned import restitution_words
 from recovery.forms import CaseReplyForm
 from recovery.models import Restitution, State, Ticket
 from recovery.services.sla import answer_due
@@ -57,7 +58,10 @@ def where_it_stands(ticket: Ticket) -> tuple[str, str]:
             "up to you.",
         )
     if ticket.state == State.RESTITUTION_OFFERED:
-        given = ", ".join(r.summary.lower() for r in granted) or "something back"
+        given = (
+            ", ".join(restitution_words(r.kind, r.amount, r.currency, r.item) for r in granted)
+            or "something back"
+        )
         return ("We are making it up to you", f"We are giving you {given}.")
     if ticket.state in (State.RESOLVED, State.FOLLOW_UP_SENT):
         return (

@@ -342,6 +342,26 @@ class TestCasePage:
         assert many.status_code == 400 and "At most 5 files" in many.content.decode()
         assert not IncomingMessage.objects.exists()
 
+    def test_what_we_give_is_said_as_the_customer_reads_it(self, client, manager):
+        from recovery.services.restitution import ticket_offer_restitution
+        from recovery.services.workflow import ticket_skip
+
+        ticket = open_ticket()
+        for step in ("apologise", "reassure"):
+            ticket = ticket_skip(ticket=ticket, actor=manager, step=step, reason="by phone")
+        ticket_offer_restitution(
+            ticket=ticket,
+            actor=manager,
+            kind="voucher",
+            amount="15.00",
+            currency="GBP",
+            subject="For the trouble",
+            body="We are giving you {{ restitution }}.",
+        )
+        page = client.get(case_url(ticket)).content.decode()
+        assert "We are making it up to you" in page
+        assert "We are giving you a voucher of 15.00 GBP." in page
+
     def test_a_bogus_or_expired_link_gets_an_honest_page(self, client, settings):
         assert client.get(reverse("case", args=["nope" * 8])).status_code == 404
         ticket = open_ticket()

@@ -26,6 +26,7 @@ from django.utils.text import Truncator, get_valid_filename
 from feedback_app.core.errors import DomainError
 from feedback_app.core.signals import customer_replied
 from feedback_app.customers.models import Attachment, Customer, IncomingMessage, Message
+from feedback_app.customers.selectors import customer_survivor
 from feedback_app.customers.services.timeline import timeline_record
 
 _MSGID = re.compile(r"<[^<>\s]{1,250}>")
@@ -182,7 +183,7 @@ def inbound_receive(
     try:
         with transaction.atomic():
             incoming = IncomingMessage.objects.create(
-                customer=customer.merged_into or customer,
+                customer=customer_survivor(customer),
                 thread=thread[:100],
                 channel=channel,
                 subject=" ".join((subject or "").split())[:300],
