@@ -4,12 +4,12 @@ from datetime import timedelta
 
 import django_filters
 from django.contrib.auth import get_user_model
-from django.db.models import Q
+from django.db.models import Case, F, Q, Value, When
 from django.utils import timezone
 
 from feedback_app.core.numbers import whole_number
 from feedback_app.customers.models import Channel, Customer
-from recovery.models import OPEN_STATES, Priority, State, Team, Ticket
+from recovery.models import OPEN_STATES, Priority, State, Team, Ticket, TicketItem
 from recovery.selectors import tickets_from_channel
 from surveys.models import Topic
 
@@ -18,7 +18,13 @@ SLA_CHOICES = [
     ("due_soon", "Due within 4 hours"),
     ("on_track", "On track"),
 ]
+# What the agent still has to do something about (the follow-up waits on the customer).
+ACTION_STATES = frozenset(
+    {State.NEW, State.REOPENED, State.APOLOGISED, State.REASSURED, State.RESTITUTION_OFFERED}
+)
+FOLLOW_UP_STATES = frozenset({State.RESOLVED, State.FOLLOW_UP_SENT})
 SORTS = {
+    "next_due": (F("next_due_at").asc(nulls_last=True), "-priority", "id"),
     "priority": ("-priority", "opened_at", "id"),
     "oldest": ("opened_at", "id"),
     "newest": ("-opened_at", "-id"),
@@ -37,7 +43,13 @@ def _staff(request=None):
 class TicketFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(method="search", label="Search")
     state = django_filters.ChoiceFilter(
-        choices=[("open", "All open"), *State.choices], method="filter_state"
+        choices=[
+            ("action", "Needs action"),
+            ("follow_up", "Waiting for the follow-up"),
+            ("open", "All open"),
+            *State.choices,
+        ],
+        method="filter_state",
     )
     priority = django_filters.ChoiceFilter(choices=Priority.choices, empty_label="Any priority")
     assignee = django_filters.ModelChoiceFilter(
@@ -57,9 +69,15 @@ class TicketFilter(django_filters.FilterSet):
         choices=SLA_CHOICES, method="filter_sla", label="SLA", empty_label="Any"
     )
     sort = django_filters.ChoiceFilter(
-        choices=[(key, key.capitalize()) for key in SORTS],
+        choices=[
+            ("next_due", "Next due first"),
+            ("priority", "Priority"),
+            ("oldest", "Oldest"),
+            ("newest", "Newest"),
+            ("due", "Apology due"),
+        ],
         method="filter_sort",
-        empty_label="Priority",
+        empty_label="Next due first",
         label="Sort",
     )
 
@@ -72,17 +90,26 @@ class TicketFilter(django_filters.FilterSet):
         # Names are matched in the customer table on their own, not across the join, so
         # the ticket table is read once.
         named = Customer.objects.filter(full_name__icontains=value).values("pk")
-        query = Q(subject__icontains=value) | Q(reference__iexact=value) | Q(customer__in=named)
+        # What the customer wrote: a complaint's text, a survey's free-text answer.
+        wrote = TicketItem.objects.filter(
+            Q(complaint__text__icontains=value) | Q(response__answers__text__icontains=value)
+        ).values("ticket_id")
+        query = (
+            Q(subject__icontains=value)
+            | Q(reference__iexact=value)
+            | Q(case_number__iexact=value)
+            | Q(customer__in=named)
+            | Q(pk__in=wrote)
+        )
         if (number := whole_number(value)) is not None:
             query |= Q(pk=number)
         return queryset.filter(query)
 
     def filter_state(self, queryset, name, value):
-        return (
-            queryset.filter(state__in=OPEN_STATES)
-            if value == "open"
-            else queryset.filter(state=value)
-        )
+        groups = {"open": OPEN_STATES, "action": ACTION_STATES, "follow_up": FOLLOW_UP_STATES}
+        if value in groups:
+            return queryset.filter(state__in=groups[value])
+        return queryset.filter(state=value)
 
     def filter_channel(self, queryset, name, value):
         return tickets_from_channel(queryset, value)
@@ -103,4 +130,19 @@ class TicketFilter(django_filters.FilterSet):
         return queryset.filter(state__in=OPEN_STATES, breached=False).exclude(due_soon)
 
     def filter_sort(self, queryset, name, value):
-        return queryset.order_by(*SORTS.get(value, SORTS["priority"]))
+        return sort_tickets(queryset, value)
+
+
+def sort_tickets(queryset, sort: str):
+    """The queue in the chosen order; by default the next due time first (the apology's until
+    it was sent, then the resolution's), so what will be late soonest is on top."""
+    if sort not in SORTS or sort == "next_due":
+        queryset = queryset.annotate(
+            next_due_at=Case(
+                When(apologised_at__isnull=True, then=F("apology_due_at")),
+                When(resolved_at__isnull=True, then=F("resolution_due_at")),
+                default=Value(None),
+            )
+        )
+        sort = "next_due"
+    return queryset.order_by(*SORTS[sort])

@@ -84,7 +84,11 @@ def ticket_reply(
     if not (body or "").strip():
         raise DomainError("The message to the customer is empty.", field="body")
     with transaction.atomic():
-        ticket = Ticket.objects.select_for_update().select_related("customer").get(pk=ticket.pk)
+        ticket = (
+            Ticket.objects.select_for_update(of=("self",))
+            .select_related("customer")
+            .get(pk=ticket.pk)
+        )
         count = ticket.events.filter(kind=TicketEvent.Kind.REPLIED).count()
         message = customer_message(
             ticket, "reply", actor, subject, body, f"reply:{count + 1}", uploads=uploads
@@ -104,7 +108,11 @@ def ticket_customer_wrote(*, ticket: Ticket, incoming: IncomingMessage) -> Ticke
     """The customer wrote on their case (by e-mail or on the case page): on the ticket's log,
     waiting for our answer, and the assignee is told. Idempotent per incoming message."""
     with transaction.atomic():
-        ticket = Ticket.objects.select_for_update().select_related("assignee").get(pk=ticket.pk)
+        ticket = (
+            Ticket.objects.select_for_update(of=("self",))
+            .select_related("assignee")
+            .get(pk=ticket.pk)
+        )
         done = ticket.events.filter(
             kind=TicketEvent.Kind.CUSTOMER_WROTE, payload__incoming=incoming.pk
         ).first()

@@ -27,9 +27,24 @@ def _reference(item: Response | Complaint) -> str:
 
 
 def _subject(item: Response | Complaint) -> str:
+    """What the queue shows: the first line of what the customer wrote (a complaint's subject
+    line if it had one); for a score with no words, the score and the survey."""
     if isinstance(item, Complaint):
-        return Truncator(item.subject or item.text or "Complaint").chars(120)
-    return Truncator(f"Unhappy answer to \u201c{item.survey.name}\u201d").chars(120)
+        return Truncator(item.subject or first_line(item.text) or "Complaint").chars(120)
+    words = " ".join(a.text for a in item.answers.all() if a.text)
+    if words.strip():
+        return Truncator(first_line(words)).chars(120)
+    scores = ", ".join(
+        f"{a.question.get_kind_display().split(' ')[0]} {a.number}"
+        for a in item.answers.all()
+        if a.question.is_rating and a.number is not None
+    )
+    return Truncator(f"{scores or 'Unhappy answer'} on \u201c{item.survey.name}\u201d").chars(120)
+
+
+def first_line(text: str) -> str:
+    """The first non-empty line of a text, without surrounding blanks."""
+    return next((line.strip() for line in (text or "").splitlines() if line.strip()), "")
 
 
 # Long on purpose: finding the incident's open ticket and attaching to it are one locked step.

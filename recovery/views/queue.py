@@ -8,7 +8,7 @@ from django.views import View
 
 from feedback_app.core.numbers import whole_numbers
 from recovery import selectors
-from recovery.filters import TicketFilter
+from recovery.filters import TicketFilter, sort_tickets
 from recovery.forms import BulkForm
 from recovery.services.tickets import tickets_bulk
 
@@ -30,11 +30,12 @@ class QueueView(View):
 
     def _page(self, request):
         data = request.GET.copy()
-        data.setdefault("state", "open")
-        filterset = TicketFilter(
-            data, queryset=selectors.ticket_queue().order_by("-priority", "opened_at", "id")
-        )
-        page = _page_of(filterset.qs, request.GET.get("page"))
+        data.setdefault("state", "action")
+        filterset = TicketFilter(data, queryset=selectors.ticket_queue())
+        tickets = filterset.qs
+        if not data.get("sort"):
+            tickets = sort_tickets(tickets, "next_due")
+        page = _page_of(tickets, request.GET.get("page"))
         query = data.copy()
         query.pop("page", None)
         return filterset, page, query.urlencode()

@@ -164,6 +164,8 @@ class TicketView(View):
         """{slug: form} for each workflow step the ticket's state allows, in the table's order,
         each message form with its draft and live preview."""
         allowed = {slug(step) for step in allowed_steps(ticket.state)}
+        if any(r.status == Restitution.Status.PENDING for r in ticket.restitutions.all()):
+            allowed.discard("offer-restitution")  # the request waiting for a manager shows instead
         forms_ = {}
         for step in WORKFLOW_FORMS:
             if step not in allowed:

@@ -269,3 +269,83 @@ def test_queue_and_dashboard_filter_tickets_by_the_channel_their_feedback_came_b
     assert [ticket.pk for ticket in by_email.context["page_obj"]] == [ann.pk]
     phone = DashboardFilterForm({"channel": "phone"}).filters()
     assert list(phone.tickets(Ticket.objects.all())) == [bob]
+
+
+class TestAgentDesk:
+    """The agent's desk reads as the person needs it (issue 18, first part)."""
+
+    def test_the_queue_starts_with_what_needs_action_soonest_due_first(self, agent_client, manager):
+        from recovery.services.workflow import ticket_resolve, ticket_skip
+
+        late = open_ticket(email="a@example.com", priority=1)
+        urgent = open_ticket(email="b@example.com", priority=4)
+        done = open_ticket(email="c@example.com", priority=4)
+        for step in ("apologise", "reassure"):
+            done = ticket_skip(ticket=done, actor=manager, step=step, reason="phone")
+        ticket_resolve(ticket=done, actor=manager, no_restitution_reason="declined")
+        rows = list(agent_client.get(reverse("recovery:queue")).context["page_obj"])
+        assert rows == [urgent, late]  # resolved ones wait elsewhere; the soonest due on top
+        waiting = agent_client.get(reverse("recovery:queue") + "?state=follow_up")
+        assert list(waiting.context["page_obj"]) == [done]
+
+    def test_search_finds_what_the_customer_wrote_and_the_reference(
+        self, agent_client, django_capture_on_commit_callbacks
+    ):
+        from surveys.services.complaints import complaint_submit
+
+        with django_capture_on_commit_callbacks(execute=True):
+            complaint_submit(
+                text="Short title\nThe hamster cage came without its door.",
+                channel="web",
+                email="d@example.com",
+            )
+        ticket = Ticket.objects.get()
+        assert ticket.subject == "Short title"  # the first line of what they wrote
+        for words in ("hamster cage", ticket.case_number):
+            found = agent_client.get(reverse("recovery:queue"), {"q": words, "state": "open"})
+            assert list(found.context["page_obj"]) == [ticket]
+
+    def test_a_score_without_words_is_titled_by_the_score(self, django_capture_on_commit_callbacks):
+        from surveys.services.responses import response_submit
+        from tests.factories import delivery_survey
+
+        survey = delivery_survey(name="After delivery")
+        nps = survey.questions.get(kind="nps")
+        from feedback_app.customers.services.resolve import customer_resolve
+
+        ann = customer_resolve(email="ann@example.com").customer
+        with django_capture_on_commit_callbacks(execute=True):
+            response_submit(survey=survey, customer=ann, answers={nps.pk: 2}, channel="web")
+        assert Ticket.objects.get().subject == "NPS 2 on \u201cAfter delivery\u201d"
+
+    def test_customer_links_are_never_shown_to_staff(
+        self, agent_client, agent, django_capture_on_commit_callbacks
+    ):
+        from recovery.services.workflow import ticket_apologise
+
+        ticket = open_ticket()
+        with django_capture_on_commit_callbacks(execute=True):
+            ticket_apologise(ticket=ticket, actor=agent, subject="Sorry", body="We are sorry.")
+        html = agent_client.get(ticket.get_absolute_url()).content.decode()
+        assert ticket.case_token not in html and ticket.customer.token not in html
+        assert "[the customer&#x27;s link]" in html
+
+    def test_a_pending_approval_hides_the_offer_form(self, agent_client, agent, manager):
+        from recovery.services.restitution import ticket_offer_restitution
+        from recovery.services.workflow import ticket_skip
+
+        ticket = open_ticket()
+        for step in ("apologise", "reassure"):
+            ticket = ticket_skip(ticket=ticket, actor=manager, step=step, reason="phone")
+        ticket_offer_restitution(
+            ticket=ticket,
+            actor=agent,
+            kind="refund",
+            amount="90.00",
+            currency="GBP",
+            subject="A refund",
+            body="We refund you.",
+        )
+        page = agent_client.get(ticket.get_absolute_url())
+        assert "offer-restitution" not in page.context["step_forms"]
+        assert "Waiting for approval: Refund of 90.00 GBP" in page.content.decode()

@@ -1,5 +1,6 @@
 """Formatting filters for staff pages. They format what they are given and never query."""
 
+import re
 from datetime import datetime, timedelta
 
 from django import template
@@ -52,3 +53,14 @@ def moment(value: str | None):
         return datetime.fromisoformat(value)
     except (TypeError, ValueError):
         return None
+
+
+# A customer's own links in a message we sent them: their survey answer page, preferences,
+# unsubscribe and case page. Staff read the message without them, so nobody acts as the customer.
+_CUSTOMER_LINK = re.compile(r"\S*/(?:s|c|case)/[A-Za-z0-9_\-]{16,}/\S*")
+
+
+@register.filter
+def without_customer_links(text: str) -> str:
+    """The text with each of the customer's own links replaced by a mention of it."""
+    return _CUSTOMER_LINK.sub("[the customer's link]", text or "")
