@@ -3,11 +3,13 @@ from django.contrib import admin
 from feedback_app.core.admin import ReadOnlyAdmin, RecordAdmin
 from recovery.models import (
     ApprovalLimit,
+    Availability,
     CannedMessage,
     Improvement,
     ImprovementLink,
     ImprovementNotice,
     Restitution,
+    RoutingRule,
     SlaTarget,
     Team,
     Ticket,
@@ -66,8 +68,25 @@ class TicketEventAdmin(ReadOnlyAdmin):
 
 @admin.register(Team)
 class TeamAdmin(admin.ModelAdmin):
-    list_display = ["name", "manager"]
+    list_display = ["name", "manager", "assign_by"]
     filter_horizontal = ["members"]
+
+
+@admin.register(RoutingRule)
+class RoutingRuleAdmin(admin.ModelAdmin):
+    """Which team gets a new ticket: tried by position, the first that holds wins."""
+
+    list_display = ["position", "conditions", "team", "active"]
+    list_display_links = ["conditions"]
+    list_editable = ["position", "active"]
+    list_filter = ["team", "active"]
+    list_select_related = ["team", "topic"]
+
+
+@admin.register(Availability)
+class AvailabilityAdmin(admin.ModelAdmin):
+    list_display = ["user", "away", "updated_at"]
+    list_filter = ["away"]
 
 
 @admin.register(Restitution)

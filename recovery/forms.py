@@ -155,9 +155,17 @@ class WithdrawForm(forms.Form):
 
 
 class AssignForm(forms.Form):
-    assignee = forms.ModelChoiceField(queryset=people(), required=False, empty_label="Nobody")
+    assignee = forms.ModelChoiceField(
+        queryset=people(),
+        required=False,
+        empty_label="Nobody",
+        widget=forms.Select(attrs={"class": "form-select form-select-sm"}),
+    )
     team = forms.ModelChoiceField(
-        queryset=Team.objects.all(), required=False, empty_label="No team"
+        queryset=Team.objects.all(),
+        required=False,
+        empty_label="No team",
+        widget=forms.Select(attrs={"class": "form-select form-select-sm"}),
     )
 
     def __init__(self, *args, **kwargs):

@@ -82,7 +82,7 @@ PAGES: dict[str, Page] = {
     "password_reset_confirm": Page(EVERYONE, EVERYONE),
     "password_reset_complete": Page(EVERYONE),
     # Staff pages
-    "staff:home": Page(STAFF),
+    "staff:home": Page(STAFF, STAFF, note="say whether you take new tickets"),
     "customers:list": Page(STAFF),
     "customers:detail": Page(STAFF, STAFF, note="edit profile, add identity, consent"),
     "customers:merge": Page(MANAGERS, MANAGERS),

@@ -1,19 +1,34 @@
 """The staff landing page, where every login starts, and the rate-limited password reset."""
 
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.views import PasswordResetView
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.views.generic import TemplateView
 from django_ratelimit.core import is_ratelimited
 
 from feedback_app.core.roles import ROLES, user_roles
 from feedback_app.customers.models import Customer
 from feedback_app.customers.selectors import timeline_recent
+from recovery.models import Availability
+from recovery.services.routing import availability_set
 from surveys.selectors import follow_up_survey
 
 
 class HomeView(TemplateView):
     template_name = "staff/home.html"
+
+    def post(self, request):
+        """Taking new tickets, or away (routing assigns none while away)."""
+        away = request.POST.get("away") == "1"
+        availability_set(user=request.user, away=away)
+        messages.success(
+            request,
+            "You are away: new tickets go to your colleagues."
+            if away
+            else "You are back: new tickets can come to you.",
+        )
+        return redirect("staff:home")
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -23,6 +38,7 @@ class HomeView(TemplateView):
             customer_count=Customer.objects.filter(merged_into__isnull=True).count(),
             recent=timeline_recent()[:15],
             no_follow_up_survey=follow_up_survey() is None,
+            away=Availability.objects.filter(user=self.request.user, away=True).exists(),
         )
         return context
 

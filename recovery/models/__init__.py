@@ -3,7 +3,7 @@ and the migrations look for them."""
 
 from recovery.models.improvements import Improvement, ImprovementLink, ImprovementNotice
 from recovery.models.restitution import ApprovalLimit, Restitution
-from recovery.models.settings import CannedMessage, SlaTarget
+from recovery.models.settings import Availability, CannedMessage, RoutingRule, SlaTarget
 from recovery.models.tickets import (
     OPEN_STATES,
     Priority,
@@ -17,12 +17,14 @@ from recovery.models.tickets import (
 __all__ = [
     "OPEN_STATES",
     "ApprovalLimit",
+    "Availability",
     "CannedMessage",
     "Improvement",
     "ImprovementLink",
     "ImprovementNotice",
     "Priority",
     "Restitution",
+    "RoutingRule",
     "SlaTarget",
     "State",
     "Team",

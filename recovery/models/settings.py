@@ -1,7 +1,9 @@
 """What managers set for the workflow: canned messages per step and topic, and SLA targets."""
 
+from django.conf import settings
 from django.db import models
 
+from feedback_app.customers.models import Channel, ValueTier
 from recovery.models.tickets import Priority
 from surveys.models import Topic
 
@@ -53,3 +55,66 @@ class SlaTarget(models.Model):
             f"{self.get_priority_display()}: apology {self.apology_hours}h, "
             f"resolution {self.resolution_hours}h"
         )
+
+
+class RoutingRule(models.Model):
+    """Which team gets a new ticket: the first active rule, by position, whose conditions all
+    hold (a blank condition holds for every ticket). Kept by managers in the admin."""
+
+    position = models.PositiveSmallIntegerField(default=0, help_text="Lower is tried first.")
+    topic = models.ForeignKey(
+        Topic,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        help_text="The ticket's main topic.",
+    )
+    channel = models.CharField(
+        max_length=10,
+        choices=Channel.choices,
+        blank=True,
+        help_text="Where the feedback that opened it came from.",
+    )
+    value_tier = models.CharField(max_length=10, choices=ValueTier.choices, blank=True)
+    min_priority = models.PositiveSmallIntegerField(
+        choices=Priority.choices, null=True, blank=True, help_text="This priority or higher."
+    )
+    team = models.ForeignKey("recovery.Team", on_delete=models.CASCADE, related_name="rules")
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["position", "id"]
+
+    def __str__(self) -> str:
+        return f"Rule {self.position}: {self.conditions or 'every ticket'} \u2192 {self.team}"
+
+    @property
+    def conditions(self) -> str:
+        parts = []
+        if self.topic_id:
+            parts.append(f"topic {self.topic}")
+        if self.channel:
+            parts.append(f"channel {self.get_channel_display().lower()}")
+        if self.value_tier:
+            parts.append(f"{self.get_value_tier_display()} customer")
+        if self.min_priority:
+            parts.append(f"priority {Priority(self.min_priority).label.lower()} or higher")
+        return ", ".join(parts)
+
+
+class Availability(models.Model):
+    """Whether a person takes new tickets now (off sick, on leave: away). Routing assigns only
+    to members who are not away; their open tickets stay theirs."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="availability"
+    )
+    away = models.BooleanField(default=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name_plural = "availability"
+
+    def __str__(self) -> str:
+        return f"{self.user}: {'away' if self.away else 'available'}"

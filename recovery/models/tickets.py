@@ -46,6 +46,24 @@ class Team(models.Model):
     )
     members = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="teams")
 
+    class AssignBy(models.TextChoices):
+        NOBODY = "nobody", "Nobody: the team picks from its queue"
+        ROUND_ROBIN = "round_robin", "Each available member in turn"
+        LEAST_OPEN = "least_open", "The available member with the fewest open tickets"
+
+    assign_by = models.CharField(
+        max_length=12, choices=AssignBy.choices, default=AssignBy.LEAST_OPEN
+    )
+    # Round robin's place: the member who got the team's last ticket.
+    last_assigned = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
+    )
+
     class Meta:
         ordering = ["name"]
 

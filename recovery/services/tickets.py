@@ -14,6 +14,7 @@ from feedback_app.customers.services.holds import hold_place
 from feedback_app.customers.services.timeline import timeline_record
 from recovery.models import OPEN_STATES, Priority, Ticket, TicketEvent, TicketItem
 from recovery.services.log import item_describe, item_link, ticket_event
+from recovery.services.routing import ticket_route
 from recovery.services.sla import sla_apply
 from recovery.services.workflow import ticket_close
 from surveys.models import Complaint, Response, Topic
@@ -187,6 +188,7 @@ def ticket_create(
             **({"item": item_describe(item)} if item is not None else {}),
             **({"note": note.strip()} if note and note.strip() else {}),
         )
+        ticket_route(ticket=ticket, channel=item.channel if item is not None else "")
         hold_place(
             customer=customer,
             reference=ticket.hold_reference,

@@ -61,8 +61,14 @@ def test_agent_works_a_ticket_from_new_to_closed(page):
     offer.get_by_role("button", name="Offer").click()
     expect(page.get_by_test_id("ticket-state")).to_have_text("Restitution offered")
 
+    # Ctrl+Enter sends the form the cursor is in.
+    page.get_by_label("Internal note").fill("Customer prefers texts.")
+    page.get_by_label("Internal note").press("Control+Enter")
+    expect(page.get_by_text("Note added.")).to_be_visible()
+    page.get_by_role("region", name="Resolve").get_by_label("Note").fill("Voucher issued.")
     page.get_by_role("button", name="Mark resolved").click()
     expect(page.get_by_test_id("ticket-state")).to_have_text("Resolved")
+    expect(page.get_by_test_id("ticket-timeline")).to_contain_text("Note: Voucher issued.")
     page.get_by_role("button", name="Close ticket").click()
     expect(page.get_by_test_id("ticket-state")).to_have_text("Closed")
 

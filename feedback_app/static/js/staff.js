@@ -1,0 +1,14 @@
+// Staff pages: Ctrl+Enter (Cmd+Enter on a Mac) sends the form the cursor is in, as its own
+// submit button would (the browser's checks and the form's handlers run as for a click).
+document.addEventListener("keydown", (event) => {
+  if (event.key !== "Enter" || !(event.ctrlKey || event.metaKey)) {
+    return;
+  }
+  const form = event.target instanceof Element ? event.target.closest("form") : null;
+  if (!form || form.method.toLowerCase() !== "post") {
+    return;
+  }
+  event.preventDefault();
+  const button = form.querySelector("button[type=submit], button:not([type])");
+  form.requestSubmit(button || undefined);
+});
