@@ -338,6 +338,7 @@ PUBLIC_FORM_RATE = env_str("PUBLIC_FORM_RATE", "20/m")
 BUSINESS_HOURS = env_str("BUSINESS_HOURS", "09:00-17:00")
 BUSINESS_DAYS = env_list("BUSINESS_DAYS", ["mon", "tue", "wed", "thu", "fri"])
 RECOVERY_FOLLOW_UP_DELAY_HOURS = env_int("RECOVERY_FOLLOW_UP_DELAY_HOURS", 24)
+SLA_WARNING_MINUTES = env_int("SLA_WARNING_MINUTES", 60)  # the assignee is told this early
 RESTITUTION_MAX_AMOUNT = env_int("RESTITUTION_MAX_AMOUNT", 10_000)
 # An approval limit's per-customer total counts what was granted in this many days.
 RESTITUTION_CUSTOMER_PERIOD_DAYS = env_int("RESTITUTION_CUSTOMER_PERIOD_DAYS", 90)

@@ -11,6 +11,7 @@ from recovery.models import (
     Restitution,
     RoutingRule,
     SlaTarget,
+    StaffNotice,
     Team,
     Ticket,
     TicketEvent,
@@ -81,6 +82,15 @@ class RoutingRuleAdmin(admin.ModelAdmin):
     list_editable = ["position", "active"]
     list_filter = ["team", "active"]
     list_select_related = ["team", "topic"]
+
+
+@admin.register(StaffNotice)
+class StaffNoticeAdmin(RecordAdmin):
+    """Read-only: notices are written when something needs a person."""
+
+    list_display = ["created_at", "user", "kind", "ticket", "read_at"]
+    list_filter = ["kind"]
+    list_select_related = ["user", "ticket"]
 
 
 @admin.register(Availability)

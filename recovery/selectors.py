@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet
 
 from feedback_app.customers.models import IncomingMessage, Message
 from recovery.models import (
@@ -11,6 +11,7 @@ from recovery.models import (
     ImprovementLink,
     ImprovementNotice,
     Restitution,
+    StaffNotice,
     Ticket,
     TicketEvent,
     TicketItem,
@@ -194,4 +195,17 @@ def case_by_token(*, token: str) -> Ticket | None:
         .prefetch_related("restitutions")
         .filter(case_token=token)
         .first()
+    )
+
+
+def unread_notice_count(*, user) -> int:
+    return StaffNotice.objects.filter(user=user, read_at__isnull=True).count()
+
+
+def staff_notices(*, user) -> QuerySet[StaffNotice]:
+    """The person's notices, unread first, newest first, with their tickets."""
+    return (
+        StaffNotice.objects.filter(user=user)
+        .select_related("ticket")
+        .order_by(F("read_at").desc(nulls_first=True), "-created_at", "-id")
     )

@@ -1,7 +1,7 @@
 from django.urls import path
 
 from recovery.dashboards.views import DashboardView
-from recovery.views import case, improvements, queue, settings, ticket
+from recovery.views import case, improvements, notices, queue, settings, ticket
 
 app_name = "recovery"
 urlpatterns = [
@@ -15,6 +15,7 @@ urlpatterns = [
         name="ticket-draft",
     ),
     path("approvals/", ticket.ApprovalsView.as_view(), name="approvals"),
+    path("notices/", notices.NoticesView.as_view(), name="notices"),
     path("settings/", settings.SettingsView.as_view(), name="settings"),
     path("improvements/", improvements.ImprovementListView.as_view(), name="improvements"),
     path(

@@ -116,6 +116,7 @@ PAGES: dict[str, Page] = {
     ),
     "recovery:ticket-draft": Page(NOBODY, STAFF, note="live preview of a message; stores nothing"),
     "recovery:approvals": Page(MANAGERS),
+    "recovery:notices": Page(STAFF, STAFF, note="each person's own; mark read, e-mail choice"),
     "recovery:settings": Page(MANAGERS, MANAGERS),
     "recovery:improvements": Page(STAFF),
     "recovery:improvement-create": Page(MANAGERS, MANAGERS),

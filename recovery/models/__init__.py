@@ -1,9 +1,10 @@
 """Recovery's models, one module per area; all importable from `recovery.models`, where Django
 and the migrations look for them."""
 
+from recovery.models.desk import Availability, StaffNotice
 from recovery.models.improvements import Improvement, ImprovementLink, ImprovementNotice
 from recovery.models.restitution import ApprovalLimit, Restitution
-from recovery.models.settings import Availability, CannedMessage, RoutingRule, SlaTarget
+from recovery.models.settings import CannedMessage, RoutingRule, SlaTarget
 from recovery.models.tickets import (
     OPEN_STATES,
     Priority,
@@ -26,6 +27,7 @@ __all__ = [
     "Restitution",
     "RoutingRule",
     "SlaTarget",
+    "StaffNotice",
     "State",
     "Team",
     "Ticket",

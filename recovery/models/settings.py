@@ -1,6 +1,5 @@
 """What managers set for the workflow: canned messages per step and topic, and SLA targets."""
 
-from django.conf import settings
 from django.db import models
 
 from feedback_app.customers.models import Channel, ValueTier
@@ -101,20 +100,3 @@ class RoutingRule(models.Model):
         if self.min_priority:
             parts.append(f"priority {Priority(self.min_priority).label.lower()} or higher")
         return ", ".join(parts)
-
-
-class Availability(models.Model):
-    """Whether a person takes new tickets now (off sick, on leave: away). Routing assigns only
-    to members who are not away; their open tickets stay theirs."""
-
-    user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="availability"
-    )
-    away = models.BooleanField(default=False)
-    updated_at = models.DateTimeField(auto_now=True)
-
-    class Meta:
-        verbose_name_plural = "availability"
-
-    def __str__(self) -> str:
-        return f"{self.user}: {'away' if self.away else 'available'}"

@@ -16,9 +16,10 @@ from django.utils.text import Truncator
 from feedback_app.core.errors import DomainError
 from feedback_app.customers.models import IncomingMessage, Message
 from feedback_app.customers.services.conversation import Upload
-from recovery.models import Ticket, TicketEvent
-from recovery.services.log import assignee_notify, ticket_event
+from recovery.models import StaffNotice, Ticket, TicketEvent
+from recovery.services.log import ticket_event
 from recovery.services.messages import case_url, customer_message, sent_payload
+from recovery.services.notices import staff_notice
 from recovery.services.sla import answer_due
 from surveys.models import Complaint
 
@@ -129,5 +130,11 @@ def ticket_customer_wrote(*, ticket: Ticket, incoming: IncomingMessage) -> Ticke
             text=Truncator(incoming.body).chars(5000),
             files=[a.name for a in incoming.attachments.all()],
         )
-        assignee_notify(ticket, "the customer wrote", Truncator(incoming.body).chars(1500))
+        staff_notice(
+            user=ticket.assignee,
+            kind=StaffNotice.Kind.CUSTOMER_WROTE,
+            ticket=ticket,
+            text=f"the customer wrote: {Truncator(incoming.body).chars(200)}",
+            key=f"customer_wrote:{incoming.pk}",
+        )
     return event

@@ -11,6 +11,7 @@ from django.utils import timezone
 from recovery.models import OPEN_STATES, State, Ticket, TicketEvent, TicketItem
 from recovery.services.improvements import notices_retry
 from recovery.services.log import item_describe, item_link, ticket_event
+from recovery.services.notices import sla_warnings
 from recovery.services.sla import sla_breach
 from recovery.services.workflow import ticket_close, ticket_follow_up_sent, ticket_reopen
 from surveys.models import Complaint, Invitation, Response
@@ -105,4 +106,9 @@ def recovery_sweep(*, now=None) -> dict[str, int]:
     for ticket in overdue.select_related("team__manager"):
         sla_breach(ticket=ticket, now=now)
         breaches += 1
-    return {"follow_ups": sent, "breaches": breaches, "notices": notices_retry(now=now)}
+    return {
+        "follow_ups": sent,
+        "breaches": breaches,
+        "notices": notices_retry(now=now),
+        "sla_warnings": sla_warnings(now=now),
+    }

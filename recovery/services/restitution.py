@@ -13,8 +13,9 @@ from django.utils import timezone
 
 from feedback_app.core.errors import Conflict, DomainError, NotAllowed
 from recovery.canned import fill, restitution_words
-from recovery.models import ApprovalLimit, Restitution, Ticket, TicketEvent
+from recovery.models import ApprovalLimit, Restitution, StaffNotice, Ticket, TicketEvent
 from recovery.services.messages import customer_message, sent_payload
+from recovery.services.notices import approvers, staff_notice
 from recovery.services.workflow import locked_step, log_event, move_to
 
 
@@ -156,6 +157,14 @@ def ticket_offer_restitution(
                 summary=restitution.summary,
                 why=over,
             )
+            for manager in approvers(ticket):
+                staff_notice(
+                    user=manager,
+                    kind=StaffNotice.Kind.APPROVAL_WAITING,
+                    ticket=ticket,
+                    text=f"{restitution.summary} waits for your approval ({over})",
+                    key=f"approval:{restitution.pk}",
+                )
             return restitution
         _grant(ticket, restitution, actor, target)
     return restitution
@@ -200,6 +209,15 @@ def restitution_decide(
             )
         restitution.decided_by, restitution.decided_at = actor, timezone.now()
         restitution.decision_reason = (reason or "").strip()
+        if restitution.requested_by_id and restitution.requested_by_id != actor.pk:
+            verdict = "approved" if approve else f"rejected: {restitution.decision_reason}"
+            staff_notice(
+                user=restitution.requested_by,
+                kind=StaffNotice.Kind.DECIDED,
+                ticket=restitution.ticket,
+                text=f"your request for {restitution.summary} was {verdict}",
+                key=f"decided:{restitution.pk}",
+            )
         if approve:
             with locked_step(restitution.ticket, "offer_restitution") as (ticket, target):
                 restitution.status = Restitution.Status.GRANTED

@@ -7,8 +7,17 @@ from __future__ import annotations
 from django.db.models import Count, Q
 
 from feedback_app.core.roles import people
-from recovery.models import OPEN_STATES, Availability, RoutingRule, Team, Ticket, TicketEvent
+from recovery.models import (
+    OPEN_STATES,
+    Availability,
+    RoutingRule,
+    StaffNotice,
+    Team,
+    Ticket,
+    TicketEvent,
+)
 from recovery.services.log import ticket_event
+from recovery.services.notices import staff_notice
 
 
 def rule_for(ticket: Ticket, channel: str) -> RoutingRule | None:
@@ -70,13 +79,21 @@ def ticket_route(*, ticket: Ticket, channel: str = "") -> Ticket:
         team.save(update_fields=["last_assigned"])
     reason = f"routed by rule {rule.position} ({rule.conditions or 'every ticket'}) to {team}"
     reason += f"; {person.get_username()}: {why}" if person else f"; {why}"
-    ticket_event(
+    event = ticket_event(
         ticket=ticket,
         kind=TicketEvent.Kind.ASSIGNED,
         assignee=person.get_username() if person else None,
         team=team.name,
         reason=reason,
     )
+    if person is not None:
+        staff_notice(
+            user=person,
+            kind=StaffNotice.Kind.ASSIGNED,
+            ticket=ticket,
+            text=f"a new ticket, routed to you ({why})",
+            key=f"assigned:{event.pk}",
+        )
     return ticket
 
 

@@ -12,8 +12,9 @@ from feedback_app.core.roles import is_person
 from feedback_app.customers.models import Channel, Customer
 from feedback_app.customers.services.holds import hold_place
 from feedback_app.customers.services.timeline import timeline_record
-from recovery.models import OPEN_STATES, Priority, Ticket, TicketEvent, TicketItem
+from recovery.models import OPEN_STATES, Priority, StaffNotice, Ticket, TicketEvent, TicketItem
 from recovery.services.log import item_describe, item_link, ticket_event
+from recovery.services.notices import staff_notice
 from recovery.services.routing import ticket_route
 from recovery.services.sla import sla_apply
 from recovery.services.workflow import ticket_close
@@ -228,7 +229,18 @@ def ticket_assign(*, ticket: Ticket, actor, assignee=None, team=None) -> Ticket:
             ticket.team = team
         if changes:
             ticket.save(update_fields=["assignee", "team", "updated_at"])
-            ticket_event(ticket=ticket, kind=TicketEvent.Kind.ASSIGNED, actor=actor, **changes)
+            event = ticket_event(
+                ticket=ticket, kind=TicketEvent.Kind.ASSIGNED, actor=actor, **changes
+            )
+            if "assignee" in changes and assignee is not None and assignee != actor:
+                by = f" by {actor.get_username()}" if actor else ""
+                staff_notice(
+                    user=assignee,
+                    kind=StaffNotice.Kind.ASSIGNED,
+                    ticket=ticket,
+                    text=f"given to you{by}",
+                    key=f"assigned:{event.pk}",
+                )
     return ticket
 
 

@@ -228,7 +228,9 @@ class TestCustomerRepliesByEmail:
         ticket.refresh_from_db()
         assert ticket.customer_waiting_since == incoming.received_at
         assert [m.to for m in mail.outbox] == [["alex@care.example"]]
-        assert mail.outbox[0].subject == f"Ticket #{ticket.pk}: the customer wrote"
+        assert mail.outbox[0].subject.startswith(
+            f"Ticket #{ticket.pk}: the customer wrote: Thank you. The courier left it in the rain"
+        )
         client.force_login(agent)
         queue = client.get(reverse("recovery:queue")).content.decode()
         assert "customer wrote" in queue
