@@ -4,13 +4,18 @@ from datetime import timedelta
 
 import django_filters
 from django.contrib.auth import get_user_model
-from django.db.models import Case, F, Q, Value, When
+from django.db.models import Q
 from django.utils import timezone
 
 from feedback_app.core.numbers import whole_number
 from feedback_app.customers.models import Channel, Customer
 from recovery.models import OPEN_STATES, Priority, State, Team, Ticket, TicketItem
-from recovery.selectors import tickets_from_channel
+from recovery.selectors import (
+    ACTION_STATES,
+    FOLLOW_UP_STATES,
+    sort_tickets,
+    tickets_from_channel,
+)
 from surveys.models import Topic
 
 SLA_CHOICES = [
@@ -18,18 +23,6 @@ SLA_CHOICES = [
     ("due_soon", "Due within 4 hours"),
     ("on_track", "On track"),
 ]
-# What the agent still has to do something about (the follow-up waits on the customer).
-ACTION_STATES = frozenset(
-    {State.NEW, State.REOPENED, State.APOLOGISED, State.REASSURED, State.RESTITUTION_OFFERED}
-)
-FOLLOW_UP_STATES = frozenset({State.RESOLVED, State.FOLLOW_UP_SENT})
-SORTS = {
-    "next_due": (F("next_due_at").asc(nulls_last=True), "-priority", "id"),
-    "priority": ("-priority", "opened_at", "id"),
-    "oldest": ("opened_at", "id"),
-    "newest": ("-opened_at", "-id"),
-    "due": ("apology_due_at", "resolution_due_at", "id"),
-}
 
 
 def _staff(request=None):
@@ -131,18 +124,3 @@ class TicketFilter(django_filters.FilterSet):
 
     def filter_sort(self, queryset, name, value):
         return sort_tickets(queryset, value)
-
-
-def sort_tickets(queryset, sort: str):
-    """The queue in the chosen order; by default the next due time first (the apology's until
-    it was sent, then the resolution's), so what will be late soonest is on top."""
-    if sort not in SORTS or sort == "next_due":
-        queryset = queryset.annotate(
-            next_due_at=Case(
-                When(apologised_at__isnull=True, then=F("apology_due_at")),
-                When(resolved_at__isnull=True, then=F("resolution_due_at")),
-                default=Value(None),
-            )
-        )
-        sort = "next_due"
-    return queryset.order_by(*SORTS[sort])

@@ -1,9 +1,22 @@
 """Reads of the recovery app, with joins decided here once."""
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    F,
+    Min,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
+from django.utils import timezone
 
 from feedback_app.customers.models import IncomingMessage, Message
 from recovery.models import (
@@ -12,10 +25,39 @@ from recovery.models import (
     ImprovementNotice,
     Restitution,
     StaffNotice,
+    State,
     Ticket,
     TicketEvent,
     TicketItem,
 )
+
+# What the agent still has to do something about (the follow-up waits on the customer).
+ACTION_STATES = frozenset(
+    {State.NEW, State.REOPENED, State.APOLOGISED, State.REASSURED, State.RESTITUTION_OFFERED}
+)
+FOLLOW_UP_STATES = frozenset({State.RESOLVED, State.FOLLOW_UP_SENT})
+SORTS = {
+    "next_due": (F("next_due_at").asc(nulls_last=True), "-priority", "id"),
+    "priority": ("-priority", "opened_at", "id"),
+    "oldest": ("opened_at", "id"),
+    "newest": ("-opened_at", "-id"),
+    "due": ("apology_due_at", "resolution_due_at", "id"),
+}
+
+
+def sort_tickets(queryset, sort: str):
+    """The queue in the chosen order; by default the next due time first (the apology's until
+    it was sent, then the resolution's), so what will be late soonest is on top."""
+    if sort not in SORTS or sort == "next_due":
+        queryset = queryset.annotate(
+            next_due_at=Case(
+                When(apologised_at__isnull=True, then=F("apology_due_at")),
+                When(resolved_at__isnull=True, then=F("resolution_due_at")),
+                default=Value(None),
+            )
+        )
+        sort = "next_due"
+    return queryset.order_by(*SORTS[sort])
 
 
 def ticket_detail(*, pk: int) -> Ticket:
@@ -208,4 +250,62 @@ def staff_notices(*, user) -> QuerySet[StaffNotice]:
         StaffNotice.objects.filter(user=user)
         .select_related("ticket")
         .order_by(F("read_at").desc(nulls_first=True), "-created_at", "-id")
+    )
+
+
+@dataclass(frozen=True)
+class Desk:
+    """An agent's own figures for their start page."""
+
+    mine: list  # open tickets assigned to them, the soonest due first (at most DESK_ROWS)
+    mine_count: int
+    due_soon: int  # of theirs, an apology or resolution due within DESK_SOON_HOURS
+    recovered: int  # this month, of their tickets whose customer answered "did we make it right?"
+    answered: int
+    first_response: timedelta | None  # median, from opening to their first message, this month
+    responded: int
+
+    @property
+    def recovery_rate(self) -> float | None:
+        return round(100 * self.recovered / self.answered, 1) if self.answered else None
+
+
+DESK_ROWS, DESK_SOON_HOURS = 8, 4
+
+
+def agent_desk(*, user, now=None) -> Desk:
+    """The agent's tickets and figures for this month: a handful of bounded queries."""
+    now = now or timezone.now()
+    month = timezone.localtime(now).replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    mine = Ticket.objects.filter(assignee=user, state__in=ACTION_STATES)
+    soon = now + timedelta(hours=DESK_SOON_HOURS)
+    counts = mine.aggregate(
+        n=Count("pk"),
+        soon=Count(
+            "pk",
+            filter=Q(apologised_at__isnull=True, apology_due_at__lte=soon)
+            | Q(apologised_at__isnull=False, resolved_at__isnull=True, resolution_due_at__lte=soon),
+        ),
+    )
+    answered = Ticket.objects.filter(
+        assignee=user, recovered__isnull=False, closed_at__gte=month
+    ).aggregate(n=Count("pk"), yes=Count("pk", filter=Q(recovered=True)))
+    first_messages = (
+        TicketEvent.objects.filter(
+            ticket__assignee=user,
+            ticket__opened_at__gte=month,
+            kind__in=[TicketEvent.Kind.APOLOGISED, TicketEvent.Kind.REPLIED],
+        )
+        .values("ticket_id", "ticket__opened_at")
+        .annotate(first=Min("created_at"))
+    )
+    waits = sorted(row["first"] - row["ticket__opened_at"] for row in first_messages)
+    return Desk(
+        mine=list(sort_tickets(mine.select_related("customer"), "next_due")[:DESK_ROWS]),
+        mine_count=counts["n"],
+        due_soon=counts["soon"],
+        recovered=answered["yes"],
+        answered=answered["n"],
+        first_response=waits[len(waits) // 2] if waits else None,
+        responded=len(waits),
     )

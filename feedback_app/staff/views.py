@@ -7,10 +7,11 @@ from django.shortcuts import redirect, render
 from django.views.generic import TemplateView
 from django_ratelimit.core import is_ratelimited
 
-from feedback_app.core.roles import ROLES, user_roles
+from feedback_app.core.roles import ROLES, is_person, user_roles
 from feedback_app.customers.models import Customer
 from feedback_app.customers.selectors import timeline_recent
 from recovery.models import Availability
+from recovery.selectors import agent_desk
 from recovery.services.routing import availability_set
 from surveys.selectors import follow_up_survey
 
@@ -39,6 +40,7 @@ class HomeView(TemplateView):
             recent=timeline_recent()[:15],
             no_follow_up_survey=follow_up_survey() is None,
             away=Availability.objects.filter(user=self.request.user, away=True).exists(),
+            desk=agent_desk(user=self.request.user) if is_person(self.request.user) else None,
         )
         return context
 

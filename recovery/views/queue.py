@@ -8,8 +8,9 @@ from django.views import View
 
 from feedback_app.core.numbers import whole_numbers
 from recovery import selectors
-from recovery.filters import TicketFilter, sort_tickets
+from recovery.filters import TicketFilter
 from recovery.forms import BulkForm
+from recovery.selectors import sort_tickets
 from recovery.services.tickets import tickets_bulk
 
 QUEUE_PAGE = 50

@@ -17,7 +17,7 @@ def test_agent_works_a_ticket_from_new_to_closed(page):
     page.get_by_label("Username").fill("alex")
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
-    page.get_by_role("link", name="Queue").click()
+    page.get_by_role("link", name="Queue", exact=True).click()
     page.get_by_role("link", name="The parcel never arrived").click()
 
     # 1. Apology, from the delivery template (the ticket's main topic), edited before sending.
