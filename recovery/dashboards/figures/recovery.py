@@ -73,9 +73,29 @@ def _percentiles(tickets, counts: dict[str, int]) -> dict[str, tuple[float | Non
 
 
 def _step_counts() -> dict:
-    """Per ticket: which steps it reached, and whether within its SLA."""
+    """Per ticket: which steps it reached, and whether within its SLA. The funnel's stages
+    (`reached_*`) count a ticket at a stage only if it passed every stage before it (a skipped
+    step counts as passed), so each stage is at most the one before."""
     events = TicketEvent.objects.filter(ticket=OuterRef("pk"))
+    apologised = Q(apologised_at__isnull=False) | Exists(
+        events.filter(kind=TicketEvent.Kind.SKIPPED, payload__step="apologise")
+    )
+    reassured = apologised & (
+        Exists(events.filter(kind=TicketEvent.Kind.REASSURED))
+        | Exists(events.filter(kind=TicketEvent.Kind.SKIPPED, payload__step="reassure"))
+    )
+    resolved = reassured & Q(resolved_at__isnull=False)
+    # The customer said whether we made it right: by the follow-up, or to an agent who closed
+    # the ticket recording it.
+    answered = resolved & (
+        Exists(events.filter(kind=TicketEvent.Kind.FOLLOW_UP_ANSWERED)) | Q(recovered__isnull=False)
+    )
     return {
+        "reached_apologised": Count("id", filter=apologised),
+        "reached_reassured": Count("id", filter=reassured),
+        "reached_resolved": Count("id", filter=resolved),
+        "reached_answered": Count("id", filter=answered),
+        "reached_recovered": Count("id", filter=answered & Q(recovered=True)),
         "tickets": Count("id"),
         "apologised": Count("id", filter=Q(apologised_at__isnull=False)),
         "reassured": Count(
@@ -117,7 +137,8 @@ def funnel(f: Filters) -> Dashboard:
     dashboard.tables["breaches_by_team"] = _breaches(teams)
     dashboard.headline = [
         ("Tickets", steps["tickets"]),
-        ("Recovered %", pct(steps["recovered"], steps["tickets"])),
+        ("Recovered %", pct(steps["reached_recovered"], steps["tickets"])),  # as the funnel
+        ("Restitution given", steps["restitution"]),
         ("Median hours to apology", took["apologised_at"][0]),
         ("SLA breaches", steps["breached"]),
     ]
@@ -125,16 +146,16 @@ def funnel(f: Filters) -> Dashboard:
 
 
 def _stages(feedback: dict, steps: dict) -> Table:
+    # Restitution is not a stage (a ticket may be resolved without it): it is in the headline.
     stages = [
         ("Feedback", feedback["n"] or 0),
         ("Failures", feedback["failed"] or 0),
         ("Tickets", steps["tickets"]),
-        ("Apologised", steps["apologised"]),
-        ("Reassured", steps["reassured"]),
-        ("Restitution given", steps["restitution"]),
-        ("Resolved", steps["resolved"]),
-        ("Follow-up answered", steps["answered"]),
-        ("Recovered", steps["recovered"]),
+        ("Apologised", steps["reached_apologised"]),
+        ("Reassured", steps["reached_reassured"]),
+        ("Resolved", steps["reached_resolved"]),
+        ("Said whether we made it right", steps["reached_answered"]),
+        ("Recovered", steps["reached_recovered"]),
     ]
     rows, previous = [], None
     for name, count in stages:
