@@ -318,3 +318,11 @@ def test_the_funnel_never_goes_up_whoever_recorded_the_answer(manager):
     stages = {row[0]: row[1] for row in d.tables["funnel"].rows}
     assert stages["Said whether we made it right"] == 1 and stages["Recovered"] == 1
     assert dict(d.headline)["Recovered %"] == round(100 / 3, 1)
+
+
+def test_ces_has_a_chart_of_its_own(data):
+    d = experience(everything())
+    scores, ces = d.tables["over_time"], d.tables["ces_over_time"]
+    assert [scores.columns[i] for i in scores.series] == ["NPS", "CSAT %"]
+    assert ces.columns[1:] == ["CES mean", "CES answers"] and ces.series == (1,)
+    assert all(row[2] for row in ces.rows)  # only periods with CES answers

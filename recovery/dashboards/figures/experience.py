@@ -40,6 +40,7 @@ def experience(f: Filters) -> Dashboard:
         row["bucket"] = bucket(row["day"], f.period)
     dashboard = Dashboard("Experience")
     dashboard.tables["over_time"] = _over_time(f, daily)
+    dashboard.tables["ces_over_time"] = _ces_over_time(f, dashboard.tables["over_time"])
     dashboard.tables["by_channel"] = _by_channel(f)
     for segment, label in SEGMENTS.items():
         dashboard.tables[f"by_{segment}"] = _by_segment(f, segment, label)
@@ -52,12 +53,27 @@ def experience(f: Filters) -> Dashboard:
 
 
 def _over_time(f: Filters, daily: list[dict]) -> Table:
+    # NPS (-100..100) and CSAT % (0..100) share an axis; CES (1-7) would be a flat line on it,
+    # so it has a chart of its own.
     return Table(
         f"Scores by {f.period}",
         [f.period.capitalize(), *SCORE_COLUMNS],
         by(daily, "bucket", date.isoformat),
         chart="line",
-        series=(1, 3, 5),
+        series=(1, 3),
+        note="The chart shows NPS and CSAT %; CES (1-7) is charted on its own scale below.",
+    )
+
+
+def _ces_over_time(f: Filters, scores: Table) -> Table:
+    ces = SCORE_COLUMNS.index("CES mean") + 1
+    rows = [[row[0], row[ces], row[ces + 1]] for row in scores.rows if row[ces + 1]]
+    return Table(
+        f"CES by {f.period} (1-7: how easy)",
+        [f.period.capitalize(), "CES mean", "CES answers"],
+        rows,
+        chart="line",
+        series=(1,),
     )
 
 
