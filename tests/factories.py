@@ -144,6 +144,15 @@ def open_ticket(email: str = "ann@example.com", full_name: str = "Ann Lee", **kw
     return ticket_create(customer=customer, **kwargs)
 
 
+def reassured(ticket, manager):
+    """The ticket past apology and reassurance (a manager skips both, as after a phone call)."""
+    from recovery.services.workflow import ticket_skip
+
+    for step in ("apologise", "reassure"):
+        ticket = ticket_skip(ticket=ticket, actor=manager, step=step, reason="by phone")
+    return ticket
+
+
 def earlier_solicitation(customer, days_ago: int = 3):
     """A survey invitation that went to the customer `days_ago` days ago (the quiet period
     counts from it), through the outbox as the app sends one."""

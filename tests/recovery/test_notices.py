@@ -11,8 +11,7 @@ from recovery.models import StaffNotice, Team
 from recovery.services.follow_up import recovery_sweep
 from recovery.services.restitution import restitution_decide, ticket_offer_restitution
 from recovery.services.tickets import ticket_assign
-from recovery.services.workflow import ticket_skip
-from tests.factories import open_ticket, staff_user
+from tests.factories import open_ticket, reassured, staff_user
 
 pytestmark = pytest.mark.django_db
 
@@ -64,8 +63,7 @@ def test_approvals_go_to_the_teams_manager_and_the_decision_back(
     alex = staff_user("agent", username="alex")
     team = Team.objects.create(name="Couriers", manager=boss, assign_by="nobody")
     ticket = open_ticket(team=team)
-    for step in ("apologise", "reassure"):
-        ticket = ticket_skip(ticket=ticket, actor=manager, step=step, reason="phone")
+    ticket = reassured(ticket, manager)
     restitution = ticket_offer_restitution(
         ticket=ticket,
         actor=alex,

@@ -6,7 +6,7 @@ from django.urls import reverse
 
 from recovery.models import ApprovalLimit, Restitution, State, Ticket
 from recovery.services.tickets import ticket_note
-from tests.factories import open_ticket, staff_user, step_url
+from tests.factories import open_ticket, reassured, staff_user, step_url
 
 pytestmark = pytest.mark.django_db
 
@@ -275,13 +275,12 @@ class TestAgentDesk:
     """The agent's desk reads as the person needs it (issue 18, first part)."""
 
     def test_the_queue_starts_with_what_needs_action_soonest_due_first(self, agent_client, manager):
-        from recovery.services.workflow import ticket_resolve, ticket_skip
+        from recovery.services.workflow import ticket_resolve
 
         late = open_ticket(email="a@example.com", priority=1)
         urgent = open_ticket(email="b@example.com", priority=4)
         done = open_ticket(email="c@example.com", priority=4)
-        for step in ("apologise", "reassure"):
-            done = ticket_skip(ticket=done, actor=manager, step=step, reason="phone")
+        done = reassured(done, manager)
         ticket_resolve(ticket=done, actor=manager, no_restitution_reason="declined")
         rows = list(agent_client.get(reverse("recovery:queue")).context["page_obj"])
         assert rows == [urgent, late]  # resolved ones wait elsewhere; the soonest due on top
@@ -332,11 +331,9 @@ class TestAgentDesk:
 
     def test_a_pending_approval_hides_the_offer_form(self, agent_client, agent, manager):
         from recovery.services.restitution import ticket_offer_restitution
-        from recovery.services.workflow import ticket_skip
 
         ticket = open_ticket()
-        for step in ("apologise", "reassure"):
-            ticket = ticket_skip(ticket=ticket, actor=manager, step=step, reason="phone")
+        ticket = reassured(ticket, manager)
         ticket_offer_restitution(
             ticket=ticket,
             actor=agent,
