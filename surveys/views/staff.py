@@ -180,7 +180,21 @@ class SurveyActionView(SurveyMixin, View):
                 "copy": "A new draft version was made.",
             }[action],
         )
+        if action == "publish" and nobody_invited(result):
+            messages.warning(
+                request,
+                "No active trigger rule sends this survey, so nobody will be invited to it: "
+                "add one under Rules, or share its public link.",
+            )
         return redirect(result)
+
+
+def nobody_invited(survey: Survey) -> bool:
+    """A live survey no active rule sends, with no public link: nobody will ever see it. (The
+    "did we make it right?" survey needs no rule: resolving a ticket sends it.)"""
+    if survey.purpose == Survey.Purpose.RECOVERY_FOLLOW_UP or survey.public_link_enabled:
+        return False
+    return not survey.trigger_rules.filter(active=True).exists()
 
 
 class QuestionView(View):

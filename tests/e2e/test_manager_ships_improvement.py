@@ -38,10 +38,16 @@ def test_manager_ships_and_the_customer_hears(page, smtp_server):
     page.get_by_label("What changed, as customers will read it").fill(
         "When you are out, parcels now go into a covered locker."
     )
-    page.get_by_role("button", name="Ship and tell customers").click()
+    asked = []
+    page.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.accept()))
+    page.get_by_role("button", name="Ship and tell 1 customer").click()
     expect(page.get_by_test_id("improvement-status")).to_have_text("Shipped")
     expect(page.get_by_role("cell", name="sent")).to_be_visible()
     expect(page.get_by_text("Shipped: 1 customer told now.")).to_be_visible()
+    assert asked == [
+        "Ship \u201cCovered parcel lockers\u201d and tell 1 customer? Each gets one message; "
+        "it cannot be taken back."
+    ]
 
     (received,) = [  # besides the acknowledgement of the complaint
         m for m in smtp_server.messages if m["message"]["Subject"].startswith("You said")

@@ -144,3 +144,13 @@ def test_manager_creates_a_trigger_rule(manager_client):
         {"event_type": "Order Delivered", "survey": survey.pk, "delay_days": 0, "delay_hours": 0},
     )
     assert bad.status_code == 400 and "lowercase words joined by dots" in bad.content.decode()
+
+
+def test_publishing_a_survey_nobody_will_be_sent_warns(manager_client):
+    from surveys.services.building import question_add, survey_create
+
+    survey = survey_create(name="Store visit", purpose="after_visit")
+    question_add(survey=survey, kind="csat", prompt="How satisfied?")
+    action = reverse("surveys:action", args=[survey.pk])
+    page = manager_client.post(action, {"action": "publish"}, follow=True).content.decode()
+    assert "nobody will be invited to it" in page
