@@ -62,7 +62,10 @@ def sort_tickets(queryset, sort: str):
 
 def ticket_detail(*, pk: int) -> Ticket:
     items = TicketItem.objects.select_related("response__survey", "complaint").prefetch_related(
-        "response__answers__question", "response__topics", "complaint__topics"
+        "response__answers__question",
+        "response__topics",
+        "complaint__topics",
+        "complaint__attachments",
     )
     return (
         Ticket.objects.select_related("customer", "assignee", "main_topic", "follow_up__survey")

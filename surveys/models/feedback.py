@@ -1,6 +1,7 @@
 """What customers tell us: responses with their answers, and complaints."""
 
 from django.conf import settings
+from django.contrib.contenttypes.fields import GenericRelation
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
@@ -28,6 +29,10 @@ class Response(Segmented, Triaged):
     # Set by API clients and importers (and the public form) so a retried submit is recognised.
     # Scoped to the login that sent it (surveys.services.intake.client_key).
     idempotency_key = models.CharField(max_length=120, unique=True, null=True, blank=True)
+    # The photos or PDFs that came with it (the customer layer's files, tied here).
+    attachments = GenericRelation(
+        "customers.Attachment", content_type_field="about_type", object_id_field="about_id"
+    )
     # The login that sent it (an API client, a manager): an integration reads back only its own.
     submitted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -116,6 +121,10 @@ class Complaint(Segmented, Triaged):
     # A retry with the same key (an e-mail's Message-ID, an API client's key) is the same complaint.
     idempotency_key = models.CharField(max_length=320, unique=True, null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # The photos or PDFs that came with it (the customer layer's files, tied here).
+    attachments = GenericRelation(
+        "customers.Attachment", content_type_field="about_type", object_id_field="about_id"
+    )
     # The login that sent it (an API client, a manager): an integration reads back only its own.
     submitted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

@@ -72,6 +72,7 @@ def test_complaint_to_follow_up_both_ways(phone_page, page, tmp_path):
     sign_in(page, "alex")
     page.get_by_role("link", name="Queue", exact=True).click()
     page.get_by_role("link", name=re.compile("The lamp in order A-20576")).click()
+    expect(page.get_by_role("link", name="lamp.jpg")).to_be_visible()  # her photo, for staff
     apology = page.get_by_role("region", name="1. Apologise")
     expect(apology.get_by_label("Subject")).to_have_value("Sorry about your delivery")
     body = apology.get_by_label("Message to the customer")

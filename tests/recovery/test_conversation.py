@@ -382,6 +382,9 @@ class TestFiles:
         client.force_login(staff_user("integration"))
         assert client.get(url).status_code == 403
         client.force_login(staff_user("agent"))
+        _page, complaint, ticket = complained
+        for page in (complaint.get_absolute_url(), ticket.get_absolute_url()):
+            assert f'href="{url}"' in client.get(page).content.decode()  # shown where it came
         answer = client.get(url)
         assert answer.status_code == 200 and answer["Content-Type"] == "image/jpeg"
         assert answer["X-Content-Type-Options"] == "nosniff"

@@ -114,13 +114,6 @@ def attachments_store(
     return stored
 
 
-def attachments_of(obj: models.Model) -> models.QuerySet[Attachment]:
-    """The files that came with a record of another app (a complaint)."""
-    return Attachment.objects.filter(
-        about_type=ContentType.objects.get_for_model(obj), about_id=obj.pk
-    )
-
-
 def reply_key_of(address: str) -> str:
     """The message key in one of our reply addresses ("care+<key>@shop.example"), or ""."""
     if not settings.REPLY_ADDRESS or "@" not in address:
