@@ -116,6 +116,22 @@ def draft(ticket: Ticket, step: str, agent=None, choice: int | None = None) -> t
     return render(message.subject, context), render(message.body, context)
 
 
+def step_slots(step: str, fields) -> dict:
+    """The slot values of a step's message from its fields (a form's values or a service's
+    arguments): what fills it for the preview and for sending alike."""
+    if step == "restitution":
+        return {
+            "restitution": restitution_words(
+                fields.get("kind") or "",
+                fields.get("amount") or None,
+                fields.get("currency") or "",
+                fields.get("item") or "",
+            ),
+            "note": fields.get("note"),
+        }
+    return {slot: fields.get(slot) for slot in SLOTS.get(step, ())}
+
+
 def fill(text: str, **values) -> str:
     """The text with each slot replaced by its field's value ("" for a field left empty)."""
     return _SLOT.sub(lambda m: str(values.get(m.group(1)) or "").strip(), text or "").strip()

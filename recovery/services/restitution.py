@@ -12,7 +12,7 @@ from django.db.models import Sum
 from django.utils import timezone
 
 from feedback_app.core.errors import Conflict, DomainError, NotAllowed
-from recovery.canned import fill, restitution_words
+from recovery.canned import fill, step_slots
 from recovery.models import ApprovalLimit, Restitution, StaffNotice, Ticket, TicketEvent
 from recovery.services.messages import customer_message, sent_payload
 from recovery.services.notices import approvers, staff_notice
@@ -128,7 +128,8 @@ def ticket_offer_restitution(
     if kind not in Restitution.Kind.values:
         raise DomainError(f"Unknown kind of restitution {kind!r}.", field="kind")
     value, currency = _amount(kind, amount, currency, item)
-    slots = {"restitution": restitution_words(kind, value, currency, item or ""), "note": note}
+    fields = {"kind": kind, "amount": value, "currency": currency, "item": item, "note": note}
+    slots = step_slots("restitution", fields)
     subject, body = fill(subject, **slots), fill(body, **slots)
     if not (body or "").strip():
         raise DomainError("The message to the customer is empty.", field="body")

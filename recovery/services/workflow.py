@@ -20,7 +20,7 @@ from feedback_app.core.errors import Conflict, DomainError, NotAllowed
 from feedback_app.customers.models import Channel, Message
 from feedback_app.customers.services.holds import hold_place, hold_release
 from feedback_app.customers.services.timeline import timeline_record
-from recovery.canned import fill
+from recovery.canned import fill, step_slots
 from recovery.models import (
     OPEN_STATES,
     Improvement,
@@ -177,7 +177,7 @@ def ticket_reassure(
         raise DomainError(
             "That improvement was declined; link another or propose one.", field="improvement"
         )
-    slots = {"cause": cause, "corrective_action": corrective_action}
+    slots = step_slots("reassurance", {"cause": cause, "corrective_action": corrective_action})
     subject, body = fill(subject, **slots), fill(body, **slots)
     with locked_step(ticket, "reassure", expected_state) as (ticket, target):
         if improvement is None:

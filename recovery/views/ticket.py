@@ -196,17 +196,8 @@ def _with_preview(form: forms.Form, ticket: Ticket, step: str, agent) -> forms.F
     """Attach to a message form what the customer will read (`form.preview`: subject, body) and,
     for restitution, the agent's allowance beside the amount."""
     values = _values(form)
-    slots = {"cause": values.get("cause"), "corrective_action": values.get("corrective_action")}
+    slots = canned.step_slots(DRAFT_STEP[step], values)
     if step == "offer-restitution":
-        slots = {
-            "restitution": canned.restitution_words(
-                values.get("kind") or "",
-                values.get("amount") or None,
-                values.get("currency") or "",
-                values.get("item") or "",
-            ),
-            "note": values.get("note"),
-        }
         form.fields["amount"].help_text = allowance(agent, ticket, getattr(form, "limits", None))
     if "template" in form.fields:
         form.fields["template"].widget.attrs.update(
