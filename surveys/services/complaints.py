@@ -17,11 +17,7 @@ from django.utils.text import Truncator
 
 from feedback_app.core.background import queue_item_task
 from feedback_app.core.errors import DomainError
-from feedback_app.customers.services.conversation import (
-    Upload,
-    attachments_store,
-    uploads_check,
-)
+from feedback_app.customers.services.conversation import Upload, attachments_store
 from feedback_app.customers.services.resolve import customer_resolve
 from feedback_app.customers.services.timeline import timeline_record
 from surveys.models import Complaint
@@ -61,10 +57,9 @@ def complaint_submit(
     uploads: Iterable[Upload] = (),
 ) -> ComplaintIntake:
     """Store a complaint for the customer behind the identities (`verified`: see
-    `customer_resolve`), with the photos or PDFs that came with it; a replayed idempotency key
-    returns the first complaint."""
-    uploads = list(uploads)
-    uploads_check(uploads)
+    `customer_resolve`), with the photos or PDFs that came with it (refused files store
+    nothing: they are checked in the same transaction); a replayed idempotency key returns the
+    first complaint."""
     now = timezone.now()
     received_at = received_at or now
     text = (text or "").replace("\x00", "").strip()

@@ -31,9 +31,9 @@ from feedback_app.core.errors import DomainError
 from feedback_app.customers.models import Channel, Message
 from feedback_app.customers.services.conversation import (
     Upload,
-    file_kind,
     inbound_receive,
     reply_match,
+    uploads_check,
 )
 from surveys.models import SetAsideMail
 from surveys.services.complaints import complaint_submit
@@ -142,11 +142,14 @@ def _uploads(message: EmailMessage) -> list[Upload]:
             content = part.get_content()
         except (LookupError, ValueError, AssertionError):
             continue
-        if not isinstance(content, bytes) or file_kind(content) is None:
+        if not isinstance(content, bytes):
             continue
-        if len(content) > settings.ATTACHMENT_MAX_MB * 1024 * 1024:
+        upload = Upload(name=_clean(part.get_filename() or "attachment"), content=content)
+        try:
+            uploads_check([upload])  # the same rules as every other way in
+        except DomainError:
             continue
-        uploads.append(Upload(name=_clean(part.get_filename() or "attachment"), content=content))
+        uploads.append(upload)
     return uploads[: settings.ATTACHMENT_MAX_COUNT]
 
 

@@ -72,6 +72,23 @@ class TestAcknowledgement:
         (stored,) = Attachment.objects.all()
         assert stored.about == complaint and stored.content_type == "image/jpeg"
 
+    def test_a_complaint_with_a_file_that_is_not_a_photo_stores_nothing(self, client):
+        from feedback_app.customers.models import Customer
+
+        refused = client.post(
+            reverse("complaint"),
+            {
+                "full_name": "Ann Lee",
+                "email": "ann@example.com",
+                "text": "Broken lamp",
+                "submission": uuid.uuid4(),
+                "files": [photo("lamp.jpg", b"<html>not a photo</html>")],
+            },
+        )
+        assert refused.status_code == 400 and "is not a photo" in refused.content.decode()
+        assert not Complaint.objects.exists() and not Customer.objects.exists()
+        assert not Attachment.objects.exists() and mail.outbox == []
+
     def test_it_is_a_reply_so_it_reaches_a_customer_who_opted_out_of_surveys(
         self, django_capture_on_commit_callbacks
     ):

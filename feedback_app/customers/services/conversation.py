@@ -159,7 +159,8 @@ def inbound_receive(
     uploads: Iterable[Upload] = (),
 ) -> tuple[IncomingMessage, bool]:
     """Store what the customer wrote in a conversation, with its files, once per `key`
-    (returns it and whether it is new). Sends `customer_replied` inside the transaction."""
+    (returns it and whether it is new). Sends `customer_replied` inside the transaction; files
+    that are refused (`attachments_store` checks them all first) roll all of it back."""
     body = (body or "").replace("\x00", "").strip()
     uploads = list(uploads)
     if not body and not uploads:
@@ -168,7 +169,6 @@ def inbound_receive(
         raise DomainError(
             f"Please keep it under {IncomingMessage.MAX_BODY:,} characters.", field="body"
         )
-    uploads_check(uploads)
     existing = IncomingMessage.objects.filter(key=key[:300]).first()
     if existing is not None:
         return existing, False
