@@ -45,18 +45,23 @@ SORTS = {
 }
 
 
-def sort_tickets(queryset, sort: str):
-    """The queue in the chosen order; by default the next due time first (the apology's until
-    it was sent, then the resolution's), so what will be late soonest is on top."""
-    if sort not in SORTS or sort == "next_due":
-        queryset = queryset.annotate(
-            next_due_at=Case(
-                When(apologised_at__isnull=True, then=F("apology_due_at")),
-                When(resolved_at__isnull=True, then=F("resolution_due_at")),
-                default=Value(None),
-            )
+def with_next_due(queryset):
+    """Tickets with `next_due_at`: the apology's due time until it was sent, then the
+    resolution's until resolved, then none."""
+    return queryset.annotate(
+        next_due_at=Case(
+            When(apologised_at__isnull=True, then=F("apology_due_at")),
+            When(resolved_at__isnull=True, then=F("resolution_due_at")),
+            default=Value(None),
         )
-        sort = "next_due"
+    )
+
+
+def sort_tickets(queryset, sort: str):
+    """The queue in the chosen order; by default the next due time first, so what will be late
+    soonest is on top."""
+    if sort not in SORTS or sort == "next_due":
+        return with_next_due(queryset).order_by(*SORTS["next_due"])
     return queryset.order_by(*SORTS[sort])
 
 
@@ -282,13 +287,8 @@ def agent_desk(*, user, now=None) -> Desk:
     month = timezone.localtime(now).replace(day=1, hour=0, minute=0, second=0, microsecond=0)
     mine = Ticket.objects.filter(assignee=user, state__in=ACTION_STATES)
     soon = now + timedelta(hours=DESK_SOON_HOURS)
-    counts = mine.aggregate(
-        n=Count("pk"),
-        soon=Count(
-            "pk",
-            filter=Q(apologised_at__isnull=True, apology_due_at__lte=soon)
-            | Q(apologised_at__isnull=False, resolved_at__isnull=True, resolution_due_at__lte=soon),
-        ),
+    counts = with_next_due(mine).aggregate(
+        n=Count("pk"), soon=Count("pk", filter=Q(next_due_at__lte=soon))
     )
     answered = Ticket.objects.filter(
         assignee=user, recovered__isnull=False, closed_at__gte=month

@@ -34,12 +34,12 @@ def ticket_event(
     )
 
 
-def assignee_notify(ticket: Ticket, subject: str, text: str) -> None:
-    """Tell the ticket's assignee (when there is one with an address), linking the ticket."""
-    if ticket.assignee and ticket.assignee.email:
+def ticket_mail(user, ticket: Ticket, subject: str, text: str) -> None:
+    """E-mail one person about a ticket (when they have an address), linking it."""
+    if user is not None and user.email:
         staff_notify(
-            [ticket.assignee.email],
-            f"Ticket #{ticket.pk}: {subject}",
+            [user.email],
+            f"Ticket #{ticket.pk}: {subject}"[:200],
             f"{ticket.subject}\n\n{text}\n\n{settings.SITE_URL}{ticket.get_absolute_url()}",
         )
 

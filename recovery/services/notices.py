@@ -15,7 +15,8 @@ from django.utils import timezone
 from feedback_app.core.errors import DomainError
 from feedback_app.core.roles import ROLES
 from recovery.models import OPEN_STATES, Availability, StaffNotice, Ticket
-from recovery.services.log import staff_notify
+from recovery.selectors import with_next_due
+from recovery.services.log import ticket_mail
 
 
 def staff_notice(
@@ -34,12 +35,8 @@ def staff_notice(
     except IntegrityError:
         return None  # told already
     availability = Availability.objects.filter(user=user).first()
-    if user.email and (availability is None or availability.emails(kind)):
-        staff_notify(
-            [user.email],
-            f"Ticket #{ticket.pk}: {text}"[:200],
-            f"{ticket.subject}\n\n{text}\n\n{settings.SITE_URL}{ticket.get_absolute_url()}",
-        )
+    if availability is None or availability.emails(kind):
+        ticket_mail(user, ticket, text, text)
     return notice
 
 
@@ -80,21 +77,13 @@ def sla_warnings(*, now=None) -> int:
     is due within SLA_WARNING_MINUTES and not yet late."""
     now = now or timezone.now()
     soon = now + timedelta(minutes=settings.SLA_WARNING_MINUTES)
-    due = Ticket.objects.filter(
-        state__in=OPEN_STATES, breached=False, assignee__isnull=False
-    ).filter(
-        Q(apologised_at__isnull=True, apology_due_at__gt=now, apology_due_at__lte=soon)
-        | Q(
-            apologised_at__isnull=False,
-            resolved_at__isnull=True,
-            resolution_due_at__gt=now,
-            resolution_due_at__lte=soon,
-        )
-    )
+    due = with_next_due(
+        Ticket.objects.filter(state__in=OPEN_STATES, breached=False, assignee__isnull=False)
+    ).filter(next_due_at__gt=now, next_due_at__lte=soon)
     told = 0
     for ticket in due.select_related("assignee"):
         target = "apology" if ticket.apologised_at is None else "resolution"
-        moment = ticket.apology_due_at if target == "apology" else ticket.resolution_due_at
+        moment = ticket.next_due_at
         minutes = max(1, int((moment - now).total_seconds() // 60))
         if staff_notice(
             user=ticket.assignee,

@@ -30,7 +30,7 @@ from recovery.models import (
     Ticket,
     TicketEvent,
 )
-from recovery.services.log import assignee_notify, ticket_event
+from recovery.services.log import ticket_event, ticket_mail
 from recovery.services.messages import customer_message, sent_payload
 from surveys.models import Invitation
 from surveys.selectors import follow_up_survey
@@ -388,7 +388,7 @@ def ticket_reopen(
             reason=f"recovery ticket #{ticket.pk} is open",
             actor=actor,
         )
-        assignee_notify(ticket, "reopened", f"Reopened: {reason.strip()}")
+        ticket_mail(ticket.assignee, ticket, "reopened", f"Reopened: {reason.strip()}")
     return ticket
 
 
