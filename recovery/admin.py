@@ -5,9 +5,12 @@ from recovery.models import (
     ApprovalLimit,
     Availability,
     CannedMessage,
+    ExperienceStandard,
     Improvement,
     ImprovementLink,
     ImprovementNotice,
+    MysteryScore,
+    MysteryVisit,
     Restitution,
     RoutingRule,
     SlaTarget,
@@ -161,3 +164,29 @@ class ImprovementNoticeAdmin(RecordAdmin):
     list_display = ["improvement", "customer", "kind", "message", "created_at"]
     list_select_related = ["improvement", "customer", "message"]
     list_filter = ["kind"]
+
+
+@admin.register(ExperienceStandard)
+class ExperienceStandardAdmin(admin.ModelAdmin):
+    list_display = ["position", "promise", "measure", "target", "active"]
+    list_display_links = ["promise"]
+    list_editable = ["position", "active"]
+
+
+class MysteryScoreInline(admin.TabularInline):
+    model = MysteryScore
+    extra = 0
+
+
+@admin.register(MysteryVisit)
+class MysteryVisitAdmin(admin.ModelAdmin):
+    list_display = ["visited_on", "channel", "shopper", "recorded_by"]
+    list_filter = ["channel"]
+    inlines = [MysteryScoreInline]
+
+
+@admin.register(MysteryScore)
+class MysteryScoreAdmin(admin.ModelAdmin):
+    list_display = ["visit", "standard", "result", "note"]
+    list_filter = ["standard", "result"]
+    list_select_related = ["visit", "standard"]

@@ -69,3 +69,9 @@ def business_hours_between(earlier: datetime, later: datetime) -> float:
                 total += finish - begin
         local = datetime.combine(local.date() + timedelta(days=1), time.min, zone)
     return total.total_seconds() / 3600
+
+
+def business_day_hours() -> float:
+    """How many hours one business day has (9:00-17:00: 8)."""
+    start, end, _days = _hours()
+    return (end.hour - start.hour) + (end.minute - start.minute) / 60

@@ -40,6 +40,7 @@ class TicketFilter(django_filters.FilterSet):
             ("action", "Needs action"),
             ("follow_up", "Waiting for the follow-up"),
             ("open", "All open"),
+            ("all", "All tickets"),
             *State.choices,
         ],
         method="filter_state",
@@ -60,6 +61,22 @@ class TicketFilter(django_filters.FilterSet):
     )
     sla = django_filters.ChoiceFilter(
         choices=SLA_CHOICES, method="filter_sla", label="SLA", empty_label="Any"
+    )
+    opened_after = django_filters.DateFilter(
+        field_name="opened_at", lookup_expr="date__gte", label="Opened from"
+    )
+    opened_before = django_filters.DateFilter(
+        field_name="opened_at", lookup_expr="date__lte", label="Opened until"
+    )
+    recovered = django_filters.ChoiceFilter(
+        choices=[
+            ("yes", "Said we made it right"),
+            ("no", "Said we did not"),
+            ("none", "No answer"),
+        ],
+        method="filter_recovered",
+        label="Made it right?",
+        empty_label="Any answer",
     )
     sort = django_filters.ChoiceFilter(
         choices=[
@@ -100,9 +117,14 @@ class TicketFilter(django_filters.FilterSet):
 
     def filter_state(self, queryset, name, value):
         groups = {"open": OPEN_STATES, "action": ACTION_STATES, "follow_up": FOLLOW_UP_STATES}
+        if value == "all":
+            return queryset
         if value in groups:
             return queryset.filter(state__in=groups[value])
         return queryset.filter(state=value)
+
+    def filter_recovered(self, queryset, name, value):
+        return queryset.filter(recovered={"yes": True, "no": False, "none": None}[value])
 
     def filter_channel(self, queryset, name, value):
         return tickets_from_channel(queryset, value)

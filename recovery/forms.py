@@ -7,10 +7,14 @@ from feedback_app.core.forms import FilesField
 from feedback_app.core.numbers import whole_numbers
 from feedback_app.core.roles import people
 from recovery.canned import canned_choices
+from recovery.dashboards.filters import report_date
 from recovery.models import (
     ApprovalLimit,
     CannedMessage,
+    ExperienceStandard,
     Improvement,
+    MysteryScore,
+    MysteryVisit,
     Restitution,
     State,
     Team,
@@ -344,3 +348,57 @@ class DeclineForm(forms.Form):
     tell_customers = forms.BooleanField(
         required=False, label="Tell the customers who asked why not"
     )
+
+
+class StandardForm(forms.ModelForm):
+    class Meta:
+        model = ExperienceStandard
+        fields = ["promise", "measure", "target", "position", "active"]
+
+
+class MysteryVisitForm(forms.ModelForm):
+    """A visit, and for each active standard how it scored (left blank: not tested) with a
+    note."""
+
+    class Meta:
+        model = MysteryVisit
+        fields = ["visited_on", "channel", "shopper", "summary"]
+        widgets = {"visited_on": forms.DateInput(attrs={"type": "date"})}
+
+    def __init__(self, *args, standards=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.standards = list(standards)
+        for standard in self.standards:
+            self.fields[f"result_{standard.pk}"] = forms.TypedChoiceField(
+                label=standard.promise,
+                choices=[("", "Not tested"), *MysteryScore.Result.choices],
+                coerce=int,
+                empty_value=None,
+                required=False,
+            )
+            self.fields[f"note_{standard.pk}"] = forms.CharField(
+                label=f"Note on “{standard.promise}”", max_length=500, required=False
+            )
+
+    def visit_fields(self):
+        return [self[name] for name in self.Meta.fields]
+
+    def score_fields(self):
+        return [(self[f"result_{s.pk}"], self[f"note_{s.pk}"]) for s in self.standards]
+
+    def clean_visited_on(self):
+        return report_date(self.cleaned_data.get("visited_on"))
+
+    def clean(self):
+        data = super().clean()
+        if not self.scores():
+            raise forms.ValidationError("Score the visit on at least one standard.")
+        return data
+
+    def scores(self) -> list[tuple[ExperienceStandard, int, str]]:
+        data = getattr(self, "cleaned_data", {})
+        return [
+            (s, data[f"result_{s.pk}"], data.get(f"note_{s.pk}", ""))
+            for s in self.standards
+            if data.get(f"result_{s.pk}") is not None
+        ]

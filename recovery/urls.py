@@ -1,7 +1,7 @@
 from django.urls import path
 
 from recovery.dashboards.views import DashboardView
-from recovery.views import case, improvements, notices, queue, settings, ticket
+from recovery.views import case, improvements, notices, queue, settings, standards, ticket
 
 app_name = "recovery"
 urlpatterns = [
@@ -31,6 +31,9 @@ urlpatterns = [
     ),
     path("reports/you-said-we-did/", improvements.LoopReportView.as_view(), name="loop-report"),
     path("dashboards/<slug:name>/", DashboardView.as_view(), name="dashboard"),
+    path("standards/new/", standards.StandardEditView.as_view(), name="standard-create"),
+    path("standards/<int:pk>/edit/", standards.StandardEditView.as_view(), name="standard-edit"),
+    path("standards/visits/new/", standards.MysteryVisitView.as_view(), name="mystery-visit"),
 ]
 
 public_urlpatterns = [

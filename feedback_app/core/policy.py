@@ -124,6 +124,9 @@ PAGES: dict[str, Page] = {
     "recovery:improvement-edit": Page(MANAGERS, MANAGERS),
     "recovery:loop-report": Page(MANAGERS),
     "recovery:dashboard": Page(MANAGERS),
+    "recovery:standard-create": Page(MANAGERS, MANAGERS),
+    "recovery:standard-edit": Page(MANAGERS, MANAGERS),
+    "recovery:mystery-visit": Page(MANAGERS, MANAGERS),
     # API documentation (the API itself is the table below)
     "api-schema": Page(EVERYONE),
     "api-docs": Page(EVERYONE),

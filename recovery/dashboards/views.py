@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.http import Http404
 from django.shortcuts import render
+from django.utils import timezone
 from django.views import View
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -14,15 +17,35 @@ from recovery.dashboards import charts
 from recovery.dashboards.figures import DASHBOARDS
 from recovery.dashboards.filters import DashboardFilterForm
 from recovery.exports import table_csv
+from recovery.models import ExperienceStandard, MysteryVisit
 
 TITLES = {
+    "overview": "Overview",
     "experience": "Experience",
     "recovery": "Failure and recovery",
     "restitution": "Restitution",
     "retention": "Retention after recovery",
     "engagement": "Engagement",
     "valuable": "Most valuable customers",
+    "standards": "Standards and mystery shoppers",
 }
+# Dashboards with a page of their own; the rest share the tables-and-charts page.
+TEMPLATES = {
+    "overview": "recovery/staff/overview.html",
+    "standards": "recovery/staff/standards.html",
+}
+
+
+def period_named(f) -> dict:
+    """The period shown and the one compared with, as local dates (the last day included)."""
+    day = timedelta(days=1)
+    start, end = f.previous()
+    return {
+        "start": timezone.localtime(f.start).date(),
+        "last": timezone.localtime(f.end).date() - day,
+        "previous_start": timezone.localtime(start).date(),
+        "previous_last": timezone.localtime(end).date() - day,
+    }
 
 
 class DashboardView(View):
@@ -30,7 +53,8 @@ class DashboardView(View):
         if name not in DASHBOARDS:
             raise Http404
         form = DashboardFilterForm(request.GET or None)
-        dashboard = DASHBOARDS[name](form.filters())
+        filters = form.filters()
+        dashboard = DASHBOARDS[name](filters)
         export = request.GET.get("export")
         if export:
             table = dashboard.tables.get(export)
@@ -47,7 +71,17 @@ class DashboardView(View):
             "query": query.urlencode(),
             "tables": [(key, table, charts.svg(table)) for key, table in dashboard.tables.items()],
         }
-        return render(request, "recovery/staff/dashboard.html", context)
+        if name == "overview":
+            context["sparklines"] = [
+                charts.sparkline(card.trend, card.label) for card in dashboard.cards
+            ]
+            context["period"] = period_named(filters)
+        if name == "standards":
+            context["standards"] = list(ExperienceStandard.objects.filter(active=True))
+            context["trend_chart"] = charts.svg(dashboard.tables["trend"])
+            context["visits"] = MysteryVisit.objects.prefetch_related("scores__standard")[:10]
+        template = TEMPLATES.get(name, "recovery/staff/dashboard.html")
+        return render(request, template, context)
 
 
 class ReportAPIView(APIView):

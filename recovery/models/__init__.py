@@ -5,6 +5,7 @@ from recovery.models.desk import Availability, StaffNotice
 from recovery.models.improvements import Improvement, ImprovementLink, ImprovementNotice
 from recovery.models.restitution import ApprovalLimit, Restitution
 from recovery.models.settings import CannedMessage, RoutingRule, SlaTarget
+from recovery.models.standards import ExperienceStandard, MysteryScore, MysteryVisit
 from recovery.models.tickets import (
     OPEN_STATES,
     Priority,
@@ -20,9 +21,12 @@ __all__ = [
     "ApprovalLimit",
     "Availability",
     "CannedMessage",
+    "ExperienceStandard",
     "Improvement",
     "ImprovementLink",
     "ImprovementNotice",
+    "MysteryScore",
+    "MysteryVisit",
     "Priority",
     "Restitution",
     "RoutingRule",

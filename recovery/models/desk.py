@@ -40,12 +40,18 @@ class StaffNotice(models.Model):
         APPROVAL_WAITING = "approval_waiting", "A restitution waits for my approval"
         DECIDED = "decided", "My restitution request was decided"
         SLA_SOON = "sla_soon", "My ticket's SLA is about to be missed"
+        ALERT = "alert", "Detractors or a topic rose above their usual level (managers)"
+        DIGEST = "digest", "The weekly digest (managers)"
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notices"
     )
     kind = models.CharField(max_length=20, choices=Kind.choices)
-    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="staff_notices")
+    # A notice is about a ticket, or (alerts, digests) about a page of figures.
+    ticket = models.ForeignKey(
+        Ticket, null=True, blank=True, on_delete=models.CASCADE, related_name="staff_notices"
+    )
+    link = models.CharField(max_length=300, blank=True)
     text = models.CharField(max_length=300)
     key = models.CharField(max_length=200)
     created_at = models.DateTimeField(auto_now_add=True)

@@ -16,34 +16,46 @@ from feedback_app.core.errors import DomainError
 from feedback_app.core.roles import ROLES
 from recovery.models import OPEN_STATES, Availability, StaffNotice, Ticket
 from recovery.selectors import with_next_due
-from recovery.services.log import ticket_mail
+from recovery.services.log import staff_notify, ticket_mail
 
 
 def staff_notice(
-    *, user, kind: str, ticket: Ticket, text: str, key: str = ""
+    *,
+    user,
+    kind: str,
+    ticket: Ticket | None = None,
+    text: str,
+    key: str = "",
+    link: str = "",
+    mail_body: str = "",
 ) -> StaffNotice | None:
-    """Tell one person, once per `key` (default: the kind and the ticket and the moment)."""
+    """Tell one person, once per `key` (default: the kind and the ticket and the moment), about
+    a ticket or (alerts, digests) about the page at `link`; `mail_body` is the e-mail's text
+    when it says more than the one line."""
     if user is None or not user.is_active:
         return None
-    key = (key or f"{kind}:{ticket.pk}:{timezone.now().isoformat()}")[:200]
+    key = (key or f"{kind}:{ticket.pk if ticket else link}:{timezone.now().isoformat()}")[:200]
     text = " ".join(text.split())  # one line: it is also an e-mail's subject
     try:
         with transaction.atomic():
             notice = StaffNotice.objects.create(
-                user=user, kind=kind, ticket=ticket, text=text[:300], key=key
+                user=user, kind=kind, ticket=ticket, link=link, text=text[:300], key=key
             )
     except IntegrityError:
         return None  # told already
     availability = Availability.objects.filter(user=user).first()
     if availability is None or availability.emails(kind):
-        ticket_mail(user, ticket, text, text)
+        if ticket is not None:
+            ticket_mail(user, ticket, text, mail_body or text)
+        elif user.email:
+            staff_notify(
+                [user.email], text[:200], f"{mail_body or text}\n\n{settings.SITE_URL}{link}"
+            )
     return notice
 
 
-def approvers(ticket: Ticket):
-    """Who decides a request on this ticket: its team's manager, else every manager."""
-    if ticket.team_id and ticket.team.manager_id:
-        return [ticket.team.manager]
+def managers():
+    """Every active manager and administrator."""
     groups = [ROLES["manager"].group, ROLES["admin"].group]
     return list(
         get_user_model()
@@ -51,6 +63,13 @@ def approvers(ticket: Ticket):
         .distinct()
         .order_by("username")
     )
+
+
+def approvers(ticket: Ticket):
+    """Who decides a request on this ticket: its team's manager, else every manager."""
+    if ticket.team_id and ticket.team.manager_id:
+        return [ticket.team.manager]
+    return managers()
 
 
 def notice_emails_set(*, user, kinds: list[str]) -> Availability:

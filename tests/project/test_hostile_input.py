@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from feedback_app.core.numbers import whole_number, whole_numbers
 from feedback_app.staff.policy_table import operations, pages
-from recovery.models import Restitution
+from recovery.models import ExperienceStandard, Restitution
 from recovery.services.improvements import improvement_save
 from recovery.services.workflow import ticket_apologise
 from recovery.views.ticket import STEPS as TICKET_STEPS
@@ -235,6 +235,7 @@ def _page_url(page, world, step: str = "notes") -> str:
         "surveys:": world["survey"],
         "recovery:ticket": world["ticket"],
         "recovery:improvement": world["improvement"],
+        "recovery:standard": ExperienceStandard.objects.first(),  # a starting standard
     }
     url = "/" + page.route
     if "<int:pk>" in url:

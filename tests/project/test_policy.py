@@ -15,6 +15,7 @@ from django.urls import reverse
 
 from feedback_app.core import policy
 from feedback_app.staff.policy_table import api_routes, markdown, operations, pages
+from recovery.models import ExperienceStandard
 from recovery.services.improvements import improvement_save
 from surveys.models import ImportJob
 from surveys.services.complaints import complaint_submit
@@ -104,6 +105,7 @@ def world(db):
         "improvement": improvement,
         "job": job,
         "rule": rule,
+        "standard": ExperienceStandard.objects.first(),  # a starting standard
     }
 
 
@@ -117,6 +119,7 @@ PAGE_OBJECT = {
     "surveys:": "survey",
     "recovery:ticket": "ticket",
     "recovery:improvement": "improvement",
+    "recovery:standard": "standard",
 }
 
 

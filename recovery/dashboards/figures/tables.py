@@ -37,13 +37,17 @@ class Dashboard:
     title: str
     headline: list[tuple[str, object]] = field(default_factory=list)
     tables: dict[str, Table] = field(default_factory=dict)
+    cards: list = field(default_factory=list)  # the overview's figures (overview.Card)
 
     def as_dict(self) -> dict:
-        return {
+        shape = {
             "title": self.title,
             "headline": dict(self.headline),
             "tables": {key: table.as_dict() for key, table in self.tables.items()},
         }
+        if self.cards:
+            shape["cards"] = [card.as_dict() for card in self.cards]
+        return shape
 
 
 def pct(part: int, whole: int) -> float | None:
