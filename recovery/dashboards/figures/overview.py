@@ -76,8 +76,8 @@ class Card:
         }
 
 
+# Long on purpose: the six cards are declared one after another, each reading as a sentence.
 def overview(f: Filters) -> Dashboard:
-    # Long on purpose: the six cards are declared one after another, each reading as a sentence.
     before = dataclasses.replace(f, start=f.previous()[0], end=f.start)
     tickets, tickets_before = _tickets(f), _tickets(before)
     money, money_before = _restitution(f), _restitution(before)
