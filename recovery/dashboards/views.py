@@ -27,6 +27,7 @@ TITLES = {
     "retention": "Retention after recovery",
     "engagement": "Engagement",
     "valuable": "Most valuable customers",
+    "people": "Agents and teams",
     "standards": "Standards and mystery shoppers",
 }
 # Dashboards with a page of their own; the rest share the tables-and-charts page.

@@ -162,3 +162,20 @@ def test_managers_write_standards(manager_client):
 def test_agents_cannot_see_the_overview_or_record_visits(agent_client):
     assert agent_client.get(reverse("recovery:dashboard", args=["overview"])).status_code == 403
     assert agent_client.post(reverse("recovery:mystery-visit"), {}).status_code == 403
+
+
+def test_performance_per_agent_and_team(data, manager):
+    from recovery.dashboards.figures.people import performance
+    from recovery.models import Team
+
+    team = Team.objects.create(name="Deliveries")
+    Ticket.objects.filter(subject="Late parcel").update(assignee=manager, team=team)
+    d = performance(DashboardFilterForm({}).filters())
+    agents = {row[0]: row for row in d.tables["by_assignee"].rows}
+    morgan = agents["Morgan"]
+    assert morgan[1] == 1 and morgan[4] == 100.0 and morgan[5] == 1  # recovered, of one answer
+    assert morgan[3] == 100.0 and morgan[2] is not None and morgan[2] >= 0
+    assert str(morgan[6]) == "20.00"  # the refund, per recovered customer
+    assert agents["(unassigned)"][1] == 1 and agents["(unassigned)"][4] is None  # no answer yet
+    teams = {row[0]: row for row in d.tables["by_team"].rows}
+    assert teams["Deliveries"][1] == 1 and teams["(no team)"][1] == 1

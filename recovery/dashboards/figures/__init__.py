@@ -3,6 +3,7 @@
 from recovery.dashboards.figures.engagement import engagement
 from recovery.dashboards.figures.experience import experience
 from recovery.dashboards.figures.overview import overview
+from recovery.dashboards.figures.people import performance
 from recovery.dashboards.figures.recovery import funnel
 from recovery.dashboards.figures.restitution import restitution
 from recovery.dashboards.figures.retention import retention
@@ -18,6 +19,7 @@ DASHBOARDS = {
     "retention": retention,
     "engagement": engagement,
     "valuable": valuable,
+    "people": performance,
     "standards": scorecard,
 }
 __all__ = ["DASHBOARDS", "Dashboard", "Table"]

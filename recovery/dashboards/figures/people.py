@@ -1,0 +1,125 @@
+"""Agents and teams: per person and per team, the tickets opened in the period, the first
+response (median hours to the first message to the customer), the apology within its SLA, the
+recovery rate, and the restitution given per recovered customer."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from decimal import Decimal
+from statistics import median
+
+from django.conf import settings
+from django.db.models import Count, F, Min, Q, Sum
+
+from recovery.dashboards.figures.tables import Dashboard, Table, pct
+from recovery.dashboards.filters import Filters
+from recovery.models import Restitution, Ticket, TicketEvent
+
+COLUMNS = [
+    "Tickets",
+    "First response, median hours",
+    "Apology within SLA %",
+    "Recovery rate %",
+    "Said whether we made it right",
+    f"Restitution per recovered customer ({settings.SHOP_CURRENCY})",
+]
+
+GROUPS = {
+    "assignee": ("Agent", "(unassigned)"),
+    "team": ("Team", "(no team)"),
+}
+
+
+def performance(f: Filters) -> Dashboard:
+    tickets = f.tickets(Ticket.objects.all())
+    dashboard = Dashboard("Agents and teams")
+    for key, (label, nobody) in GROUPS.items():
+        dashboard.tables[f"by_{key}"] = _table(tickets, key, label, nobody)
+    return dashboard
+
+
+def _table(tickets, key: str, label: str, nobody: str) -> Table:
+    names = _names(tickets, key)
+    counts = {
+        row[key]: row
+        for row in tickets.values(key)
+        .annotate(
+            n=Count("id"),
+            judged=Count("id", filter=Q(apologised_at__isnull=False)),
+            in_sla=Count("id", filter=Q(apologised_at__lte=F("apology_due_at"))),
+            answered=Count("id", filter=Q(recovered__isnull=False)),
+            recovered=Count("id", filter=Q(recovered=True)),
+        )
+        .order_by()
+    }
+    waits = _first_responses(tickets, key)
+    money = {
+        row[f"ticket__{key}"]: row["total"]
+        for row in Restitution.objects.filter(
+            ticket__in=tickets,
+            status=Restitution.Status.GRANTED,
+            currency=settings.SHOP_CURRENCY,
+            amount__isnull=False,
+        )
+        .values(f"ticket__{key}")
+        .annotate(total=Sum("amount"))
+        .order_by()
+    }
+    rows = []
+    for group, row in counts.items():
+        spent = money.get(group)
+        rows.append(
+            [
+                names.get(group, nobody),
+                row["n"],
+                round(median(waits[group]), 1) if waits.get(group) else None,
+                pct(row["in_sla"], row["judged"]),
+                pct(row["recovered"], row["answered"]),
+                row["answered"],
+                (spent / row["recovered"]).quantize(Decimal("0.01"))
+                if spent and row["recovered"]
+                else None,
+            ]
+        )
+    rows.sort(key=lambda r: (r[0] == nobody, str(r[0]).lower()))
+    return Table(
+        f"By {label.lower()}",
+        [label, *COLUMNS],
+        rows,
+        chart="bar",
+        series=(4,),
+        note="Tickets opened in the period, by whom they are assigned to now. First response: "
+        "wall-clock hours to the first apology or reply. Restitution: granted, in "
+        f"{settings.SHOP_CURRENCY}.",
+    )
+
+
+def _names(tickets, key: str) -> dict:
+    if key == "team":
+        rows = tickets.exclude(team=None).values_list("team", "team__name").distinct()
+        return dict(rows)
+    rows = (
+        tickets.exclude(assignee=None)
+        .values_list(
+            "assignee", "assignee__first_name", "assignee__last_name", "assignee__username"
+        )
+        .distinct()
+    )
+    return {pk: f"{first} {last}".strip() or username for pk, first, last, username in rows}
+
+
+def _first_responses(tickets, key: str) -> dict:
+    """Hours from opening to the first message to the customer, per group."""
+    first = (
+        TicketEvent.objects.filter(
+            ticket__in=tickets, kind__in=[TicketEvent.Kind.APOLOGISED, TicketEvent.Kind.REPLIED]
+        )
+        .values("ticket_id", f"ticket__{key}", "ticket__opened_at")
+        .annotate(first=Min("created_at"))
+        .order_by()
+    )
+    waits: dict = defaultdict(list)
+    for row in first:
+        hours = (row["first"] - row["ticket__opened_at"]).total_seconds() / 3600
+        waits[row[f"ticket__{key}"]].append(max(hours, 0.0))
+    return waits
