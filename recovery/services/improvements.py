@@ -102,6 +102,23 @@ def link_preview(
     }
 
 
+def numbers_preview(
+    *, tickets: Iterable[int] = (), complaints: Iterable[int] = (), responses: Iterable[int] = ()
+) -> list[tuple[str, str]]:
+    """What typed numbers stand for, before linking: (what it is, whose and what it says) for
+    each, so a mistyped number shows as the wrong customer before anything is linked. Unknown
+    numbers and merged profiles are refused as linking would refuse them."""
+    shown = []
+    for ticket in _load(Ticket, tickets, "tickets"):
+        shown.append((f"Ticket #{ticket.pk}", f"{ticket.customer}: {ticket.subject}"))
+    for complaint in _load(Complaint, complaints, "complaints"):
+        shown.append((f"Complaint #{complaint.pk}", f"{complaint.customer}: {complaint.text}"))
+    for response in _load(Response, responses, "responses"):
+        who = response.customer or "anonymous"
+        shown.append((f"Response #{response.pk}", f"{who}: answer to {response.survey}"))
+    return shown
+
+
 def _load(model, ids: Iterable[int], field: str):
     ids = sorted({int(pk) for pk in ids})
     found = model.objects.filter(pk__in=ids).select_related("customer")

@@ -26,6 +26,7 @@ from recovery.services.improvements import (
     improvement_ship,
     link_preview,
     notice_forecast,
+    numbers_preview,
 )
 from surveys.models import Topic
 
@@ -137,10 +138,22 @@ class ImprovementView(View):
         if not form.is_valid():
             return self.get(request, improvement.pk, link_form=form, status=400)
         data = form.cleaned_data
-        if data["topic"] is not None and not data["confirm"]:
-            preview = link_preview(
-                topic=data["topic"], days=data["days"], sentiment=data["sentiment"]
-            )
+        typed = {key: data[key] for key in ("tickets", "complaints", "responses")}
+        if (data["topic"] is not None or any(typed.values())) and not data["confirm"]:
+            # Nothing is linked before the manager has seen what it would link.
+            preview = {}
+            try:
+                if any(typed.values()):
+                    preview["items"] = numbers_preview(**typed)
+                if data["topic"] is not None:
+                    preview.update(
+                        link_preview(
+                            topic=data["topic"], days=data["days"], sentiment=data["sentiment"]
+                        )
+                    )
+            except DomainError as exc:
+                form_error(form, exc)
+                return self.get(request, improvement.pk, link_form=form, status=400)
             confirm = LinkForm(initial={**request.POST.dict(), "confirm": True})
             return self.get(request, improvement.pk, link_form=confirm, preview=preview)
         try:

@@ -243,3 +243,20 @@ def test_nps_around_a_notice_is_each_customers_last_answer_before_and_first_afte
     assert outcome.nps_before == 6  # (4 + 8) / 2; every answer would give (2 + 4 + 8) / 3
     assert outcome.nps_after == 9  # every answer would give (9 + 3) / 2
     assert outcome.came_back == 1
+
+
+def test_typed_ticket_numbers_show_whose_they_are_before_linking(manager_client, manager, asked):
+    improvement = improvement_save(actor=manager, title="Covered parcel lockers")
+    url = reverse("recovery:improvement", args=[improvement.pk])
+    ticket = Ticket.objects.order_by("pk").first()
+    form = {"action": "link", "tickets": f"{ticket.pk}", "days": 90, "sentiment": "negative"}
+    preview = manager_client.post(url, form)
+    assert preview.status_code == 200 and improvement.links.count() == 0
+    assert preview.context["preview"]["items"] == [
+        (f"Ticket #{ticket.pk}", f"{ticket.customer}: {ticket.subject}")
+    ]
+    assert "Press Link to confirm." in preview.content.decode()
+    wrong = manager_client.post(url, {**form, "tickets": "999999"})
+    assert wrong.status_code == 400 and "No ticket with number 999999." in wrong.content.decode()
+    manager_client.post(url, {**form, "confirm": "True"})
+    assert improvement.links.count() == 1
