@@ -13,13 +13,16 @@ from recovery.models import OPEN_STATES, Priority, State, Team, Ticket, TicketIt
 from recovery.selectors import (
     ACTION_STATES,
     FOLLOW_UP_STATES,
+    end_of_today,
     sort_tickets,
     tickets_from_channel,
+    with_next_due,
 )
 from surveys.models import Topic
 
 SLA_CHOICES = [
     ("breached", "Breached"),
+    ("due_today", "Due today or late"),
     ("due_soon", "Due within 4 hours"),
     ("on_track", "On track"),
 ]
@@ -136,6 +139,10 @@ class TicketFilter(django_filters.FilterSet):
         )
         if value == "breached":
             return queryset.filter(Q(breached=True) | overdue)
+        if value == "due_today":
+            return with_next_due(queryset.filter(state__in=OPEN_STATES)).filter(
+                next_due_at__lt=end_of_today(now)
+            )
         soon = now + timedelta(hours=4)
         due_soon = Q(apologised_at__isnull=True, apology_due_at__lt=soon) | Q(
             resolved_at__isnull=True, resolution_due_at__lt=soon

@@ -248,6 +248,25 @@ def case_by_token(*, token: str) -> Ticket | None:
     )
 
 
+def end_of_today(now=None) -> datetime:
+    local = timezone.localtime(now or timezone.now())
+    return local.replace(hour=0, minute=0, second=0, microsecond=0) + timedelta(days=1)
+
+
+def queue_counts(*, user, manager: bool) -> dict[str, int]:
+    """The saved views' counts in the navigation: tickets of mine needing action, tickets
+    due today (or late), and, for managers, restitution waiting for approval."""
+    counts = with_next_due(Ticket.objects.filter(state__in=ACTION_STATES)).aggregate(
+        mine=Count("pk", filter=Q(assignee=user)),
+        due_today=Count("pk", filter=Q(next_due_at__lt=end_of_today())),
+    )
+    if manager:
+        counts["approvals"] = Restitution.objects.filter(
+            status=Restitution.Status.PENDING
+        ).count()
+    return counts
+
+
 def unread_notice_count(*, user) -> int:
     return StaffNotice.objects.filter(user=user, read_at__isnull=True).count()
 

@@ -14,6 +14,32 @@ from recovery.selectors import sort_tickets
 from recovery.services.tickets import tickets_bulk
 
 QUEUE_PAGE = 50
+# Column headers that sort: (label, the order a click asks for, then the one a second click
+# asks for, how each reads to a screen reader).
+SORTABLE = {
+    "priority": ("Priority", ("priority",), "descending"),
+    "sla": ("SLA", ("next_due",), "ascending"),
+    "opened": ("Opened", ("newest", "oldest"), None),
+}
+
+
+def sort_links(query, current: str) -> dict[str, dict]:
+    """Each sortable column's link (keeping the filters) and whether the queue is sorted by it."""
+    current = current or "next_due"
+    links = {}
+    for key, (label, orders, direction) in SORTABLE.items():
+        active = current in orders
+        wanted = orders[(orders.index(current) + 1) % len(orders)] if active else orders[0]
+        params = query.copy()
+        params["sort"] = wanted
+        if active and direction is None:
+            direction = "descending" if current == "newest" else "ascending"
+        links[key] = {
+            "label": label,
+            "url": "?" + params.urlencode(),
+            "sorted": direction if active else "",
+        }
+    return links
 
 
 def _page_of(tickets, number):
@@ -39,14 +65,15 @@ class QueueView(View):
         page = _page_of(tickets, request.GET.get("page"))
         query = data.copy()
         query.pop("page", None)
-        return filterset, page, query.urlencode()
+        return filterset, page, query
 
     def get(self, request, bulk_form=None):
         filterset, page, query = self._page(request)
         context = {
             "filter": filterset,
             "page_obj": page,
-            "query": query,
+            "query": query.urlencode(),
+            "columns": sort_links(query, query.get("sort", "")),
             "bulk_form": bulk_form or BulkForm(ticket_ids=[t.pk for t in page]),
         }
         return render(request, "recovery/staff/queue.html", context)
