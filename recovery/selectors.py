@@ -30,6 +30,7 @@ from recovery.models import (
     TicketEvent,
     TicketItem,
 )
+from surveys.models import Response
 
 # What the agent still has to do something about (the follow-up waits on the customer).
 ACTION_STATES = frozenset(
@@ -116,6 +117,29 @@ def customer_past_tickets(*, ticket: Ticket) -> QuerySet[Ticket]:
         .exclude(pk=ticket.pk)
         .order_by("-opened_at")[:10]
     )
+
+
+@dataclass(frozen=True)
+class History:
+    scores: list  # their last answers with a score: (when, survey, NPS)
+    told: list[Message]  # what we last sent them, outside this ticket
+
+
+def customer_history(*, ticket: Ticket, rows: int = 5) -> History:
+    """The customer's history with us beside the ticket: their last scores, and what they were
+    last told (messages that went out about anything but this ticket)."""
+    scores = list(
+        Response.objects.filter(customer_id=ticket.customer_id, nps__isnull=False)
+        .order_by("-submitted_at")
+        .values_list("submitted_at", "survey__name", "nps")[:rows]
+    )
+    told = list(
+        Message.objects.filter(customer_id=ticket.customer_id, status=Message.Status.SENT)
+        .exclude(thread=ticket.hold_reference)
+        .order_by("-created_at")
+        .only("subject", "purpose", "created_at", "channel")[:rows]
+    )
+    return History(scores=scores, told=told)
 
 
 def improvement_list() -> QuerySet[Improvement]:
@@ -261,9 +285,7 @@ def queue_counts(*, user, manager: bool) -> dict[str, int]:
         due_today=Count("pk", filter=Q(next_due_at__lt=end_of_today())),
     )
     if manager:
-        counts["approvals"] = Restitution.objects.filter(
-            status=Restitution.Status.PENDING
-        ).count()
+        counts["approvals"] = Restitution.objects.filter(status=Restitution.Status.PENDING).count()
     return counts
 
 

@@ -153,6 +153,7 @@ class TicketView(View):
             "decision_form": DecisionForm(),
             "preferences": customer_preferences(customer=ticket.customer),
             "past_tickets": selectors.customer_past_tickets(ticket=ticket),
+            "history": selectors.customer_history(ticket=ticket),
             "can_skip": request.user.has_perm("recovery.skip_step"),
             "can_approve": request.user.has_perm("recovery.approve_restitution"),
             "follow_up_survey": follow_up_survey(),

@@ -346,3 +346,30 @@ class TestAgentDesk:
         page = agent_client.get(ticket.get_absolute_url())
         assert "offer-restitution" not in page.context["step_forms"]
         assert "Waiting for approval: Refund of 90.00 GBP" in page.content.decode()
+
+
+def test_the_ticket_page_shows_the_customers_history_with_us(
+    agent_client, django_capture_on_commit_callbacks
+):
+    from feedback_app.customers.services.profile import customer_update
+    from recovery.services.workflow import ticket_apologise
+    from surveys.services.responses import response_submit
+    from tests.factories import delivery_survey
+
+    earlier = open_ticket(subject="Lost parcel last spring")
+    customer = earlier.customer
+    customer_update(customer=customer, region="North", age_band="35_44", value_tier="gold")
+    survey = delivery_survey(name="After delivery")
+    nps = survey.questions.get(kind="nps")
+    response_submit(survey=survey, customer=customer, channel="web", answers={nps.pk: 4})
+    with django_capture_on_commit_callbacks(execute=True):
+        ticket_apologise(
+            ticket=earlier, actor=None, subject="We are sorry about your parcel", body="Sorry."
+        )
+    ticket = open_ticket(subject="Broken lamp")
+    page = agent_client.get(ticket.get_absolute_url()).content.decode()
+    segments = page[page.index('data-testid="segments"') :][:1200]
+    assert "North" in segments and "35-44" in segments and "Gold" in segments
+    history = page[page.index('data-testid="history"') :][:1500]
+    assert f"#{earlier.pk}</a> Lost parcel last spring" in history
+    assert "NPS <strong>4</strong>" in history and "We are sorry about your parcel" in history

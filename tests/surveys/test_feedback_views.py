@@ -63,7 +63,7 @@ def test_ticket_page(agent_client, feedback, django_assert_max_num_queries):
 
     ticket = Ticket.objects.first()
     # the conversation (our messages, theirs, notes, with their files) is six of them, the
-    # navigation's counts two
-    with django_assert_max_num_queries(27):
+    # navigation's counts two, the customer's scores and what they were last told two
+    with django_assert_max_num_queries(29):
         page = agent_client.get(ticket.get_absolute_url())
     assert page.status_code == 200 and "Opened" in page.content.decode()
