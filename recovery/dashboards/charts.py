@@ -44,14 +44,26 @@ def svg(table: Table) -> SafeString:
         margin=10,
     )
     chart.x_labels = [str(row[0]) for row in table.rows]
+    links = table.links or [""] * len(table.rows)
     for index in table.series:
-        chart.add(table.columns[index], [_number(row[index]) for row in table.rows])
+        chart.add(
+            table.columns[index],
+            [_point(row[index], link) for row, link in zip(table.rows, links, strict=True)],
+        )
     # pygal writes its tooltip configuration as an inline script even with js=[]; the chart
     # needs none, and the Content-Security-Policy would block it anyway.
     rendered = _SCRIPT.sub("", chart.render(is_unicode=True))
     label = escape(f"Chart: {table.title}. The numbers are in the table that follows.")
     rendered = rendered.replace("<svg ", f'<svg role="img" aria-label="{label}" ', 1)
     return mark_safe(rendered)  # noqa: S308 - pygal output from our own numbers and escaped labels
+
+
+def _point(value, link: str):
+    """A chart value; with a link, a click on its bar or dot opens the rows behind it."""
+    number = _number(value)
+    if not link or number is None:
+        return number
+    return {"value": number, "xlink": {"href": link, "target": "_top"}}
 
 
 def _number(value):

@@ -28,7 +28,7 @@ TITLES = {
     "engagement": "Engagement",
     "valuable": "Most valuable customers",
     "people": "Agents and teams",
-    "standards": "Standards and mystery shoppers",
+    "standards": "Experience standards",
 }
 # Dashboards with a page of their own; the rest share the tables-and-charts page.
 TEMPLATES = {

@@ -24,11 +24,13 @@ def test_manager_sees_every_dashboard(page):
     page.get_by_label("Username").fill("morgan")
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
-    page.get_by_role("link", name="Dashboards").click()
+    page.get_by_role("link", name="Reports").click()
     for title in TITLES.values():
-        page.get_by_role("navigation", name="Dashboards").get_by_role("link", name=title).click()
+        page.get_by_role("navigation", name="Dashboards").get_by_role(
+            "link", name=title, exact=True
+        ).click()
         expect(page.get_by_role("heading", level=1)).to_have_text(title)
-    page.get_by_role("link", name="Experience").click()
+    page.get_by_role("link", name="Experience", exact=True).click()
     expect(page.get_by_role("img", name="Chart: Scores by week").first).to_be_visible()
     expect(page.get_by_role("heading", name="Scores by channel")).to_be_visible()
     page.get_by_role("navigation", name="Dashboards").get_by_role(

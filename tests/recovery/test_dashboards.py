@@ -256,3 +256,19 @@ def test_ces_has_a_chart_of_its_own(data):
     assert [scores.columns[i] for i in scores.series] == ["NPS", "CSAT %"]
     assert ces.columns[1:] == ["CES mean", "CES answers"] and ces.series == (1,)
     assert all(row[2] for row in ces.rows)  # only periods with CES answers
+
+
+def test_segments_read_as_people_say_them_in_order_and_drill_down(manager_client, data):
+    from feedback_app.customers.services.profile import customer_update
+
+    customer_update(customer=data["bob"], value_tier="platinum")  # later answers only
+    d = experience(everything())
+    tiers = [row[0] for row in d.tables["by_value_tier"].rows]
+    assert tiers == ["Standard", "Gold"]  # the tier order, not the alphabet; labels, not codes
+    assert d.tables["by_value_tier"].links[1] == reverse("customers:list") + "?value_tier=gold"
+    channels = d.tables["by_channel"]
+    assert [row[0] for row in channels.rows] == ["Web", "E-mail"]
+    assert channels.links[0] == reverse("surveys:feedback") + "?channel=web"
+    page = manager_client.get(reverse("recovery:dashboard", args=["experience"])).content.decode()
+    assert 'href="/staff/surveys/feedback/?channel=web"' in page  # the table's cell
+    assert 'xlink:href="/staff/surveys/feedback/?channel=web"' in page  # the chart's bar

@@ -4,9 +4,12 @@ sentiment mix; topics and rising topics. Built from the day tables."""
 from __future__ import annotations
 
 from datetime import date
+from urllib.parse import urlencode
 
 from django.db.models import Q, Sum
+from django.urls import reverse
 
+from feedback_app.customers.models import AgeBand, ValueTier
 from recovery.dashboards.figures.tables import (
     CHANNELS,
     INVITATION_COUNTS,
@@ -24,9 +27,12 @@ from recovery.dashboards.figures.tables import (
     scores,
 )
 from recovery.dashboards.filters import SEGMENTS, Filters
-from surveys.models import Survey, TopicDay
+from surveys.models import Survey, Topic, TopicDay
 from surveys.selectors import SCORE_AGGREGATES
 from surveys.services.rollups import local_day
+
+# How segment values read, in the order people expect (youngest first, standard to top tier).
+SEGMENT_NAMES = {"age_band": dict(AgeBand.choices), "value_tier": dict(ValueTier.choices)}
 
 
 def experience(f: Filters) -> Dashboard:
@@ -78,30 +84,37 @@ def _ces_over_time(f: Filters, scores: Table) -> Table:
 
 
 def _by_channel(f: Filters) -> Table:
+    rows = by(
+        days(f).values("channel").annotate(**ROLLED_SCORES).order_by(),
+        "channel",
+        order=list(CHANNELS),
+    )
+    feedback = reverse("surveys:feedback")
     return Table(
         "Scores by channel",
         ["Channel", *SCORE_COLUMNS],
-        by(
-            days(f).values("channel").annotate(**ROLLED_SCORES).order_by(),
-            "channel",
-            lambda channel: CHANNELS.get(channel, channel),
-        ),
+        [[CHANNELS.get(row[0], row[0]), *row[1:]] for row in rows],
         chart="bar",
         series=(1, 3),
+        links=[f"{feedback}?{urlencode({'channel': row[0]})}" for row in rows],
     )
 
 
 def _by_segment(f: Filters, segment: str, label: str) -> Table:
+    names = SEGMENT_NAMES.get(segment, {})
+    rows = by(
+        days(f, segment).values(segment).annotate(**ROLLED_SCORES).order_by(),
+        segment,
+        order=list(names),
+    )
+    customers = reverse("customers:list")
     return Table(
         f"Scores by {label.lower()}",
         [label, *SCORE_COLUMNS],
-        by(
-            days(f, segment).values(segment).annotate(**ROLLED_SCORES).order_by(),
-            segment,
-            lambda value: value or "(unknown)",
-        ),
+        [[names.get(row[0], row[0]) or "(unknown)", *row[1:]] for row in rows],
         chart="bar",
         series=(1, 3),
+        links=[f"{customers}?{urlencode({segment: row[0]})}" if row[0] else "" for row in rows],
     )
 
 
@@ -193,12 +206,17 @@ def _topics(f: Filters) -> Table:
         if now or before
     ]
     rows.sort(key=lambda r: (-r[1], r[0]))
+    ids = dict(Topic.objects.filter(name__in=[r[0] for r in rows]).values_list("name", "pk"))
+    feedback = reverse("surveys:feedback")
     return Table(
         "Topics (rising: change against the period before)",
         ["Topic", "Mentions", "Period before", "Change", "Change %"],
         rows,
         chart="bar",
         series=(1, 2),
+        links=[
+            f"{feedback}?{urlencode({'topic': ids[r[0]]})}" if r[0] in ids else "" for r in rows
+        ],
     )
 
 

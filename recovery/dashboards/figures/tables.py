@@ -27,9 +27,17 @@ class Table:
     chart: str = ""  # "line" or "bar": the first column is the axis, `series` the plotted columns
     series: tuple[int, ...] = ()
     note: str = ""
+    # Where each row's own records are (a drill-down from its cell and its chart point), or "".
+    links: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict:
-        return {"title": self.title, "columns": self.columns, "rows": self.rows, "note": self.note}
+        shape = {"title": self.title, "columns": self.columns, "rows": self.rows, "note": self.note}
+        if self.links:
+            shape["links"] = self.links
+        return shape
+
+    def linked_rows(self) -> list[tuple[str, list]]:
+        return list(zip(self.links or [""] * len(self.rows), self.rows, strict=True))
 
 
 @dataclass
@@ -106,12 +114,19 @@ def rollup(rows, key: str | None) -> dict:
     return totals
 
 
-def by(rows, key: str, label=lambda value: value) -> list[list]:
+def by(rows, key: str, label=lambda value: value, order: list | None = None) -> list[list]:
+    """One row of scores per value of `key`, labelled for people, in `order` if given (for
+    example age bands youngest first), else alphabetically; unknown values last."""
     rolled = rollup(rows, key)
-    return [
-        [label(value), *scores(row)]
-        for value, row in sorted(rolled.items(), key=lambda kv: str(kv[0] or ""))
-    ]
+
+    def position(value):
+        if not value:
+            return (2, "")
+        if order and value in order:
+            return (0, order.index(value))
+        return (1, str(value).lower())
+
+    return [[label(value), *scores(rolled[value])] for value in sorted(rolled, key=position)]
 
 
 SENT = [Invitation.Status.SENT, Invitation.Status.ANSWERED]
