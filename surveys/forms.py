@@ -165,11 +165,27 @@ class ImportForm(forms.Form):
 class ComplaintForm(forms.Form):
     """The public complaint form: who you are, how to reach you, what happened."""
 
-    full_name = forms.CharField(label="Your name", max_length=200)
-    email = forms.EmailField(label="E-mail address", max_length=320, required=False)
-    phone = forms.CharField(label="Phone number", max_length=40, required=False)
+    full_name = forms.CharField(
+        label="Your name", max_length=200, widget=forms.TextInput(attrs={"autocomplete": "name"})
+    )
+    email = forms.EmailField(
+        label="E-mail address",
+        max_length=320,
+        required=False,
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+    )
+    phone = forms.CharField(
+        label="Phone number",
+        max_length=40,
+        required=False,
+        widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"}),
+        help_text="An e-mail address or a phone number, so we can reply.",
+    )
     reference = forms.CharField(
-        label="Order or reference number (if you have one)", max_length=100, required=False
+        label="Order or reference number (if you have one)",
+        max_length=100,
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
     )
     text = forms.CharField(
         label="What happened?",
@@ -199,9 +215,13 @@ class ComplaintForm(forms.Form):
 
     def clean(self):
         data = super().clean()
+        if "email" in self.errors or "phone" in self.errors:
+            return data  # one of them is wrong as written: that error says it
         if not data.get("email") and not (data.get("phone") or "").strip():
-            raise forms.ValidationError(
-                "Give us an e-mail address or a phone number so we can reply."
+            # Said once, under the e-mail field; the phone field is marked as part of it.
+            self.add_error("email", "Give us an e-mail address or a phone number so we can reply.")
+            self.fields["phone"].widget.attrs.update(
+                {"aria-invalid": "true", "aria-describedby": "error_1_id_email"}
             )
         return data
 

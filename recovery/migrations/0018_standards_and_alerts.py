@@ -88,7 +88,7 @@ STARTING_STANDARDS = [
 ]
 
 
-def seed_standards(apps, schema_editor):
+def seed(apps, schema_editor):
     standard = apps.get_model("recovery", "ExperienceStandard")
     if standard.objects.exists():
         return
@@ -98,4 +98,4 @@ def seed_standards(apps, schema_editor):
     )
 
 
-Migration.operations.append(migrations.RunPython(seed_standards, migrations.RunPython.noop))
+Migration.operations.append(migrations.RunPython(seed, migrations.RunPython.noop))

@@ -106,5 +106,34 @@ def seeded_settings(transactional_db):
         "recovery.migrations.0003_seed_workflow_settings",
         "recovery.migrations.0012_canned_messages_in_their_words",
         "surveys.migrations.0013_recovery_follow_up_survey",
+        "recovery.migrations.0018_standards_and_alerts",
     ):
         importlib.import_module(module).seed(apps, None)
+
+
+AXE = Path(__file__).resolve().parents[2] / "var" / "node" / "node_modules" / "axe-core"
+# WCAG 2.1 A and AA: what customer pages must meet in full.
+WCAG_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+
+
+def axe_violations(page, *, impacts=("minor", "moderate", "serious", "critical")) -> list[str]:
+    """Run axe-core (installed from the npm registry by the test command) on the page as it is
+    now, checking WCAG 2.1 A and AA, and list each violation of the given impacts with where."""
+    source = AXE / "axe.min.js"
+    if not source.exists():
+        pytest.fail(f"{source} is missing: the test command installs axe-core from npm.")
+    # Evaluated through the DevTools protocol, so the page's Content-Security-Policy (which
+    # allows no inline script) does not stop it.
+    page.evaluate(source.read_text(encoding="utf-8"))
+    violations = page.evaluate(
+        "async (tags) => (await axe.run(document, {runOnly: {type: 'tag', values: tags}}))"
+        ".violations.map(v => ({id: v.id, impact: v.impact, help: v.help,"
+        " nodes: v.nodes.slice(0, 3).map(n => n.target.join(' ') + ' ['"
+        " + ((n.any[0] || n.all[0] || n.none[0] || {}).message || '') + ']')}))",
+        WCAG_AA,
+    )
+    return [
+        f"{v['impact']}: {v['id']} ({v['help']}) at {', '.join(v['nodes'])} on {page.url}"
+        for v in violations
+        if v["impact"] in impacts
+    ]
