@@ -363,7 +363,7 @@ class MysteryVisitForm(forms.ModelForm):
     class Meta:
         model = MysteryVisit
         fields = ["visited_on", "channel", "shopper", "summary"]
-        widgets = {"visited_on": forms.DateInput(attrs={"type": "date"})}
+        widgets = {"visited_on": forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})}
 
     def __init__(self, *args, standards=(), **kwargs):
         super().__init__(*args, **kwargs)

@@ -46,6 +46,7 @@ def period_named(f) -> dict:
         "last": timezone.localtime(f.end).date() - day,
         "previous_start": timezone.localtime(start).date(),
         "previous_last": timezone.localtime(end).date() - day,
+        "by": f.period,
     }
 
 

@@ -33,7 +33,7 @@ def test_customer_answers_on_a_phone(phone_page):
         "The driver was kind but late."
     )
     phone_page.get_by_role("button", name="Send my answers").click()
-    expect(phone_page.get_by_text("Please answer this question.")).to_be_visible()
+    expect(phone_page.get_by_text("Please answer this question.", exact=True)).to_be_visible()
     expect(phone_page.get_by_label("Anything else you want to tell us?")).to_have_value(
         "The driver was kind but late."
     )
