@@ -359,6 +359,7 @@ def test_the_ticket_page_shows_the_customers_history_with_us(
     earlier = open_ticket(subject="Lost parcel last spring")
     customer = earlier.customer
     customer_update(customer=customer, region="North", age_band="35_44", value_tier="gold")
+    type(customer).objects.filter(pk=customer.pk).update(segments={"home_store": "Leeds"})
     survey = delivery_survey(name="After delivery")
     nps = survey.questions.get(kind="nps")
     response_submit(survey=survey, customer=customer, channel="web", answers={nps.pk: 4})
@@ -369,7 +370,8 @@ def test_the_ticket_page_shows_the_customers_history_with_us(
     ticket = open_ticket(subject="Broken lamp")
     page = agent_client.get(ticket.get_absolute_url()).content.decode()
     segments = page[page.index('data-testid="segments"') :][:1200]
-    assert "North" in segments and "35-44" in segments and "Gold" in segments
+    assert "North" in segments and "35–44" in segments and "Gold" in segments
+    assert "Home store</dt>" in segments and "Leeds" in segments
     history = page[page.index('data-testid="history"') :][:1500]
     assert f"#{earlier.pk}</a> Lost parcel last spring" in history
     assert "NPS <strong>4</strong>" in history and "We are sorry about your parcel" in history

@@ -64,3 +64,10 @@ _CUSTOMER_LINK = re.compile(r"\S*/(?:s|c|case)/[A-Za-z0-9_\-]{16,}/\S*")
 def without_customer_links(text: str) -> str:
     """The text with each of the customer's own links replaced by a mention of it."""
     return _CUSTOMER_LINK.sub("[the customer's link]", text or "")
+
+
+@register.filter
+def readable(name: str) -> str:
+    """A key as people say it: "home_store" → "Home store"."""
+    words = str(name).replace("_", " ").replace("-", " ").split()
+    return " ".join(words).capitalize()
