@@ -62,10 +62,10 @@ class Channel(models.TextChoices):
 
 class AgeBand(models.TextChoices):
     UNDER_25 = "under_25", "Under 25"
-    FROM_25 = "25_34", "25–34"
-    FROM_35 = "35_44", "35–44"
-    FROM_45 = "45_54", "45–54"
-    FROM_55 = "55_64", "55–64"
+    FROM_25 = "25_34", "25\u201334"
+    FROM_35 = "35_44", "35\u201344"
+    FROM_45 = "45_54", "45\u201354"
+    FROM_55 = "55_64", "55\u201364"
     OVER_65 = "65_plus", "65 and over"
 
 

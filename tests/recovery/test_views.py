@@ -370,7 +370,7 @@ def test_the_ticket_page_shows_the_customers_history_with_us(
     ticket = open_ticket(subject="Broken lamp")
     page = agent_client.get(ticket.get_absolute_url()).content.decode()
     segments = page[page.index('data-testid="segments"') :][:1200]
-    assert "North" in segments and "35–44" in segments and "Gold" in segments
+    assert "North" in segments and "35\u201344" in segments and "Gold" in segments
     assert "Home store</dt>" in segments and "Leeds" in segments
     history = page[page.index('data-testid="history"') :][:1500]
     assert f"#{earlier.pk}</a> Lost parcel last spring" in history
