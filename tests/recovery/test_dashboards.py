@@ -272,3 +272,13 @@ def test_segments_read_as_people_say_them_in_order_and_drill_down(manager_client
     page = manager_client.get(reverse("recovery:dashboard", args=["experience"])).content.decode()
     assert 'href="/staff/surveys/feedback/?channel=web"' in page  # the table's cell
     assert 'xlink:href="/staff/surveys/feedback/?channel=web"' in page  # the chart's bar
+
+
+def test_the_funnel_drills_down_to_its_tickets(manager_client, data):
+    table = funnel(everything()).tables["funnel"]
+    links = dict(zip([row[0] for row in table.rows], table.links, strict=True))
+    recovered = manager_client.get(links["Recovered"])
+    assert [t.subject for t in recovered.context["page_obj"]] == ["Late parcel"]
+    tickets = manager_client.get(links["Tickets"])
+    assert {t.subject for t in tickets.context["page_obj"]} == {"Late parcel", "Rude driver"}
+    assert links["Apologised"] == ""  # no view of exactly those: no link rather than a wrong one

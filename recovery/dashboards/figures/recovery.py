@@ -4,11 +4,15 @@ percentile) against the SLA, and breaches by team."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from functools import reduce
 from operator import or_
+from urllib.parse import urlencode
 
 from django.db.models import Count, Exists, F, FloatField, Func, OuterRef, Q, Sum, Window
 from django.db.models.functions import RowNumber
+from django.urls import reverse
+from django.utils import timezone
 
 from recovery.dashboards.figures.tables import Dashboard, Table, days, pct
 from recovery.dashboards.filters import Filters
@@ -126,15 +130,17 @@ def funnel(f: Filters) -> Dashboard:
     tickets = f.tickets(Ticket.objects.all())
     counts = _step_counts()
     # Every step is counted per team in one pass over the tickets; the funnel adds the teams up.
-    teams = list(tickets.values("team__name").annotate(**counts).order_by("team__name"))
+    teams = list(
+        tickets.values("team", "team__name").annotate(**counts).order_by("team__name", "team")
+    )
     steps = {key: sum(row[key] for row in teams) for key in counts}
     took = _percentiles(
         tickets, {"apologised_at": steps["apologised"], "resolved_at": steps["resolved"]}
     )
     dashboard = Dashboard("Failure and recovery")
-    dashboard.tables["funnel"] = _stages(feedback, steps)
+    dashboard.tables["funnel"] = _stages(feedback, steps, f)
     dashboard.tables["times"] = _times(steps, took)
-    dashboard.tables["breaches_by_team"] = _breaches(teams)
+    dashboard.tables["breaches_by_team"] = _breaches(teams, f)
     dashboard.headline = [
         ("Tickets", steps["tickets"]),
         ("Recovered %", pct(steps["reached_recovered"], steps["tickets"])),  # as the funnel
@@ -145,7 +151,21 @@ def funnel(f: Filters) -> Dashboard:
     return dashboard
 
 
-def _stages(feedback: dict, steps: dict) -> Table:
+def queue_link(f: Filters, **params) -> str:
+    """The queue showing the tickets of these filters' period (and `params`)."""
+    last_day = timezone.localtime(f.end).date() - timedelta(days=1)
+    query = {
+        "state": "all",
+        "opened_after": timezone.localtime(f.start).date().isoformat(),
+        "opened_before": last_day.isoformat(),
+        **({"team": f.team} if f.team else {}),
+        **({"channel": f.channel} if f.channel else {}),
+        **params,
+    }
+    return reverse("recovery:queue") + "?" + urlencode(query)
+
+
+def _stages(feedback: dict, steps: dict, f: Filters) -> Table:
     # Restitution is not a stage (a ticket may be resolved without it): it is in the headline.
     stages = [
         ("Feedback", feedback["n"] or 0),
@@ -161,8 +181,19 @@ def _stages(feedback: dict, steps: dict) -> Table:
     for name, count in stages:
         rows.append([name, count, pct(count, previous) if previous is not None else None])
         previous = count
+    drill = {
+        "Feedback": reverse("surveys:feedback"),
+        "Failures": reverse("surveys:feedback") + "?sentiment=negative",
+        "Tickets": queue_link(f),
+        "Recovered": queue_link(f, recovered="yes"),
+    }
     return Table(
-        "Funnel", ["Stage", "Count", "From the stage before %"], rows, chart="bar", series=(1,)
+        "Funnel",
+        ["Stage", "Count", "From the stage before %"],
+        rows,
+        chart="bar",
+        series=(1,),
+        links=[drill.get(row[0], "") for row in rows],
     )
 
 
@@ -180,7 +211,7 @@ def _times(steps: dict, took: dict) -> Table:
     )
 
 
-def _breaches(teams: list[dict]) -> Table:
+def _breaches(teams: list[dict], f: Filters) -> Table:
     return Table(
         "SLA breaches by team",
         ["Team", "Tickets", "Breached", "Breached %"],
@@ -195,4 +226,5 @@ def _breaches(teams: list[dict]) -> Table:
         ],
         chart="bar",
         series=(2,),
+        links=[queue_link(f, team=r["team"], sla="breached") if r["team"] else "" for r in teams],
     )
