@@ -39,17 +39,41 @@ def test_customer_pages_meet_wcag_aa(phone_page):
     found += axe_violations(phone_page)
     phone_page.get_by_role("button", name="Send my answers").click()  # the error state
     found += axe_violations(phone_page)
+    score = phone_page.get_by_role("group", name="How likely are you to recommend us to a friend?")
+    score.get_by_text("3", exact=True).click()
+    phone_page.get_by_role("button", name="Send my answers").click()
+    expect(phone_page.get_by_role("heading", name="We are sorry")).to_be_visible()
+    found += axe_violations(phone_page)  # the detractor's thank-you
+    phone_page.goto(f"/s/{token}/")
+    found += axe_violations(phone_page)  # answered already
+    phone_page.goto("/s/no-such-token/")
+    found += axe_violations(phone_page)
+    survey = delivery_survey(name="In store", public_link_enabled=True)
+    phone_page.goto(f"/s/p/{survey.public_token}/")
+    found += axe_violations(phone_page)
     phone_page.goto("/complaint/")
     found += axe_violations(phone_page)
     phone_page.get_by_role("button", name="Send").click()
+    found += axe_violations(phone_page)  # every field wrong
+    phone_page.get_by_label("Your name").fill("Ann Lee")
+    phone_page.get_by_label("E-mail address").fill("ann@example.com")
+    phone_page.get_by_label("What happened?").fill("The lamp arrived broken.")
+    phone_page.get_by_role("button", name="Send").click()
+    expect(phone_page.get_by_role("heading", name="Thank you, Ann Lee. We have")).to_be_visible()
     found += axe_violations(phone_page)
     ann = customer_resolve(email="ann@example.com").customer
     phone_page.goto(f"/c/{ann.token}/preferences/")
+    found += axe_violations(phone_page)
+    phone_page.goto(f"/c/{ann.token}/unsubscribe/")
+    found += axe_violations(phone_page)
+    phone_page.goto("/c/no-such-token/preferences/")
     found += axe_violations(phone_page)
     phone_page.goto("/we-did/")
     found += axe_violations(phone_page)
     ticket = open_ticket()
     phone_page.goto(f"/case/{ticket.case_token}/")
+    found += axe_violations(phone_page)
+    phone_page.get_by_role("button", name="Send").last.click()  # an empty reply: its error
     found += axe_violations(phone_page)
     assert not found, "\n".join(found)
 
