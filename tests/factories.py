@@ -130,6 +130,25 @@ class TriggerRuleFactory(factory.django.DjangoModelFactory):
     delay = datetime.timedelta(days=1)
 
 
+def delivered_invitation(**survey_fields):
+    """Ann Lee's invitation to the delivery survey, an hour after order A-1001 was delivered."""
+    from django.utils import timezone
+
+    from surveys.services.invitations import event_record
+
+    survey = delivery_survey(
+        intro="We delivered your order and would like to know how it went.", **survey_fields
+    )
+    TriggerRuleFactory(survey=survey, delay=datetime.timedelta(0))
+    return event_record(
+        event_type="order.delivered",
+        occurred_at=timezone.now() - datetime.timedelta(hours=1),
+        email="ann@example.com",
+        full_name="Ann Lee",
+        data={"order": "A-1001"},
+    ).invitations[0]
+
+
 # --- recovery -------------------------------------------------------------------------------------
 
 

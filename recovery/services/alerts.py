@@ -62,6 +62,11 @@ def rises(day: date) -> list[tuple[str, int, float, str]]:
     return found
 
 
+def tell_managers(**notice) -> int:
+    """One notice to every manager, once each (by its key); how many were told now."""
+    return sum(1 for manager in managers() if staff_notice(user=manager, **notice))
+
+
 def alerts_check(*, now=None) -> int:
     """Scheduled daily: alert every manager, once, about what rose yesterday."""
     day = timezone.localtime(now or timezone.now()).date() - timedelta(days=1)
@@ -71,15 +76,9 @@ def alerts_check(*, now=None) -> int:
             f"{what} rose on {day:%-d %b}: {count}, against a usual {usual:.1f} a day "
             f"over the {BASELINE_DAYS} days before."
         )
-        for manager in managers():
-            if staff_notice(
-                user=manager,
-                kind=StaffNotice.Kind.ALERT,
-                text=text,
-                link=link,
-                key=f"alert:{what}:{day.isoformat()}",
-            ):
-                told += 1
+        told += tell_managers(
+            kind=StaffNotice.Kind.ALERT, text=text, link=link, key=f"alert:{what}:{day}"
+        )
     return told
 
 
@@ -157,15 +156,10 @@ def weekly_digest(*, now=None) -> int:
             }
         )
     )
-    told = 0
-    for manager in managers():
-        if staff_notice(
-            user=manager,
-            kind=StaffNotice.Kind.DIGEST,
-            text=title,
-            link=link,
-            mail_body=text,
-            key=f"digest:{since.date().isoformat()}",
-        ):
-            told += 1
-    return told
+    return tell_managers(
+        kind=StaffNotice.Kind.DIGEST,
+        text=title,
+        link=link,
+        mail_body=text,
+        key=f"digest:{since.date().isoformat()}",
+    )

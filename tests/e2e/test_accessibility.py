@@ -3,36 +3,26 @@ violation fails) and the main staff pages for serious or critical violations, in
 states too; and the known barriers stay fixed (focus on the error summary, the 0-10 scale at
 320 px with 44 px targets, phone fields that say what they are)."""
 
-from datetime import timedelta
-
 import pytest
-from django.utils import timezone
 from playwright.sync_api import expect
 
 from feedback_app.customers.services.resolve import customer_resolve
-from surveys.services.invitations import event_record
 from tests.e2e.conftest import axe_violations
-from tests.factories import PASSWORD, TriggerRuleFactory, delivery_survey, open_ticket, staff_user
+from tests.factories import (
+    PASSWORD,
+    delivered_invitation,
+    delivery_survey,
+    open_ticket,
+    staff_user,
+)
 
 SERIOUS = ("serious", "critical")
-
-
-def invitation():
-    survey = delivery_survey(intro="We delivered your order and would like to know how it went.")
-    TriggerRuleFactory(survey=survey, delay=timedelta(0))
-    return event_record(
-        event_type="order.delivered",
-        occurred_at=timezone.now() - timedelta(hours=1),
-        email="ann@example.com",
-        full_name="Ann Lee",
-        data={"order": "A-1001"},
-    ).invitations[0]
 
 
 @pytest.mark.django_db(transaction=True)
 def test_customer_pages_meet_wcag_aa(phone_page):
     found = []
-    token = invitation().token
+    token = delivered_invitation().token
     phone_page.goto("/")
     found += axe_violations(phone_page)
     phone_page.goto(f"/s/{token}/")
@@ -107,7 +97,7 @@ def test_staff_pages_have_no_serious_violation(page):
 
 @pytest.mark.django_db(transaction=True)
 def test_the_scale_fits_a_320px_screen_with_44px_targets(browser, live_server):
-    token = invitation().token
+    token = delivered_invitation().token
     context = browser.new_context(
         base_url=live_server.url, viewport={"width": 320, "height": 640}, is_mobile=True
     )
@@ -147,7 +137,7 @@ def test_errors_are_said_once_and_the_focus_goes_to_them(phone_page):
     expect(phone).to_have_attribute("aria-invalid", "true")
     expect(phone_page.get_by_label("What happened?")).to_have_value("The lamp arrived broken.")
 
-    token = invitation().token
+    token = delivered_invitation().token
     phone_page.goto(f"/s/{token}/")
     phone_page.get_by_role("button", name="Send my answers").click()
     expect(phone_page.locator("[data-error-summary]")).to_be_focused()

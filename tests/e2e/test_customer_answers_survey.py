@@ -8,20 +8,12 @@ from playwright.sync_api import expect
 
 from surveys.models import Response
 from surveys.services.invitations import event_record
-from tests.factories import TriggerRuleFactory, delivery_survey
+from tests.factories import TriggerRuleFactory, delivered_invitation, delivery_survey
 
 
 @pytest.mark.django_db(transaction=True)
 def test_customer_answers_on_a_phone(phone_page):
-    survey = delivery_survey(intro="We delivered your order and would like to know how it went.")
-    TriggerRuleFactory(survey=survey, delay=timedelta(0))
-    invitation = event_record(
-        event_type="order.delivered",
-        occurred_at=timezone.now() - timedelta(hours=1),
-        email="ann@example.com",
-        full_name="Ann Lee",
-        data={"order": "A-1001"},
-    ).invitations[0]
+    invitation = delivered_invitation()
 
     phone_page.goto(f"/s/{invitation.token}/")
     expect(phone_page.get_by_role("heading", name="Ann, how did we do?")).to_be_visible()
