@@ -246,6 +246,12 @@ class FeedbackFilterForm(forms.Form):
         queryset=Topic.objects.filter(active=True), required=False, empty_label="Any topic"
     )
     channel = forms.ChoiceField(choices=[("", "Any channel"), *Channel.choices], required=False)
+    since = forms.DateField(
+        required=False, label="From", widget=forms.DateInput(attrs={"type": "date"})
+    )
+    until = forms.DateField(
+        required=False, label="Until", widget=forms.DateInput(attrs={"type": "date"})
+    )
 
     def filters(self) -> dict:
         return (

@@ -1,6 +1,6 @@
 """Reads of the surveys app, with joins and aggregates decided here once."""
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 from django.db.models import (
     CharField,
@@ -158,6 +158,8 @@ def feedback_recent(
     topic=None,
     channel: str = "",
     kind: str = "",
+    since: date | None = None,
+    until: date | None = None,
 ) -> QuerySet:
     """Responses and complaints together, newest first, as (kind, pk, at) rows for paging.
 
@@ -172,13 +174,19 @@ def feedback_recent(
         filters["topics"] = topic
     if channel:
         filters["channel"] = channel
+    # Local days, both included (the dashboards' drill-down from a week or a month).
+    dates = {}
+    if since:
+        dates["__date__gte"] = since
+    if until:
+        dates["__date__lte"] = until
     responses = (
-        Response.objects.filter(**filters)
+        Response.objects.filter(**filters, **{f"submitted_at{k}": v for k, v in dates.items()})
         .annotate(kind=Value("response", output_field=CharField()), at=F("submitted_at"))
         .values("kind", "pk", "at")
     )
     complaints = (
-        Complaint.objects.filter(**filters)
+        Complaint.objects.filter(**filters, **{f"received_at{k}": v for k, v in dates.items()})
         .annotate(kind=Value("complaint", output_field=CharField()), at=F("received_at"))
         .values("kind", "pk", "at")
     )

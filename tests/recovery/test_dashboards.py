@@ -282,3 +282,12 @@ def test_the_funnel_drills_down_to_its_tickets(manager_client, data):
     tickets = manager_client.get(links["Tickets"])
     assert {t.subject for t in tickets.context["page_obj"]} == {"Late parcel", "Rude driver"}
     assert links["Apologised"] == ""  # no view of exactly those: no link rather than a wrong one
+
+
+def test_a_point_in_time_drills_down_to_that_weeks_feedback(manager_client, data):
+    table = experience(everything()).tables["over_time"]
+    week = next(i for i, row in enumerate(table.rows) if row[1] == 0.0)  # 20 days ago: 10 and 3
+    page = manager_client.get(table.links[week])
+    shown = {item.pk for item in page.context["items"]}
+    assert len(shown) == 2  # Ann's 10 and Bob's 3 of that week; Ann's later 8 is not there
+    assert "since=" in table.links[week] and "until=" in table.links[week]

@@ -3,7 +3,7 @@ sentiment mix; topics and rising topics. Built from the day tables."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from urllib.parse import urlencode
 
 from django.db.models import Q, Sum
@@ -61,14 +61,27 @@ def experience(f: Filters) -> Dashboard:
 def _over_time(f: Filters, daily: list[dict]) -> Table:
     # NPS (-100..100) and CSAT % (0..100) share an axis; CES (1-7) would be a flat line on it,
     # so it has a chart of its own.
+    rows = by(daily, "bucket", date.isoformat)
     return Table(
         f"Scores by {f.period}",
         [f.period.capitalize(), *SCORE_COLUMNS],
-        by(daily, "bucket", date.isoformat),
+        rows,
         chart="line",
         series=(1, 3),
         note="The chart shows NPS and CSAT %; CES (1-7) is charted on its own scale below.",
+        links=[_feedback_in(f, date.fromisoformat(row[0])) for row in rows],
     )
+
+
+def _feedback_in(f: Filters, first: date) -> str:
+    """The feedback list of one week or month (within the filters' range and channel)."""
+    following = bucket(first + timedelta(days=31 if f.period == "month" else 7), f.period)
+    since = max(first, local_day(f.start))
+    until = min(following, local_day(f.end)) - timedelta(days=1)
+    query = {"since": since.isoformat(), "until": until.isoformat()}
+    if f.channel:
+        query["channel"] = f.channel
+    return f"{reverse('surveys:feedback')}?{urlencode(query)}"
 
 
 def _ces_over_time(f: Filters, scores: Table) -> Table:
@@ -80,6 +93,7 @@ def _ces_over_time(f: Filters, scores: Table) -> Table:
         rows,
         chart="line",
         series=(1,),
+        links=[_feedback_in(f, date.fromisoformat(row[0])) for row in rows],
     )
 
 
