@@ -462,7 +462,12 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
+    # django-q2 says INFO for every task queued and every schedule run; operators see its
+    # warnings and errors, and the intake's summary each minute (surveys.tasks.sweep_untriaged).
+    "loggers": {
+        "django.db.backends": {"level": "INFO"},
+        "django-q": {"level": env_str("Q_LOG_LEVEL", "WARNING")},
+    },
 }
 
 # Content-Security-Policy (django-csp): scripts only from our own static files, never inline;

@@ -2,6 +2,9 @@
 scheduled sweeps, and the item tasks that live beside their service (queued there by function
 object) named here too, so tasks already queued under these names still run."""
 
+import logging
+
+from surveys.selectors import intake_backlog
 from surveys.services.imports import imports_sweep, run_import
 from surveys.services.invitations import invitations_send_due, send_invitation
 from surveys.services.mail_intake import poll_mailbox
@@ -32,9 +35,25 @@ def sweep_received() -> int:
     return received_sweep()
 
 
+logger = logging.getLogger("feedback_app.intake")
+
+
 def sweep_untriaged() -> int:
-    """Scheduled every minute: triage what a lost task left untriaged."""
-    return triage_sweep()
+    """Scheduled every minute: triage what a lost task left untriaged, and log the intake's
+    state in one line (django-q2's own per-task lines are below the default log level)."""
+    done = triage_sweep()
+    backlog = intake_backlog()
+    logger.log(
+        logging.WARNING if backlog["failing"] or backlog["failed_tasks"] else logging.INFO,
+        "intake: %d answers waiting to be stored (%d failing), %d items untriaged, "
+        "%d swept now, %d background tasks failed in the last minute",
+        backlog["waiting"],
+        backlog["failing"],
+        backlog["untriaged"],
+        done,
+        backlog["failed_tasks"],
+    )
+    return done
 
 
 def sweep_imports() -> int:

@@ -215,3 +215,17 @@ def test_answers_waiting_to_be_stored_are_in_the_export_and_erased_with_the_rest
     ]
     received_store()  # a store task that comes later finds nothing to store
     assert Response.objects.count() == 1
+
+
+def test_operators_get_one_line_a_minute_and_django_q_only_warnings(caplog, settings):
+    import logging
+
+    from surveys.tasks import sweep_untriaged
+
+    assert settings.LOGGING["loggers"]["django-q"]["level"] == "WARNING"
+    with caplog.at_level(logging.INFO, logger="feedback_app.intake"):
+        sweep_untriaged()
+    line = [r for r in caplog.records if r.name == "feedback_app.intake"]
+    assert len(line) == 1 and line[0].levelno == logging.INFO
+    assert "0 answers waiting to be stored (0 failing), 0 items untriaged" in line[0].getMessage()
+    assert not ReceivedAnswers.objects.exists()
