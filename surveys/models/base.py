@@ -7,6 +7,7 @@ from django.db import models
 from django.db.models import Q
 
 from feedback_app.customers.models import Customer
+from surveys.triage.lexicon import keyword_lines
 
 
 def new_token() -> str:
@@ -51,9 +52,7 @@ class Topic(models.Model):
 
     @property
     def keyword_list(self) -> list[str]:
-        return [
-            line.strip() for line in self.keywords.replace(",", "\n").splitlines() if line.strip()
-        ]
+        return keyword_lines(self.keywords)
 
 
 class Triaged(models.Model):

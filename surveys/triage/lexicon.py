@@ -454,3 +454,8 @@ DEFAULT_TOPICS = {
     ),
     "stock": ("out of stock", "sold out", "stock", "unavailable", "substitute", "substitution"),
 }
+
+
+def keyword_lines(keywords: str) -> list[str]:
+    """A topic's keywords as written by a manager (one per line, or comma-separated)."""
+    return [line.strip() for line in keywords.replace(",", "\n").splitlines() if line.strip()]

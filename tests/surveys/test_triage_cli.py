@@ -66,3 +66,52 @@ def test_malformed_lines_get_an_error_line_and_the_rest_go_on(monkeypatch):
     assert errors[6] == "text must be a string"
     assert errors[7] == "kind must be one of response, complaint"
     assert rows[-1]["sentiment"] == "positive"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_fast_path_reads_the_stored_topics_without_setting_up_django(tmp_path):
+    """`manage.py triage` as a process: straight to the filter (no app set-up), with the topics
+    as managers keep them, read-only from the SQLite file."""
+    import os
+    import subprocess
+    from pathlib import Path
+
+    from django.db import connection
+
+    from surveys.models import Topic
+
+    Topic.objects.create(name="lockers", keywords="parcel locker, locker code")
+    root = Path(__file__).resolve().parents[2]
+    env = {
+        **os.environ,
+        "DEBUG": "1",
+        "DJANGO_SETTINGS_MODULE": "feedback_app.settings",
+        "DATABASE_URL": f"sqlite:///{connection.settings_dict['NAME']}",
+    }
+    lines = '{"id": 1, "text": "The locker code did not work"}\nnot json\n'
+    done = subprocess.run(  # noqa: S603 - our own manage.py
+        [sys.executable, "-X", "importtime", str(root / "manage.py"), "triage"],
+        input=lines,
+        capture_output=True,
+        text=True,
+        env=env,
+        check=True,
+    )
+    rows = [json.loads(line) for line in done.stdout.splitlines()]
+    assert rows[0]["topics"] == ["lockers"] and rows[1] == {
+        "id": 2,
+        "error": "line 2 is not JSON: Expecting value",
+    }
+    assert "django.contrib.admin" not in done.stderr  # the apps were not set up
+    assert "django.db.models" not in done.stderr
+    missing = {**env, "DATABASE_URL": f"sqlite:///{tmp_path / 'none.sqlite3'}"}
+    done = subprocess.run(  # noqa: S603 - our own manage.py
+        [sys.executable, str(root / "manage.py"), "triage"],
+        input='{"id": 1, "text": "The parcel never arrived"}\n',
+        capture_output=True,
+        text=True,
+        env=missing,
+        check=True,
+    )
+    assert json.loads(done.stdout)["topics"] == ["delivery"]  # no database: the built-in topics
+    assert not (tmp_path / "none.sqlite3").exists()  # and none was created
