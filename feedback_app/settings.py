@@ -386,10 +386,13 @@ STORAGES = {
 
 # --- API ------------------------------------------------------------------------------------
 
+# Seconds an API token's login and roles are kept (0: read on every call); see
+# feedback_app.core.api.authentication.
+API_AUTH_CACHE_SECONDS = env_int("API_AUTH_CACHE_SECONDS", 5)
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         # Token first, so an anonymous call gets 401 with a WWW-Authenticate header.
-        "rest_framework.authentication.TokenAuthentication",
+        "feedback_app.core.api.authentication.CachedTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["feedback_app.core.api.permissions.PolicyPermission"],
