@@ -5,7 +5,9 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
+from django.db import connections, transaction
 from django.utils.module_loading import import_string
+from django_q.conf import Conf
 from django_q.tasks import async_task
 
 logger = logging.getLogger(__name__)
@@ -27,6 +29,19 @@ def queue_item_task(func: Callable | str, *args) -> str | None:
         collected.append((func, list(args)))
         return None
     return async_task(func, *args, save=False)
+
+
+def queue_item_task_on_commit(func: Callable | str, *args) -> None:
+    """Queue an item task that must run only once the current transaction has committed (its
+    item is written in it). With the database as the broker, the task's row is written in the
+    same transaction: a worker cannot see it before the commit, it vanishes with a rollback, and
+    the request makes one write transaction instead of two. With Redis (or when tasks run in the
+    caller, as in tests) it is queued after the commit."""
+    alias = Conf.ORM
+    if not Conf.SYNC and alias and alias in connections and connections[alias].in_atomic_block:
+        queue_item_task(func, *args)
+    else:
+        transaction.on_commit(lambda: queue_item_task(func, *args))
 
 
 @contextmanager

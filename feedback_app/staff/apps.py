@@ -9,11 +9,7 @@ class StaffConfig(AppConfig):
 
     def ready(self):
         # Imported here: roles import the auth models, which only exist once the apps are loaded.
-        from feedback_app.core.api.authentication import token_cache_signals
         from feedback_app.core.roles import sync_roles_after_migrate
-
-        # A kept API token is forgotten as soon as who it stands for changes.
-        token_cache_signals()
 
         # Permissions are created in post_migrate, so the role groups are kept in step there:
         # a migration that adds a model grants its permissions to the roles on the same run.

@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.urls import reverse
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from feedback_app.customers.api.serializers import CustomerResolveSerializer
@@ -191,7 +192,7 @@ class ResponseCreateSerializer(serializers.Serializer):
 
 
 class ComplaintSerializer(serializers.ModelSerializer):
-    topics = serializers.SlugRelatedField(slug_field="name", many=True, read_only=True)
+    topics = serializers.SerializerMethodField()
 
     class Meta:
         model = Complaint
@@ -208,6 +209,13 @@ class ComplaintSerializer(serializers.ModelSerializer):
             *TRIAGE_FIELDS,
         ]
         read_only_fields = ["case_number"]
+
+    @extend_schema_field(serializers.ListField(child=serializers.CharField()))
+    def get_topics(self, complaint) -> list[str]:
+        """The topics triage found (none until it has read the complaint)."""
+        if complaint.triaged_at is None:
+            return []  # known without asking the database
+        return [topic.name for topic in complaint.topics.all()]
 
 
 class ComplaintCreateSerializer(serializers.Serializer):

@@ -222,7 +222,8 @@ class ComplaintViewSet(
             actor=request.user,
             **vouched(request, values["customer"]),
         )
-        body = ComplaintSerializer(self.get_queryset().get(pk=intake.complaint.pk)).data
+        # The complaint as stored: nothing is read back (a replay's is the one it found).
+        body = ComplaintSerializer(intake.complaint).data
         return APIResponse(
             body, status=status.HTTP_201_CREATED if intake.created else status.HTTP_200_OK
         )

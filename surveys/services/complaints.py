@@ -11,11 +11,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db import transaction
 from django.utils import timezone
 from django.utils.text import Truncator
 
-from feedback_app.core.background import queue_item_task
+from feedback_app.core.background import queue_item_task_on_commit
 from feedback_app.core.errors import DomainError
 from feedback_app.customers.services.conversation import Upload, attachments_store
 from feedback_app.customers.services.resolve import customer_resolve
@@ -110,7 +109,8 @@ def complaint_submit(
             subject=complaint,
             occurred_at=received_at,
         )
-        transaction.on_commit(lambda: queue_item_task(triage_complaint, complaint.pk))
+        queue_item_task_on_commit(triage_complaint, complaint.pk)
         return complaint, True
 
-    return ComplaintIntake(*intake_once(find=find, create=store))
+    # The unique index on the key guards replays: no lookup before the write.
+    return ComplaintIntake(*intake_once(find=find, create=store, look_first=False))

@@ -69,12 +69,17 @@ def intake_once(
     find: Callable[[], T | None],
     create: Callable[[], tuple[T, bool]],
     winner: Callable[[], T | None] | None = None,
+    look_first: bool = True,
 ) -> tuple[T, bool]:
     """The idempotent intake every channel shares: what `find()` finds (a replayed key) comes
     back with created False; otherwise `create()` runs in its own transaction and says whether
     it created. When a concurrent request stored the same thing first, the unique index refuses
-    this one and the winner (`winner()`, by default `find()`) comes back instead."""
-    existing = find()
+    this one and the winner (`winner()`, by default `find()`) comes back instead.
+
+    `look_first=False` skips the lookup before writing when the unique index alone guards the
+    key: a first submission (the usual case) then costs no statement for it, and a replay is
+    found after the index refuses it, its writes rolled back."""
+    existing = find() if look_first else None
     if existing is not None:
         return existing, False
     try:

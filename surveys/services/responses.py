@@ -25,7 +25,7 @@ from django.utils import timezone
 from django.utils.text import Truncator
 from django_q.conf import Conf
 
-from feedback_app.core.background import queue_item_task
+from feedback_app.core.background import queue_item_task, queue_item_task_on_commit
 from feedback_app.core.errors import Conflict, DomainError
 from feedback_app.core.signals import customer_active
 from feedback_app.customers.models import Channel, Customer
@@ -263,7 +263,7 @@ def response_submit(
             )
         if customer is not None and survey.purpose != Survey.Purpose.RECOVERY_FOLLOW_UP:
             customer_active.send(sender=Response, customer=customer, at=submitted_at)
-        transaction.on_commit(lambda: queue_item_task(triage_response, response.pk))
+        queue_item_task_on_commit(triage_response, response.pk)
         return response, True
 
     return Submission(*intake_once(find=find, create=store, winner=winner))

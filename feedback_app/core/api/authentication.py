@@ -3,10 +3,10 @@
 Every API call used to read the token with its user, then the user's groups: two statements
 before any work. Here the first call reads them as DRF does and keeps what the policy needs (the
 user's fields and roles) in the shared cache for `API_AUTH_CACHE_SECONDS` (default 5); calls in
-that window read nothing. Anything that changes who a token stands for forgets it at once:
-deleting or replacing the token, saving the user (deactivating it), changing the user's groups
-(`token_cache_signals`, connected when the apps are ready). A change that bypasses the signals
-(an SQL update) takes effect within the window.
+that window read nothing. The admin forgets it at once when it changes who a token stands for:
+deleting the token, saving or deleting the login (deactivating it, changing its groups), deleting
+a group (`feedback_app.staff.admin`; our apps connect no model signals). A change made anywhere
+else (a shell, an SQL update) takes effect within the window.
 """
 
 from __future__ import annotations
@@ -17,7 +17,6 @@ import time
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
-from django.db.models.signals import m2m_changed, post_delete, post_save
 from rest_framework.authentication import TokenAuthentication
 
 from feedback_app.core.roles import user_roles
@@ -70,38 +69,3 @@ def token_cache_forget(*, user_id: int | None = None, key: str | None = None) ->
     else:
         keys = list(Token.objects.filter(user_id=user_id).values_list("key", flat=True))
     cache.delete_many([_cache_key(k) for k in keys])
-
-
-def _token_changed(sender, instance, **kwargs):
-    token_cache_forget(key=instance.key)
-
-
-def _user_changed(sender, instance, **kwargs):
-    token_cache_forget(user_id=instance.pk)
-
-
-def _groups_changed(sender, instance, action, pk_set, reverse, **kwargs):
-    if not reverse:  # one login's groups changed
-        if action.startswith("post_"):
-            token_cache_forget(user_id=instance.pk)
-        return
-    # A group's logins changed: those named, or (emptying the group) all it held before.
-    if action == "pre_clear":
-        pk_set = set(instance.user_set.values_list("pk", flat=True))
-    elif not action.startswith("post_"):
-        return
-    for user_id in pk_set or ():
-        token_cache_forget(user_id=user_id)
-
-
-def token_cache_signals() -> None:
-    """Connect the receivers that forget a kept token when who it stands for changes."""
-    from rest_framework.authtoken.models import Token
-
-    user = get_user_model()
-    for signal in (post_save, post_delete):
-        signal.connect(_token_changed, sender=Token, dispatch_uid=f"token-cache-{signal}")
-        signal.connect(_user_changed, sender=user, dispatch_uid=f"token-cache-user-{signal}")
-    m2m_changed.connect(
-        _groups_changed, sender=user.groups.through, dispatch_uid="token-cache-groups"
-    )

@@ -101,17 +101,26 @@ def customer_resolve(
             field="identity",
             **({"skipped": skipped} if skipped else {}),
         )
+    full_name = full_name.strip()[:200]
+    known = _known(claims)
+    customers = {identity.customer_id for identity in known.values()}
+    if len(known) == len(claims) and len(customers) == 1:
+        # Someone we know, by all they gave: nothing to write, so no savepoint either.
+        customer = next(iter(known.values())).customer
+        if not (verified and full_name and not customer.full_name):
+            return Resolution(customer=customer, created=False, skipped=skipped)
     # Two requests may bring the same new person at once; the unique constraint lets one create
     # and the other find it on its second look.
     for attempt in range(2):
         try:
             with transaction.atomic():
                 return _resolve_once(
-                    claims, full_name.strip()[:200], channel, actor, skipped, verified
+                    claims, full_name, channel, actor, skipped, verified, known=known
                 )
         except IntegrityError:
             if attempt:
                 raise
+            known = None  # look again: the other request's rows are there now
     raise AssertionError("unreachable")
 
 
@@ -142,13 +151,19 @@ def _profile_create(claims, full_name, channel, actor) -> Customer:
 
 # Long on purpose: the one look-up and its three outcomes (new profile, found, found with new
 # identities) stay side by side.
-def _resolve_once(claims, full_name, channel, actor, skipped, verified) -> Resolution:
-    known = {
+def _known(claims) -> dict:
+    """The identities we already have among the claims, by (kind, source, normalized value)."""
+    return {
         (i.kind, i.source, i.normalized): i
         for i in Identity.objects.filter(_identity_filter(claims))
         .select_related("customer")
         .order_by()  # the model's ordering would sort what is looked up by key
     }
+
+
+# Long on purpose: one decision in order (new, matched, unverified additions, duplicates).
+def _resolve_once(claims, full_name, channel, actor, skipped, verified, known=None) -> Resolution:
+    known = _known(claims) if known is None else known
     matched = [
         known[(c.kind, c.source, c.normalized)].customer
         for c in claims
