@@ -77,7 +77,13 @@ def ticket_detail(*, pk: int) -> Ticket:
         Ticket.objects.select_related("customer", "assignee", "main_topic", "follow_up__survey")
         .prefetch_related(
             Prefetch("items", queryset=items),
-            Prefetch("events", queryset=TicketEvent.objects.select_related("actor")),
+            # The timeline: steps and changes. Notes are shown once, in the conversation.
+            Prefetch(
+                "events",
+                queryset=TicketEvent.objects.exclude(kind=TicketEvent.Kind.NOTE).select_related(
+                    "actor"
+                ),
+            ),
             Prefetch(
                 "restitutions",
                 queryset=Restitution.objects.select_related("requested_by", "decided_by"),
