@@ -25,7 +25,11 @@ from django.utils import timezone
 from django.utils.text import Truncator
 from django_q.conf import Conf
 
-from feedback_app.core.background import queue_item_task, queue_item_task_on_commit
+from feedback_app.core.background import (
+    item_tasks_batched,
+    queue_item_task,
+    queue_item_task_on_commit,
+)
 from feedback_app.core.errors import Conflict, DomainError
 from feedback_app.core.signals import customer_active
 from feedback_app.customers.models import Channel, Customer
@@ -276,6 +280,7 @@ def response_submit(
 # waiting for the next burst (the scheduled sweep is the net under a lost task).
 RECEIVED_KICK_EVERY = 0.5
 RECEIVED_LINGER = 1.0
+RECEIVED_BATCH_PAUSE = 0.01
 RECEIVED_SWEEP_AFTER = timedelta(minutes=1)
 RECEIVED_MAX_ATTEMPTS = 10
 # None until this process first queues it, so the first kick always goes: time.monotonic() counts
@@ -340,11 +345,14 @@ def received_store(*, linger: float = 0.0, batch: int = 50, budget: float | None
     waiting = ReceivedAnswers.objects.filter(attempts=0).order_by("received_at")
     while True:
         keys = list(waiting.values_list("pk", flat=True)[:batch])
-        for key in keys:
-            if received_store_one(key):
-                stored += 1
-                quiet_since = time.monotonic()
+        done = received_store_batch(keys)
+        if done:
+            stored += done
+            quiet_since = time.monotonic()
         if keys:
+            # On SQLite one writer at a time: a moment between batches lets the triage of what
+            # was just stored take its turn, so tickets open during a burst, not after it.
+            time.sleep(RECEIVED_BATCH_PAUSE)
             if budget is not None and time.monotonic() - started >= budget:
                 queue_item_task(store_received)
                 return stored
@@ -352,6 +360,28 @@ def received_store(*, linger: float = 0.0, batch: int = 50, budget: float | None
         if not stored or time.monotonic() - quiet_since >= linger:
             return stored
         time.sleep(0.1)
+
+
+def received_store_batch(keys: list[int]) -> int:
+    """Store a batch of received rows in one transaction (a savepoint each: a row that fails is
+    rolled back alone, logged and counted, and the others are kept), with the triage of all
+    those stored queued as one background task. Returns how many were stored."""
+    if not keys:
+        return 0
+    stored, failed = 0, []
+    with item_tasks_batched(), transaction.atomic():
+        for key in keys:
+            try:
+                with transaction.atomic():
+                    stored += _store_row(key)
+            except Exception as exc:  # one bad row must not stop the others
+                logger.exception("Received answers for invitation %s could not be stored", key)
+                failed.append((key, f"{type(exc).__name__}: {exc}"[:500]))
+        for key, error in failed:
+            ReceivedAnswers.objects.filter(pk=key).update(
+                attempts=F("attempts") + 1, last_error=error
+            )
+    return stored
 
 
 def received_sweep(*, now: datetime | None = None, limit: int = 5000) -> int:
@@ -364,28 +394,34 @@ def received_sweep(*, now: datetime | None = None, limit: int = 5000) -> int:
     return sum(received_store_one(key) for key in keys.values_list("pk", flat=True)[:limit])
 
 
+def _store_row(key: int) -> bool:
+    """Turn one received row into its response (inside the caller's transaction); False when
+    another store task has it or has stored it."""
+    row = (
+        ReceivedAnswers.objects.select_for_update(skip_locked=True)
+        .select_related("invitation__survey")
+        .filter(pk=key)
+        .first()
+    )
+    if row is None:
+        return False
+    response_submit(
+        survey=row.invitation.survey,
+        invitation=row.invitation,
+        answers=row.answers,
+        channel=Channel.WEB,
+        submitted_at=row.received_at,
+        accepted=True,
+    )
+    row.delete()
+    return True
+
+
 def received_store_one(key: int) -> bool:
     """Store one row of received answers; False if it is gone or failed (then logged, counted)."""
     try:
         with transaction.atomic():
-            row = (
-                ReceivedAnswers.objects.select_for_update(skip_locked=True)
-                .select_related("invitation__survey")
-                .filter(pk=key)
-                .first()
-            )
-            if row is None:
-                return False  # another store task has it, or has stored it
-            response_submit(
-                survey=row.invitation.survey,
-                invitation=row.invitation,
-                answers=row.answers,
-                channel=Channel.WEB,
-                submitted_at=row.received_at,
-                accepted=True,
-            )
-            row.delete()
-        return True
+            return _store_row(key)
     except Exception as exc:  # one bad row must not stop the others
         logger.exception("Received answers for invitation %s could not be stored", key)
         ReceivedAnswers.objects.filter(pk=key).update(

@@ -169,8 +169,8 @@ def test_a_long_backlog_is_handed_to_a_fresh_task_when_the_time_is_up(no_worker)
         answers_receive(invitation=invitation, answers=answers(invitation))
     no_worker.purge_queue()
     assert received_store(batch=2, budget=0) == 2
-    # The fresh store task, and the triage tasks of the two stored (queued in their transaction)
-    assert ReceivedAnswers.objects.count() == 1 and no_worker.queue_size() == 3
+    # The fresh store task, and one task triaging the two stored (their batch's)
+    assert ReceivedAnswers.objects.count() == 1 and no_worker.queue_size() == 2
     assert received_store() == 1 and Response.objects.count() == 3
 
 
@@ -230,3 +230,25 @@ def test_operators_get_one_line_a_minute_and_django_q_only_warnings(caplog, sett
     assert len(line) == 1 and line[0].levelno == logging.INFO
     assert "0 answers waiting to be stored (0 failing), 0 items untriaged" in line[0].getMessage()
     assert not ReceivedAnswers.objects.exists()
+
+
+def test_a_bad_row_in_a_batch_is_rolled_back_alone(no_worker, monkeypatch):
+    """A batch is one transaction with a savepoint per row: the row that fails is counted and
+    left for the sweep, the others are stored, and their triage is one task."""
+    invitations = [invite(), invite(), invite()]
+    for invitation in invitations:
+        answers_receive(invitation=invitation, answers=answers(invitation))
+    no_worker.purge_queue()
+    real = responses.response_submit
+
+    def failing_on_the_second(**kwargs):
+        if kwargs["invitation"].pk == invitations[1].pk:
+            raise RuntimeError("disk full")
+        return real(**kwargs)
+
+    monkeypatch.setattr(responses, "response_submit", failing_on_the_second)
+    assert responses.received_store_batch([i.pk for i in invitations]) == 2
+    left = ReceivedAnswers.objects.get()
+    assert left.invitation_id == invitations[1].pk and left.attempts == 1
+    assert "disk full" in left.last_error
+    assert Response.objects.count() == 2 and no_worker.queue_size() == 1
