@@ -19,6 +19,7 @@ from surveys.models import (
     TopicDay,
     TriggerRule,
 )
+from surveys.services.building import questions_changed
 from surveys.services.mail_intake import mail_retry
 from surveys.services.responses import received_store_one
 from surveys.services.rollups import feedback_delete
@@ -37,12 +38,32 @@ class SurveyAdmin(admin.ModelAdmin):
     readonly_fields = ["public_token", "created_at", "updated_at"]
     inlines = [QuestionInline]
 
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)  # the questions are saved here
+        questions_changed(form.instance.pk)
+
 
 @admin.register(Question)
 class QuestionAdmin(admin.ModelAdmin):
+    """Questions changed here are seen by the answer forms at once, as through the services."""
+
     list_display = ["prompt", "survey", "kind", "position", "required"]
     list_filter = ["kind"]
     list_select_related = ["survey"]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        questions_changed(obj.survey_id)
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        questions_changed(obj.survey_id)
+
+    def delete_queryset(self, request, queryset):
+        surveys = set(queryset.values_list("survey_id", flat=True))
+        super().delete_queryset(request, queryset)
+        for survey_id in surveys:
+            questions_changed(survey_id)
 
 
 @admin.register(TriggerRule)

@@ -1,5 +1,6 @@
 """Reads of the surveys app, with joins and aggregates decided here once."""
 
+import time
 from datetime import date, timedelta
 
 from django.db.models import (
@@ -22,16 +23,13 @@ SCORE_WINDOW_DAYS = 90
 
 
 def invitation_by_token(*, token: str, page: bool = True) -> Invitation | None:
-    """The invitation of an answer link, with its survey and questions. `page` adds the customer
-    and event the form greets them with; the form's post, the hot path, goes without."""
+    """The invitation of an answer link, with its survey (its questions: `survey_questions`,
+    kept per process). `page` adds the customer and event the form greets them with; the form's
+    post, the hot path, goes without."""
     related = ["survey", "received", *(["customer", "event"] if page else [])]
     try:
         return (
-            Invitation.objects.select_related(*related)
-            .prefetch_related(
-                Prefetch("survey__questions", queryset=Question.objects.order_by("position", "id"))
-            )
-            .get(token=token)  # unique: no ordering to add, unlike first()
+            Invitation.objects.select_related(*related).get(token=token)  # unique: no ordering
         )
     except Invitation.DoesNotExist:
         return None
@@ -231,3 +229,32 @@ def intake_backlog(*, now=None) -> dict[str, int]:
         + Complaint.objects.filter(triaged_at__isnull=True).count(),
         "failed_tasks": Failure.objects.filter(stopped__gte=now - timedelta(minutes=1)).count(),
     }
+
+
+# A survey's questions as last read in this process, by (survey, its updated_at): every answer
+# form shown and sent reads them, and they change rarely. Changing a question moves the survey's
+# updated_at (surveys.services.building), so a read of the survey sees the change at once; a
+# change made around the services (the admin's question list) is seen within the window.
+_QUESTIONS: dict[tuple, tuple[float, list]] = {}
+QUESTIONS_KEPT_SECONDS = 60
+QUESTIONS_KEPT_SURVEYS = 512
+
+
+def survey_questions(survey: Survey) -> list[Question]:
+    """The survey's questions in order, read once per survey version and process: as of the
+    survey object given (its updated_at), so read the survey afresh to see a change."""
+    key = (survey.pk, survey.updated_at)
+    now = time.monotonic()
+    kept = _QUESTIONS.get(key)
+    if kept is not None and now - kept[0] < QUESTIONS_KEPT_SECONDS:
+        return kept[1]
+    questions = list(survey.questions.all())
+    if len(_QUESTIONS) >= QUESTIONS_KEPT_SURVEYS:
+        _QUESTIONS.clear()
+    _QUESTIONS[key] = (now, questions)
+    return questions
+
+
+def survey_questions_forget() -> None:
+    """Forget every kept copy (the test suite starts each test with none)."""
+    _QUESTIONS.clear()

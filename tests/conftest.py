@@ -7,10 +7,14 @@ from tests.factories import PASSWORD, staff_user
 
 @pytest.fixture(autouse=True)
 def fresh_cache():
-    """Rate limits count in the cache; each test starts with none used."""
+    """Rate limits count in the cache, and each process keeps surveys' questions; each test
+    starts with none of either."""
     from django.core.cache import cache
 
+    from surveys.selectors import survey_questions_forget
+
     cache.clear()
+    survey_questions_forget()
     yield
 
 

@@ -7,6 +7,7 @@ instead, and the old one keeps its answers.
 
 from django.db import transaction
 from django.db.models import Max
+from django.utils import timezone
 
 from feedback_app.core.errors import Conflict, DomainError
 from surveys.models import Question, Survey
@@ -83,6 +84,12 @@ def _has_answers(question: Question) -> bool:
     return question.pk is not None and question.answers.exists()
 
 
+def questions_changed(survey_id: int) -> None:
+    """A survey's questions changed: its `updated_at` moves, so every process's kept copy of the
+    questions (surveys.selectors.survey_questions) is out of date on its next read."""
+    Survey.objects.filter(pk=survey_id).update(updated_at=timezone.now())
+
+
 def question_add(
     *,
     survey: Survey,
@@ -109,7 +116,7 @@ def question_add(
         )
     with transaction.atomic():
         last = survey.questions.aggregate(last=Max("position"))["last"]
-        return Question.objects.create(
+        question = Question.objects.create(
             survey=survey,
             position=0 if last is None else last + 1,
             kind=kind,
@@ -118,6 +125,8 @@ def question_add(
             required=required,
             choices=_clean_choices(kind, choices or []),
         )
+        questions_changed(survey.pk)
+        return question
 
 
 def question_update(*, question: Question, actor=None, **changes) -> Question:
@@ -156,6 +165,7 @@ def question_update(*, question: Question, actor=None, **changes) -> Question:
         setattr(question, key, changes[key])
     if changed:
         question.save(update_fields=changed)
+        questions_changed(question.survey_id)
     return question
 
 
@@ -168,6 +178,7 @@ def question_delete(*, question: Question, actor=None) -> None:
     if question.survey.status == Survey.Status.CLOSED:
         raise Conflict("This survey is closed; copy it to a new version to change it.")
     question.delete()
+    questions_changed(question.survey_id)
 
 
 def question_move(*, question: Question, offset: int, actor=None) -> Question:
@@ -181,6 +192,7 @@ def question_move(*, question: Question, offset: int, actor=None) -> Question:
             if item.position != position:
                 item.position = position
                 item.save(update_fields=["position"])
+        questions_changed(question.survey_id)
     question.refresh_from_db()
     return question
 

@@ -64,6 +64,21 @@ def by_key(model: type[T], **unique) -> T | None:
         return None
 
 
+def insert_once(model: type[Model], **fields) -> bool:
+    """Insert one row; False when a unique index refuses it (a replay). On its own (autocommit)
+    one INSERT needs no transaction around it; inside the caller's, a savepoint keeps that one
+    usable after a refusal."""
+    try:
+        if transaction.get_connection().in_atomic_block:
+            with transaction.atomic():
+                model.objects.create(**fields)
+        else:
+            model.objects.create(**fields)
+    except IntegrityError:
+        return False
+    return True
+
+
 def intake_once(
     *,
     find: Callable[[], T | None],

@@ -19,7 +19,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db import IntegrityError, transaction
+from django.db import DatabaseError, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.text import Truncator
@@ -35,11 +35,13 @@ from feedback_app.core.signals import customer_active
 from feedback_app.customers.models import Channel, Customer
 from feedback_app.customers.services.timeline import timeline_record
 from surveys.models import Answer, Invitation, Question, ReceivedAnswers, Response, Survey
+from surveys.selectors import survey_questions
 from surveys.services.intake import (
     by_key,
     check_channel,
     check_past,
     client_key,
+    insert_once,
     intake_once,
     submitter,
 )
@@ -130,7 +132,7 @@ def answers_clean(*, survey: Survey, answers: Mapping) -> list[Answer]:
     Every problem is collected, so a form can show them all at once. Unknown question ids are
     an error, not silently dropped: the sender believes they answered something.
     """
-    questions = {q.pk: q for q in survey.questions.all()}
+    questions = {q.pk: q for q in survey_questions(survey)}
     errors: dict[int | str, str] = {}
     cleaned = []
     given = {}
@@ -303,14 +305,13 @@ def answers_receive(
         raise InvitationExpired("This survey link has expired.")
     _check_live(invitation.survey)
     answers_clean(survey=invitation.survey, answers=answers)
-    try:
-        with transaction.atomic():
-            ReceivedAnswers.objects.create(
-                invitation=invitation,
-                answers={str(key): value for key, value in answers.items()},
-                received_at=received_at,
-            )
-    except IntegrityError:
+    accepted = insert_once(
+        ReceivedAnswers,
+        invitation=invitation,
+        answers={str(key): value for key, value in answers.items()},
+        received_at=received_at,
+    )
+    if not accepted:
         return False  # a second tap of the same form: the first answers stand
     _kick()
     return True
@@ -369,18 +370,24 @@ def received_store_batch(keys: list[int]) -> int:
     if not keys:
         return 0
     stored, failed = 0, []
-    with item_tasks_batched(), transaction.atomic():
-        for key in keys:
-            try:
-                with transaction.atomic():
-                    stored += _store_row(key)
-            except Exception as exc:  # one bad row must not stop the others
-                logger.exception("Received answers for invitation %s could not be stored", key)
-                failed.append((key, f"{type(exc).__name__}: {exc}"[:500]))
-        for key, error in failed:
-            ReceivedAnswers.objects.filter(pk=key).update(
-                attempts=F("attempts") + 1, last_error=error
-            )
+    try:
+        with item_tasks_batched(), transaction.atomic():
+            for key in keys:
+                try:
+                    with transaction.atomic():
+                        stored += _store_row(key)
+                except Exception as exc:  # one bad row must not stop the others
+                    logger.exception("Received answers for invitation %s could not be stored", key)
+                    failed.append((key, f"{type(exc).__name__}: {exc}"[:500]))
+            for key, error in failed:
+                ReceivedAnswers.objects.filter(pk=key).update(
+                    attempts=F("attempts") + 1, last_error=error
+                )
+    except DatabaseError:
+        # Only the commit checks foreign keys (they are deferred), so a bad row can fail the
+        # whole batch there: then each row alone, the bad one failing by itself.
+        logger.warning("A batch of %d received answers failed at commit; one by one", len(keys))
+        return sum(received_store_one(key) for key in keys)
     return stored
 
 

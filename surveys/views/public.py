@@ -104,7 +104,9 @@ class AnswerView(View):
             return _expired(request, invitation.survey)
         if invitation.survey.status != Survey.Status.LIVE:
             return _closed(request, invitation.survey)
-        form = AnswerForm(survey=invitation.survey, questions=invitation.survey.questions.all())
+        form = AnswerForm(
+            survey=invitation.survey, questions=selectors.survey_questions(invitation.survey)
+        )
         return render(request, self.template_name, self._context(form))
 
     def post(self, request, token):
@@ -112,7 +114,9 @@ class AnswerView(View):
         them a moment later. Everything the customer must hear about is decided here."""
         invitation = self.invitation
         form = AnswerForm(
-            request.POST, survey=invitation.survey, questions=invitation.survey.questions.all()
+            request.POST,
+            survey=invitation.survey,
+            questions=selectors.survey_questions(invitation.survey),
         )
         if form.is_valid():
             try:

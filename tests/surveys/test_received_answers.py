@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from surveys.models import Invitation, Question, ReceivedAnswers, Response
 from surveys.services import responses
-from surveys.services.building import survey_close
+from surveys.services.building import question_delete, survey_close
 from surveys.services.invitations import invitation_create
 from surveys.services.responses import (
     answers_receive,
@@ -102,7 +102,7 @@ def test_a_row_that_fails_is_kept_and_counted_and_the_others_are_stored(no_worke
     answers_receive(invitation=broken, answers=answers(broken))
     answers_receive(invitation=fine, answers=answers(fine))
     # The question the stored answer names is gone: storing it can only fail.
-    Question.objects.filter(survey=broken.survey, kind="nps").delete()
+    question_delete(question=Question.objects.get(survey=broken.survey, kind="nps"))
 
     assert received_store() == 1
     assert Response.objects.get().invitation == fine
@@ -252,3 +252,17 @@ def test_a_bad_row_in_a_batch_is_rolled_back_alone(no_worker, monkeypatch):
     assert left.invitation_id == invitations[1].pk and left.attempts == 1
     assert "disk full" in left.last_error
     assert Response.objects.count() == 2 and no_worker.queue_size() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_row_only_the_commit_refuses_does_not_cost_the_batch(no_worker):
+    """Foreign keys are checked at commit: a row naming a question deleted around the services
+    fails the batch there, and then each row is stored alone, the bad one failing by itself."""
+    broken, fine = invite(), invite()
+    answers_receive(invitation=broken, answers=answers(broken))
+    answers_receive(invitation=fine, answers=answers(fine))
+    Question.objects.filter(survey=broken.survey, kind="nps").delete()  # not through a service
+    assert responses.received_store_batch([broken.pk, fine.pk]) == 1
+    assert Response.objects.get().invitation == fine
+    row = ReceivedAnswers.objects.get()
+    assert row.pk == broken.pk and row.attempts == 1

@@ -8,6 +8,7 @@ from django.utils import timezone
 from feedback_app.core.errors import Conflict, DomainError
 from feedback_app.customers.services.resolve import customer_resolve
 from surveys.models import Answer, Invitation, Response
+from surveys.services.building import question_update
 from surveys.services.invitations import invitation_create
 from surveys.services.responses import (
     AnswersInvalid,
@@ -182,8 +183,8 @@ def test_the_nps_answer_is_kept_on_the_response_and_filled_in_for_stored_ones(su
     from django.apps import apps
 
     scored = submit(survey, {questions["nps"].pk: 4, questions["text"].pk: "Late"}).response
-    questions["nps"].required = False
-    questions["nps"].save()
+    question_update(question=questions["nps"], required=False)
+    survey.refresh_from_db()  # the questions are read as of the survey held
     unscored = submit(survey, {questions["text"].pk: "No score"}).response
     assert (scored.nps, unscored.nps) == (4, None)
     # responses stored before the copy existed get it from the migration
