@@ -1,7 +1,7 @@
 """Load on the intake paths over HTTP, against the ceiling on the same server in the same run.
 
     python benchmarks/load.py [--surveys 10000] [--complaints 2000] [--clients 50] [--workers 4]
-                              [--rounds 3]
+                              [--rounds 3] [--peer]
 
 Starts gunicorn on loopback (the production settings, a fresh SQLite file in benchmarks/.cache/,
 or the PostgreSQL database named by BENCH_DATABASE_URL, dropped and created afresh; with
@@ -22,6 +22,11 @@ no item linked to two tickets. Prints throughput and p50/p95/p99 latency of each
 The four runs (and the two floors) go in `--rounds` interleaved rounds, each round with its own
 share of the invitations and complaint keys, so machine noise hits ours and its ceiling alike;
 each ratio is the median of the rounds' ratios, with its spread and the load average.
+
+`--peer` also runs, in the same rounds, our public complaint form and django-helpdesk 2.6.1's
+public ticket form and ticket API on a server of its own with as many workers (installed into
+benchmarks/.cache/peer-venv from PyPI and seeded by benchmarks/peer_setup.py, SQLite in WAL mode
+as ours), with the same texts, and reports ours against it.
 
 The public-form and API write rate limits are raised for the run (one address sends it all).
 """
@@ -272,6 +277,61 @@ def complaint_jobs(
     return jobs
 
 
+def complaint_form_jobs(count: int, offset: int = 0) -> list[tuple]:
+    """Our public complaint form, as a customer sends it (no photos)."""
+    import uuid
+
+    jobs, rng = [], random.Random(8 + offset)
+    for n in range(offset, offset + count):
+        text = hostile_or_plain(rng, n)[:2000] or "My parcel never arrived."
+        key = str(uuid.UUID(int=n + 1))
+        body = (
+            f"csrfmiddlewaretoken={CSRF}&full_name=Customer+{n}&email=form{n}%40example.com"
+            f"&text={quote(text)}&submission={key}"
+        ).encode()
+        headers = {
+            "Content-Type": "application/x-www-form-urlencoded",
+            "Cookie": f"csrftoken={CSRF}",
+        }
+        jobs.append((key, http("POST", "/complaint/", body, headers)))
+    return jobs
+
+
+def peer_form_jobs(count: int, offset: int = 0) -> list[tuple]:
+    """django-helpdesk's public ticket form, with the same texts."""
+    jobs, rng = [], random.Random(8 + offset)
+    for n in range(offset, offset + count):
+        text = hostile_or_plain(rng, n)[:2000] or "My parcel never arrived."
+        body = (
+            f"csrfmiddlewaretoken={CSRF}&queue=1&title=Complaint+{n}&body={quote(text)}"
+            f"&submitter_email=form{n}%40example.com&priority=3"
+        ).encode()
+        headers = {
+            "Content-Type": "application/x-www-form-urlencoded",
+            "Cookie": f"csrftoken={CSRF}",
+        }
+        jobs.append((n, http("POST", "/tickets/submit/", body, headers)))
+    return jobs
+
+
+def peer_api_jobs(count: int, token: str, offset: int = 0) -> list[tuple]:
+    """django-helpdesk's ticket API (POST /api/tickets/), with the same texts."""
+    jobs, rng = [], random.Random(6 + offset)
+    for n in range(offset, offset + count):
+        body = json.dumps(
+            {
+                "queue": 1,
+                "title": f"Complaint {n}",
+                "description": hostile_or_plain(rng, n) or "My parcel never arrived.",
+                "submitter_email": f"load{n}@example.com",
+                "priority": 3,
+            }
+        ).encode()
+        headers = {"Content-Type": "application/json", "Authorization": f"Token {token}"}
+        jobs.append((n, http("POST", "/api/tickets/", body, headers)))
+    return jobs
+
+
 def bare_jobs(count: int, path: str, json_body: bool) -> list[tuple]:
     body = b'{"text": "My parcel never arrived."}' if json_body else b"q1=7&q2=Late"
     kind = "application/json" if json_body else "application/x-www-form-urlencoded"
@@ -337,7 +397,7 @@ def stop(process: subprocess.Popen) -> None:
         os.killpg(process.pid, signal.SIGKILL)
 
 
-def verify(surveys: Run, complaints: Run) -> list[str]:
+def verify(surveys: Run, complaints: Run, form: Run | None = None) -> list[str]:
     """Every accepted answer is stored or waiting to be stored, once; every accepted complaint
     is stored once; no item is linked to a ticket twice."""
     from django.db.models import Q
@@ -360,11 +420,17 @@ def verify(surveys: Run, complaints: Run) -> list[str]:
     from surveys.services.intake import client_key_shown
 
     # Keys are stored scoped to the login that sent them; compare them as sent.
-    keys = {
-        client_key_shown(k) for k in Complaint.objects.values_list("idempotency_key", flat=True)
-    }
-    if keys != complaints.accepted or Complaint.objects.count() != len(keys):
-        problems.append(f"{Complaint.objects.count()} complaints for {len(keys)} accepted keys")
+    stored = [k or "" for k in Complaint.objects.values_list("idempotency_key", flat=True)]
+    # From the API (keys scoped to the sender), and from the public form ("web:" + submission).
+    api = {client_key_shown(k) for k in stored if not k.startswith("web:")}
+    web = {k.removeprefix("web:") for k in stored if k.startswith("web:")}
+    if api != complaints.accepted or web != (form.accepted if form else set()):
+        problems.append(
+            f"{len(stored)} complaints for {len(complaints.accepted)} accepted by the API"
+            f" and {len(form.accepted) if form else 0} by the form"
+        )
+    if len(stored) != len(api) + len(web):
+        problems.append(f"{len(stored)} complaints for {len(api) + len(web)} distinct keys")
     return problems + linked_twice()
 
 
@@ -424,6 +490,21 @@ RUNS = (
     ("floor: API token + 1 write", "floor-api", {201}),
     ("complaint API", "complaint", {200, 201}),
 )
+# With --peer: our public complaint form and complaint API, and django-helpdesk's public ticket
+# form and ticket API on its own server (benchmarks/peer_setup.py), in the same rounds.
+PEER_RUNS = (
+    ("public complaint form", "complaint-form", {200, 302}),
+    ("peer: helpdesk public form", "peer-form", {200, 302}),
+    ("peer: helpdesk ticket API", "peer-api", {200, 201}),
+)
+PEER_RATIOS = (
+    (
+        "public complaint form / helpdesk form",
+        "public complaint form",
+        "peer: helpdesk public form",
+    ),
+    ("complaint API / helpdesk ticket API", "complaint API", "peer: helpdesk ticket API"),
+)
 # (what, ours, against): the ratios reported, each a median over the rounds.
 RATIOS = (
     ("floor / bare Django view", "floor: token + 1 write", "bare Django view"),
@@ -436,6 +517,12 @@ RATIOS = (
 
 
 def round_jobs(kind: str, tokens, questions, api_token: str, complaints: int, offset: int):
+    if kind == "complaint-form":
+        return complaint_form_jobs(complaints, offset)
+    if kind == "peer-form":
+        return peer_form_jobs(complaints, offset)
+    if kind == "peer-api":
+        return peer_api_jobs(complaints, api_token, offset)
     if kind == "bare":
         return bare_jobs(len(tokens), "/bench/bare/", False)
     if kind == "floor":
@@ -456,6 +543,9 @@ def main() -> int:
     parser.add_argument("--clients", type=int, default=50)
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds of every run")
+    parser.add_argument(
+        "--peer", action="store_true", help="also django-helpdesk 2.6.1's form and API, interleaved"
+    )
     args = parser.parse_args()
     env = fresh_database("load")
     tokens, api_token, questions = prepare(args.surveys)
@@ -473,12 +563,40 @@ def main() -> int:
         ],
         env,
     )
-    rates: dict[str, list[float]] = {name: [] for name, _kind, _ok in RUNS}
+    runs = RUNS + (PEER_RUNS if args.peer else ())
+    peer = peer_port = peer_token = None
+    if args.peer:
+        from peer_setup import environment, python, setup
+
+        peer_database = CACHE / "peer.sqlite3"
+        peer_token = setup(peer_database)
+        peer_port = free_port()
+        peer = start(
+            [
+                python(),
+                "-m",
+                "gunicorn",
+                "peer.wsgi",
+                f"--workers={args.workers}",
+                f"--bind=127.0.0.1:{peer_port}",
+                "--log-level=warning",
+                "--timeout=60",
+            ],
+            environment(peer_database),
+        )
+    rates: dict[str, list[float]] = {name: [] for name, _kind, _ok in runs}
     loads: list[float] = []
-    accepted = {"survey answer": Run("survey answer"), "complaint API": Run("complaint API")}
+    accepted = {
+        name: Run(name) for name in ("survey answer", "complaint API", "public complaint form")
+    }
     per_round = args.complaints // args.rounds
     try:
         wait_for(port)
+        if peer:
+            wait_for(peer_port)
+            asyncio.run(
+                drive(peer_port, Run("warm-up"), peer_form_jobs(100, 10**6), 20, {200, 302})
+            )
         # Warm up every worker on every path before anything is timed.
         for path, json_body in (("/bench/bare/", False), ("/bench/bare-api/", True)):
             asyncio.run(
@@ -487,11 +605,20 @@ def main() -> int:
         for number in range(args.rounds):
             # Each round answers its own invitations and sends its own complaint keys.
             share = tokens[number :: args.rounds]
-            for name, kind, ok in RUNS:
+            for name, kind, ok in runs:
+                on_peer = kind.startswith("peer")
                 jobs = round_jobs(
-                    kind, share, questions, api_token, per_round, offset=number * per_round
+                    kind,
+                    share,
+                    questions,
+                    peer_token if on_peer else api_token,
+                    per_round,
+                    offset=number * per_round,
                 )
-                run = asyncio.run(drive(port, Run(f"{name} #{number + 1}"), jobs, args.clients, ok))
+                target = peer_port if on_peer else port
+                run = asyncio.run(
+                    drive(target, Run(f"{name} #{number + 1}"), jobs, args.clients, ok)
+                )
                 loads.append(os.getloadavg()[0])
                 print(run.line(), flush=True)
                 rates[name].append(len(run.latencies) / run.seconds)
@@ -499,16 +626,19 @@ def main() -> int:
                     accepted[name].accepted |= run.accepted
     finally:
         stop(server)
+        if peer:
+            stop(peer)
     print(f"load average during the runs: median {statistics.median(loads):.2f}")
-    for what, ours, against in RATIOS:
+    for what, ours, against in RATIOS + (PEER_RATIOS if args.peer else ()):
         ratios = [a / b for a, b in zip(rates[ours], rates[against], strict=True)]
         print(
             f"{what:<34} median {statistics.median(ratios):.2f}"
             f" (min {min(ratios):.2f}, max {max(ratios):.2f}, {len(ratios)} rounds)"
         )
     surveys, complaints = accepted["survey answer"], accepted["complaint API"]
-    problems = verify(surveys, complaints)
-    total = len(surveys.accepted) + len(complaints.accepted)
+    form = accepted["public complaint form"]
+    problems = verify(surveys, complaints, form)
+    total = len(surveys.accepted) + len(complaints.accepted) + len(form.accepted)
     seconds, left = triage_backlog(env, total)
     print(
         f"store and triage backlog: {total:,} items in {seconds:.0f} s"
@@ -516,7 +646,7 @@ def main() -> int:
     )
     if left:
         problems.append(f"{left} items still untriaged")
-    problems += verify(surveys, complaints)
+    problems += verify(surveys, complaints, form)
     print("\n".join(problems) if problems else "every accepted item stored and triaged once")
     return 1 if problems else 0
 
