@@ -247,14 +247,8 @@ def survey_jobs(tokens: list[str], questions: tuple[int, int], prefix: str = "/s
     rng = random.Random(5)
     for n, token in enumerate(tokens):
         text = hostile_or_plain(rng, n)
-        body = (
-            f"csrfmiddlewaretoken={CSRF}&q{nps}={rng.randint(0, 10)}&q{words}={quote(text)}"
-        ).encode()
-        headers = {
-            "Content-Type": "application/x-www-form-urlencoded",
-            "Cookie": f"csrftoken={CSRF}",
-        }
-        jobs.append((token, http("POST", f"{prefix}/{token}/", body, headers)))
+        fields = f"q{nps}={rng.randint(0, 10)}&q{words}={quote(text)}"
+        jobs.append((token, form_post(f"{prefix}/{token}/", fields)))
     return jobs
 
 
@@ -277,6 +271,13 @@ def complaint_jobs(
     return jobs
 
 
+def form_post(path: str, fields: str) -> bytes:
+    """A browser's form post: the fields with the CSRF token, and the CSRF cookie."""
+    body = f"csrfmiddlewaretoken={CSRF}&{fields}".encode()
+    headers = {"Content-Type": "application/x-www-form-urlencoded", "Cookie": f"csrftoken={CSRF}"}
+    return http("POST", path, body, headers)
+
+
 def complaint_form_jobs(count: int, offset: int = 0) -> list[tuple]:
     """Our public complaint form, as a customer sends it (no photos)."""
     import uuid
@@ -285,15 +286,11 @@ def complaint_form_jobs(count: int, offset: int = 0) -> list[tuple]:
     for n in range(offset, offset + count):
         text = hostile_or_plain(rng, n)[:2000] or "My parcel never arrived."
         key = str(uuid.UUID(int=n + 1))
-        body = (
-            f"csrfmiddlewaretoken={CSRF}&full_name=Customer+{n}&email=form{n}%40example.com"
+        fields = (
+            f"full_name=Customer+{n}&email=form{n}%40example.com"
             f"&text={quote(text)}&submission={key}"
-        ).encode()
-        headers = {
-            "Content-Type": "application/x-www-form-urlencoded",
-            "Cookie": f"csrftoken={CSRF}",
-        }
-        jobs.append((key, http("POST", "/complaint/", body, headers)))
+        )
+        jobs.append((key, form_post("/complaint/", fields)))
     return jobs
 
 
@@ -302,15 +299,11 @@ def peer_form_jobs(count: int, offset: int = 0) -> list[tuple]:
     jobs, rng = [], random.Random(8 + offset)
     for n in range(offset, offset + count):
         text = hostile_or_plain(rng, n)[:2000] or "My parcel never arrived."
-        body = (
-            f"csrfmiddlewaretoken={CSRF}&queue=1&title=Complaint+{n}&body={quote(text)}"
+        fields = (
+            f"queue=1&title=Complaint+{n}&body={quote(text)}"
             f"&submitter_email=form{n}%40example.com&priority=3"
-        ).encode()
-        headers = {
-            "Content-Type": "application/x-www-form-urlencoded",
-            "Cookie": f"csrftoken={CSRF}",
-        }
-        jobs.append((n, http("POST", "/tickets/submit/", body, headers)))
+        )
+        jobs.append((n, form_post("/tickets/submit/", fields)))
     return jobs
 
 
