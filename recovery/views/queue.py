@@ -12,9 +12,9 @@ from django.utils.text import Truncator
 from django.utils.timesince import timesince
 from django.views import View
 
+from feedback_app.core.formatting import countdown
 from feedback_app.core.numbers import whole_numbers
 from feedback_app.customers.models import ValueTier
-from feedback_app.staff.templatetags.formatting import countdown
 from recovery import selectors
 from recovery.filters import TicketFilter
 from recovery.forms import BulkForm

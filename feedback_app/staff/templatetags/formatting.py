@@ -4,7 +4,8 @@ import re
 from datetime import datetime, timedelta
 
 from django import template
-from django.utils import timezone
+
+from feedback_app.core.formatting import countdown
 
 register = template.Library()
 
@@ -25,23 +26,7 @@ def duration(value: timedelta | None) -> str:
     return " ".join(parts[:2]) or "under a minute"
 
 
-@register.filter
-def countdown(due, now=None) -> str:
-    """Time left until `due` ("in 3h 20m"), or how late it is ("5h late")."""
-    if due is None:
-        return ""
-    delta = due - (now or timezone.now())
-    late = delta.total_seconds() < 0
-    minutes = int(abs(delta.total_seconds()) // 60)
-    hours, minutes = divmod(minutes, 60)
-    days, hours = divmod(hours, 24)
-    if days:
-        text = f"{days}d {hours}h"
-    elif hours:
-        text = f"{hours}h {minutes}m"
-    else:
-        text = f"{minutes}m"
-    return f"{text} late" if late else f"in {text}"
+register.filter("countdown", countdown)  # "in 3h 20m", "5h late"
 
 
 @register.filter
