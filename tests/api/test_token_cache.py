@@ -138,7 +138,10 @@ def test_a_complaint_from_a_known_customer_takes_at_most_eight_statements(
     assert response.status_code == 201 and response.json()["topics"] == []
     statements = [q["sql"].split()[0] for q in captured.captured_queries]
     assert len(statements) <= 8, statements
-    assert OrmQ.objects.count() == queued + 1  # the triage task, in the same transaction
+    # With the database as the broker the triage task is a row of the same transaction (with
+    # Redis it is queued after the commit, which a test's transaction never reaches).
+    in_transaction = 1 if Conf.ORM else 0
+    assert OrmQ.objects.count() == queued + in_transaction
     replay = client.post(
         "/api/v1/complaints/",
         {**body, "idempotency_key": "k-2"},
@@ -146,4 +149,4 @@ def test_a_complaint_from_a_known_customer_takes_at_most_eight_statements(
         **headers,
     )
     assert replay.status_code == 200 and replay.json()["id"] == response.json()["id"]
-    assert OrmQ.objects.count() == queued + 1  # the replay's writes, task too, rolled back
+    assert OrmQ.objects.count() == queued + in_transaction  # the replay's task rolled back

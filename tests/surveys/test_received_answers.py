@@ -7,6 +7,7 @@ from datetime import timedelta
 import pytest
 from django.urls import reverse
 from django.utils import timezone
+from django_q.conf import Conf
 
 from surveys.models import Invitation, Question, ReceivedAnswers, Response
 from surveys.services import responses
@@ -169,8 +170,10 @@ def test_a_long_backlog_is_handed_to_a_fresh_task_when_the_time_is_up(no_worker)
         answers_receive(invitation=invitation, answers=answers(invitation))
     no_worker.purge_queue()
     assert received_store(batch=2, budget=0) == 2
-    # The fresh store task, and one task triaging the two stored (their batch's)
-    assert ReceivedAnswers.objects.count() == 1 and no_worker.queue_size() == 2
+    # The fresh store task, and one task triaging the two stored (their batch's; with Redis it
+    # is queued after the commit, which a test's transaction never reaches)
+    triage = 1 if Conf.ORM else 0
+    assert ReceivedAnswers.objects.count() == 1 and no_worker.queue_size() == 1 + triage
     assert received_store() == 1 and Response.objects.count() == 3
 
 
@@ -251,7 +254,7 @@ def test_a_bad_row_in_a_batch_is_rolled_back_alone(no_worker, monkeypatch):
     left = ReceivedAnswers.objects.get()
     assert left.invitation_id == invitations[1].pk and left.attempts == 1
     assert "disk full" in left.last_error
-    assert Response.objects.count() == 2 and no_worker.queue_size() == 1
+    assert Response.objects.count() == 2 and no_worker.queue_size() == (1 if Conf.ORM else 0)
 
 
 @pytest.mark.django_db(transaction=True)
