@@ -42,6 +42,13 @@ class Filters:
             return Q()
         return Q(**{f"{prefix}customer__{self.segment}__iexact": self.segment_value})
 
+    def days(self) -> tuple[date, date]:
+        """The period as local dates: its first day and its last (included)."""
+        return (
+            timezone.localtime(self.start).date(),
+            timezone.localtime(self.end).date() - timedelta(days=1),
+        )
+
     def previous(self) -> tuple[datetime, datetime]:
         """The equally long period just before this one (for "rising")."""
         return self.start - (self.end - self.start), self.start

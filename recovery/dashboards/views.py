@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+import dataclasses
 
 from django.http import Http404
 from django.shortcuts import render
-from django.utils import timezone
 from django.views import View
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -39,13 +38,14 @@ TEMPLATES = {
 
 def period_named(f) -> dict:
     """The period shown and the one compared with, as local dates (the last day included)."""
-    day = timedelta(days=1)
     start, end = f.previous()
+    first, last = f.days()
+    previous_first, previous_last = dataclasses.replace(f, start=start, end=end).days()
     return {
-        "start": timezone.localtime(f.start).date(),
-        "last": timezone.localtime(f.end).date() - day,
-        "previous_start": timezone.localtime(start).date(),
-        "previous_last": timezone.localtime(end).date() - day,
+        "start": first,
+        "last": last,
+        "previous_start": previous_first,
+        "previous_last": previous_last,
         "by": f.period,
     }
 

@@ -76,8 +76,8 @@ def _over_time(f: Filters, daily: list[dict]) -> Table:
 def _feedback_in(f: Filters, first: date) -> str:
     """The feedback list of one week or month (within the filters' range and channel)."""
     following = bucket(first + timedelta(days=31 if f.period == "month" else 7), f.period)
-    since = max(first, local_day(f.start))
-    until = min(following, local_day(f.end)) - timedelta(days=1)
+    start, end = f.days()
+    since, until = max(first, start), min(following - timedelta(days=1), end)
     query = {"since": since.isoformat(), "until": until.isoformat()}
     if f.channel:
         query["channel"] = f.channel

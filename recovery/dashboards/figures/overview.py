@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass, field
-from datetime import date
 from decimal import Decimal
 from urllib.parse import urlencode
 
@@ -20,8 +19,17 @@ from django.urls import reverse
 from django.utils import timezone
 
 from feedback_app.customers.models import Message
+from recovery.dashboards.figures.recovery import queue_link
 from recovery.dashboards.figures.standards import LOW_SAMPLE
-from recovery.dashboards.figures.tables import ROLLED_SCORES, Dashboard, Table, bucket, days, pct
+from recovery.dashboards.figures.tables import (
+    ROLLED_SCORES,
+    Dashboard,
+    Table,
+    bucket,
+    days,
+    pct,
+    rollup,
+)
 from recovery.dashboards.filters import Filters
 from recovery.models import ExperienceStandard, Improvement, ImprovementNotice, Restitution, Ticket
 from surveys.selectors import scores_from
@@ -83,7 +91,6 @@ def overview(f: Filters) -> Dashboard:
     money, money_before = _restitution(f), _restitution(before)
     scores, scores_before = _nps(f), _nps(before)
     shipped, shipped_before = _shipped(f), _shipped(before)
-    dates = _dates(f)
     target = (
         ExperienceStandard.objects.filter(active=True, measure=ExperienceStandard.Measure.NPS)
         .values_list("target", flat=True)
@@ -98,7 +105,7 @@ def overview(f: Filters) -> Dashboard:
             _sum(tickets, "answered"),
             pct(_sum(tickets_before, "recovered"), _sum(tickets_before, "answered")),
             "%",
-            _queue({"state": "all", "recovered": "yes", **dates}),
+            queue_link(f, recovered="yes"),
             "Of customers who told us whether we made it right, how many said yes.",
             trend=_trend(tickets, lambda r: pct(r["recovered"], r["answered"])),
             detail=f"{recovered_now} of {_sum(tickets, 'answered')} said yes.",
@@ -209,21 +216,16 @@ def _restitution(f: Filters) -> list[dict]:
 
 
 def _nps(f: Filters) -> list[dict]:
+    """The score aggregates of the day tables by week or month (buckets with NPS answers)."""
     rows = list(days(f).values("day").annotate(**ROLLED_SCORES).order_by("day"))
-    grouped: dict[date, dict] = {}
     for row in rows:
-        into = grouped.setdefault(bucket(row["day"], f.period), dict.fromkeys(ROLLED_SCORES, 0))
-        for name in ROLLED_SCORES:
-            into[name] += row[name] or 0
-    return [{"bucket": key, **value} for key, value in sorted(grouped.items()) if value["nps_n"]]
+        row["bucket"] = bucket(row["day"], f.period)
+    grouped = rollup(rows, "bucket")
+    return [{"bucket": key, **grouped[key]} for key in sorted(grouped) if grouped[key]["nps_n"]]
 
 
 def _sum_nps(rows: list[dict]) -> dict:
-    total = dict.fromkeys(ROLLED_SCORES, 0)
-    for row in rows:
-        for name in ROLLED_SCORES:
-            total[name] += row[name]
-    return scores_from(total)
+    return scores_from(rollup(rows, None).get(None, dict.fromkeys(ROLLED_SCORES, 0)))
 
 
 def _shipped(f: Filters) -> list[dict]:
@@ -276,23 +278,11 @@ def _per_recovered(total: Decimal, recovered: int) -> str:
     return f"{(total / recovered).quantize(Decimal('0.01'))} per recovered customer."
 
 
-def _dates(f: Filters) -> dict[str, str]:
-    last_day = timezone.localtime(f.end).date().toordinal() - 1
-    return {
-        "opened_after": timezone.localtime(f.start).date().isoformat(),
-        "opened_before": date.fromordinal(last_day).isoformat(),
-    }
-
-
-def _queue(params: dict[str, str]) -> str:
-    return reverse("recovery:queue") + "?" + urlencode(params)
-
-
 def _loop_report(f: Filters) -> str:
     return reverse("recovery:loop-report") + "?" + urlencode({"days": (f.end - f.start).days})
 
 
 def _dashboard(name: str, f: Filters) -> str:
-    dates = _dates(f)
-    query = {"start": dates["opened_after"], "end": dates["opened_before"], "period": f.period}
+    first, last = f.days()
+    query = {"start": first.isoformat(), "end": last.isoformat(), "period": f.period}
     return reverse("recovery:dashboard", args=[name]) + "?" + urlencode(query)

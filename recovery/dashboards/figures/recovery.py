@@ -4,7 +4,6 @@ percentile) against the SLA, and breaches by team."""
 
 from __future__ import annotations
 
-from datetime import timedelta
 from functools import reduce
 from operator import or_
 from urllib.parse import urlencode
@@ -12,7 +11,6 @@ from urllib.parse import urlencode
 from django.db.models import Count, Exists, F, FloatField, Func, OuterRef, Q, Sum, Window
 from django.db.models.functions import RowNumber
 from django.urls import reverse
-from django.utils import timezone
 
 from recovery.dashboards.figures.tables import Dashboard, Table, days, pct
 from recovery.dashboards.filters import Filters
@@ -153,10 +151,10 @@ def funnel(f: Filters) -> Dashboard:
 
 def queue_link(f: Filters, **params) -> str:
     """The queue showing the tickets of these filters' period (and `params`)."""
-    last_day = timezone.localtime(f.end).date() - timedelta(days=1)
+    first_day, last_day = f.days()
     query = {
         "state": "all",
-        "opened_after": timezone.localtime(f.start).date().isoformat(),
+        "opened_after": first_day.isoformat(),
         "opened_before": last_day.isoformat(),
         **({"team": f.team} if f.team else {}),
         **({"channel": f.channel} if f.channel else {}),
