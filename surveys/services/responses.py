@@ -369,20 +369,11 @@ def received_store_batch(keys: list[int]) -> int:
     those stored queued as one background task. Returns how many were stored."""
     if not keys:
         return 0
-    stored, failed = 0, []
     try:
         with item_tasks_batched(), transaction.atomic():
-            for key in keys:
-                try:
-                    with transaction.atomic():
-                        stored += _store_row(key)
-                except Exception as exc:  # one bad row must not stop the others
-                    logger.exception("Received answers for invitation %s could not be stored", key)
-                    failed.append((key, f"{type(exc).__name__}: {exc}"[:500]))
-            for key, error in failed:
-                ReceivedAnswers.objects.filter(pk=key).update(
-                    attempts=F("attempts") + 1, last_error=error
-                )
+            # Each row in a savepoint of its own: one that fails is rolled back, logged and
+            # counted alone (received_store_one), and the batch goes on.
+            stored = sum(received_store_one(key) for key in keys)
     except DatabaseError:
         # Only the commit checks foreign keys (they are deferred), so a bad row can fail the
         # whole batch there: then each row alone, the bad one failing by itself.
@@ -401,34 +392,28 @@ def received_sweep(*, now: datetime | None = None, limit: int = 5000) -> int:
     return sum(received_store_one(key) for key in keys.values_list("pk", flat=True)[:limit])
 
 
-def _store_row(key: int) -> bool:
-    """Turn one received row into its response (inside the caller's transaction); False when
-    another store task has it or has stored it."""
-    row = (
-        ReceivedAnswers.objects.select_for_update(skip_locked=True)
-        .select_related("invitation__survey")
-        .filter(pk=key)
-        .first()
-    )
-    if row is None:
-        return False
-    response_submit(
-        survey=row.invitation.survey,
-        invitation=row.invitation,
-        answers=row.answers,
-        channel=Channel.WEB,
-        submitted_at=row.received_at,
-        accepted=True,
-    )
-    row.delete()
-    return True
-
-
 def received_store_one(key: int) -> bool:
     """Store one row of received answers; False if it is gone or failed (then logged, counted)."""
     try:
         with transaction.atomic():
-            return _store_row(key)
+            row = (
+                ReceivedAnswers.objects.select_for_update(skip_locked=True)
+                .select_related("invitation__survey")
+                .filter(pk=key)
+                .first()
+            )
+            if row is None:
+                return False  # another store task has it, or has stored it
+            response_submit(
+                survey=row.invitation.survey,
+                invitation=row.invitation,
+                answers=row.answers,
+                channel=Channel.WEB,
+                submitted_at=row.received_at,
+                accepted=True,
+            )
+            row.delete()
+        return True
     except Exception as exc:  # one bad row must not stop the others
         logger.exception("Received answers for invitation %s could not be stored", key)
         ReceivedAnswers.objects.filter(pk=key).update(
