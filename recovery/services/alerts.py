@@ -35,17 +35,21 @@ def rises(day: date) -> list[tuple[str, int, float, str]]:
     """What rose on `day`: (what, count that day, usual daily count, link to the rows)."""
     since = day - timedelta(days=BASELINE_DAYS)
     everything = grain_name(())
+    feedback = reverse("surveys:feedback")
     found = []
+
+    def check(what: str, by_day: dict[date, int], link: str) -> None:
+        history = [by_day.get(since + timedelta(days=i), 0) for i in range(BASELINE_DAYS)]
+        if risen(by_day.get(day, 0), history):
+            found.append((what, by_day.get(day, 0), mean(history), link))
+
     detractors = dict(
         FeedbackDay.objects.filter(grain=everything, day__gte=since, day__lte=day)
         .values("day")
         .annotate(n=Sum("detractors"))
         .values_list("day", "n")
     )
-    history = [detractors.get(since + timedelta(days=i), 0) for i in range(BASELINE_DAYS)]
-    if risen(detractors.get(day, 0), history):
-        link = reverse("surveys:feedback") + "?" + urlencode({"sentiment": "negative"})
-        found.append(("Detractors", detractors.get(day, 0), mean(history), link))
+    check("Detractors", detractors, f"{feedback}?{urlencode({'sentiment': 'negative'})}")
     mentions: dict[tuple[int, str], dict[date, int]] = {}
     for topic, name, when, n in (
         TopicDay.objects.filter(grain=everything, day__gte=since, day__lte=day)
@@ -54,11 +58,8 @@ def rises(day: date) -> list[tuple[str, int, float, str]]:
         .values_list("topic", "topic__name", "day", "n")
     ):
         mentions.setdefault((topic, name), {})[when] = n
-    for (topic, name), counts in sorted(mentions.items(), key=lambda kv: kv[0][1]):
-        history = [counts.get(since + timedelta(days=i), 0) for i in range(BASELINE_DAYS)]
-        if risen(counts.get(day, 0), history):
-            link = reverse("surveys:feedback") + "?" + urlencode({"topic": topic})
-            found.append((f"The topic “{name}”", counts.get(day, 0), mean(history), link))
+    for (topic, name), by_day in sorted(mentions.items(), key=lambda kv: kv[0][1]):
+        check(f"The topic “{name}”", by_day, f"{feedback}?{urlencode({'topic': topic})}")
     return found
 
 
