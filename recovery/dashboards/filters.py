@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
@@ -52,6 +53,11 @@ class Filters:
     def previous(self) -> tuple[datetime, datetime]:
         """The equally long period just before this one (for "rising")."""
         return self.start - (self.end - self.start), self.start
+
+    def before(self) -> Filters:
+        """These filters over the previous period."""
+        start, end = self.previous()
+        return dataclasses.replace(self, start=start, end=end)
 
     def tickets(self, queryset):
         queryset = queryset.filter(opened_at__gte=self.start, opened_at__lt=self.end).filter(

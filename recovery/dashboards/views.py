@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
-
 from django.http import Http404
 from django.shortcuts import render
 from django.views import View
@@ -38,9 +36,8 @@ TEMPLATES = {
 
 def period_named(f) -> dict:
     """The period shown and the one compared with, as local dates (the last day included)."""
-    start, end = f.previous()
     first, last = f.days()
-    previous_first, previous_last = dataclasses.replace(f, start=start, end=end).days()
+    previous_first, previous_last = f.before().days()
     return {
         "start": first,
         "last": last,

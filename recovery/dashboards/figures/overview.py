@@ -7,7 +7,6 @@ Each figure is one grouped query per range: the trend's buckets add up to the pe
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass, field
 from decimal import Decimal
 from urllib.parse import urlencode
@@ -86,7 +85,7 @@ class Card:
 
 # Long on purpose: the six cards are declared one after another, each reading as a sentence.
 def overview(f: Filters) -> Dashboard:
-    before = dataclasses.replace(f, start=f.previous()[0], end=f.start)
+    before = f.before()
     tickets, tickets_before = _tickets(f), _tickets(before)
     money, money_before = _restitution(f), _restitution(before)
     scores, scores_before = _nps(f), _nps(before)
