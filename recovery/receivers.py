@@ -8,30 +8,32 @@ from recovery.services.conversation import (
     ticket_customer_wrote,
     ticket_for_thread,
 )
-from recovery.services.follow_up import follow_up_receive, follow_up_ticket
+from recovery.services.follow_up import follow_up_receive, follow_up_tickets
 from recovery.services.retention import came_back, came_back_refresh
-from recovery.services.tickets import feedback_link
+from recovery.services.tickets import feedback_link_many
 from surveys.models import Complaint
 
 
-def on_feedback_triaged(sender, *, item, result, failure, **kwargs):
-    ticket = follow_up_ticket(item)
-    if ticket is not None:
-        # An answer to "did we make it right?" belongs to its ticket, whatever it says.
-        follow_up_receive(ticket=ticket, response=item, sentiment=result.sentiment)
-        return
+def on_feedback_triaged(sender, *, triaged, **kwargs):
+    follow_ups = follow_up_tickets([t.item for t in triaged])
+    for t in triaged:
+        if t.item.pk in follow_ups:
+            # An answer to "did we make it right?" belongs to its ticket, whatever it says.
+            follow_up_receive(
+                ticket=follow_ups[t.item.pk], response=t.item, sentiment=t.result.sentiment
+            )
     # A complaint asks for an answer, however politely put: it always opens or joins a ticket
     # (triage never rates one below medium) and is acknowledged. A survey answer opens one when
     # it failed.
-    complaint = isinstance(item, Complaint)
-    ticket = feedback_link(
-        item=item,
-        severity=result.severity,
-        topics=list(result.topics),
-        failure=failure or complaint,
+    complaint = sender is Complaint
+    rest = [t for t in triaged if t.item.pk not in follow_ups]
+    tickets = feedback_link_many(
+        [(t.item, t.result.severity, list(t.result.topics), t.failure or complaint) for t in rest]
     )
-    if complaint and ticket is not None:
-        complaint_acknowledge(complaint=item, ticket=ticket)
+    if complaint:
+        for t, ticket in zip(rest, tickets, strict=True):
+            if ticket is not None:
+                complaint_acknowledge(complaint=t.item, ticket=ticket)
 
 
 def on_customer_replied(sender, *, incoming, **kwargs):

@@ -63,14 +63,42 @@ def item_tasks_batched() -> Iterator[None]:
         async_task(run_item_tasks, items, save=False)
 
 
+def batch_form(many: Callable[[list], object]) -> Callable[[Callable], Callable]:
+    """Mark an item task that takes one id as having a batch form: inside a batch,
+    run_item_tasks hands all of its ids to `many(ids)` in one call (triage reads and writes a
+    batch with bulk statements). Queued alone, the task runs as it is."""
+
+    def mark(func: Callable) -> Callable:
+        func.many = many
+        return func
+
+    return mark
+
+
 def run_item_tasks(items: list) -> int:
-    """The task behind a batch: run each item's task in turn. One item failing does not stop the
-    others; the batch then fails (kept among failed tasks) naming how many did. Item tasks are
-    idempotent and their sweeps pick up what failed."""
+    """The task behind a batch: run each item's task in turn, those with a batch form
+    (`batch_form`) together. One item failing does not stop the others (a batch form that fails
+    is run again one item at a time, so only the bad one fails); the batch then fails (kept
+    among failed tasks) naming how many did. Item tasks are idempotent and their sweeps pick up
+    what failed."""
     failed = 0
+    together: dict[Callable, list] = {}
+    alone = []
     for func, args in items:
+        func = import_string(func) if isinstance(func, str) else func
+        if getattr(func, "many", None) is not None and len(args) == 1:
+            together.setdefault(func, []).append(args[0])
+        else:
+            alone.append((func, args))
+    for func, ids in together.items():
         try:
-            (import_string(func) if isinstance(func, str) else func)(*args)
+            func.many(ids)
+        except Exception:
+            logger.exception("Background task %s for %d items failed; one by one", func, len(ids))
+            alone.extend((func, [pk]) for pk in ids)
+    for func, args in alone:
+        try:
+            func(*args)
         except Exception:
             failed += 1
             logger.exception("Background task %s%r failed", func, tuple(args))

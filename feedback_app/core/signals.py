@@ -10,8 +10,9 @@ Receivers must be idempotent: a retried task or a re-triage sends the signal aga
 
 from django.dispatch import Signal
 
-# Sent by surveys' triage service right after it stores a result, inside its transaction.
-# item: the Response or Complaint; result: the engine's Result; failure: needs recovery.
+# Sent by surveys' triage service right after it stores a batch of results, inside its
+# transaction. triaged: list of surveys.services.triage.Triaged (item: the Response or
+# Complaint, result: the engine's Result, failure: needs recovery), all of one model.
 feedback_triaged = Signal()
 # Sent when a customer does something of their own (an event, an answer other than a recovery
 # follow-up), inside the storing transaction. customer, at (imports may bring past moments).
@@ -31,7 +32,7 @@ customer_replied = Signal()
 # signal name → (the service that sends it, [receivers, in the order they are connected])
 HOPS: dict[str, tuple[str, list[str]]] = {
     "feedback_triaged": (
-        "surveys.services.triage (the store of every triage result)",
+        "surveys.services.triage (the store of every batch of triage results)",
         ["recovery.receivers.on_feedback_triaged"],
     ),
     "customer_active": (

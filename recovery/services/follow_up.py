@@ -17,11 +17,20 @@ from recovery.services.workflow import ticket_close, ticket_follow_up_sent, tick
 from surveys.models import Complaint, Invitation, Response
 
 
-def follow_up_ticket(item: Response | Complaint) -> Ticket | None:
-    """The ticket whose "did we make it right?" invitation this response answers, if any."""
-    if not isinstance(item, Response) or not item.invitation_id:
-        return None
-    return Ticket.objects.filter(follow_up_id=item.invitation_id).first()
+def follow_up_tickets(items: list[Response | Complaint]) -> dict[int, Ticket]:
+    """{response pk: ticket} for the responses that answer a ticket's "did we make it right?"
+    invitation, in one query."""
+    invitations = {
+        item.invitation_id: item.pk
+        for item in items
+        if isinstance(item, Response) and item.invitation_id
+    }
+    if not invitations:
+        return {}
+    return {
+        invitations[ticket.follow_up_id]: ticket
+        for ticket in Ticket.objects.filter(follow_up_id__in=invitations)
+    }
 
 
 def made_it_right(response: Response, sentiment: str) -> bool:

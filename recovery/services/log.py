@@ -21,10 +21,11 @@ def item_link(ticket: Ticket, item: Response | Complaint) -> TicketItem:
     return TicketItem.objects.create(ticket=ticket, **{field: item})
 
 
-def ticket_event(
+def ticket_event_new(
     *, ticket: Ticket, kind: str, actor=None, from_state: str = "", to_state: str = "", **payload
 ) -> TicketEvent:
-    return TicketEvent.objects.create(
+    """A log entry not yet saved (for bulk_create); ticket_event saves one at once."""
+    return TicketEvent(
         ticket=ticket,
         kind=kind,
         actor=actor,
@@ -32,6 +33,12 @@ def ticket_event(
         to_state=to_state,
         payload=payload,
     )
+
+
+def ticket_event(**fields) -> TicketEvent:
+    event = ticket_event_new(**fields)
+    event.save(force_insert=True)
+    return event
 
 
 def ticket_mail(user, ticket: Ticket, subject: str, text: str) -> None:

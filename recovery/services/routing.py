@@ -20,9 +20,17 @@ from recovery.services.log import ticket_event
 from recovery.services.notices import staff_notice
 
 
-def rule_for(ticket: Ticket, channel: str) -> RoutingRule | None:
-    """The first active rule (by position) whose every condition holds for the ticket."""
-    for rule in RoutingRule.objects.filter(active=True).select_related("team", "topic"):
+def active_rules() -> list[RoutingRule]:
+    """The active rules in the order they are tried; read once for a batch of tickets."""
+    return list(RoutingRule.objects.filter(active=True).select_related("team", "topic"))
+
+
+def rule_for(
+    ticket: Ticket, channel: str, rules: list[RoutingRule] | None = None
+) -> RoutingRule | None:
+    """The first active rule (by position) whose every condition holds for the ticket; among
+    `rules` (active_rules()) when given."""
+    for rule in active_rules() if rules is None else rules:
         if rule.topic_id and rule.topic_id != ticket.main_topic_id:
             continue
         if rule.channel and rule.channel != channel:

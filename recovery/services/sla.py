@@ -13,9 +13,18 @@ from recovery.models import Priority, SlaTarget, Ticket, TicketEvent
 from recovery.services.log import staff_notify, ticket_event
 
 
-def sla_apply(ticket: Ticket) -> None:
-    """Set the apology and resolution due times from the ticket's priority (not saved)."""
-    target = SlaTarget.objects.filter(priority=ticket.priority).first()
+def sla_targets() -> dict[int, SlaTarget]:
+    """Every priority's target, read once for a batch of tickets."""
+    return {target.priority: target for target in SlaTarget.objects.all()}
+
+
+def sla_apply(ticket: Ticket, targets: dict[int, SlaTarget] | None = None) -> None:
+    """Set the apology and resolution due times from the ticket's priority (not saved); from
+    `targets` (sla_targets()) when given, else read for this one ticket."""
+    if targets is not None:
+        target = targets.get(ticket.priority)
+    else:
+        target = SlaTarget.objects.filter(priority=ticket.priority).first()
     if target is None:
         return
     start = ticket.opened_at or timezone.now()

@@ -9,14 +9,14 @@ from django.utils.text import Truncator
 
 from feedback_app.core.errors import DomainError
 from feedback_app.core.roles import is_person
-from feedback_app.customers.models import Channel, Customer
-from feedback_app.customers.services.holds import hold_place
-from feedback_app.customers.services.timeline import timeline_record
+from feedback_app.customers.models import Channel, Customer, TimelineEntry
+from feedback_app.customers.services.holds import hold_place, holds_place_new
+from feedback_app.customers.services.timeline import timeline_entry, timeline_record
 from recovery.models import OPEN_STATES, Priority, StaffNotice, Ticket, TicketEvent, TicketItem
-from recovery.services.log import item_describe, item_link, ticket_event
+from recovery.services.log import item_describe, item_link, ticket_event, ticket_event_new
 from recovery.services.notices import staff_notice
-from recovery.services.routing import ticket_route
-from recovery.services.sla import sla_apply
+from recovery.services.routing import active_rules, rule_for, ticket_route
+from recovery.services.sla import sla_apply, sla_targets
 from recovery.services.workflow import ticket_close
 from surveys.models import Complaint, Response, Topic
 
@@ -113,6 +113,120 @@ def feedback_link(
         )
 
 
+def feedback_link_many(entries: list[tuple]) -> list[Ticket | None]:
+    """feedback_link for a batch of items of one model, each as (item, severity, topics,
+    failure); returns each one's ticket (or None) in the same order.
+
+    A failure whose customer has no open ticket and no other item in the batch gets its ticket
+    in one bulk step with the others like it (_tickets_open); the rest (items already linked, a
+    customer's second item, a customer with an open ticket) go through feedback_link one by
+    one, in order, after it, so they find the tickets just opened: one incident, one ticket.
+    """
+    if not entries:
+        return []
+    field = "complaint" if isinstance(entries[0][0], Complaint) else "response"
+    linked = {
+        getattr(row, f"{field}_id"): row.ticket
+        for row in TicketItem.objects.filter(
+            **{f"{field}_id__in": [item.pk for item, *_rest in entries]}
+        ).select_related("ticket")
+    }
+    tickets: dict[int, Ticket | None] = {}
+    first, later, seen = [], [], set()
+    for entry in entries:
+        item, severity, _topics, failure = entry
+        if item.pk in linked:
+            tickets[item.pk] = linked[item.pk]
+            _raise_priority(linked[item.pk], severity, None)
+        elif not failure or item.customer_id is None:
+            tickets[item.pk] = None
+        elif item.customer_id in seen:
+            later.append(entry)
+        else:
+            seen.add(item.customer_id)
+            first.append(entry)
+    tickets.update(_tickets_open(first) if first else {})
+    order = {id(entry): n for n, entry in enumerate(entries)}
+    for item, severity, topics, failure in sorted(
+        [e for e in first if e[0].pk not in tickets] + later, key=lambda e: order[id(e)]
+    ):
+        tickets[item.pk] = feedback_link(
+            item=item, severity=severity, topics=topics, failure=failure
+        )
+    return [tickets.get(item.pk) for item, *_rest in entries]
+
+
+# Long on purpose: ticket_create for many at once, each of its writes one bulk statement.
+def _tickets_open(entries: list[tuple]) -> dict[int, Ticket]:
+    """Open a ticket for each item whose customer (one item each) has no open ticket, as
+    ticket_create does for one; returns {item pk: ticket} for those opened."""
+    with transaction.atomic():
+        # Locked in one order, so two batches wait for each other rather than deadlock.
+        customers = Customer.objects.select_for_update().filter(
+            pk__in=[item.customer_id for item, *_rest in entries]
+        )
+        customers = {c.pk: c for c in customers.order_by("pk")}
+        busy = set(
+            Ticket.objects.filter(customer_id__in=customers, state__in=OPEN_STATES).values_list(
+                "customer_id", flat=True
+            )
+        )
+        entries = [
+            e
+            for e in entries
+            if e[0].customer_id in customers
+            and e[0].customer_id not in busy
+            and not customers[e[0].customer_id].merged_into_id
+        ]
+        if not entries:
+            return {}
+        targets = sla_targets()
+        rules = active_rules()
+        found = {
+            t.name: t for t in Topic.objects.filter(name__in={n for e in entries for n in e[2]})
+        }
+        now = timezone.now()
+        tickets = []
+        for item, severity, topics, _failure in entries:
+            ticket = Ticket(
+                customer=customers[item.customer_id],
+                priority=max(Priority.LOW, min(Priority.URGENT, severity)),
+                subject=" ".join(_subject(item).split())[:200],
+                reference=" ".join(_reference(item).split())[:100],
+                opened_at=now,
+                main_topic=next((found[name] for name in topics if name in found), None),
+            )
+            if isinstance(item, Complaint):
+                ticket.case_number = item.case_number
+            sla_apply(ticket, targets)
+            tickets.append(ticket)
+        Ticket.objects.bulk_create(tickets)
+        pairs = list(zip(entries, tickets, strict=True))
+        field = "complaint" if isinstance(entries[0][0], Complaint) else "response"
+        TicketItem.objects.bulk_create(
+            [TicketItem(ticket=ticket, **{field: item}) for (item, *_rest), ticket in pairs]
+        )
+        Ticket.topics.through.objects.bulk_create(
+            [
+                Ticket.topics.through(ticket_id=ticket.pk, topic_id=found[name].pk)
+                for (_item, _severity, topics, _failure), ticket in pairs
+                for name in dict.fromkeys(topics)
+                if name in found
+            ]
+        )
+        TicketEvent.objects.bulk_create(
+            [_opened_event(ticket, item) for (item, *_rest), ticket in pairs]
+        )
+        holds_place_new([(t.customer, t.hold_reference, _held(t)) for t in tickets])
+        TimelineEntry.objects.bulk_create(
+            [timeline_entry(**_opened_entry(ticket)) for ticket in tickets]
+        )
+        for (item, *_rest), ticket in pairs:
+            if rule_for(ticket, item.channel, rules) is not None:
+                ticket_route(ticket=ticket, channel=item.channel)
+    return {item.pk: ticket for (item, *_rest), ticket in pairs}
+
+
 def _raise_priority(ticket: Ticket, severity: int, actor) -> None:
     wanted = max(Priority.LOW, min(Priority.URGENT, severity))
     if wanted > ticket.priority:
@@ -180,32 +294,42 @@ def ticket_create(
         if main is not None:
             ticket.main_topic = main
             ticket.save(update_fields=["main_topic"])
-        ticket_event(
-            ticket=ticket,
-            kind=TicketEvent.Kind.OPENED,
-            actor=actor,
-            to_state=ticket.state,
-            priority=ticket.priority,
-            **({"item": item_describe(item)} if item is not None else {}),
-            **({"note": note.strip()} if note and note.strip() else {}),
-        )
+        _opened_event(ticket, item, actor, note).save(force_insert=True)
         ticket_route(ticket=ticket, channel=item.channel if item is not None else "")
-        hold_place(
-            customer=customer,
-            reference=ticket.hold_reference,
-            reason=f"recovery ticket #{ticket.pk} is open",
-        )
-        timeline_record(
-            customer=customer,
-            kind="ticket.opened",
-            title=f"Recovery ticket #{ticket.pk} opened "
-            f"({ticket.get_priority_display().lower()} priority)",
-            body=ticket.subject,
-            channel=Channel.SYSTEM if actor is None else Channel.STAFF,
-            actor=actor,
-            subject=ticket,
-        )
+        hold_place(customer=customer, reference=ticket.hold_reference, reason=_held(ticket))
+        timeline_record(**_opened_entry(ticket, actor))
     return ticket
+
+
+def _opened_event(ticket: Ticket, item, actor=None, note: str = "") -> TicketEvent:
+    return ticket_event_new(
+        ticket=ticket,
+        kind=TicketEvent.Kind.OPENED,
+        actor=actor,
+        to_state=ticket.state,
+        priority=ticket.priority,
+        **({"item": item_describe(item)} if item is not None else {}),
+        **({"note": note.strip()} if note and note.strip() else {}),
+    )
+
+
+def _held(ticket: Ticket) -> str:
+    """Why the customer's surveys wait while the ticket is open."""
+    return f"recovery ticket #{ticket.pk} is open"
+
+
+def _opened_entry(ticket: Ticket, actor=None) -> dict:
+    """The customer's timeline entry for the ticket's opening."""
+    return {
+        "customer": ticket.customer,
+        "kind": "ticket.opened",
+        "title": f"Recovery ticket #{ticket.pk} opened "
+        f"({ticket.get_priority_display().lower()} priority)",
+        "body": ticket.subject,
+        "channel": Channel.SYSTEM if actor is None else Channel.STAFF,
+        "actor": actor,
+        "subject": ticket,
+    }
 
 
 def ticket_assign(*, ticket: Ticket, actor, assignee=None, team=None) -> Ticket:

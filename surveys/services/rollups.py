@@ -114,8 +114,14 @@ def _item_keys(item: Response | Complaint, grains) -> list[tuple]:
     return _keys(local_day(item.happened_at), item.channel, values, grains)
 
 
+# Rows per upsert statement: every value is a parameter, and SQLite takes at most 32,766.
+UPSERT_ROWS = 500
+
+
 def _upsert(model, rows: list[tuple[tuple, dict]]) -> None:
-    """Add counts to rows by key, creating the rows that are missing, in one statement."""
+    """Add counts to rows by key, creating the rows that are missing, one statement for each
+    UPSERT_ROWS rows. A key may appear once: PostgreSQL refuses to update a row twice in one
+    statement (rollup_triage_many sums by key first)."""
     rows = [(key, counts) for key, counts in rows if any(counts.values())]
     if not rows:
         return
@@ -125,19 +131,21 @@ def _upsert(model, rows: list[tuple[tuple, dict]]) -> None:
     quote = connection.ops.quote_name
     table = quote(model._meta.db_table)
     placeholders = "(" + ", ".join(["%s"] * (len(key_columns) + len(columns))) + ")"
-    # Identifiers come from the model's own metadata, quoted; every value is a parameter.
-    sql = (
-        f"INSERT INTO {table} ({', '.join(quote(c) for c in key_columns + columns)}) "  # noqa: S608
-        f"VALUES {', '.join([placeholders] * len(rows))} "
-        f"ON CONFLICT ({', '.join(quote(c) for c in key_columns)}) DO UPDATE SET "
-        + ", ".join(f"{quote(c)} = {table}.{quote(c)} + excluded.{quote(c)}" for c in columns)
-    )
-    params = []
-    for key, counts in rows:
-        params.extend([connection.ops.adapt_datefield_value(key[0]), *key[1:]])
-        params.extend(int(counts.get(name, 0)) for name in names)
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+    for start in range(0, len(rows), UPSERT_ROWS):
+        chunk = rows[start : start + UPSERT_ROWS]
+        # Identifiers come from the model's own metadata, quoted; every value is a parameter.
+        sql = (
+            f"INSERT INTO {table} ({', '.join(quote(c) for c in key_columns + columns)}) "  # noqa: S608
+            f"VALUES {', '.join([placeholders] * len(chunk))} "
+            f"ON CONFLICT ({', '.join(quote(c) for c in key_columns)}) DO UPDATE SET "
+            + ", ".join(f"{quote(c)} = {table}.{quote(c)} + excluded.{quote(c)}" for c in columns)
+        )
+        params = []
+        for key, counts in chunk:
+            params.extend([connection.ops.adapt_datefield_value(key[0]), *key[1:]])
+            params.extend(int(counts.get(name, 0)) for name in names)
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
 
 
 def _add(item, counts: Counter, sign: int = 1) -> None:
@@ -163,16 +171,27 @@ def rollup_arrival(item: Response | Complaint, answers: Iterable = ()) -> None:
     _add(item, arrival_counts(item, answers))
 
 
-def rollup_triage(
-    item: Response | Complaint, before: Counter, topics_before: set[int], topics_after: set[int]
-) -> None:
-    """Triage stored a result: move the item from what it counted as before (`before`, from
-    triage_counts ahead of the change; empty the first time) to what it counts as now."""
-    delta = triage_counts(item)
-    delta.subtract(before)
-    _add(item, Counter({name: value for name, value in delta.items() if value}))
-    _add_topics(item, topics_after - topics_before, 1)
-    _add_topics(item, topics_before - topics_after, -1)
+def rollup_triage_many(changes: Iterable[tuple]) -> None:
+    """Triage stored results: move each item from what it counted as before to what it counts
+    as now, summed by row across the items, one upsert per table. `changes` holds (item, before,
+    topics_before, topics_after): `before` from triage_counts ahead of the change (empty the
+    first time), the topic ids it had and has now."""
+    days: dict[tuple, Counter] = defaultdict(Counter)
+    mentions: dict[tuple, Counter] = defaultdict(Counter)
+    for item, before, topics_before, topics_after in changes:
+        delta = triage_counts(item)
+        delta.subtract(before)
+        if any(delta.values()):
+            for key in _item_keys(item, FEEDBACK_GRAINS):
+                days[key].update(delta)
+        moved = [(t, 1) for t in topics_after - topics_before]
+        moved += [(t, -1) for t in topics_before - topics_after]
+        if moved:
+            for key in _item_keys(item, TOPIC_GRAINS):
+                for topic_id, sign in moved:
+                    mentions[(*key, topic_id)]["mentions"] += sign
+    _upsert(FeedbackDay, list(days.items()))
+    _upsert(TopicDay, list(mentions.items()))
 
 
 def rollup_remove(item: Response | Complaint) -> None:

@@ -7,16 +7,19 @@ finds the ticket it opened the first time.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db import transaction
-from django.db.models import Count, Max
+from django.db import connection, transaction
+from django.db.models import Count, Max, Q
 from django.utils import timezone
 
+from feedback_app.core.background import batch_form
 from feedback_app.core.signals import feedback_triaged
 from surveys.models import Complaint, Question, Response, Topic
-from surveys.services.rollups import rollup_triage, triage_counts
+from surveys.services.rollups import rollup_triage_many, triage_counts
 from surveys.triage.engine import Result, Vocabulary, default_vocabulary, triage
 
 _VOCABULARY: dict[tuple, Vocabulary] = {}
@@ -50,47 +53,137 @@ def response_inputs(response: Response) -> tuple[str, list[tuple[str, int]]]:
     return ". ".join(parts), scores
 
 
-def _store(item: Response | Complaint, result: Result) -> Response | Complaint:
+@dataclass(frozen=True)
+class Triaged:
+    """One item as triage left it: what the engine found and whether it needs recovery."""
+
+    item: Response | Complaint
+    result: Result
+    failure: bool
+
+
+TRIAGE_FIELDS = ("sentiment", "polarity", "severity", "reasons", "triaged_at")
+# How many items one batch reads and writes at a time (a task may hand over more).
+TRIAGE_BATCH = 200
+
+
+def _read(model, ids: Iterable[int]) -> list[Response | Complaint]:
+    items = model.objects.filter(pk__in=list(ids)).order_by("pk")
+    if model is Response:
+        return list(
+            items.select_related("customer", "invitation__event", "survey").prefetch_related(
+                "answers__question"
+            )
+        )
+    return list(items.select_related("customer"))
+
+
+def _engine(item: Response | Complaint, words: Vocabulary) -> Result:
+    if isinstance(item, Response):
+        text, scores = response_inputs(item)
+        return triage(text, scores=scores, kind="response", vocabulary=words)
+    text = f"{item.subject}. {item.text}" if item.subject else item.text
+    return triage(text, kind="complaint", vocabulary=words)
+
+
+def _update_many(model, items: list) -> None:
+    """Write the triage fields of many items: one UPDATE run for every row (executemany: the
+    driver prepares it once), cheaper to build than bulk_update's CASE per field and row."""
+    if not items:
+        return
+    fields = [model._meta.get_field(name) for name in TRIAGE_FIELDS]
+    quote = connection.ops.quote_name
+    # Names from the model's own metadata, quoted; every value is a parameter.
+    sql = (
+        f"UPDATE {quote(model._meta.db_table)} SET "  # noqa: S608
+        + ", ".join(f"{quote(field.column)} = %s" for field in fields)
+        + f" WHERE {quote(model._meta.pk.column)} = %s"
+    )
+    rows = [
+        [field.get_db_prep_save(getattr(item, field.attname), connection) for field in fields]
+        + [item.pk]
+        for item in items
+    ]
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, rows)
+
+
+# Long on purpose: the one short transaction of a batch (lock, compare, bulk writes, the signal).
+def _store_batch(model, items: list, results: list[Result]) -> list[Triaged]:
+    through = model.topics.through
+    fk = model._meta.model_name + "_id"
     with transaction.atomic():
-        # What the item counts as now, read under a row lock: a sweep and a task handed out
-        # twice may triage the same item at once, and the second must move it, not add it again.
-        stored = type(item).objects.select_for_update().get(pk=item.pk)
-        before = triage_counts(stored)
-        topics_before = set(stored.topics.values_list("id", flat=True))
-        item.sentiment = result.sentiment
-        item.polarity = result.polarity
-        item.severity = result.severity
-        item.reasons = list(result.reasons)
-        item.triaged_at = timezone.now()
-        item.save(update_fields=["sentiment", "polarity", "severity", "reasons", "triaged_at"])
-        topics = {t.name: t for t in Topic.objects.filter(name__in=result.topics)}
-        item.topics.set([topics[name] for name in result.topics if name in topics])
-        rollup_triage(item, before, topics_before, {t.pk for t in topics.values()})
-        feedback_triaged.send(sender=type(item), item=item, result=result, failure=item.is_failure)
-    return item
+        # What each item counts as now, read under row locks: a sweep and a task handed out twice
+        # may triage the same item at once, and the second must move it, not add it again.
+        stored = {
+            row.pk: row
+            for row in model.objects.select_for_update()
+            .filter(pk__in=[item.pk for item in items])
+            .order_by("pk")
+            .only("pk", "sentiment", "severity")
+        }
+        items_results = [(i, r) for i, r in zip(items, results, strict=True) if i.pk in stored]
+        before_topics: dict[int, set[int]] = defaultdict(set)
+        for item_id, topic_id in through.objects.filter(**{f"{fk}__in": list(stored)}).values_list(
+            fk, "topic_id"
+        ):
+            before_topics[item_id].add(topic_id)
+        names = {name for _item, result in items_results for name in result.topics}
+        known = dict(Topic.objects.filter(name__in=names).values_list("name", "pk"))
+        now = timezone.now()
+        changes = []
+        for item, result in items_results:
+            before = triage_counts(stored[item.pk])
+            item.sentiment, item.polarity = result.sentiment, result.polarity
+            item.severity, item.reasons = result.severity, list(result.reasons)
+            item.triaged_at = now
+            after = {known[name] for name in result.topics if name in known}
+            changes.append((item, before, before_topics[item.pk], after))
+        _update_many(model, [item for item, *_rest in changes])
+        gone = Q()
+        for item, _before, topics_before, after in changes:
+            if topics_before - after:
+                gone |= Q(**{fk: item.pk, "topic_id__in": topics_before - after})
+        if gone:
+            through.objects.filter(gone).delete()
+        through.objects.bulk_create(
+            [
+                through(**{fk: item.pk, "topic_id": topic_id})
+                for item, _before, topics_before, after in changes
+                for topic_id in after - topics_before
+            ],
+            ignore_conflicts=True,
+        )
+        rollup_triage_many(changes)
+        triaged = [Triaged(item, result, item.is_failure) for item, result in items_results]
+        if triaged:
+            feedback_triaged.send(sender=model, triaged=triaged)
+    return triaged
+
+
+def items_triage(model: type[Response] | type[Complaint], ids: Iterable[int]) -> list[Triaged]:
+    """Triage responses or complaints by id, TRIAGE_BATCH at a time: each batch read at once, run
+    through the engine outside any transaction, then stored with bulk statements in one short
+    transaction that also announces them (`feedback_triaged`, one signal per batch). Ids that
+    no longer exist are skipped."""
+    ids = list(dict.fromkeys(ids))
+    words = vocabulary() if ids else None
+    done: list[Triaged] = []
+    for start in range(0, len(ids), TRIAGE_BATCH):
+        items = _read(model, ids[start : start + TRIAGE_BATCH])
+        if items:
+            done.extend(_store_batch(model, items, [_engine(item, words) for item in items]))
+    return done
 
 
 def response_triage(*, response_id: int) -> Response | None:
-    response = (
-        Response.objects.select_related("customer", "invitation__event", "survey")
-        .prefetch_related("answers__question")
-        .filter(pk=response_id)
-        .first()
-    )
-    if response is None:
-        return None
-    text, scores = response_inputs(response)
-    result = triage(text, scores=scores, kind="response", vocabulary=vocabulary())
-    return _store(response, result)
+    done = items_triage(Response, [response_id])
+    return done[0].item if done else None
 
 
 def complaint_triage(*, complaint_id: int) -> Complaint | None:
-    complaint = Complaint.objects.select_related("customer").filter(pk=complaint_id).first()
-    if complaint is None:
-        return None
-    text = f"{complaint.subject}. {complaint.text}" if complaint.subject else complaint.text
-    result = triage(text, kind="complaint", vocabulary=vocabulary())
-    return _store(complaint, result)
+    done = items_triage(Complaint, [complaint_id])
+    return done[0].item if done else None
 
 
 def _in_range(start: datetime, end: datetime):
@@ -113,19 +206,31 @@ def items_in_range(start: datetime, end: datetime) -> Iterator[tuple[str, int]]:
 def retriage(
     start: datetime, end: datetime, progress: Callable[[int, int], None] | None = None
 ) -> int:
-    """Triage again everything received in the range (after the vocabulary or engine changed)."""
+    """Triage again everything received in the range (after the vocabulary or engine changed),
+    TRIAGE_BATCH items at a time."""
     responses, complaints = _in_range(start, end)
     total = responses.count() + complaints.count()
     done = 0
-    for kind, pk in items_in_range(start, end):
-        if kind == "response":
-            response_triage(response_id=pk)
-        else:
-            complaint_triage(complaint_id=pk)
-        done += 1
-        if progress and (done % 100 == 0 or done == total):
+    for model, ids in _batches(items_in_range(start, end)):
+        items_triage(model, ids)
+        done += len(ids)
+        if progress:
             progress(done, total)
     return done
+
+
+def _batches(items: Iterable[tuple[str, int]]) -> Iterator[tuple[type, list[int]]]:
+    """(model, ids) runs of at most TRIAGE_BATCH items of one kind, in the order given."""
+    models = {"response": Response, "complaint": Complaint}
+    kind, ids = None, []
+    for item_kind, pk in items:
+        if ids and (item_kind != kind or len(ids) == TRIAGE_BATCH):
+            yield models[kind], ids
+            ids = []
+        kind = item_kind
+        ids.append(pk)
+    if ids:
+        yield models[kind], ids
 
 
 TRIAGE_SWEEP_AFTER = timedelta(minutes=5)
@@ -137,26 +242,35 @@ def triage_sweep(*, now: datetime | None = None, limit: int = 500) -> int:
     loses it) or never queued. Scheduled every minute; a partial index keeps it cheap."""
     cutoff = (now or timezone.now()) - TRIAGE_SWEEP_AFTER
     done = 0
-    for model, arrived, run in (
-        (Response, "received_at", lambda pk: response_triage(response_id=pk)),
-        (Complaint, "created_at", lambda pk: complaint_triage(complaint_id=pk)),
-    ):
+    for model, arrived in ((Response, "received_at"), (Complaint, "created_at")):
         waiting = model.objects.filter(triaged_at__isnull=True, **{f"{arrived}__lt": cutoff})
-        for pk in waiting.order_by(arrived).values_list("pk", flat=True)[:limit]:
-            run(pk)
-            done += 1
+        ids = list(waiting.order_by(arrived).values_list("pk", flat=True)[:limit])
+        items_triage(model, ids)
+        done += len(ids)
     return done
 
 
 # --- Tasks (django-q2 runs these by their function object; each takes an id) ------------------
 
 
+def triage_responses(response_ids: list[int]) -> int:
+    """The batch form of triage_response (a batch of stored answers, one background task)."""
+    return len(items_triage(Response, response_ids))
+
+
+def triage_complaints(complaint_ids: list[int]) -> int:
+    """The batch form of triage_complaint."""
+    return len(items_triage(Complaint, complaint_ids))
+
+
+@batch_form(triage_responses)
 def triage_response(response_id: int) -> str | None:
     """Queued after commit for every new response."""
     response = response_triage(response_id=response_id)
     return response.sentiment if response else None
 
 
+@batch_form(triage_complaints)
 def triage_complaint(complaint_id: int) -> str | None:
     """Queued after commit for every new complaint."""
     complaint = complaint_triage(complaint_id=complaint_id)

@@ -7,9 +7,10 @@ from django.utils import timezone
 from feedback_app.customers.models import (
     ContactHold,
     Customer,
+    TimelineEntry,
 )
 from feedback_app.customers.selectors import customer_survivor
-from feedback_app.customers.services.timeline import timeline_record
+from feedback_app.customers.services.timeline import timeline_entry, timeline_record
 
 
 def hold_place(*, customer: Customer, reference: str, reason: str, actor=None):
@@ -19,13 +20,31 @@ def hold_place(*, customer: Customer, reference: str, reason: str, actor=None):
         customer=customer, reference=reference, released_at=None, defaults={"reason": reason[:200]}
     )
     if created:
-        timeline_record(
-            customer=customer,
-            kind="hold.placed",
-            title=f"Surveys paused: {hold.reason}",
-            actor=actor,
-        )
+        timeline_record(**_placed(hold, actor))
     return hold
+
+
+def _placed(hold: ContactHold, actor=None) -> dict:
+    """The timeline entry of a hold placed."""
+    return {
+        "customer": hold.customer,
+        "kind": "hold.placed",
+        "title": f"Surveys paused: {hold.reason}",
+        "actor": actor,
+    }
+
+
+def holds_place_new(holds: list[tuple[Customer, str, str]]) -> None:
+    """Place holds under references that are new (a batch of tickets just opened), each as
+    (customer, reference, reason), for customers the caller has just read and found not merged:
+    one insert for the holds and one for their timeline entries."""
+    placed = ContactHold.objects.bulk_create(
+        [
+            ContactHold(customer=customer, reference=reference, reason=reason[:200])
+            for customer, reference, reason in holds
+        ]
+    )
+    TimelineEntry.objects.bulk_create([timeline_entry(**_placed(hold)) for hold in placed])
 
 
 def hold_release(*, customer: Customer, reference: str, actor=None) -> int:

@@ -17,7 +17,7 @@ from feedback_app.customers.models import (
 )
 
 
-def timeline_record(
+def timeline_entry(
     *,
     customer: Customer,
     kind: str,
@@ -29,7 +29,7 @@ def timeline_record(
     data: Mapping | None = None,
     occurred_at: datetime | None = None,
 ) -> TimelineEntry:
-    """Append one entry to the customer's timeline. Never updates an existing entry."""
+    """One entry of the customer's timeline, not yet saved (for bulk_create)."""
     if channel and channel not in Channel.values:
         raise DomainError(f"Unknown channel {channel!r}.", field="channel")
     entry = TimelineEntry(
@@ -45,5 +45,11 @@ def timeline_record(
     if subject is not None:
         entry.subject_type = ContentType.objects.get_for_model(subject)
         entry.subject_id = subject.pk
-    entry.save()
+    return entry
+
+
+def timeline_record(**fields) -> TimelineEntry:
+    """Append one entry to the customer's timeline. Never updates an existing entry."""
+    entry = timeline_entry(**fields)
+    entry.save(force_insert=True)
     return entry

@@ -1,0 +1,173 @@
+"""Triage in batches: a batch of stored feedback is read at once, stored with bulk statements and
+ticketed in bulk, with the same outcome as one item at a time (one ticket per incident, the
+same log, holds, timeline and day tables), in a number of statements that does not grow with
+the batch."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from feedback_app.core.background import run_item_tasks
+from feedback_app.customers.models import ContactHold, TimelineEntry
+from feedback_app.customers.services.resolve import customer_resolve
+from recovery.models import RoutingRule, Team, Ticket, TicketEvent
+from surveys.models import Complaint, Response, Topic
+from surveys.services.complaints import complaint_submit
+from surveys.services.responses import response_submit
+from surveys.services.rollups import rollups_rebuild
+from surveys.services.triage import items_triage, triage_response
+from tests.factories import delivery_survey, open_ticket, staff_user
+from tests.surveys.test_rollups import snapshot
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def survey():
+    return delivery_survey()
+
+
+def stored(survey, email: str | None, nps: int, text: str = "") -> Response:
+    """A stored answer not yet triaged (its task is queued after a commit that never comes)."""
+    questions = {q.kind: q.pk for q in survey.questions.all()}
+    answers = {questions["nps"]: nps, **({questions["text"]: text} if text else {})}
+    customer = customer_resolve(email=email).customer if email else None
+    return response_submit(
+        survey=survey, answers=answers, channel="web", customer=customer
+    ).response
+
+
+def test_a_batch_opens_one_ticket_per_incident_as_one_by_one_would(survey):
+    late = [stored(survey, f"c{n}@example.com", 2, "The parcel never arrived") for n in range(4)]
+    happy = stored(survey, "happy@example.com", 10, "Lovely, on time")
+    anonymous = stored(survey, None, 0, "Awful")
+    twice = [stored(survey, "twice@example.com", n, "Late again, the courier lied") for n in (1, 3)]
+    held = open_ticket(email="held@example.com")
+    joins = stored(survey, "held@example.com", 4, "Still waiting for my refund")
+
+    items = [*late, happy, anonymous, *twice, joins]
+    done = items_triage(Response, [r.pk for r in items])
+
+    assert [t.item.pk for t in done] == sorted(r.pk for r in items)
+    assert Response.objects.filter(triaged_at__isnull=True).count() == 0
+    # four new incidents, one for the customer who wrote twice; the held customer's joins theirs
+    assert Ticket.objects.count() == 1 + 4 + 1
+    for response in late:
+        ticket = Ticket.objects.get(items__response=response)
+        assert ticket.customer_id == response.customer_id and ticket.state == "new"
+        assert ticket.subject == "The parcel never arrived"
+        assert ticket.apology_due_at and ticket.resolution_due_at
+        assert ticket.main_topic.name == "delivery"
+        assert list(ticket.topics.values_list("name", flat=True)) == ["delivery"]
+        assert list(ticket.events.values_list("kind", flat=True)) == ["opened"]
+        assert ticket.events.get().payload == {
+            "priority": ticket.priority,
+            "item": {"type": "response", "id": response.pk},
+        }
+        assert ContactHold.objects.get(customer=response.customer).reference == (
+            f"recovery.ticket:{ticket.pk}"
+        )
+        assert list(
+            TimelineEntry.objects.filter(customer=response.customer)
+            .filter(kind__in=("hold.placed", "ticket.opened"))
+            .order_by("pk")
+            .values_list("kind", flat=True)
+        ) == ["hold.placed", "ticket.opened"]
+    both = Ticket.objects.get(customer=twice[0].customer)
+    assert set(both.items.values_list("response", flat=True)) == {r.pk for r in twice}
+    assert list(both.events.values_list("kind", flat=True)) == ["opened", "item_attached"]
+    assert Ticket.objects.get(items__response=joins) == held
+    assert not Ticket.objects.filter(items__response__in=[happy, anonymous]).exists()
+
+
+def test_a_batch_triaged_again_changes_nothing(survey):
+    items = [stored(survey, f"c{n}@example.com", n, "Late and rude") for n in range(6)]
+    items_triage(Response, [r.pk for r in items])
+    counts = (Ticket.objects.count(), TicketEvent.objects.count(), TimelineEntry.objects.count())
+    kept = snapshot()
+    items_triage(Response, [r.pk for r in items])
+    assert (
+        Ticket.objects.count(),
+        TicketEvent.objects.count(),
+        TimelineEntry.objects.count(),
+    ) == counts
+    assert snapshot() == kept
+    rollups_rebuild()
+    assert snapshot() == kept
+
+
+def test_a_batchs_day_tables_match_a_rebuild_when_topics_change(survey):
+    items = [stored(survey, f"c{n}@example.com", 3 + n, "The parcel was late") for n in range(5)]
+    items_triage(Response, [r.pk for r in items])
+    Topic.objects.filter(name="delivery").update(active=False)  # the vocabulary changes
+    items_triage(Response, [r.pk for r in items])
+    assert not Response.objects.filter(topics__name="delivery").exists()
+    kept = snapshot()
+    rollups_rebuild()
+    assert snapshot() == kept
+
+
+def test_statements_do_not_grow_with_the_batch(survey):
+    def statements(count: int, start: int) -> int:
+        items = [
+            stored(survey, f"s{start + n}@example.com", 1, "Never arrived, no refund")
+            for n in range(count)
+        ]
+        with CaptureQueriesContext(connection) as queries:
+            items_triage(Response, [r.pk for r in items])
+        assert Ticket.objects.filter(items__response__in=items).count() == count
+        return len(queries)
+
+    statements(1, 0)  # what a process reads once (the topics' vocabulary, content types)
+    small, large = statements(3, 10), statements(30, 100)
+    assert large == small
+    assert large <= 28
+
+
+def test_routing_rules_apply_to_tickets_opened_in_bulk(survey):
+    team = Team.objects.create(name="Couriers", assign_by=Team.AssignBy.ROUND_ROBIN)
+    agents = [staff_user("agent", username=name) for name in ("amy", "ben")]
+    team.members.add(*agents)
+    RoutingRule.objects.create(position=1, topic=Topic.objects.get(name="delivery"), team=team)
+    items = [stored(survey, f"r{n}@example.com", 2, "Parcel never arrived") for n in range(2)]
+    other = stored(survey, "other@example.com", 2, "Rude staff on the phone")
+    items_triage(Response, [r.pk for r in [*items, other]])
+    routed = Ticket.objects.filter(items__response__in=items).order_by("pk")
+    assert [t.team for t in routed] == [team, team]
+    assert sorted(t.assignee.username for t in routed) == ["amy", "ben"]
+    assert Ticket.objects.get(items__response=other).team is None
+
+
+def test_complaints_in_a_batch_are_each_acknowledged():
+    complaints = [
+        complaint_submit(
+            text="My refund never came", channel="api", email=f"k{n}@example.com"
+        ).complaint
+        for n in range(3)
+    ]
+    items_triage(Complaint, [c.pk for c in complaints])
+    for complaint in complaints:
+        ticket = Ticket.objects.get(items__complaint=complaint)
+        assert ticket.case_number == complaint.case_number
+        assert list(ticket.events.values_list("kind", flat=True)) == ["opened", "acknowledged"]
+
+
+def test_a_batch_task_with_a_bad_item_still_triages_the_others(survey, monkeypatch):
+    items = [stored(survey, f"b{n}@example.com", 2, "Never arrived") for n in range(3)]
+    from surveys.services import triage
+
+    real = triage._engine
+
+    def engine(item, words):
+        if item.pk == items[1].pk:
+            raise ValueError("this one is broken")
+        return real(item, words)
+
+    monkeypatch.setattr(triage, "_engine", engine)
+    with pytest.raises(RuntimeError, match="1 of 3 item tasks failed"):
+        run_item_tasks([(triage_response, [r.pk]) for r in items])
+    assert set(Response.objects.filter(triaged_at__isnull=False).values_list("pk", flat=True)) == {
+        items[0].pk,
+        items[2].pk,
+    }
+    assert Ticket.objects.count() == 2
