@@ -36,7 +36,8 @@ def accept(items: int, complaint_share: float, questions: tuple[int, int]) -> tu
 
     from surveys.models import Invitation
     from surveys.services.complaints import complaint_submit
-    from surveys.services.responses import AnswersInvalid, answers_receive
+    from surveys.services.received import answers_receive
+    from surveys.services.responses import AnswersInvalid
 
     Conf.SYNC = False  # queue the tasks; the cluster started later works them
     nps, words = questions

@@ -42,8 +42,8 @@ def on_customer_replied(sender, *, incoming, **kwargs):
         ticket_customer_wrote(ticket=ticket, incoming=incoming)
 
 
-def on_customer_active(sender, *, customer, at, **kwargs):
-    came_back(customer=customer, at=at)
+def on_customer_active(sender, *, moments, **kwargs):
+    came_back(moments)
 
 
 def on_rollups_rebuilt(sender, **kwargs):

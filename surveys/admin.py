@@ -21,7 +21,7 @@ from surveys.models import (
 )
 from surveys.services.building import questions_changed
 from surveys.services.mail_intake import mail_retry
-from surveys.services.responses import received_store_one
+from surveys.services.received import received_store_one
 from surveys.services.rollups import feedback_delete
 
 

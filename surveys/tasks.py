@@ -8,7 +8,7 @@ from surveys.selectors import intake_backlog
 from surveys.services.imports import imports_sweep, run_import
 from surveys.services.invitations import invitations_send_due, send_invitation
 from surveys.services.mail_intake import poll_mailbox
-from surveys.services.responses import received_sweep, store_received
+from surveys.services.received import received_sweep, store_received
 from surveys.services.triage import triage_complaint, triage_response, triage_sweep
 
 __all__ = [

@@ -14,8 +14,9 @@ from django.dispatch import Signal
 # transaction. triaged: list of surveys.services.triage.Triaged (item: the Response or
 # Complaint, result: the engine's Result, failure: needs recovery), all of one model.
 feedback_triaged = Signal()
-# Sent when a customer does something of their own (an event, an answer other than a recovery
-# follow-up), inside the storing transaction. customer, at (imports may bring past moments).
+# Sent when customers do something of their own (an event, an answer other than a recovery
+# follow-up), inside the storing transaction. moments: list of (customer, at) (imports may bring
+# past moments; a batch of stored answers sends one signal).
 customer_active = Signal()
 # Sent after `manage.py rebuild_rollups` recomputed the day tables.
 rollups_rebuilt = Signal()
@@ -36,7 +37,8 @@ HOPS: dict[str, tuple[str, list[str]]] = {
         ["recovery.receivers.on_feedback_triaged"],
     ),
     "customer_active": (
-        "surveys.services.responses.response_submit, surveys.services.invitations.event_record",
+        "surveys.services.responses.response_submit, surveys.services.received (a batch), "
+        "surveys.services.invitations.event_record",
         ["recovery.receivers.on_customer_active"],
     ),
     "rollups_rebuilt": (

@@ -3,6 +3,8 @@ own), kept on the ticket for the retention figures."""
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 from django.db.models import OuterRef, Subquery
 
 from feedback_app.customers.models import Customer
@@ -10,15 +12,24 @@ from recovery.models import Ticket
 from surveys.models import Event, Response, Survey
 
 
-def came_back(*, customer: Customer, at) -> int:
-    """The customer did something of their own at `at`: each of their tickets opened before then
-    keeps the shortest time to such a moment. Order-independent, so past imports are fine."""
+def came_back(moments: list[tuple[Customer, datetime]]) -> int:
+    """Customers did something of their own, each (customer, at): each of their tickets opened
+    before then keeps the shortest time to such a moment. One read and one write for a batch;
+    order-independent, so past imports are fine."""
+    if not moments:
+        return 0
+    by_customer: dict[int, list] = {}
+    for customer, at in moments:
+        by_customer.setdefault(customer.pk, []).append(at)
+    tickets = Ticket.objects.filter(
+        customer_id__in=by_customer, opened_at__lt=max(at for _c, at in moments)
+    ).order_by()
     changed = []
-    tickets = Ticket.objects.filter(customer=customer, opened_at__lt=at).order_by()
-    for ticket in tickets.only("opened_at", "came_back_after"):
-        after = at - ticket.opened_at
-        if ticket.came_back_after is None or after < ticket.came_back_after:
-            ticket.came_back_after = after
+    for ticket in tickets.only("customer_id", "opened_at", "came_back_after"):
+        later = [at - ticket.opened_at for at in by_customer[ticket.customer_id]]
+        later = [after for after in later if after > timedelta(0)]
+        if later and (ticket.came_back_after is None or min(later) < ticket.came_back_after):
+            ticket.came_back_after = min(later)
             changed.append(ticket)
     Ticket.objects.bulk_update(changed, ["came_back_after"])
     return len(changed)

@@ -127,7 +127,7 @@ class Invitation(models.Model):
 
 class ReceivedAnswers(models.Model):
     """A customer's answers from the invitation form: checked and accepted, waiting for the
-    background store (`surveys.services.responses.received_store`) to turn them into a response.
+    background store (`surveys.services.received.received_store`) to turn them into a response.
 
     The form post writes only this row, so a burst of answers is taken in at the speed of one
     insert; the row is deleted in the transaction that stores the response. One per invitation:

@@ -147,7 +147,7 @@ def event_record(
             occurred_at=occurred_at,
             data={"event_type": event_type, **dict(list(data.items())[:10])},
         )
-        customer_active.send(sender=Event, customer=event.customer, at=occurred_at)
+        customer_active.send(sender=Event, moments=[(event.customer, occurred_at)])
         invitations = _schedule(event, now)
         scheduled.update(invitations=invitations, skipped=resolution.skipped)
         return event, True

@@ -2,7 +2,7 @@
 
 from feedback_app.customers.privacy import ERASED
 from surveys.models import Answer, Complaint, Event, ReceivedAnswers, Response
-from surveys.services.responses import received_store_one
+from surveys.services.received import received_store_one
 
 
 def erase_customer_feedback(customer) -> None:

@@ -14,34 +14,27 @@ same transaction, so each accepted form is stored once, whichever worker dies wh
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
-from django.db import DatabaseError, transaction
-from django.db.models import F
 from django.utils import timezone
 from django.utils.text import Truncator
-from django_q.conf import Conf
 
 from feedback_app.core.background import (
-    item_tasks_batched,
-    queue_item_task,
     queue_item_task_on_commit,
 )
 from feedback_app.core.errors import Conflict, DomainError
 from feedback_app.core.signals import customer_active
-from feedback_app.customers.models import Channel, Customer
+from feedback_app.customers.models import Customer
 from feedback_app.customers.services.timeline import timeline_record
-from surveys.models import Answer, Invitation, Question, ReceivedAnswers, Response, Survey
+from surveys.models import Answer, Invitation, Question, Response, Survey
 from surveys.selectors import survey_questions
 from surveys.services.intake import (
     by_key,
     check_channel,
     check_past,
     client_key,
-    insert_once,
     intake_once,
     submitter,
 )
@@ -73,7 +66,8 @@ class Submission:
     created: bool
 
 
-def _check_live(survey: Survey) -> None:
+def check_live(survey: Survey) -> None:
+    """Refuse answers to a survey that is not live, saying whether it closed or has not opened."""
     if survey.status != Survey.Status.LIVE:
         raise SurveyClosed(
             "This survey is closed and no longer takes answers."
@@ -176,6 +170,42 @@ def _summary(answers: list[Answer]) -> str:
     return " · ".join(parts)
 
 
+def response_new(*, survey: Survey, customer: Customer | None, cleaned: list, **fields) -> Response:
+    """A response not yet saved, with the customer's segments and its NPS from the answers."""
+    response = Response(
+        survey=survey,
+        customer=customer,
+        nps=next((a.number for a in cleaned if a.question.kind == Question.Kind.NPS), None),
+        **fields,
+    )
+    response.take_segments(customer)
+    return response
+
+
+def submitted_entry(response: Response, cleaned: list, actor=None) -> dict:
+    """The customer's timeline entry for a response they gave."""
+    return {
+        "customer": response.customer,
+        "kind": "response.submitted",
+        "title": f"Answered \u201c{response.survey.name}\u201d",
+        "body": _summary(cleaned),
+        "channel": response.channel,
+        "actor": actor,
+        "subject": response,
+        "occurred_at": response.submitted_at,
+    }
+
+
+def own_moments(responses: list[Response]) -> list[tuple[Customer, datetime]]:
+    """(customer, when) of the responses that are the customer doing something of their own:
+    an answer with a known customer that is not a recovery follow-up (`customer_active`)."""
+    return [
+        (r.customer, r.submitted_at)
+        for r in responses
+        if r.customer is not None and r.survey.purpose != Survey.Purpose.RECOVERY_FOLLOW_UP
+    ]
+
+
 # Long on purpose: its body is the find/winner/store closures that intake_once runs; as separate
 # functions each would take the same ten arguments.
 def response_submit(
@@ -233,9 +263,9 @@ def response_submit(
                 raise InvitationExpired("This survey link has expired.")
             survey, customer = invitation.survey, invitation.customer
         if not accepted:
-            _check_live(survey)
+            check_live(survey)
         cleaned = answers_clean(survey=survey, answers=answers)
-        response = Response(
+        response = response_new(
             survey=survey,
             customer=customer,
             invitation=invitation,
@@ -244,9 +274,8 @@ def response_submit(
             idempotency_key=key,
             submitted_by=submitter(actor),
             source_reference=source_reference[:200],
-            nps=next((a.number for a in cleaned if a.question.kind == Question.Kind.NPS), None),
+            cleaned=cleaned,
         )
-        response.take_segments(customer)
         response.save()
         for answer in cleaned:
             answer.response = response
@@ -257,175 +286,10 @@ def response_submit(
             invitation.answered_at = now
             invitation.save(update_fields=["status", "answered_at"])
         if customer is not None:
-            timeline_record(
-                customer=customer,
-                kind="response.submitted",
-                title=f"Answered \u201c{survey.name}\u201d",
-                body=_summary(cleaned),
-                channel=channel,
-                actor=actor,
-                subject=response,
-                occurred_at=submitted_at,
-            )
-        if customer is not None and survey.purpose != Survey.Purpose.RECOVERY_FOLLOW_UP:
-            customer_active.send(sender=Response, customer=customer, at=submitted_at)
+            timeline_record(**submitted_entry(response, cleaned, actor))
+        if active := own_moments([response]):
+            customer_active.send(sender=Response, moments=active)
         queue_item_task_on_commit(triage_response, response.pk)
         return response, True
 
     return Submission(*intake_once(find=find, create=store, winner=winner))
-
-
-# --- The invitation form: accept at once, store in the background --------------------------------
-
-# A web process queues the store task at most this often; a store task that stored something keeps
-# looking for RECEIVED_LINGER seconds more, which must exceed it, so no accepted row is left
-# waiting for the next burst (the scheduled sweep is the net under a lost task).
-RECEIVED_KICK_EVERY = 0.5
-RECEIVED_LINGER = 1.0
-RECEIVED_BATCH_PAUSE = 0.01
-RECEIVED_SWEEP_AFTER = timedelta(minutes=1)
-RECEIVED_MAX_ATTEMPTS = 10
-# None until this process first queues it, so the first kick always goes: time.monotonic() counts
-# from an arbitrary point (boot, or a sandbox's start), so no starting number is safely "long ago".
-_last_kick: float | None = None
-
-
-def answers_receive(
-    *, invitation: Invitation, answers: Mapping, received_at: datetime | None = None
-) -> bool:
-    """Accept a customer's answers to an invitation; False when it was already answered.
-
-    Makes every check `response_submit` makes (raising the same errors) against the invitation as
-    read, then writes one row; the store task turns it into the response.
-    """
-    received_at = received_at or timezone.now()
-    if invitation.answer_received:
-        return False
-    if invitation.expires_at <= received_at:
-        raise InvitationExpired("This survey link has expired.")
-    _check_live(invitation.survey)
-    answers_clean(survey=invitation.survey, answers=answers)
-    accepted = insert_once(
-        ReceivedAnswers,
-        invitation=invitation,
-        answers={str(key): value for key, value in answers.items()},
-        received_at=received_at,
-    )
-    if not accepted:
-        return False  # a second tap of the same form: the first answers stand
-    _kick()
-    return True
-
-
-def _kick() -> None:
-    """Queue the store task, at most once per RECEIVED_KICK_EVERY seconds per process (every
-    time when tasks run in the caller, as in tests). A broker that is down does not undo the
-    customer's accepted answers: the sweep stores them."""
-    global _last_kick
-    now = time.monotonic()
-    if Conf.SYNC or _last_kick is None or now - _last_kick >= RECEIVED_KICK_EVERY:
-        _last_kick = now
-        try:
-            queue_item_task(store_received)
-        except Exception:  # the answers are safe; the sweep stores them within a minute or two
-            if Conf.SYNC:
-                raise
-            logger.exception("Could not queue the store task; the sweep will store the answers")
-
-
-def received_store(*, linger: float = 0.0, batch: int = 50, budget: float | None = None) -> int:
-    """Store received answers as responses, oldest first; returns how many were stored.
-
-    Once it has stored something it keeps looking until `linger` seconds pass with nothing new.
-    After `budget` seconds with rows still waiting it queues a fresh store task for them and
-    returns, so a long backlog never outlives a task's time limit. A row that fails is logged,
-    counted in `attempts` and left to `received_sweep`.
-    """
-    started = quiet_since = time.monotonic()
-    stored = 0
-    waiting = ReceivedAnswers.objects.filter(attempts=0).order_by("received_at")
-    while True:
-        keys = list(waiting.values_list("pk", flat=True)[:batch])
-        done = received_store_batch(keys)
-        if done:
-            stored += done
-            quiet_since = time.monotonic()
-        if keys:
-            # On SQLite one writer at a time: a moment between batches lets the triage of what
-            # was just stored take its turn, so tickets open during a burst, not after it.
-            time.sleep(RECEIVED_BATCH_PAUSE)
-            if budget is not None and time.monotonic() - started >= budget:
-                queue_item_task(store_received)
-                return stored
-            continue
-        if not stored or time.monotonic() - quiet_since >= linger:
-            return stored
-        time.sleep(0.1)
-
-
-def received_store_batch(keys: list[int]) -> int:
-    """Store a batch of received rows in one transaction (a savepoint each: a row that fails is
-    rolled back alone, logged and counted, and the others are kept), with the triage of all
-    those stored queued as one background task. Returns how many were stored."""
-    if not keys:
-        return 0
-    try:
-        with item_tasks_batched(), transaction.atomic():
-            # Each row in a savepoint of its own: one that fails is rolled back, logged and
-            # counted alone (received_store_one), and the batch goes on.
-            stored = sum(received_store_one(key) for key in keys)
-    except DatabaseError:
-        # Only the commit checks foreign keys (they are deferred), so a bad row can fail the
-        # whole batch there: then each row alone, the bad one failing by itself.
-        logger.warning("A batch of %d received answers failed at commit; one by one", len(keys))
-        return sum(received_store_one(key) for key in keys)
-    return stored
-
-
-def received_sweep(*, now: datetime | None = None, limit: int = 5000) -> int:
-    """Scheduled every minute: store what waited longer than RECEIVED_SWEEP_AFTER (its task was
-    lost with a worker) and try failed rows again, up to RECEIVED_MAX_ATTEMPTS times."""
-    cutoff = (now or timezone.now()) - RECEIVED_SWEEP_AFTER
-    keys = ReceivedAnswers.objects.filter(
-        received_at__lt=cutoff, attempts__lt=RECEIVED_MAX_ATTEMPTS
-    ).order_by("received_at")
-    return sum(received_store_one(key) for key in keys.values_list("pk", flat=True)[:limit])
-
-
-def received_store_one(key: int) -> bool:
-    """Store one row of received answers; False if it is gone or failed (then logged, counted)."""
-    try:
-        with transaction.atomic():
-            row = (
-                ReceivedAnswers.objects.select_for_update(skip_locked=True)
-                .select_related("invitation__survey")
-                .filter(pk=key)
-                .first()
-            )
-            if row is None:
-                return False  # another store task has it, or has stored it
-            response_submit(
-                survey=row.invitation.survey,
-                invitation=row.invitation,
-                answers=row.answers,
-                channel=Channel.WEB,
-                submitted_at=row.received_at,
-                accepted=True,
-            )
-            row.delete()
-        return True
-    except Exception as exc:  # one bad row must not stop the others
-        logger.exception("Received answers for invitation %s could not be stored", key)
-        ReceivedAnswers.objects.filter(pk=key).update(
-            attempts=F("attempts") + 1, last_error=f"{type(exc).__name__}: {exc}"[:500]
-        )
-        return False
-
-
-def store_received() -> int:
-    """The task (queued by the invitation form, at most twice a second per web process): store
-    the answers it accepted. Keeps looking for a moment once busy, so a burst is one long task,
-    and hands what is left to a fresh task after half the task time limit."""
-    if Conf.SYNC:
-        return received_store()
-    return received_store(linger=RECEIVED_LINGER, budget=(Conf.TIMEOUT or 120) / 2)

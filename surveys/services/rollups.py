@@ -154,6 +154,17 @@ def _add(item, counts: Counter, sign: int = 1) -> None:
         _upsert(FeedbackDay, [(key, signed) for key in _item_keys(item, FEEDBACK_GRAINS)])
 
 
+def _add_many(counted: Iterable[tuple[Response | Complaint, Counter]]) -> None:
+    """Add each item's counts to the feedback day rows, summed by row first: one upsert for
+    all (a key may appear only once in it)."""
+    rows: dict[tuple, Counter] = defaultdict(Counter)
+    for item, counts in counted:
+        if any(counts.values()):
+            for key in _item_keys(item, FEEDBACK_GRAINS):
+                rows[key].update(counts)
+    _upsert(FeedbackDay, list(rows.items()))
+
+
 def _add_topics(item, topic_ids: Iterable[int], sign: int) -> None:
     rows = [
         ((*key, topic_id), {"mentions": sign})
@@ -176,22 +187,27 @@ def rollup_triage_many(changes: Iterable[tuple]) -> None:
     as now, summed by row across the items, one upsert per table. `changes` holds (item, before,
     topics_before, topics_after): `before` from triage_counts ahead of the change (empty the
     first time), the topic ids it had and has now."""
-    days: dict[tuple, Counter] = defaultdict(Counter)
-    mentions: dict[tuple, Counter] = defaultdict(Counter)
-    for item, before, topics_before, topics_after in changes:
+    changes = list(changes)
+    deltas = []
+    for item, before, _topics_before, _topics_after in changes:
         delta = triage_counts(item)
         delta.subtract(before)
-        if any(delta.values()):
-            for key in _item_keys(item, FEEDBACK_GRAINS):
-                days[key].update(delta)
+        deltas.append((item, delta))
+    _add_many(deltas)
+    mentions: dict[tuple, Counter] = defaultdict(Counter)
+    for item, _before, topics_before, topics_after in changes:
         moved = [(t, 1) for t in topics_after - topics_before]
         moved += [(t, -1) for t in topics_before - topics_after]
         if moved:
             for key in _item_keys(item, TOPIC_GRAINS):
                 for topic_id, sign in moved:
                     mentions[(*key, topic_id)]["mentions"] += sign
-    _upsert(FeedbackDay, list(days.items()))
     _upsert(TopicDay, list(mentions.items()))
+
+
+def rollup_arrival_many(arrivals: Iterable[tuple[Response, Iterable]]) -> None:
+    """New responses, each with its answers: rollup_arrival for many, summed by row."""
+    _add_many((item, arrival_counts(item, answers)) for item, answers in arrivals)
 
 
 def rollup_remove(item: Response | Complaint) -> None:

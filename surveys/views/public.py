@@ -18,11 +18,11 @@ from surveys import selectors
 from surveys.forms import AnswerForm, ComplaintForm
 from surveys.models import Question, Survey
 from surveys.services.complaints import complaint_submit
+from surveys.services.received import answers_receive
 from surveys.services.responses import (
     AnswersInvalid,
     InvitationExpired,
     SurveyClosed,
-    answers_receive,
     response_submit,
 )
 from surveys.triage.engine import unhappy_score

@@ -17,10 +17,10 @@ def test_sending_answers_takes_at_most_four_statements(client, monkeypatch):
     """As in production (tasks to the database broker): read the invitation with its survey,
     write the answers, and at most twice a second per process queue the store task; the
     questions are kept."""
-    from surveys.services import responses
+    from surveys.services import received
 
     monkeypatch.setattr(Conf, "SYNC", False)
-    monkeypatch.setattr(responses, "_last_kick", None)
+    monkeypatch.setattr(received, "_last_kick", None)
     invitation = delivered_invitation()
     questions = {q.kind: q.pk for q in invitation.survey.questions.all()}
     client.get(f"/s/{invitation.token}/")  # the form, as the customer sees it first

@@ -10,10 +10,10 @@ from django.utils import timezone
 from django_q.conf import Conf
 
 from surveys.models import Invitation, Question, ReceivedAnswers, Response
-from surveys.services import responses
+from surveys.services import received
 from surveys.services.building import question_delete, survey_close
 from surveys.services.invitations import invitation_create
-from surveys.services.responses import (
+from surveys.services.received import (
     answers_receive,
     received_store,
     received_store_one,
@@ -47,7 +47,7 @@ def answer_url(invitation):
 
 @pytest.fixture
 def no_worker(no_worker, monkeypatch):
-    monkeypatch.setattr(responses, "_last_kick", None)  # as in a new process: the first post kicks
+    monkeypatch.setattr(received, "_last_kick", None)  # as in a new process: the first post kicks
     return no_worker
 
 
@@ -115,9 +115,9 @@ def test_a_row_that_fails_is_kept_and_counted_and_the_others_are_stored(no_worke
     later = timezone.now() + timedelta(minutes=2)
     assert received_sweep(now=later) == 0
     assert ReceivedAnswers.objects.get().attempts == 2
-    ReceivedAnswers.objects.update(attempts=responses.RECEIVED_MAX_ATTEMPTS)
+    ReceivedAnswers.objects.update(attempts=received.RECEIVED_MAX_ATTEMPTS)
     assert received_sweep(now=later) == 0
-    assert ReceivedAnswers.objects.get().attempts == responses.RECEIVED_MAX_ATTEMPTS
+    assert ReceivedAnswers.objects.get().attempts == received.RECEIVED_MAX_ATTEMPTS
 
 
 def test_the_sweep_stores_what_a_lost_task_left_waiting(no_worker):
@@ -133,19 +133,19 @@ def test_a_broker_that_is_down_does_not_undo_accepted_answers(client, no_worker,
     def broker_down(*args, **kwargs):
         raise ConnectionError("broker unreachable")
 
-    working = responses.queue_item_task
-    monkeypatch.setattr(responses, "queue_item_task", broker_down)
+    working = received.queue_item_task
+    monkeypatch.setattr(received, "queue_item_task", broker_down)
     invitation = invite()
     page = client.post(answer_url(invitation), form(invitation))
     assert page.status_code == 200 and "Thank you" in page.content.decode()
     assert ReceivedAnswers.objects.filter(pk=invitation.pk).exists()
-    monkeypatch.setattr(responses, "queue_item_task", working)
+    monkeypatch.setattr(received, "queue_item_task", working)
     assert received_sweep(now=timezone.now() + timedelta(minutes=2)) == 1
     assert Response.objects.get().invitation == invitation
 
 
 def test_a_burst_of_answers_queues_one_store_task_per_process(client, no_worker, monkeypatch):
-    monkeypatch.setattr(responses, "RECEIVED_KICK_EVERY", 3600)
+    monkeypatch.setattr(received, "RECEIVED_KICK_EVERY", 3600)
     invitations = [invite() for _ in range(3)]
     for invitation in invitations:
         assert client.post(answer_url(invitation), form(invitation)).status_code == 200
@@ -158,8 +158,8 @@ def test_the_first_answer_a_process_takes_always_queues_the_store_task(
     client, no_worker, monkeypatch, clock
 ):
     # time.monotonic() may read anything on a freshly started machine: near zero included.
-    monkeypatch.setattr(responses, "RECEIVED_KICK_EVERY", 3600)
-    monkeypatch.setattr(responses.time, "monotonic", lambda: clock)
+    monkeypatch.setattr(received, "RECEIVED_KICK_EVERY", 3600)
+    monkeypatch.setattr(received.time, "monotonic", lambda: clock)
     invitation = invite()
     assert client.post(answer_url(invitation), form(invitation)).status_code == 200
     assert no_worker.queue_size() == 1
@@ -180,7 +180,7 @@ def test_a_long_backlog_is_handed_to_a_fresh_task_when_the_time_is_up(no_worker)
 def test_the_admin_can_store_a_row_by_hand(admin_client, no_worker):
     invitation = invite()
     answers_receive(invitation=invitation, answers=answers(invitation))
-    ReceivedAnswers.objects.update(attempts=responses.RECEIVED_MAX_ATTEMPTS, last_error="Boom")
+    ReceivedAnswers.objects.update(attempts=received.RECEIVED_MAX_ATTEMPTS, last_error="Boom")
     page = admin_client.post(
         reverse("admin:surveys_receivedanswers_changelist"),
         {"action": "store_now", "index": 0, "_selected_action": [invitation.pk]},
@@ -235,26 +235,95 @@ def test_operators_get_one_line_a_minute_and_django_q_only_warnings(caplog, sett
     assert not ReceivedAnswers.objects.exists()
 
 
-def test_a_bad_row_in_a_batch_is_rolled_back_alone(no_worker, monkeypatch):
-    """A batch is one transaction with a savepoint per row: the row that fails is counted and
-    left for the sweep, the others are stored, and their triage is one task."""
+def test_a_batch_that_fails_is_stored_one_by_one_and_a_bad_row_fails_alone(
+    no_worker, monkeypatch
+):
+    """When the batch's transaction fails, each row is stored alone: the row that fails is
+    counted and left for the sweep, the others are stored, and their triage is one task."""
     invitations = [invite(), invite(), invite()]
     for invitation in invitations:
         answers_receive(invitation=invitation, answers=answers(invitation))
     no_worker.purge_queue()
-    real = responses.response_submit
+    real = received.response_submit
+
+    def disk_full(*args):
+        raise RuntimeError("disk full")
 
     def failing_on_the_second(**kwargs):
         if kwargs["invitation"].pk == invitations[1].pk:
-            raise RuntimeError("disk full")
+            disk_full()
         return real(**kwargs)
 
-    monkeypatch.setattr(responses, "response_submit", failing_on_the_second)
-    assert responses.received_store_batch([i.pk for i in invitations]) == 2
+    monkeypatch.setattr(received, "rollup_arrival_many", disk_full)
+    monkeypatch.setattr(received, "response_submit", failing_on_the_second)
+    assert received.received_store_batch([i.pk for i in invitations]) == 2
     left = ReceivedAnswers.objects.get()
     assert left.invitation_id == invitations[1].pk and left.attempts == 1
     assert "disk full" in left.last_error
     assert Response.objects.count() == 2 and no_worker.queue_size() == (1 if Conf.ORM else 0)
+
+
+def test_a_batch_stores_what_one_by_one_would_in_statements_that_do_not_grow(no_worker):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from feedback_app.customers.models import TimelineEntry
+    from surveys.services.rollups import rollups_rebuild
+    from tests.surveys.test_rollups import snapshot
+
+    survey = delivery_survey()
+
+    def store(count: int) -> int:
+        invitations = [invite(survey) for _ in range(count)]
+        for n, invitation in enumerate(invitations):
+            answers_receive(invitation=invitation, answers=answers(invitation, nps=n % 11))
+        with CaptureQueriesContext(connection) as queries:
+            assert received.received_store_batch([i.pk for i in invitations]) == count
+        for n, invitation in enumerate(invitations):
+            invitation.refresh_from_db()
+            assert invitation.status == "answered" and invitation.answered_at
+            response = Response.objects.get(invitation=invitation)
+            assert response.customer == invitation.customer and response.nps == n % 11
+            assert response.channel == "web" and response.value_tier == "standard"
+            assert {(a.number, a.text) for a in response.answers.all()} == {
+                (n % 11, ""),
+                (None, "The parcel never arrived."),
+            }
+            entry = TimelineEntry.objects.get(customer=invitation.customer)
+            assert entry.kind == "response.submitted" and entry.subject_id == response.pk
+            assert entry.title == f"Answered \u201c{survey.name}\u201d"
+        return len(queries)
+
+    store(1)  # what a process reads once
+    small, large = store(3), store(30)
+    assert large == small <= 13
+    assert not ReceivedAnswers.objects.exists()
+    kept = snapshot()
+    rollups_rebuild()
+    assert snapshot() == kept
+
+
+def test_rows_the_batch_cannot_take_are_stored_or_refused_one_by_one(no_worker):
+    """A row whose invitation was answered another way meanwhile is dropped (the first answer
+    stands); one whose answers no longer fit the survey fails alone and waits for the sweep."""
+    answered, changed, fine = invite(), invite(), invite()
+    for invitation in (answered, changed, fine):
+        answers_receive(invitation=invitation, answers=answers(invitation))
+    from surveys.services.responses import response_submit
+
+    first = response_submit(
+        survey=answered.survey,
+        invitation=answered,
+        answers=answers(answered, nps=9, text="Fine"),
+        channel="email",
+    ).response
+    nps = changed.survey.questions.get(kind="nps")
+    question_delete(question=nps)  # the survey changed under the accepted answers
+    assert received.received_store_batch([answered.pk, changed.pk, fine.pk]) == 1
+    assert Response.objects.get(invitation=answered) == first and first.nps == 9
+    assert Response.objects.filter(invitation=fine).exists()
+    row = ReceivedAnswers.objects.get()
+    assert row.pk == changed.pk and row.attempts == 1 and "AnswersInvalid" in row.last_error
 
 
 @pytest.mark.django_db(transaction=True)
@@ -265,7 +334,7 @@ def test_a_row_only_the_commit_refuses_does_not_cost_the_batch(no_worker):
     answers_receive(invitation=broken, answers=answers(broken))
     answers_receive(invitation=fine, answers=answers(fine))
     Question.objects.filter(survey=broken.survey, kind="nps").delete()  # not through a service
-    assert responses.received_store_batch([broken.pk, fine.pk]) == 1
+    assert received.received_store_batch([broken.pk, fine.pk]) == 1
     assert Response.objects.get().invitation == fine
     row = ReceivedAnswers.objects.get()
     assert row.pk == broken.pk and row.attempts == 1

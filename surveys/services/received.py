@@ -1,0 +1,268 @@
+"""The invitation form's path: accept at once, store in the background.
+
+The path a burst of customers takes at once. `answers_receive` makes every check the customer
+must hear about (link expired, survey closed, an answer missing or wrong, already answered) and
+then writes one row, `ReceivedAnswers`. `received_store`, a background task, stores the rows as
+responses in batches (what `response_submit` gives each one, with bulk statements) and deletes
+them in the same transaction, so each accepted form is stored once, whichever worker dies when.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Mapping
+from datetime import datetime, timedelta
+
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from django_q.conf import Conf
+
+from feedback_app.core.background import (
+    item_tasks_batched,
+    queue_item_task,
+    queue_item_task_on_commit,
+)
+from feedback_app.core.errors import DomainError
+from feedback_app.core.signals import customer_active
+from feedback_app.customers.models import Channel, TimelineEntry
+from feedback_app.customers.services.timeline import timeline_entry
+from surveys.models import Answer, Invitation, ReceivedAnswers, Response
+from surveys.services.intake import insert_once
+from surveys.services.responses import (
+    InvitationExpired,
+    answers_clean,
+    check_live,
+    own_moments,
+    response_new,
+    response_submit,
+    submitted_entry,
+)
+from surveys.services.rollups import rollup_arrival_many
+from surveys.services.triage import triage_response
+
+logger = logging.getLogger(__name__)
+
+# A web process queues the store task at most this often; a store task that stored something keeps
+# looking for RECEIVED_LINGER seconds more, which must exceed it, so no accepted row is left
+# waiting for the next burst (the scheduled sweep is the net under a lost task).
+RECEIVED_KICK_EVERY = 0.5
+RECEIVED_LINGER = 1.0
+RECEIVED_BATCH_PAUSE = 0.01
+RECEIVED_SWEEP_AFTER = timedelta(minutes=1)
+RECEIVED_MAX_ATTEMPTS = 10
+# None until this process first queues it, so the first kick always goes: time.monotonic() counts
+# from an arbitrary point (boot, or a sandbox's start), so no starting number is safely "long ago".
+_last_kick: float | None = None
+
+
+def answers_receive(
+    *, invitation: Invitation, answers: Mapping, received_at: datetime | None = None
+) -> bool:
+    """Accept a customer's answers to an invitation; False when it was already answered.
+
+    Makes every check `response_submit` makes (raising the same errors) against the invitation as
+    read, then writes one row; the store task turns it into the response.
+    """
+    received_at = received_at or timezone.now()
+    if invitation.answer_received:
+        return False
+    if invitation.expires_at <= received_at:
+        raise InvitationExpired("This survey link has expired.")
+    check_live(invitation.survey)
+    answers_clean(survey=invitation.survey, answers=answers)
+    accepted = insert_once(
+        ReceivedAnswers,
+        invitation=invitation,
+        answers={str(key): value for key, value in answers.items()},
+        received_at=received_at,
+    )
+    if not accepted:
+        return False  # a second tap of the same form: the first answers stand
+    _kick()
+    return True
+
+
+def _kick() -> None:
+    """Queue the store task, at most once per RECEIVED_KICK_EVERY seconds per process (every
+    time when tasks run in the caller, as in tests). A broker that is down does not undo the
+    customer's accepted answers: the sweep stores them."""
+    global _last_kick
+    now = time.monotonic()
+    if Conf.SYNC or _last_kick is None or now - _last_kick >= RECEIVED_KICK_EVERY:
+        _last_kick = now
+        try:
+            queue_item_task(store_received)
+        except Exception:  # the answers are safe; the sweep stores them within a minute or two
+            if Conf.SYNC:
+                raise
+            logger.exception("Could not queue the store task; the sweep will store the answers")
+
+
+def received_store(*, linger: float = 0.0, batch: int = 50, budget: float | None = None) -> int:
+    """Store received answers as responses, oldest first; returns how many were stored.
+
+    Once it has stored something it keeps looking until `linger` seconds pass with nothing new.
+    After `budget` seconds with rows still waiting it queues a fresh store task for them and
+    returns, so a long backlog never outlives a task's time limit. A row that fails is logged,
+    counted in `attempts` and left to `received_sweep`.
+    """
+    started = quiet_since = time.monotonic()
+    stored = 0
+    waiting = ReceivedAnswers.objects.filter(attempts=0).order_by("received_at")
+    while True:
+        keys = list(waiting.values_list("pk", flat=True)[:batch])
+        done = received_store_batch(keys)
+        if done:
+            stored += done
+            quiet_since = time.monotonic()
+        if keys:
+            # On SQLite one writer at a time: a moment between batches lets the triage of what
+            # was just stored take its turn, so tickets open during a burst, not after it.
+            time.sleep(RECEIVED_BATCH_PAUSE)
+            if budget is not None and time.monotonic() - started >= budget:
+                queue_item_task(store_received)
+                return stored
+            continue
+        if not stored or time.monotonic() - quiet_since >= linger:
+            return stored
+        time.sleep(0.1)
+
+
+def received_store_batch(keys: list[int]) -> int:
+    """Store a batch of received rows with bulk statements in one transaction (`_store_many`),
+    with the triage of all those stored queued as one background task. Rows the bulk step
+    cannot take (answers no longer valid, a link expired since) and a batch whose transaction
+    fails are stored one at a time instead (received_store_one: a row that fails is logged and
+    counted alone, the others kept). Returns how many were stored."""
+    if not keys:
+        return 0
+    try:
+        with item_tasks_batched(), transaction.atomic():
+            stored, alone = _store_many(keys)
+    except Exception:
+        # Foreign keys are checked only at commit on SQLite (they are deferred), so a bad row
+        # can fail the whole batch there: then each row alone, the bad one failing by itself.
+        logger.warning("A batch of %d received answers failed; one by one", len(keys))
+        stored, alone = 0, keys
+    if alone:
+        with item_tasks_batched():
+            stored += sum(received_store_one(key) for key in alone)
+    return stored
+
+
+# Long on purpose: response_submit for a batch of accepted rows, each of its writes one statement.
+def _store_many(keys: list[int]) -> tuple[int, list[int]]:
+    """Store the rows that need nothing but storing; returns (stored, keys left for one by one).
+    What each row gets is what response_submit gives an accepted answer."""
+    rows = list(
+        ReceivedAnswers.objects.select_for_update(of=("self",), skip_locked=True)
+        .select_related("invitation__survey", "invitation__customer")
+        .filter(pk__in=keys, attempts=0)
+        .order_by("pk")
+    )
+    if not rows:
+        return 0, list(keys)
+    ids = [row.pk for row in rows]
+    # The invitations locked as response_submit locks one, in one order (no deadlock).
+    list(Invitation.objects.select_for_update().filter(pk__in=ids).order_by("pk").values("pk"))
+    answered = set(
+        Response.objects.filter(invitation_id__in=ids).values_list("invitation_id", flat=True)
+    )
+    now = timezone.now()
+    taken, alone = [], [key for key in keys if key not in set(ids)]
+    for row in rows:
+        invitation = row.invitation
+        if invitation.pk in answered:
+            taken.append((row, None, None))  # answered another way meanwhile: the first stands
+            continue
+        if invitation.expires_at <= row.received_at:
+            alone.append(row.pk)
+            continue
+        try:
+            cleaned = answers_clean(survey=invitation.survey, answers=row.answers)
+        except DomainError:
+            alone.append(row.pk)
+            continue
+        response = response_new(
+            survey=invitation.survey,
+            customer=invitation.customer,
+            invitation=invitation,
+            channel=Channel.WEB,
+            submitted_at=row.received_at,
+            cleaned=cleaned,
+        )
+        taken.append((row, response, cleaned))
+    stored = [(response, cleaned) for _row, response, cleaned in taken if response is not None]
+    Response.objects.bulk_create([response for response, _cleaned in stored])
+    for response, cleaned in stored:
+        for answer in cleaned:
+            answer.response = response
+    Answer.objects.bulk_create([answer for _response, cleaned in stored for answer in cleaned])
+    rollup_arrival_many(stored)
+    Invitation.objects.filter(pk__in=[r.invitation_id for r, _c in stored]).update(
+        status=Invitation.Status.ANSWERED, answered_at=now
+    )
+    TimelineEntry.objects.bulk_create(
+        [
+            timeline_entry(**submitted_entry(response, cleaned))
+            for response, cleaned in stored
+            if response.customer is not None
+        ]
+    )
+    if active := own_moments([response for response, _cleaned in stored]):
+        customer_active.send(sender=Response, moments=active)
+    for response, _cleaned in stored:
+        queue_item_task_on_commit(triage_response, response.pk)
+    ReceivedAnswers.objects.filter(pk__in=[row.pk for row, *_rest in taken]).delete()
+    return len(stored), alone
+
+
+def received_sweep(*, now: datetime | None = None, limit: int = 5000) -> int:
+    """Scheduled every minute: store what waited longer than RECEIVED_SWEEP_AFTER (its task was
+    lost with a worker) and try failed rows again, up to RECEIVED_MAX_ATTEMPTS times."""
+    cutoff = (now or timezone.now()) - RECEIVED_SWEEP_AFTER
+    keys = ReceivedAnswers.objects.filter(
+        received_at__lt=cutoff, attempts__lt=RECEIVED_MAX_ATTEMPTS
+    ).order_by("received_at")
+    return sum(received_store_one(key) for key in keys.values_list("pk", flat=True)[:limit])
+
+
+def received_store_one(key: int) -> bool:
+    """Store one row of received answers; False if it is gone or failed (then logged, counted)."""
+    try:
+        with transaction.atomic():
+            row = (
+                ReceivedAnswers.objects.select_for_update(skip_locked=True)
+                .select_related("invitation__survey")
+                .filter(pk=key)
+                .first()
+            )
+            if row is None:
+                return False  # another store task has it, or has stored it
+            response_submit(
+                survey=row.invitation.survey,
+                invitation=row.invitation,
+                answers=row.answers,
+                channel=Channel.WEB,
+                submitted_at=row.received_at,
+                accepted=True,
+            )
+            row.delete()
+        return True
+    except Exception as exc:  # one bad row must not stop the others
+        logger.exception("Received answers for invitation %s could not be stored", key)
+        ReceivedAnswers.objects.filter(pk=key).update(
+            attempts=F("attempts") + 1, last_error=f"{type(exc).__name__}: {exc}"[:500]
+        )
+        return False
+
+
+def store_received() -> int:
+    """The task (queued by the invitation form, at most twice a second per web process): store
+    the answers it accepted. Keeps looking for a moment once busy, so a burst is one long task,
+    and hands what is left to a fresh task after half the task time limit."""
+    if Conf.SYNC:
+        return received_store()
+    return received_store(linger=RECEIVED_LINGER, budget=(Conf.TIMEOUT or 120) / 2)
