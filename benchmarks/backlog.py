@@ -1,6 +1,6 @@
 """The backlog a burst leaves, worked off by one django-q2 cluster.
 
-    python benchmarks/backlog.py [--items 100000] [--complaints 0.1]
+    python benchmarks/backlog.py [--items 100000] [--complaints 0.1] [--floor]
 
 While no cluster runs, accepts `--items` pieces of feedback the way the intake paths do: survey
 answers through the invitation form's service (`answers_receive`: checked, accepted, waiting to
@@ -69,10 +69,85 @@ def accept(items: int, complaint_share: float, questions: tuple[int, int]) -> tu
     return answers, complaints
 
 
+# Long on purpose: every table a failing answer ends in, written in the one loop the floor times.
+def floor(total: int, batch: int = 200) -> float:
+    """Items per second of the floor: the rows a failing answer ends as (the response, its two
+    answers, its triage and topic, the ticket with its link, topic, log entry and hold, three
+    timeline entries), written with Django's bulk_create in batches of `batch`, one transaction
+    each, in this one process, with nothing else: no checks, no reads, no task queue. The least
+    any pipeline on the ORM pays per item. Run after the checks; the rows stay in the run's own
+    database, which the next run replaces."""
+    from django.db import transaction
+    from django.utils import timezone
+
+    from feedback_app.customers.models import ContactHold, Customer, TimelineEntry
+    from recovery.models import Ticket, TicketEvent, TicketItem
+    from surveys.models import Answer, Response, Survey, Topic
+
+    survey = Survey.objects.get(name="After delivery")
+    nps, words = survey.questions.order_by("position")
+    topic = Topic.objects.order_by("pk").first()
+    customers = list(Customer.objects.order_by("pk")[:total])
+    now = timezone.now()
+    started = time.perf_counter()
+    for start in range(0, len(customers), batch):
+        chunk = customers[start : start + batch]
+        with transaction.atomic():
+            responses = Response.objects.bulk_create(
+                [
+                    Response(survey=survey, customer=c, channel="web", submitted_at=now, nps=3)
+                    for c in chunk
+                ]
+            )
+            Answer.objects.bulk_create(
+                [Answer(response=r, question=nps, number=3) for r in responses]
+                + [Answer(response=r, question=words, text="It never came.") for r in responses]
+            )
+            Response.objects.filter(pk__in=[r.pk for r in responses]).update(
+                sentiment="negative", severity=3, triaged_at=now
+            )
+            Response.topics.through.objects.bulk_create(
+                [Response.topics.through(response_id=r.pk, topic_id=topic.pk) for r in responses]
+            )
+            tickets = Ticket.objects.bulk_create(
+                [
+                    Ticket(customer=c, subject="It never came.", priority=3, opened_at=now)
+                    for c in chunk
+                ]
+            )
+            TicketItem.objects.bulk_create(
+                [TicketItem(ticket=t, response=r) for t, r in zip(tickets, responses, strict=True)]
+            )
+            Ticket.topics.through.objects.bulk_create(
+                [Ticket.topics.through(ticket_id=t.pk, topic_id=topic.pk) for t in tickets]
+            )
+            TicketEvent.objects.bulk_create(
+                [TicketEvent(ticket=t, kind="opened", payload={"priority": 3}) for t in tickets]
+            )
+            ContactHold.objects.bulk_create(
+                [
+                    ContactHold(customer=t.customer, reference=f"floor:{t.pk}", reason="floor")
+                    for t in tickets
+                ]
+            )
+            TimelineEntry.objects.bulk_create(
+                [
+                    TimelineEntry(customer=c, kind=kind, title=kind, occurred_at=now)
+                    for c in chunk
+                    for kind in ("response.submitted", "hold.placed", "ticket.opened")
+                ]
+            )
+    seconds = time.perf_counter() - started
+    return len(customers) / seconds
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--items", type=int, default=100_000)
     parser.add_argument("--complaints", type=float, default=0.1, help="share of complaints")
+    parser.add_argument(
+        "--floor", action="store_true", help="also time the floor: the same rows, bulk-written"
+    )
     args = parser.parse_args()
     env = fresh_database("backlog")
     _tokens, _api, questions = prepare(args.items)
@@ -100,6 +175,13 @@ def main() -> int:
     if Response.objects.count() != answers:
         problems.append(f"{Response.objects.count()} responses for {answers} accepted answers")
     print("\n".join(problems) if problems else "every accepted item stored and triaged once")
+    if args.floor:
+        rate = floor(min(total, 20_000))
+        ours = total / seconds
+        print(
+            f"floor (the rows of a failing answer, bulk_create in batches of 200, one process):"
+            f" {rate:,.0f} items/s; ours {ours:,.1f} items/s = {ours / rate:.2f} of the floor"
+        )
     return 1 if problems else 0
 
 

@@ -50,6 +50,8 @@ logger = logging.getLogger(__name__)
 RECEIVED_KICK_EVERY = 0.5
 RECEIVED_LINGER = 1.0
 RECEIVED_BATCH_PAUSE = 0.01
+# Rows a store batch takes: one transaction, and one triage task for what it stored.
+RECEIVED_BATCH = 200
 RECEIVED_SWEEP_AFTER = timedelta(minutes=1)
 RECEIVED_MAX_ATTEMPTS = 10
 # None until this process first queues it, so the first kick always goes: time.monotonic() counts
@@ -100,7 +102,9 @@ def _kick() -> None:
             logger.exception("Could not queue the store task; the sweep will store the answers")
 
 
-def received_store(*, linger: float = 0.0, batch: int = 50, budget: float | None = None) -> int:
+def received_store(
+    *, linger: float = 0.0, batch: int = RECEIVED_BATCH, budget: float | None = None
+) -> int:
     """Store received answers as responses, oldest first; returns how many were stored.
 
     Once it has stored something it keeps looking until `linger` seconds pass with nothing new.

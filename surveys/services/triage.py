@@ -7,6 +7,7 @@ finds the ticket it opened the first time.
 
 from __future__ import annotations
 
+import logging
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -22,6 +23,7 @@ from surveys.models import Complaint, Question, Response, Topic
 from surveys.services.rollups import rollup_triage_many, triage_counts
 from surveys.triage.engine import Result, Vocabulary, default_vocabulary, triage
 
+logger = logging.getLogger(__name__)
 _VOCABULARY: dict[tuple, Vocabulary] = {}
 
 
@@ -109,7 +111,7 @@ def _update_many(model, items: list) -> None:
 
 
 # Long on purpose: the one short transaction of a batch (lock, compare, bulk writes, the signal).
-def _store_batch(model, items: list, results: list[Result]) -> list[Triaged]:
+def _store_batch(model, items: list, results: list[Result], again: bool) -> list[Triaged]:
     through = model.topics.through
     fk = model._meta.model_name + "_id"
     with transaction.atomic():
@@ -120,7 +122,8 @@ def _store_batch(model, items: list, results: list[Result]) -> list[Triaged]:
             for row in model.objects.select_for_update()
             .filter(pk__in=[item.pk for item in items])
             .order_by("pk")
-            .only("pk", "sentiment", "severity")
+            .only("pk", "sentiment", "severity", "triaged_at")
+            if again or row.triaged_at is None
         }
         items_results = [(i, r) for i, r in zip(items, results, strict=True) if i.pk in stored]
         before_topics: dict[int, set[int]] = defaultdict(set)
@@ -161,19 +164,42 @@ def _store_batch(model, items: list, results: list[Result]) -> list[Triaged]:
     return triaged
 
 
-def items_triage(model: type[Response] | type[Complaint], ids: Iterable[int]) -> list[Triaged]:
+def items_triage(
+    model: type[Response] | type[Complaint], ids: Iterable[int], *, again: bool = True
+) -> list[Triaged]:
     """Triage responses or complaints by id, TRIAGE_BATCH at a time: each batch read at once, run
     through the engine outside any transaction, then stored with bulk statements in one short
     transaction that also announces them (`feedback_triaged`, one signal per batch). Ids that
-    no longer exist are skipped."""
+    no longer exist are skipped, and with `again` False so are items already triaged."""
     ids = list(dict.fromkeys(ids))
     words = vocabulary() if ids else None
     done: list[Triaged] = []
     for start in range(0, len(ids), TRIAGE_BATCH):
         items = _read(model, ids[start : start + TRIAGE_BATCH])
+        if not again:
+            items = [item for item in items if item.triaged_at is None]
         if items:
-            done.extend(_store_batch(model, items, [_engine(item, words) for item in items]))
+            results = [_engine(item, words) for item in items]
+            done.extend(_store_batch(model, items, results, again))
     return done
+
+
+def _first_triage(model, ids: list[int]) -> int:
+    """The item tasks' triage: the items given and, up to a batch, others still waiting for
+    their first triage (oldest first), so a burst of items queued one task each is triaged in
+    batches and the tasks that come later find theirs done. Items already triaged are left as
+    they are (triaging again is `retriage`'s job)."""
+    waiting = model.objects.filter(triaged_at__isnull=True).exclude(pk__in=ids).order_by("pk")
+    more = list(waiting.values_list("pk", flat=True)[: max(0, TRIAGE_BATCH - len(ids))])
+    try:
+        return len(items_triage(model, [*ids, *more], again=False))
+    except Exception:
+        if not more:
+            raise
+        # One of the others may be what fails: then the task does its own items alone, and
+        # the others wait for their own tasks (or the sweep), which fail or succeed alone.
+        logger.exception("Triage of %d waiting items with %s failed; alone", len(more), ids)
+        return len(items_triage(model, ids, again=False))
 
 
 def response_triage(*, response_id: int) -> Response | None:
@@ -255,23 +281,21 @@ def triage_sweep(*, now: datetime | None = None, limit: int = 500) -> int:
 
 def triage_responses(response_ids: list[int]) -> int:
     """The batch form of triage_response (a batch of stored answers, one background task)."""
-    return len(items_triage(Response, response_ids))
+    return _first_triage(Response, response_ids)
 
 
 def triage_complaints(complaint_ids: list[int]) -> int:
     """The batch form of triage_complaint."""
-    return len(items_triage(Complaint, complaint_ids))
+    return _first_triage(Complaint, complaint_ids)
 
 
 @batch_form(triage_responses)
-def triage_response(response_id: int) -> str | None:
-    """Queued after commit for every new response."""
-    response = response_triage(response_id=response_id)
-    return response.sentiment if response else None
+def triage_response(response_id: int) -> int:
+    """Queued after commit for every new response; returns how many items it triaged."""
+    return _first_triage(Response, [response_id])
 
 
 @batch_form(triage_complaints)
-def triage_complaint(complaint_id: int) -> str | None:
-    """Queued after commit for every new complaint."""
-    complaint = complaint_triage(complaint_id=complaint_id)
-    return complaint.sentiment if complaint else None
+def triage_complaint(complaint_id: int) -> int:
+    """Queued after commit for every new complaint; returns how many items it triaged."""
+    return _first_triage(Complaint, [complaint_id])

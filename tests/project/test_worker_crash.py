@@ -21,7 +21,7 @@ from surveys.services.rollups import rollups_rebuild
 from surveys.services.triage import triage_sweep
 
 ROOT = Path(__file__).resolve().parents[2]
-ITEMS = 120
+ITEMS = 600  # triage takes up to 200 waiting items a task: several batches
 
 
 def database_url() -> str:

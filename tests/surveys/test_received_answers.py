@@ -235,9 +235,7 @@ def test_operators_get_one_line_a_minute_and_django_q_only_warnings(caplog, sett
     assert not ReceivedAnswers.objects.exists()
 
 
-def test_a_batch_that_fails_is_stored_one_by_one_and_a_bad_row_fails_alone(
-    no_worker, monkeypatch
-):
+def test_a_batch_that_fails_is_stored_one_by_one_and_a_bad_row_fails_alone(no_worker, monkeypatch):
     """When the batch's transaction fails, each row is stored alone: the row that fails is
     counted and left for the sweep, the others are stored, and their triage is one task."""
     invitations = [invite(), invite(), invite()]
