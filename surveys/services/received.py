@@ -14,6 +14,7 @@ import time
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 
+from django.core.cache import cache
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
@@ -53,6 +54,9 @@ RECEIVED_BATCH_PAUSE = 0.01
 # Rows a store batch takes: one transaction, and one triage task for what it stored.
 RECEIVED_BATCH = 200
 RECEIVED_SWEEP_AFTER = timedelta(minutes=1)
+# The shared cache's key a store task holds while it works (released when it stops, or after
+# the task time limit if its worker died).
+RECEIVED_STORING = "surveys:received:storing"
 RECEIVED_MAX_ATTEMPTS = 10
 # None until this process first queues it, so the first kick always goes: time.monotonic() counts
 # from an arbitrary point (boot, or a sandbox's start), so no starting number is safely "long ago".
@@ -266,7 +270,20 @@ def received_store_one(key: int) -> bool:
 def store_received() -> int:
     """The task (queued by the invitation form, at most twice a second per web process): store
     the answers it accepted. Keeps looking for a moment once busy, so a burst is one long task,
-    and hands what is left to a fresh task after half the task time limit."""
+    and hands what is left to a fresh task after half the task time limit.
+
+    One at a time: while a store task works (its claim in the shared cache), another returns at
+    once and leaves its worker to the triage of what is being stored; the working one looks
+    again after giving up its claim, so rows such a task left are not left waiting."""
     if Conf.SYNC:
         return received_store()
-    return received_store(linger=RECEIVED_LINGER, budget=(Conf.TIMEOUT or 120) / 2)
+    limit = Conf.TIMEOUT or 120
+    if not cache.add(RECEIVED_STORING, True, timeout=limit):
+        return 0
+    try:
+        stored = received_store(linger=RECEIVED_LINGER, budget=limit / 2)
+    finally:
+        cache.delete(RECEIVED_STORING)
+    if ReceivedAnswers.objects.filter(attempts=0).exists():
+        queue_item_task(store_received)
+    return stored

@@ -177,6 +177,29 @@ def test_a_long_backlog_is_handed_to_a_fresh_task_when_the_time_is_up(no_worker)
     assert received_store() == 1 and Response.objects.count() == 3
 
 
+def test_one_store_task_works_at_a_time_and_leaves_nothing_behind(no_worker):
+    from django.core.cache import cache
+
+    for invitation in (invite(), invite()):
+        answers_receive(invitation=invitation, answers=answers(invitation))
+    no_worker.purge_queue()
+    cache.set(received.RECEIVED_STORING, True)  # another store task is at work
+    assert received.store_received() == 0 and no_worker.queue_size() == 0
+    cache.delete(received.RECEIVED_STORING)  # it stopped
+    assert received.store_received() == 2 and Response.objects.count() == 2
+    assert cache.get(received.RECEIVED_STORING) is None  # given up again
+
+
+def test_a_store_task_that_stops_with_rows_waiting_queues_another(no_worker, monkeypatch):
+    invitation = invite()
+    answers_receive(invitation=invitation, answers=answers(invitation))
+    no_worker.purge_queue()
+    # rows accepted while it finished (a task that found it at work returned at once)
+    monkeypatch.setattr(received, "received_store", lambda **kwargs: 0)
+    assert received.store_received() == 0
+    assert no_worker.queue_size() == 1
+
+
 def test_the_admin_can_store_a_row_by_hand(admin_client, no_worker):
     invitation = invite()
     answers_receive(invitation=invitation, answers=answers(invitation))
