@@ -36,11 +36,21 @@ def queue_item_task_on_commit(func: Callable | str, *args) -> None:
     item is written in it). With the database as the broker, the task's row is written in the
     same transaction: a worker cannot see it before the commit, it vanishes with a rollback, and
     the request makes one write transaction instead of two. With Redis (or when tasks run in the
-    caller, as in tests) it is queued after the commit."""
+    caller, as in tests) it is queued after the commit; inside `item_tasks_batched` it joins the
+    batch after the commit."""
     alias = Conf.ORM
-    if not Conf.SYNC and alias and alias in connections and connections[alias].in_atomic_block:
+    batching = getattr(_batch, "items", None) is not None
+    if (
+        not batching
+        and not Conf.SYNC
+        and alias
+        and alias in connections
+        and connections[alias].in_atomic_block
+    ):
         queue_item_task(func, *args)
     else:
+        # Inside item_tasks_batched the task joins the batch when its transaction commits, so
+        # one rolled back (a row that failed, a savepoint) leaves nothing queued.
         transaction.on_commit(lambda: queue_item_task(func, *args))
 
 

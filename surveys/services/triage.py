@@ -17,7 +17,7 @@ from django.db import connection, transaction
 from django.db.models import Count, Max, Q
 from django.utils import timezone
 
-from feedback_app.core.background import batch_form
+from feedback_app.core.background import batch_form, item_tasks_batched
 from feedback_app.core.signals import feedback_triaged
 from surveys.models import Complaint, Question, Response, Topic
 from surveys.services.rollups import rollup_triage_many, triage_counts
@@ -191,15 +191,17 @@ def _first_triage(model, ids: list[int]) -> int:
     they are (triaging again is `retriage`'s job)."""
     waiting = model.objects.filter(triaged_at__isnull=True).exclude(pk__in=ids).order_by("pk")
     more = list(waiting.values_list("pk", flat=True)[: max(0, TRIAGE_BATCH - len(ids))])
-    try:
-        return len(items_triage(model, [*ids, *more], again=False))
-    except Exception:
-        if not more:
-            raise
-        # One of the others may be what fails: then the task does its own items alone, and
-        # the others wait for their own tasks (or the sweep), which fail or succeed alone.
-        logger.exception("Triage of %d waiting items with %s failed; alone", len(more), ids)
-        return len(items_triage(model, ids, again=False))
+    # What the batch queues (the acknowledgements it sends...) goes to the broker as one task.
+    with item_tasks_batched():
+        try:
+            return len(items_triage(model, [*ids, *more], again=False))
+        except Exception:
+            if not more:
+                raise
+            # One of the others may be what fails: then the task does its own items alone, and
+            # the others wait for their own tasks (or the sweep), which fail or succeed alone.
+            logger.exception("Triage of %d waiting items with %s failed; alone", len(more), ids)
+            return len(items_triage(model, ids, again=False))
 
 
 def response_triage(*, response_id: int) -> Response | None:

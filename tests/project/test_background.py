@@ -53,6 +53,19 @@ def test_on_commit_hooks_run_inside_the_batch_are_collected(
     assert len(take_queued()) == 1
 
 
+@pytest.mark.django_db(transaction=True)  # real commits and rollbacks
+def test_inside_a_batch_a_task_of_a_rolled_back_transaction_is_not_queued(take_queued):
+    from feedback_app.core.background import queue_item_task_on_commit
+
+    with item_tasks_batched():
+        with transaction.atomic():
+            queue_item_task_on_commit("math.floor", 1.5)
+        with pytest.raises(ValueError), transaction.atomic():
+            queue_item_task_on_commit("math.floor", 2.5)
+            raise ValueError("this row failed")
+    assert queued(take_queued) == [(run_item_tasks, ([("math.floor", [1.5])],))]
+
+
 def test_one_failing_item_does_not_stop_the_others(caplog):
     done = []
     items = [

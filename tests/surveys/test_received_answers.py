@@ -7,7 +7,6 @@ from datetime import timedelta
 import pytest
 from django.urls import reverse
 from django.utils import timezone
-from django_q.conf import Conf
 
 from surveys.models import Invitation, Question, ReceivedAnswers, Response
 from surveys.services import received
@@ -165,15 +164,14 @@ def test_the_first_answer_a_process_takes_always_queues_the_store_task(
     assert no_worker.queue_size() == 1
 
 
+@pytest.mark.django_db(transaction=True)  # the batch's triage task is queued at its commit
 def test_a_long_backlog_is_handed_to_a_fresh_task_when_the_time_is_up(no_worker):
     for invitation in (invite(), invite(), invite()):
         answers_receive(invitation=invitation, answers=answers(invitation))
     no_worker.purge_queue()
     assert received_store(batch=2, budget=0) == 2
-    # The fresh store task, and one task triaging the two stored (their batch's; with Redis it
-    # is queued after the commit, which a test's transaction never reaches)
-    triage = 1 if Conf.ORM else 0
-    assert ReceivedAnswers.objects.count() == 1 and no_worker.queue_size() == 1 + triage
+    # The fresh store task, and one task triaging the two stored (their batch's)
+    assert ReceivedAnswers.objects.count() == 1 and no_worker.queue_size() == 2
     assert received_store() == 1 and Response.objects.count() == 3
 
 
@@ -258,6 +256,7 @@ def test_operators_get_one_line_a_minute_and_django_q_only_warnings(caplog, sett
     assert not ReceivedAnswers.objects.exists()
 
 
+@pytest.mark.django_db(transaction=True)  # the batch's triage task is queued at its commit
 def test_a_batch_that_fails_is_stored_one_by_one_and_a_bad_row_fails_alone(no_worker, monkeypatch):
     """When the batch's transaction fails, each row is stored alone: the row that fails is
     counted and left for the sweep, the others are stored, and their triage is one task."""
@@ -281,7 +280,7 @@ def test_a_batch_that_fails_is_stored_one_by_one_and_a_bad_row_fails_alone(no_wo
     left = ReceivedAnswers.objects.get()
     assert left.invitation_id == invitations[1].pk and left.attempts == 1
     assert "disk full" in left.last_error
-    assert Response.objects.count() == 2 and no_worker.queue_size() == (1 if Conf.ORM else 0)
+    assert Response.objects.count() == 2 and no_worker.queue_size() == 1
 
 
 def test_a_batch_stores_what_one_by_one_would_in_statements_that_do_not_grow(no_worker):
