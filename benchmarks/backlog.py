@@ -1,14 +1,16 @@
-"""The backlog a burst leaves, worked off by one django-q2 cluster.
+"""The backlog a burst leaves, worked off by django-q2 clusters (one by default).
 
-    python benchmarks/backlog.py [--items 100000] [--complaints 0.1] [--floor]
+    python benchmarks/backlog.py [--items 100000] [--complaints 0.1] [--clusters 1] [--floor]
 
 While no cluster runs, accepts `--items` pieces of feedback the way the intake paths do: survey
 answers through the invitation form's service (`answers_receive`: checked, accepted, waiting to
 be stored) and a share of complaints through `complaint_submit` (stored, triage queued), with the
 load benchmark's hostile and huge texts (an answer over the length limit is refused, as the form
-refuses it). Then one `qcluster` starts (the production settings: 2 workers) and the script times
-it until every accepted answer is stored and every item triaged. Checks: one response per
-accepted invitation, nothing left waiting or untriaged, no item linked to two tickets.
+refuses it). Then `--clusters` `qcluster` processes start (the production settings: 2 workers
+each) and the script times them until every accepted answer is stored and every item triaged.
+Checks: one response per accepted invitation, nothing left waiting or untriaged, no item linked
+to two tickets. `--floor` then times the same rows written with bulk statements and nothing else
+in one process, and prints our rate as a share of it.
 
 SQLite by default (a fresh file in benchmarks/.cache/); BENCH_DATABASE_URL and REDIS_URL as in
 load.py.
@@ -17,6 +19,7 @@ load.py.
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import sys
 import time
@@ -145,6 +148,7 @@ def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--items", type=int, default=100_000)
     parser.add_argument("--complaints", type=float, default=0.1, help="share of complaints")
+    parser.add_argument("--clusters", type=int, default=1, help="qcluster processes to start")
     parser.add_argument(
         "--floor", action="store_true", help="also time the floor: the same rows, bulk-written"
     )
@@ -162,9 +166,10 @@ def main() -> int:
 
     connection.close()
     total = answers + complaints
-    seconds, left = triage_backlog(env, total, limit=4 * 3600)
+    seconds, left = triage_backlog(env, total, limit=4 * 3600, clusters=args.clusters)
     print(
-        f"backlog: {total:,} items stored and triaged in {seconds:.0f} s"
+        f"backlog ({args.clusters} cluster{'s' if args.clusters > 1 else ''}, load average"
+        f" {os.getloadavg()[0]:.2f}): {total:,} items stored and triaged in {seconds:.0f} s"
         f" ({total / seconds:.1f} items/s)"
     )
     from surveys.models import Response

@@ -447,9 +447,11 @@ def linked_twice() -> list[str]:
     return problems
 
 
-def triage_backlog(env: dict, total: int, limit: float = 1800) -> tuple[float, int]:
-    """Start one cluster on the queued tasks; wait until every accepted answer is stored and
-    every item is triaged."""
+def triage_backlog(
+    env: dict, total: int, limit: float = 1800, clusters: int = 1
+) -> tuple[float, int]:
+    """Start `clusters` clusters on the queued tasks; wait until every accepted answer is stored
+    and every item is triaged."""
     from surveys.models import Complaint, ReceivedAnswers, Response
 
     def untriaged() -> int:
@@ -459,7 +461,7 @@ def triage_backlog(env: dict, total: int, limit: float = 1800) -> tuple[float, i
             + Complaint.objects.filter(triaged_at__isnull=True).count()
         )
 
-    cluster = start([sys.executable, "manage.py", "qcluster"], env)
+    running = [start([sys.executable, "manage.py", "qcluster"], env) for _ in range(clusters)]
     started = time.perf_counter()
     try:
         shown = started
@@ -469,9 +471,10 @@ def triage_backlog(env: dict, total: int, limit: float = 1800) -> tuple[float, i
                 shown = time.perf_counter()
                 done = total - left
                 print(f"  {done:,} of {total:,} after {shown - started:.0f} s", flush=True)
-        finished = time.perf_counter()  # the cluster's stopping is not its work
+        finished = time.perf_counter()  # the clusters' stopping is not their work
     finally:
-        stop(cluster)
+        for cluster in running:
+            stop(cluster)
     return finished - started, left
 
 

@@ -44,6 +44,11 @@ def _subject(item: Response | Complaint) -> str:
     return Truncator(f"{scores or 'Unhappy answer'} on \u201c{item.survey.name}\u201d").chars(120)
 
 
+def one_line(text: str | None, limit: int) -> str:
+    """The text on one line (every run of blanks one space), cut to `limit` characters."""
+    return " ".join((text or "").split())[:limit]
+
+
 def first_line(text: str) -> str:
     """The first non-empty line of a text, without surrounding blanks."""
     return next((line.strip() for line in (text or "").splitlines() if line.strip()), "")
@@ -191,8 +196,8 @@ def _tickets_open(entries: list[tuple]) -> dict[int, Ticket]:
             ticket = Ticket(
                 customer=customers[item.customer_id],
                 priority=max(Priority.LOW, min(Priority.URGENT, severity)),
-                subject=" ".join(_subject(item).split())[:200],
-                reference=" ".join(_reference(item).split())[:100],
+                subject=one_line(_subject(item), 200),
+                reference=one_line(_reference(item), 100),
                 opened_at=now,
                 main_topic=next((found[name] for name in topics if name in found), None),
             )
@@ -259,7 +264,7 @@ def ticket_create(
 ) -> Ticket:
     """Open a ticket (triage, staff by hand, or the API): SLA clocks start, the customer's
     surveys pause, and the opening is on the timeline."""
-    subject = " ".join((subject or "").split())[:200]
+    subject = one_line(subject, 200)
     if not subject:
         raise DomainError("A ticket needs a subject: what went wrong.", field="subject")
     if priority not in Priority.values:
@@ -276,7 +281,7 @@ def ticket_create(
             customer=customer,
             priority=priority,
             subject=subject,
-            reference=" ".join((reference or "").split())[:100],
+            reference=one_line(reference, 100),
             opened_at=now,
             assignee=assignee,
             team=team,
