@@ -179,7 +179,8 @@ def _store_many(keys: list[int]) -> tuple[int, list[int]]:
         Response.objects.filter(invitation_id__in=ids).values_list("invitation_id", flat=True)
     )
     now = timezone.now()
-    taken, alone = [], [key for key in keys if key not in set(ids)]
+    found = set(ids)  # the others are another task's (locked), gone, or failed before
+    taken, alone = [], [key for key in keys if key not in found]
     for row in rows:
         invitation = row.invitation
         if invitation.pk in answered:

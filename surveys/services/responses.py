@@ -1,14 +1,11 @@
 """Answering a survey: the checks every channel shares, and the one way a response is stored.
 
-Web form, anonymous link, API and file import all call `response_submit`. It stores the whole
-response or nothing, answers an invitation once (a second submit returns the first response and
-changes nothing), and queues triage after commit.
-
-The invitation form, the path a burst of customers takes at once, goes through
-`answers_receive` first: it makes every check the customer must hear about (link expired, survey
-closed, an answer missing or wrong, already answered) and then writes one row, `ReceivedAnswers`.
-`received_store`, a background task, passes each row to `response_submit` and deletes it in the
-same transaction, so each accepted form is stored once, whichever worker dies when.
+Anonymous link, API and file import call `response_submit`. It stores the whole response or
+nothing, answers an invitation once (a second submit returns the first response and changes
+nothing), and queues triage after commit. The invitation form, the path a burst of customers
+takes at once, accepts first and stores in batches (`surveys.services.received`), giving each
+response what `response_submit` would, from the same parts (`response_new`, `submitted_entry`,
+`own_moments`).
 """
 
 from __future__ import annotations
