@@ -4,7 +4,10 @@ open tickets), among its members who take tickets now. Both are explained on the
 
 from __future__ import annotations
 
+from collections import defaultdict
+
 from django.db.models import Count, Q
+from django.utils import timezone
 
 from feedback_app.core.roles import people
 from recovery.models import (
@@ -16,7 +19,7 @@ from recovery.models import (
     Ticket,
     TicketEvent,
 )
-from recovery.services.log import ticket_event
+from recovery.services.log import ticket_event_new
 from recovery.services.notices import staff_notice
 
 
@@ -54,9 +57,10 @@ def available_members(team: Team):
     )
 
 
-def _pick(team: Team) -> tuple[object | None, str]:
-    """(person, why) within the team; (None, why) when nobody is picked."""
-    members = list(available_members(team))
+def _pick(team: Team, members: list) -> tuple[object | None, str]:
+    """(person, why) within the team, from its available `members` (open_tickets annotated);
+    (None, why) when nobody is picked. A pick counts at once (the turn moves on, the person's
+    open tickets go up), so a batch of tickets shares out as one at a time would."""
     if team.assign_by == Team.AssignBy.NOBODY:
         return None, "the team picks from its queue"
     if not members:
@@ -64,45 +68,81 @@ def _pick(team: Team) -> tuple[object | None, str]:
     if team.assign_by == Team.AssignBy.ROUND_ROBIN:
         names = [m.pk for m in members]
         after = names.index(team.last_assigned_id) + 1 if team.last_assigned_id in names else 0
-        person = members[after % len(members)]
-        return person, "next in turn"
-    person = min(members, key=lambda m: (m.open_tickets, m.username))
-    return person, f"fewest open tickets ({person.open_tickets})"
+        person, why = members[after % len(members)], "next in turn"
+    else:
+        person = min(members, key=lambda m: (m.open_tickets, m.username))
+        why = f"fewest open tickets ({person.open_tickets})"
+    team.last_assigned = person
+    person.open_tickets += 1
+    return person, why
 
 
 def ticket_route(*, ticket: Ticket, channel: str = "") -> Ticket:
     """Give a new ticket with no team a team and, as the team assigns, a person; recorded on
     its log with the rule and the reason. Nothing changes when no rule matches."""
-    if ticket.team_id or ticket.assignee_id:
-        return ticket
-    rule = rule_for(ticket, channel)
-    if rule is None:
-        return ticket
-    team = Team.objects.select_for_update().get(pk=rule.team_id)
-    person, why = _pick(team)
-    ticket.team, ticket.assignee = team, person
-    ticket.save(update_fields=["team", "assignee", "updated_at"])
-    if person is not None:
-        team.last_assigned = person
-        team.save(update_fields=["last_assigned"])
-    reason = f"routed by rule {rule.position} ({rule.conditions or 'every ticket'}) to {team}"
-    reason += f"; {person.get_username()}: {why}" if person else f"; {why}"
-    event = ticket_event(
-        ticket=ticket,
-        kind=TicketEvent.Kind.ASSIGNED,
-        assignee=person.get_username() if person else None,
-        team=team.name,
-        reason=reason,
-    )
-    if person is not None:
-        staff_notice(
-            user=person,
-            kind=StaffNotice.Kind.ASSIGNED,
-            ticket=ticket,
-            text=f"a new ticket, routed to you ({why})",
-            key=f"assigned:{event.pk}",
-        )
+    tickets_route([(ticket, channel)])
     return ticket
+
+
+# Long on purpose: the rule, the team's pick, the writes and the notices of a batch, in order.
+def tickets_route(pairs: list[tuple[Ticket, str]], rules: list[RoutingRule] | None = None) -> int:
+    """ticket_route for tickets opened together, each as (ticket, channel): each team read and
+    locked once, its members once, one update per (team, person) and one insert for the log
+    entries; the people picked are told one notice per ticket. Returns how many were routed."""
+    rules = active_rules() if rules is None else rules
+    routed = []
+    for ticket, channel in pairs:
+        if ticket.team_id or ticket.assignee_id:
+            continue
+        rule = rule_for(ticket, channel, rules)
+        if rule is not None:
+            routed.append((ticket, rule))
+    if not routed:
+        return 0
+    # Locked in one order, so two batches wait for each other rather than deadlock.
+    locked = Team.objects.select_for_update().filter(pk__in={r.team_id for _t, r in routed})
+    teams = {t.pk: t for t in locked.order_by("pk")}
+    members = {pk: list(available_members(team)) for pk, team in teams.items()}
+    events, told, together, turned = [], [], defaultdict(list), set()
+    for ticket, rule in routed:
+        team = teams[rule.team_id]
+        person, why = _pick(team, members[team.pk])
+        ticket.team, ticket.assignee = team, person
+        if person is not None:
+            turned.add(team.pk)
+        together[(team.pk, person.pk if person else None)].append(ticket.pk)
+        reason = f"routed by rule {rule.position} ({rule.conditions or 'every ticket'}) to {team}"
+        reason += f"; {person.get_username()}: {why}" if person else f"; {why}"
+        events.append(
+            ticket_event_new(
+                ticket=ticket,
+                kind=TicketEvent.Kind.ASSIGNED,
+                assignee=person.get_username() if person else None,
+                team=team.name,
+                reason=reason,
+            )
+        )
+        told.append((ticket, person, why))
+    now = timezone.now()
+    for (team_id, person_id), ids in together.items():
+        Ticket.objects.filter(pk__in=ids).update(
+            team_id=team_id, assignee_id=person_id, updated_at=now
+        )
+    for ticket, _rule in routed:
+        ticket.updated_at = now
+    for pk in turned:
+        teams[pk].save(update_fields=["last_assigned"])
+    TicketEvent.objects.bulk_create(events)
+    for (ticket, person, why), event in zip(told, events, strict=True):
+        if person is not None:
+            staff_notice(
+                user=person,
+                kind=StaffNotice.Kind.ASSIGNED,
+                ticket=ticket,
+                text=f"a new ticket, routed to you ({why})",
+                key=f"assigned:{event.pk}",
+            )
+    return len(routed)
 
 
 def availability_set(*, user, away: bool) -> Availability:

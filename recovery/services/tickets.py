@@ -15,7 +15,7 @@ from feedback_app.customers.services.timeline import timeline_entry, timeline_re
 from recovery.models import OPEN_STATES, Priority, StaffNotice, Ticket, TicketEvent, TicketItem
 from recovery.services.log import item_describe, item_link, ticket_event, ticket_event_new
 from recovery.services.notices import staff_notice
-from recovery.services.routing import active_rules, rule_for, ticket_route
+from recovery.services.routing import active_rules, ticket_route, tickets_route
 from recovery.services.sla import sla_apply, sla_targets
 from recovery.services.workflow import ticket_close
 from surveys.models import Complaint, Response, Topic
@@ -226,9 +226,7 @@ def _tickets_open(entries: list[tuple]) -> dict[int, Ticket]:
         TimelineEntry.objects.bulk_create(
             [timeline_entry(**_opened_entry(ticket)) for ticket in tickets]
         )
-        for (item, *_rest), ticket in pairs:
-            if rule_for(ticket, item.channel, rules) is not None:
-                ticket_route(ticket=ticket, channel=item.channel)
+        tickets_route([(ticket, item.channel) for (item, *_rest), ticket in pairs], rules)
     return {item.pk: ticket for (item, *_rest), ticket in pairs}
 
 

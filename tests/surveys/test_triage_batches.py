@@ -138,6 +138,30 @@ def test_routing_rules_apply_to_tickets_opened_in_bulk(survey):
     assert Ticket.objects.get(items__response=other).team is None
 
 
+def test_a_batch_shares_tickets_out_as_one_at_a_time_would(survey):
+    from recovery.models import StaffNotice
+
+    team = Team.objects.create(name="Desk", assign_by=Team.AssignBy.LEAST_OPEN)
+    amy, ben = staff_user("agent", username="amy"), staff_user("agent", username="ben")
+    team.members.add(amy, ben)
+    RoutingRule.objects.create(position=1, team=team)  # every ticket
+    open_ticket(email="busy@example.com", assignee=amy, team=team)  # amy has one already
+    items = [stored(survey, f"l{n}@example.com", 1, "Never arrived") for n in range(5)]
+    items_triage(Response, [r.pk for r in items])
+    opened = Ticket.objects.filter(items__response__in=items)
+    assert sorted(opened.values_list("assignee__username", flat=True)) == [
+        "amy",
+        "amy",
+        "ben",
+        "ben",
+        "ben",
+    ]
+    assert StaffNotice.objects.filter(kind="assigned").count() == 5
+    for ticket in opened:
+        (event,) = ticket.events.filter(kind="assigned")
+        assert event.payload["team"] == "Desk" and "fewest open tickets" in event.payload["reason"]
+
+
 def test_complaints_in_a_batch_are_each_acknowledged():
     complaints = [
         complaint_submit(
