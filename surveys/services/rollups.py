@@ -1,11 +1,13 @@
 """Keep the dashboards' day tables (FeedbackDay, TopicDay) in step with the feedback.
 
 Each change is added in the transaction that stores it: an item's arrival (item count and rating
-scores) by response_submit and complaint_submit, what triage read (sentiment, failure, topics) by
-the triage service, a deletion by the pre_delete receivers connected in SurveysConfig.ready().
-One upsert statement per change (INSERT ... ON CONFLICT DO UPDATE, the same text on SQLite and
-PostgreSQL), race-free under concurrent writers. `rollups_rebuild` recomputes every row from the
-stored items (`manage.py rebuild_rollups`), for data written around the services.
+scores) by response_submit, complaint_submit and the batched store of received answers, what
+triage read (sentiment, failure, topics) by the triage service for each batch, a deletion by the
+pre_delete receivers connected in SurveysConfig.ready(). One upsert statement per table for a
+change or a batch of them, rows summed by key first (INSERT ... ON CONFLICT DO UPDATE, the same
+text on SQLite and PostgreSQL), race-free under concurrent writers. `rollups_rebuild`
+recomputes every row from the stored items (`manage.py rebuild_rollups`), for data written
+around the services.
 """
 
 from __future__ import annotations
