@@ -158,6 +158,12 @@ def _scan(text: str) -> _Signals:
             signals.add(name, phrase)
     for match in _LONG_WAIT.finditer(text):
         signals.add("urgent", match.group(0))
+    # A phrase both stated and negated ("not late this time, but last week it was late") counts
+    # as stated, once: the reasons never call the same words a failure and no failure.
+    signals.negated_failures = [
+        p for p in signals.negated_failures if p not in signals.get("failure")
+    ]
+    signals.negated_good = [p for p in signals.negated_good if p not in signals.get("good")]
     return signals
 
 
@@ -229,15 +235,42 @@ def _rating(scale: str, score: float) -> tuple[str, bool, str]:
     return "positive", False, f"Score: {name} {value} of {high} means it was easy"
 
 
-def unhappy_score(scale: str, score) -> bool:
-    """Whether one rating is unhappy enough to open a case whatever the words say (an NPS
-    detractor, a dissatisfied CSAT, a hard CES): the thank-you page says sorry for it."""
-    if scale not in SCALES or score is None or score == "":
-        return False
-    try:
-        return _rating(scale, int(score))[0] == "negative"
-    except (TypeError, ValueError):
-        return False
+# Which scales' happy answers outweigh which scales' mildly unhappy ones: NPS is the headline, then
+# CSAT, then CES. A promoter who found it a bit hard (CES 2-3) or was a bit dissatisfied
+# (CSAT 2) is not a failure by the numbers: the words decide. An unhappy NPS, and the worst
+# answer on any scale (CSAT 1, CES 1), always are.
+OUTWEIGHS = {"csat": ("nps",), "ces": ("nps", "csat")}
+
+
+def _scored(scores: Sequence[tuple[str, float]]) -> tuple[list, list[tuple[str, int]]]:
+    """Each score as (scale, value, category, strong, reason), and the unhappy ones that make
+    the item a failure whatever the words say (those outweighed say so in their reason)."""
+    ratings = [(scale, int(value), *_rating(scale, value)) for scale, value in scores]
+    happy = {scale: value for scale, value, category, _s, _r in ratings if category == "positive"}
+    rated, forcing = [], []
+    for scale, value, category, strong, reason in ratings:
+        over = next((s for s in OUTWEIGHS.get(scale, ()) if s in happy), None)
+        if category == "negative" and not strong and over is not None:
+            reason += f", but {over.upper()} {happy[over]} says otherwise: the words decide"
+            category = "outweighed"
+        elif category == "negative":
+            forcing.append((scale, value))
+        rated.append((scale, value, category, strong, reason))
+    return rated, forcing
+
+
+def unhappy_scores(scores: Sequence[tuple[str, object]]) -> bool:
+    """Whether the scores alone open a case whatever the words say (an NPS detractor, a
+    dissatisfied CSAT or a hard CES that no happier headline score outweighs): the thank-you
+    page says sorry for it. Scores that are missing or not numbers are left out."""
+    checked = []
+    for scale, score in scores:
+        try:
+            check_score(scale, int(score))
+        except (TypeError, ValueError):
+            continue
+        checked.append((scale, int(score)))
+    return bool(_scored(checked)[1])
 
 
 def check_score(scale: str | None, score) -> None:
@@ -276,11 +309,11 @@ def triage(
     words = _WORD.findall(lowered)
 
     # Scores first: the customer's own number outweighs our reading of the words.
-    ratings = [_rating(scale, value) for scale, value in scores]
-    for _category, _strong, reason in ratings:
+    ratings, forcing = _scored(scores)
+    for *_score, reason in ratings:
         reasons.append(reason)
-    rated = {category for category, _, _ in ratings}
-    strong_bad = any(strong for category, strong, _ in ratings if category == "negative")
+    rated = {category for _scale, _value, category, _strong, _reason in ratings}
+    strong_bad = any(strong for *_score, category, strong, _r in ratings if category == "negative")
 
     judgeable = bool(words)
     emoji_neg = len(_EMOJI_NEG.findall(raw))
@@ -330,7 +363,7 @@ def triage(
     if judgeable and raw.strip() and not felt and not signals.found and not signals.negated_good:
         reasons.append("No words of feeling or fact found in the text")
 
-    if "negative" in rated:
+    if forcing:
         sentiment = "negative"
     elif "positive" in rated and sentiment == "neutral" and not failures:
         sentiment = "positive"

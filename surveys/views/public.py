@@ -25,7 +25,7 @@ from surveys.services.responses import (
     SurveyClosed,
     response_submit,
 )
-from surveys.triage.engine import unhappy_score
+from surveys.triage.engine import unhappy_scores
 
 
 def _public_rate(group, request):
@@ -60,10 +60,8 @@ def unhappy(form: AnswerForm) -> bool:
     detractor), or anything but "yes" to "did we make it right?". Its thank-you page then says
     sorry and that someone will be in touch."""
     answers = form.answers()
-    if any(
-        question.is_rating and unhappy_score(question.kind, answers.get(question.pk))
-        for question in form.questions
-    ):
+    scores = [(q.kind, answers.get(q.pk)) for q in form.questions if q.is_rating]
+    if unhappy_scores([(kind, score) for kind, score in scores if score not in (None, "")]):
         return True
     if form.survey.purpose != Survey.Purpose.RECOVERY_FOLLOW_UP:
         return False

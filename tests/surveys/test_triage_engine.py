@@ -2,7 +2,7 @@
 
 import pytest
 
-from surveys.triage.engine import Vocabulary, check_score, triage
+from surveys.triage.engine import Vocabulary, check_score, triage, unhappy_scores
 
 
 def reasons_of(result):
@@ -53,6 +53,11 @@ class TestNegation:
         assert result.sentiment != "negative"
         assert "Negated, so no failure" in reasons_of(result)
 
+    def test_words_both_stated_and_negated_count_once_as_stated(self):
+        result = triage("Not late this time, but last week the parcel was late again")
+        assert "Failure stated: \u201clate\u201d" in reasons_of(result)
+        assert "Negated, so no failure" not in reasons_of(result)
+
     def test_not_bad_is_not_negative(self):
         assert triage("not bad at all").sentiment != "negative"
 
@@ -90,6 +95,36 @@ class TestScores:
             result
         ) or "hard for the customer" in reasons_of(result)
         assert result.severity >= 2
+
+    def test_a_promoter_who_found_it_a_bit_hard_is_not_a_failure_by_the_numbers(self):
+        result = triage("Great, quick.", scores=[("nps", 9), ("csat", 5), ("ces", 2)])
+        assert result.sentiment == "positive"
+        assert "CES 2 of 7 means it was hard for the customer, but NPS 9 says otherwise" in (
+            reasons_of(result)
+        )
+        assert not unhappy_scores([("nps", 9), ("csat", 5), ("ces", 2)])
+
+    def test_outweighed_scores_leave_it_to_the_words(self):
+        words = "The parcel never arrived and nobody answers the phone"
+        assert triage(words, scores=[("nps", 10), ("ces", 3)]).sentiment == "negative"
+        assert triage("", scores=[("csat", 4), ("ces", 2)]).sentiment == "positive"
+
+    @pytest.mark.parametrize(
+        "scores",
+        [
+            [("nps", 6), ("csat", 5)],  # an unhappy headline score is never outweighed
+            [("nps", 10), ("csat", 1)],  # nor the worst answer on any scale
+            [("nps", 9), ("ces", 1)],
+            [("csat", 2), ("ces", 7)],  # CES does not outweigh CSAT
+        ],
+    )
+    def test_what_no_happier_score_outweighs(self, scores):
+        assert triage("Great, quick.", scores=scores).sentiment == "negative"
+        assert unhappy_scores(scores)
+
+    def test_unhappy_scores_ignores_what_is_not_a_score(self):
+        assert not unhappy_scores([("nps", None), ("nps", "ten"), ("csat", 9)])
+        assert unhappy_scores([("nps", "3")])
 
     def test_very_low_score_is_high_severity(self):
         assert triage("", scores=[("nps", 1)]).severity == 3
