@@ -213,7 +213,7 @@ def _rating(scale: str, score: float) -> tuple[str, bool, str]:
             return (
                 "negative",
                 value <= 3,
-                f"Score: NPS {value} is a detractor (0-6), a failure whatever the words say",
+                f"Score: NPS {value} is a detractor (0-6)",
             )
         if value <= 8:
             return "neutral", False, f"Score: NPS {value} is passive (7-8)"
@@ -223,7 +223,7 @@ def _rating(scale: str, score: float) -> tuple[str, bool, str]:
             return (
                 "negative",
                 value == 1,
-                f"Score: CSAT {value} of 5 is dissatisfied, a failure whatever the words say",
+                f"Score: CSAT {value} of 5 is dissatisfied",
             )
         if value == 3:
             return "neutral", False, "Score: CSAT 3 of 5 is neither satisfied nor dissatisfied"
@@ -255,6 +255,8 @@ def _scored(scores: Sequence[tuple[str, float]]) -> tuple[list, list[tuple[str, 
             category = "outweighed"
         elif category == "negative":
             forcing.append((scale, value))
+            if scale != "ces":  # "means it was hard for the customer" says enough
+                reason += ", a failure whatever the words say"
         rated.append((scale, value, category, strong, reason))
     return rated, forcing
 

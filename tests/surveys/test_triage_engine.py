@@ -104,6 +104,14 @@ class TestScores:
         )
         assert not unhappy_scores([("nps", 9), ("csat", 5), ("ces", 2)])
 
+    def test_an_outweighed_score_does_not_also_say_it_is_a_failure(self):
+        result = triage("Fine.", scores=[("nps", 10), ("csat", 2)])
+        assert (
+            "Score: CSAT 2 of 5 is dissatisfied, but NPS 10 says otherwise: the words decide"
+            in (reasons_of(result))
+        )
+        assert "whatever the words say" not in reasons_of(result)
+
     def test_outweighed_scores_leave_it_to_the_words(self):
         words = "The parcel never arrived and nobody answers the phone"
         assert triage(words, scores=[("nps", 10), ("ces", 3)]).sentiment == "negative"
