@@ -60,8 +60,7 @@ def unhappy(form: AnswerForm) -> bool:
     detractor), or anything but "yes" to "did we make it right?". Its thank-you page then says
     sorry and that someone will be in touch."""
     answers = form.answers()
-    scores = [(q.kind, answers.get(q.pk)) for q in form.questions if q.is_rating]
-    if unhappy_scores([(kind, score) for kind, score in scores if score not in (None, "")]):
+    if unhappy_scores([(q.kind, answers.get(q.pk)) for q in form.questions if q.is_rating]):
         return True
     if form.survey.purpose != Survey.Purpose.RECOVERY_FOLLOW_UP:
         return False
