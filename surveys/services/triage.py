@@ -62,6 +62,9 @@ class Triaged:
     item: Response | Complaint
     result: Result
     failure: bool
+    # What it was before this triage: its sentiment ("" the first time) and whether it failed.
+    was: str = ""
+    was_failure: bool = False
 
 
 TRIAGE_FIELDS = ("sentiment", "polarity", "severity", "reasons", "triaged_at")
@@ -158,7 +161,12 @@ def _store_batch(model, items: list, results: list[Result], again: bool) -> list
             ignore_conflicts=True,
         )
         rollup_triage_many(changes)
-        triaged = [Triaged(item, result, item.is_failure) for item, result in items_results]
+        triaged = [
+            Triaged(
+                item, result, item.is_failure, stored[item.pk].sentiment, stored[item.pk].is_failure
+            )
+            for item, result in items_results
+        ]
         if triaged:
             feedback_triaged.send(sender=model, triaged=triaged)
     return triaged
@@ -231,20 +239,42 @@ def items_in_range(start: datetime, end: datetime) -> Iterator[tuple[str, int]]:
         yield "complaint", pk
 
 
+@dataclass
+class Retriaged:
+    """What triaging a range again changed: items read, verdicts (sentiment) that changed, and
+    of those how many now need recovery and how many no longer do; items triaged the first
+    time (they had no verdict yet) are counted apart."""
+
+    items: int = 0
+    changed: int = 0
+    now_failures: int = 0
+    no_longer_failures: int = 0
+    first_time: int = 0
+
+    def add(self, done: list[Triaged]) -> None:
+        for t in done:
+            self.items += 1
+            if not t.was:
+                self.first_time += 1
+            elif t.was != t.item.sentiment:
+                self.changed += 1
+                self.now_failures += t.failure and not t.was_failure
+                self.no_longer_failures += t.was_failure and not t.failure
+
+
 def retriage(
     start: datetime, end: datetime, progress: Callable[[int, int], None] | None = None
-) -> int:
+) -> Retriaged:
     """Triage again everything received in the range (after the vocabulary or engine changed),
-    TRIAGE_BATCH items at a time."""
+    TRIAGE_BATCH items at a time, and say what changed."""
     responses, complaints = _in_range(start, end)
     total = responses.count() + complaints.count()
-    done = 0
+    report = Retriaged()
     for model, ids in _batches(items_in_range(start, end)):
-        items_triage(model, ids)
-        done += len(ids)
+        report.add(items_triage(model, ids))
         if progress:
-            progress(done, total)
-    return done
+            progress(report.items, total)
+    return report
 
 
 def _batches(items: Iterable[tuple[str, int]]) -> Iterator[tuple[type, list[int]]]:

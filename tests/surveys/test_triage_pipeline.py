@@ -132,11 +132,25 @@ def test_retriage_command_covers_a_date_range(django_capture_on_commit_callbacks
     Response.objects.filter(pk=response.pk).update(sentiment="")
     day = complaint.received_at.date().isoformat()
     call_command("retriage", since=day, until=day)
-    assert "Triaged 2 items." in capsys.readouterr().out
+    assert "Triaged 2 items: 0 verdicts changed" in capsys.readouterr().out
     complaint.refresh_from_db()
     response.refresh_from_db()
     assert complaint.sentiment == "negative" and response.sentiment == "positive"
     assert Ticket.objects.count() == 1
+
+
+def test_retriage_says_how_many_verdicts_changed(django_capture_on_commit_callbacks, capsys):
+    complaint = complain(django_capture_on_commit_callbacks)  # negative, on a ticket
+    happy = answer(django_capture_on_commit_callbacks, delivery_survey(), nps=9, text="Lovely")
+    unhappy = answer(django_capture_on_commit_callbacks, delivery_survey(), nps=2, text="Late")
+    # as an older engine left them: the happy one read as negative, the unhappy one as positive
+    Response.objects.filter(pk=happy.pk).update(sentiment="negative")
+    Response.objects.filter(pk=unhappy.pk).update(sentiment="positive")
+    day = complaint.received_at.date().isoformat()
+    call_command("retriage", since=day, until=day)
+    out = capsys.readouterr().out
+    assert "Triaged 3 items: 2 verdicts changed (1 now need recovery, 1 no longer do;" in out
+    assert "0 triaged for the first time." in out
 
 
 def test_missing_items_are_ignored():

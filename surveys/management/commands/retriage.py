@@ -3,6 +3,7 @@
     manage.py retriage --since 2026-11-01 [--until 2026-11-24]
 
 Safe to run at any time: triage is idempotent, and a ticket is never opened twice for an item.
+It ends by saying how many verdicts changed: what a new vocabulary or engine would have caught.
 """
 
 from datetime import datetime, time, timedelta
@@ -41,5 +42,12 @@ class Command(BaseCommand):
         def progress(done, total):
             self.stdout.write(f"  {done:,}/{total:,} triaged")
 
-        count = retriage(start, end, progress=progress)
-        self.stdout.write(self.style.SUCCESS(f"Triaged {count:,} items."))
+        report = retriage(start, end, progress=progress)
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Triaged {report.items:,} items: {report.changed:,} verdicts changed"
+                f" ({report.now_failures:,} now need recovery, {report.no_longer_failures:,}"
+                f" no longer do; their tickets stay as they are), {report.first_time:,}"
+                " triaged for the first time."
+            )
+        )
