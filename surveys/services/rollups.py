@@ -151,9 +151,7 @@ def _upsert(model, rows: list[tuple[tuple, dict]]) -> None:
 
 
 def _add(item, counts: Counter, sign: int = 1) -> None:
-    if counts:
-        signed = {name: sign * value for name, value in counts.items()}
-        _upsert(FeedbackDay, [(key, signed) for key in _item_keys(item, FEEDBACK_GRAINS)])
+    _add_many([(item, Counter({name: sign * value for name, value in counts.items()}))])
 
 
 def _add_many(counted: Iterable[tuple[Response | Complaint, Counter]]) -> None:
