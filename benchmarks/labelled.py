@@ -20,7 +20,11 @@ PACKAGE = "vaderSentiment==3.3.2"
 SETS = {
     "amazon": "amazonReviewSnippets_GroundTruth.txt",
     "tweets": "tweets_GroundTruth.txt",
+    # Trained on by benchmarks/train_model.py, never measured:
+    "movies": "movieReviewSnippets_GroundTruth.txt",
+    "nyt": "nytEditorialSnippets_GroundTruth.txt",
 }
+MEASURED = ("amazon", "tweets")
 NEGATIVE_BELOW = -0.5
 POSITIVE_ABOVE = 0.5
 
@@ -49,7 +53,7 @@ def _archive() -> Path:
     return found[0]
 
 
-def _ground_truth_dir() -> Path:
+def ground_truth_dir() -> Path:
     target = CACHE / "hutto_ICWSM_2014"
     if not target.is_dir():
         with tarfile.open(_archive()) as outer:
@@ -72,7 +76,7 @@ def label(rating: float) -> str:
 
 def load(name: str) -> list[tuple[str, str]]:
     """(text, label) pairs of one set."""
-    path = _ground_truth_dir() / SETS[name]
+    path = ground_truth_dir() / SETS[name]
     rows = []
     for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
         parts = line.split("\t")

@@ -26,7 +26,7 @@ ROOT = Path(__file__).resolve().parent.parent
 CACHE = Path(__file__).resolve().parent / ".cache"
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from labelled import SETS, load  # noqa: E402
+from labelled import MEASURED, load  # noqa: E402
 
 BARE = """
 import json, sys
@@ -52,7 +52,7 @@ def main() -> int:
     parser.add_argument("--texts", type=int, default=5000)
     parser.add_argument("--rounds", type=int, default=5)
     args = parser.parse_args()
-    texts = [text for name in SETS for text, _ in load(name)][: args.texts]
+    texts = [text for name in MEASURED for text, _ in load(name)][: args.texts]
     with tempfile.TemporaryDirectory() as folder:
         lines = Path(folder) / "texts.jsonl"
         lines.write_text(

@@ -24,7 +24,7 @@ import django
 
 django.setup()
 
-from labelled import SETS, load  # noqa: E402
+from labelled import MEASURED, load  # noqa: E402
 from textblob import TextBlob  # noqa: E402
 
 from surveys.triage.engine import default_vocabulary, triage  # noqa: E402
@@ -54,7 +54,7 @@ def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
-    texts = [text for name in SETS for text, _ in load(name)]
+    texts = [text for name in MEASURED for text, _ in load(name)]
     ours(texts[:50])  # warm caches (regular expressions, vocabulary, TextBlob's lexicon)
     bare(texts[:50])
     bare_s = ours_s = float("inf")

@@ -11,12 +11,7 @@ from feedback_app.core.forms import FilesField
 from feedback_app.customers.identities import normalize_phone
 from feedback_app.customers.models import Channel
 from surveys.models import Question, Sentiment, Severity, Survey, Topic, TriggerRule
-
-SCALE_ENDS = {
-    Question.Kind.NPS: ("Not at all likely", "Extremely likely"),
-    Question.Kind.CSAT: ("Very dissatisfied", "Very satisfied"),
-    Question.Kind.CES: ("Very difficult", "Very easy"),
-}
+from surveys.triage.scores import ENDS as SCALE_ENDS
 
 
 class AnswerForm(forms.Form):

@@ -43,6 +43,8 @@ TEXTS = [
     ),
     ("", "Staff at the Mill Lane store were lovely but the item I reserved was not there."),
     ("Late again", "Late again. This is the third time a delivery from you has been late."),
+    ("Refund", "Any update on my refund for {ref}? It has been three weeks."),
+    ("", "I'd be grateful if you could look into order {ref}: the chairs arrived without screws."),
 ]
 CHANNELS = ["web", "email", "phone", "api", "import"]
 

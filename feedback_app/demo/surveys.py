@@ -92,6 +92,18 @@ BAD = [
     "Charged twice for the same order, still waiting for a refund.",
     "Nice staff but the order was wrong again.",
 ]
+# Complaints put politely, with middling scores: only the words say something went wrong, and
+# triage must still open a case for each.
+POLITE = [
+    "Any update on my refund? It has been three weeks.",
+    "Unfortunately the lid was cracked when it arrived.",
+    "I'd appreciate it if someone could tell me why my order came in three separate boxes.",
+    "Still no word on the replacement I was promised last week.",
+    "I'm afraid the jacket is not the colour shown on the website.",
+    "When will I get my money back? I returned the item a month ago.",
+]
+# The middle of each scale: passive, neither satisfied nor dissatisfied, neither easy nor hard.
+MIDDLE = {"nps": [7, 8], "csat": [3], "ces": [4]}
 
 
 def load_surveys() -> dict[str, Survey]:
@@ -129,19 +141,22 @@ def load_surveys() -> dict[str, Survey]:
     return surveys
 
 
-def _answers(survey: Survey, rng: random.Random, happy: bool) -> dict:
+def _answers(survey: Survey, rng: random.Random, mood: str) -> dict:
     answers = {}
+    happy = mood == "happy"
     for question in survey.questions.all():
         if question.is_rating:
             low, high = question.scale
             top = [high, high - 1] if happy else list(range(low, low + (high - low) // 2))
-            answers[question.pk] = rng.choice(top)
+            answers[question.pk] = rng.choice(MIDDLE[question.kind] if mood == "polite" else top)
         elif question.kind == "single":
             answers[question.pk] = (
                 question.choices[0] if happy else rng.choice(question.choices[1:])
             )
         elif question.kind == "multiple":
             answers[question.pk] = rng.sample(question.choices, k=2 if happy else 1)
+        elif mood == "polite":
+            answers[question.pk] = rng.choice(POLITE)
         elif rng.random() < 0.7:
             answers[question.pk] = rng.choice(GOOD if happy else BAD)
     return answers
@@ -189,11 +204,11 @@ def load_history(customers: list[Customer], surveys: dict[str, Survey], seed: in
                 )
                 if invitation.status != Invitation.Status.SENT or rng.random() > 0.55:
                     continue
-                happy = rng.random() < 0.62
+                mood = rng.choices(("happy", "polite", "unhappy"), weights=(60, 10, 30))[0]
                 response_submit(
                     survey=invitation.survey,
                     invitation=invitation,
-                    answers=_answers(invitation.survey, rng, happy),
+                    answers=_answers(invitation.survey, rng, mood),
                     channel="web",
                     submitted_at=invitation.scheduled_for + timedelta(hours=rng.uniform(1, 30)),
                 )

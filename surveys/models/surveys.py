@@ -6,6 +6,7 @@ from django.urls import reverse
 
 from feedback_app.customers.models import ContactChannel
 from surveys.models.base import new_token
+from surveys.triage import scores
 
 
 class Survey(models.Model):
@@ -69,8 +70,8 @@ class Question(models.Model):
         MULTIPLE = "multiple", "Multiple choice"
         TEXT = "text", "Free text"
 
-    # (lowest, highest) of each rating scale.
-    SCALES = {Kind.NPS: (0, 10), Kind.CSAT: (1, 5), Kind.CES: (1, 7)}
+    # (lowest, highest) of each rating scale; what the numbers mean is in surveys.triage.scores.
+    SCALES = scores.SCALES
     CHOICE_KINDS = (Kind.SINGLE, Kind.MULTIPLE)
     MAX_TEXT = 10_000
 

@@ -21,8 +21,9 @@ import sys
 from contextlib import closing
 from typing import TextIO
 
-from surveys.triage.engine import Vocabulary, check_score, default_vocabulary, triage
+from surveys.triage.engine import Vocabulary, default_vocabulary, triage
 from surveys.triage.lexicon import keyword_lines
+from surveys.triage.scores import check_score
 
 # Where the Topic model keeps its rows (surveys.models.base.Topic, default table name).
 TOPIC_TABLE = "surveys_topic"

@@ -15,10 +15,12 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+import pycld2
 from textblob import Word
 from textblob.en.sentiments import pattern_sentiment
 
-from surveys.triage import lexicon
+from surveys.triage import cues, lexicon, model
+from surveys.triage.scores import scored
 
 MAX_CHARS = 20_000
 # Net polarity below NEGATIVE_BELOW is negative: in recovery a missed failure costs more than a
@@ -26,7 +28,6 @@ MAX_CHARS = 20_000
 NEGATIVE_BELOW = 0.0
 POSITIVE_AT = 0.1
 SEVERITY_NAMES = {1: "low", 2: "medium", 3: "high", 4: "critical"}
-SCALES = {"nps": (0, 10), "csat": (1, 5), "ces": (1, 7)}
 KINDS = ("response", "complaint")
 
 _TAG = re.compile(r"<[^>]{0,500}>")
@@ -40,6 +41,11 @@ _EMOJI_NEG = re.compile(f"[{lexicon.EMOJI_NEGATIVE}]")
 _EMOJI_POS = re.compile(f"[{lexicon.EMOJI_POSITIVE}]")
 _NEGATORS = frozenset(lexicon.NEGATORS)
 _ENGLISH = frozenset(lexicon.ENGLISH_MARKERS)
+# Common English words that are not words in the other languages customers write to us in.
+_SURELY_ENGLISH = frozenset(
+    "the and my you your was with this that have of for we our it not are been i'm it's don't "
+    "what when very".split()
+)
 _CONTRAST = re.compile(r"\b(?:" + "|".join(lexicon.CONTRAST) + r")\b", re.IGNORECASE)
 
 
@@ -203,89 +209,135 @@ def _polarity(text: str, reasons: list[str]) -> tuple[float, bool]:
     return polarity, True
 
 
-def _rating(scale: str, score: float) -> tuple[str, bool, str]:
-    """(category, strong, reason) for one score: category is negative, neutral or positive."""
-    high = SCALES[scale][1]
-    value = int(score)
-    name = scale.upper()
-    if scale == "nps":
-        if value <= 6:
-            return (
-                "negative",
-                value <= 3,
-                f"Score: NPS {value} is a detractor (0-6)",
-            )
-        if value <= 8:
-            return "neutral", False, f"Score: NPS {value} is passive (7-8)"
-        return "positive", False, f"Score: NPS {value} is a promoter (9-10)"
-    if scale == "csat":
-        if value <= 2:
-            return (
-                "negative",
-                value == 1,
-                f"Score: CSAT {value} of 5 is dissatisfied",
-            )
-        if value == 3:
-            return "neutral", False, "Score: CSAT 3 of 5 is neither satisfied nor dissatisfied"
-        return "positive", False, f"Score: CSAT {value} of 5 is satisfied"
-    if value <= 3:
-        return "negative", value == 1, f"Score: CES {value} of 7 means it was hard for the customer"
-    if value == 4:
-        return "neutral", False, "Score: CES 4 of 7 is neither easy nor hard"
-    return "positive", False, f"Score: {name} {value} of {high} means it was easy"
+def other_language(raw: str, words: Sequence[str], lowered: str) -> str | None:
+    """The name of the language the text is written in when it is reliably not English (CLD2,
+    Chromium's compact detector, compiled in: no model to download); None for English or when
+    too short to tell. Without a reliable answer, four words or more with no common English word
+    and none of our phrases are not English either."""
+    if len(_SURELY_ENGLISH.intersection(words)) >= 2:
+        return None  # two words no other language uses so: English, without asking the detector
+    try:
+        reliable, _bytes, found = pycld2.detect(raw, bestEffort=False)[:3]
+    except pycld2.error:
+        reliable, found = False, ()
+    other = reliable and found and found[0][1] not in ("en", "un") and found[0][2] >= 60
+    if other and len(words) >= 3 and not _SIGNAL_PATTERN.search(lowered):
+        return found[0][0].capitalize()
+    if len(words) >= 4 and not _ENGLISH.intersection(words) and not _SIGNAL_PATTERN.search(lowered):
+        return found[0][0].capitalize() if reliable and found else "a language we cannot name"
+    return None
 
 
-# Which scales' happy answers outweigh which scales' mildly unhappy ones: NPS is the headline, then
-# CSAT, then CES. A promoter who found it a bit hard (CES 2-3) or was a bit dissatisfied
-# (CSAT 2) is not a failure by the numbers: the words decide. An unhappy NPS, and the worst
-# answer on any scale (CSAT 1, CES 1), always are.
-OUTWEIGHS = {"csat": ("nps",), "ces": ("nps", "csat")}
+@dataclass
+class _Reading:
+    """What the rules read in a text, before the learned model weighs it."""
+
+    signals: _Signals
+    polarity: float  # TextBlob's, with the contrast rule
+    felt: bool
+    facts: float  # what the stated facts, cues and emoji add to the polarity
+    cues: dict[str, list[str]]
+    tokens: list[str]
+    # Failure, money, leaving, risk, chasing or sarcasm stated: the rules keep a negative verdict
+    # on these whatever the learned model says.
+    hard_facts: bool
+    learned: model.Score | None = None
+
+    @property
+    def combined(self) -> float:
+        return max(-1.0, min(1.0, self.polarity + self.facts))
+
+    @property
+    def leans_negative(self) -> bool:
+        """The rules' reading is negative; with stated facts of failure, anything short of
+        positive is (a stray "first" or "quick" does not outweigh a cracked lid)."""
+        if self.hard_facts:
+            return self.combined < POSITIVE_AT
+        return self.combined < NEGATIVE_BELOW
 
 
-def _scored(scores: Sequence[tuple[str, float]]) -> tuple[list, list[tuple[str, int]]]:
-    """Each score as (scale, value, category, strong, reason), and the unhappy ones that make
-    the item a failure whatever the words say (those outweighed say so in their reason)."""
-    ratings = [(scale, int(value), *_rating(scale, value)) for scale, value in scores]
-    happy = {scale: value for scale, value, category, _s, _r in ratings if category == "positive"}
-    rated, forcing = [], []
-    for scale, value, category, strong, reason in ratings:
-        over = next((s for s in OUTWEIGHS.get(scale, ()) if s in happy), None)
-        if category == "negative" and not strong and over is not None:
-            reason += f", but {over.upper()} {happy[over]} says otherwise: the words decide"
-            category = "outweighed"
-        elif category == "negative":
-            forcing.append((scale, value))
-            if scale != "ces":  # "means it was hard for the customer" says enough
-                reason += ", a failure whatever the words say"
-        rated.append((scale, value, category, strong, reason))
-    return rated, forcing
+def _read(
+    raw: str, lowered: str, emoji_pos: int, emoji_neg: int, reasons: list[str], learned=True
+) -> _Reading:
+    signals = _scan(lowered)
+    polarity, felt = _polarity(raw, reasons)
+    failures, good = signals.get("failure"), signals.get("good")
+    # Praise before "another" or "again" is sarcasm when a failure or a long wait is stated too.
+    trouble = bool(failures) or _LONG_WAIT.search(lowered) is not None
+    found = cues.read(lowered, trouble=trouble)
+    if found["sarcasm"]:
+        polarity = min(polarity, 0.0)  # the praise was not meant
+    # Asking for money back, leaving, or a risk are bad news even in calm words; so are chasing
+    # what is still outstanding and sarcasm.
+    bad_facts = (
+        len(
+            set(failures)
+            | set(signals.get("money"))
+            | set(signals.get("churn"))
+            | set(signals.get("risk"))
+        )
+        + len(found["chasing"][:1])
+        + len(found["sarcasm"][:1])
+    )
+    facts = (
+        min(0.6, 0.2 * len(good))
+        - min(0.75, 0.25 * bad_facts)
+        - 0.2 * len(signals.negated_good)
+        - min(0.3, 0.15 * len(found["polite"]))
+    )
+    facts += min(0.6, 0.3 * emoji_pos) - min(0.6, 0.3 * emoji_neg)
+    for label, phrases in (
+        ("Failure stated", failures),
+        ("Good news stated", good),
+        ("Negated, so no failure", signals.negated_failures),
+        ("Negated praise, read as a complaint", signals.negated_good),
+        ("Chasing what is outstanding, or asking why it went wrong", found["chasing"]),
+        ("Sarcasm, so the praise is not counted", found["sarcasm"]),
+        ("Disappointment put politely", found["polite"]),
+    ):
+        if phrases:
+            reasons.append(f"{label}: {_quote(phrases)}")
+    if emoji_neg or emoji_pos:
+        reasons.append(f"Emoji: {emoji_pos} happy, {emoji_neg} unhappy")
+    tokens = model.tokens(lowered)
+    hard_facts = bool(bad_facts)
+    reading = _Reading(signals, polarity, felt, facts, found, tokens, hard_facts)
+    if learned and tokens:
+        reading.learned = model.load().score(tokens, polarity, facts)
+    return reading
 
 
-def unhappy_scores(scores: Sequence[tuple[str, object]]) -> bool:
-    """Whether the scores alone open a case whatever the words say (an NPS detractor, a
-    dissatisfied CSAT or a hard CES that no happier headline score outweighs): the thank-you
-    page says sorry for it. Scores that are missing or not numbers are left out."""
-    checked = []
-    for scale, score in scores:
-        try:
-            check_score(scale, int(score))
-        except (TypeError, ValueError):
-            continue
-        checked.append((scale, int(score)))
-    return bool(_scored(checked)[1])
+def rules_reading(text: str) -> _Reading:
+    """What the rules read in one text, as triage reads it, without the learned model: the
+    training script builds the model's inputs from this, so training and scoring agree."""
+    raw = text[:MAX_CHARS]
+    lowered = raw.replace("\u2019", "'").lower()
+    emoji = len(_EMOJI_POS.findall(raw)), len(_EMOJI_NEG.findall(raw))
+    return _read(raw, lowered, *emoji, [], learned=False)
 
 
-def check_score(scale: str | None, score) -> None:
-    """Raise ValueError unless (scale, score) is a known scale with a whole number in range."""
-    if scale is None and score is None:
-        return
-    if scale not in SCALES:
-        raise ValueError(f"scale must be one of {', '.join(SCALES)}")
-    if isinstance(score, bool) or not isinstance(score, int | float) or float(score) != int(score):
-        raise ValueError("score must be a whole number")
-    low, high = SCALES[scale]
-    if not low <= score <= high:
-        raise ValueError(f"a {scale} score is from {low} to {high}")
+def _learned_verdict(reading: _Reading, by_rules: str, reasons: list[str]) -> str:
+    """Whether the words are a complaint, by the learned model and the rules together
+    (`model.Model.complaint`); when they are not, the rules' positive or neutral stands."""
+    score = reading.learned
+    percent = f"{score.probability:.0%}"
+    rules_negative = reading.leans_negative
+    if model.load().complaint(score.probability, rules_negative, reading.hard_facts):
+        said = f"Learned model: {percent} likely a complaint"
+        if score.leaning:
+            said += f"; words that usually mean one: {_quote(score.leaning, 3)}"
+        elif rules_negative and reading.hard_facts:
+            said += "; the stated facts decide"
+        reasons.append(said)
+        return "negative"
+    if by_rules == "negative":
+        reasons.append(
+            f"The words lean negative ({reading.combined:+.2f}), but the learned model reads "
+            f"no complaint ({percent} likely)"
+        )
+        return "neutral"
+    reasons.append(f"Learned model: {percent} likely a complaint")
+    return by_rules
 
 
 # Long on purpose: one pass over the text that every signal reads in turn; it is the hot path of
@@ -311,7 +363,7 @@ def triage(
     words = _WORD.findall(lowered)
 
     # Scores first: the customer's own number outweighs our reading of the words.
-    ratings, forcing = _scored(scores)
+    ratings, forcing = scored(scores)
     for *_score, reason in ratings:
         reasons.append(reason)
     rated = {category for _scale, _value, category, _strong, _reason in ratings}
@@ -327,34 +379,19 @@ def triage(
         reasons.append(
             "No words we can read (another script, or only symbols); the text was not judged"
         )
-    elif (
-        len(words) >= 4 and not _ENGLISH.intersection(words) and not _SIGNAL_PATTERN.search(lowered)
-    ):
+    elif (language := other_language(raw, words, lowered)) is not None:
         judgeable = False
-        reasons.append("This does not look like English; the text was not judged")
+        reasons.append(
+            f"Written in {language}, which triage does not read: "
+            + ("the scores decide" if ratings else "the text was not judged")
+        )
 
-    signals = _scan(lowered) if judgeable else _Signals()
-    polarity, felt = _polarity(raw, reasons) if judgeable else (0.0, False)
+    readable = judgeable or (not words and (emoji_pos or emoji_neg))
+    reading = _read(raw, lowered, emoji_pos, emoji_neg, reasons) if readable else None
+    signals = reading.signals if reading else _Signals()
+    combined = reading.combined if reading else 0.0
     failures = signals.get("failure")
-    good = signals.get("good")
     money, churn, risk, urgent = (signals.get(n) for n in ("money", "churn", "risk", "urgent"))
-    # Asking for money back, leaving, or a risk are bad news even in calm words.
-    bad_facts = len(set(failures) | set(money) | set(churn) | set(risk))
-    adjustment = (
-        min(0.6, 0.2 * len(good)) - min(0.75, 0.25 * bad_facts) - 0.2 * len(signals.negated_good)
-    )
-    adjustment += min(0.6, 0.3 * emoji_pos) - min(0.6, 0.3 * emoji_neg)
-    if failures:
-        reasons.append(f"Failure stated: {_quote(failures)}")
-    if good:
-        reasons.append(f"Good news stated: {_quote(good)}")
-    if signals.negated_failures:
-        reasons.append(f"Negated, so no failure: {_quote(signals.negated_failures)}")
-    if signals.negated_good:
-        reasons.append(f"Negated praise, read as a complaint: {_quote(signals.negated_good)}")
-    if emoji_neg or emoji_pos:
-        reasons.append(f"Emoji: {emoji_pos} happy, {emoji_neg} unhappy")
-    combined = max(-1.0, min(1.0, polarity + adjustment))
 
     if combined < NEGATIVE_BELOW:
         sentiment = "negative"
@@ -362,7 +399,14 @@ def triage(
         sentiment = "positive"
     else:
         sentiment = "neutral"
-    if judgeable and raw.strip() and not felt and not signals.found and not signals.negated_good:
+    if reading and reading.learned is not None:
+        sentiment = _learned_verdict(reading, sentiment, reasons)
+    if (
+        judgeable
+        and raw.strip()
+        and not (reading.felt or signals.found or signals.negated_good)
+        and not any(reading.cues.values())
+    ):
         reasons.append("No words of feeling or fact found in the text")
 
     if forcing:

@@ -101,6 +101,13 @@ FAILURE = (
     "useless",
     "shambles",
     "nightmare",
+    # Damage, faults and refusals that carry no feeling either.
+    *("dent", "noise", "added twice", "billed twice", "taken twice", "stain", "stained"),
+    *("scratched", "scratches", "chipped", "cracked", "ripped", "shrank"),
+    *("shrunk", "refused", "no record", "smoking", "flooded", "floods", "flooding", "noisy"),
+    *("returned to sender", "filthy", "mould", "undercooked", "outage", "cut off", "locked out"),
+    *("rejected", "declined", "didn't turn up", "did not turn up", "didn't show up", "no-show"),
+    *("hidden fee", "extra charge", "price went up", "charged again", "unusable", "out of date"),
 )
 
 # The customer wants money back: costly, and a sign they may leave.

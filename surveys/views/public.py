@@ -25,7 +25,7 @@ from surveys.services.responses import (
     SurveyClosed,
     response_submit,
 )
-from surveys.triage.engine import unhappy_scores
+from surveys.triage.scores import unhappy_scores
 
 
 def _public_rate(group, request):

@@ -5,6 +5,9 @@ from django.apps import apps
 from django.core.management import call_command
 
 from feedback_app.customers.models import Customer, CustomerMerge
+from feedback_app.demo.surveys import POLITE
+from recovery.models import TicketItem
+from surveys.models import Response
 
 
 def counts():
@@ -12,8 +15,9 @@ def counts():
 
 
 @pytest.mark.django_db
-def test_demo_loads_once_and_a_second_run_adds_nothing(capsys):
-    call_command("load_demo")
+def test_demo_loads_once_and_a_second_run_adds_nothing(capsys, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("load_demo")
     first = counts()
     out = capsys.readouterr().out
     assert "username manager" in out and "password" in out
@@ -22,6 +26,11 @@ def test_demo_loads_once_and_a_second_run_adds_nothing(capsys):
     # several channels of identity are represented
     kinds = set(Customer.objects.values_list("identities__kind", flat=True))
     assert {"email", "phone", "external"} <= kinds
+    # Complaints put politely, with middling scores, are read as complaints and open cases.
+    polite = Response.objects.filter(answers__text__in=POLITE).distinct()
+    assert polite.count() >= 5
+    assert set(polite.values_list("sentiment", flat=True)) == {"negative"}
+    assert TicketItem.objects.filter(response__in=polite).count() == polite.count()
 
     call_command("load_demo")
     second = counts()
