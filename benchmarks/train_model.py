@@ -41,8 +41,6 @@ import django  # noqa: E402
 django.setup()
 
 import labelled  # noqa: E402
-from sklearn.feature_extraction import DictVectorizer  # noqa: E402
-from sklearn.linear_model import LogisticRegression  # noqa: E402
 
 from surveys.triage import engine, model  # noqa: E402
 
@@ -137,6 +135,11 @@ def thresholds_for(runtime, probabilities, readings, truth) -> tuple[float, floa
 # Long on purpose: the whole training run in the order a reader checks it (data, split,
 # vocabulary, fit, file, calibration), each step a few lines.
 def build() -> tuple[bytes, dict]:
+    # Imported here: benchmarks/triage_quality.py reads the held-out messages from this module
+    # in the app's environment, which has no scikit-learn.
+    from sklearn.feature_extraction import DictVectorizer
+    from sklearn.linear_model import LogisticRegression
+
     own = service_messages()
     train = [(t, lab == "negative") for name in TRAIN_SETS for t, lab in labelled.load(name)]
     weights_of_rows = [1.0] * len(train)

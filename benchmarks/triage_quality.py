@@ -107,7 +107,9 @@ def main() -> int:
         truth = [label for _, label in rows]
         counts = Counter(truth)
         print(f"\n{name}: {len(rows)} texts ({', '.join(f'{c} {counts[c]}' for c in CLASSES)})")
-        print(f"{'system':<16} " + " ".join(f"{title:>{w}}" for _k, title, w in columns) + "  texts/s")
+        print(
+            f"{'system':<16} " + " ".join(f"{title:>{w}}" for _k, title, w in columns) + "  texts/s"
+        )
         results = {}
         for system, predict in systems.items():
             predict(rows[0][0])  # start-up (lexicons, the model file) is not timed

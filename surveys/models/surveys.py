@@ -63,9 +63,9 @@ class Survey(models.Model):
 
 class Question(models.Model):
     class Kind(models.TextChoices):
-        NPS = "nps", "NPS (0-10: how likely to recommend)"
-        CSAT = "csat", "CSAT (1-5: how satisfied)"
-        CES = "ces", "CES (1-7: how easy)"
+        NPS = "nps", "NPS (0-10: how likely to recommend; 0 not at all, 10 extremely)"
+        CSAT = "csat", "CSAT (1-5: how satisfied; 1 very dissatisfied, 5 very satisfied)"
+        CES = "ces", "CES (1-7: how easy; 1 very hard, 7 very easy)"
         SINGLE = "single", "Single choice"
         MULTIPLE = "multiple", "Multiple choice"
         TEXT = "text", "Free text"

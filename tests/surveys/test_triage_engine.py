@@ -368,3 +368,22 @@ def test_the_engine_needs_no_nltk_data(monkeypatch, tmp_path):
     monkeypatch.setenv("NLTK_DATA", str(tmp_path))
     result = triage("The agent was rude and my refund is late")
     assert result.sentiment == "negative" and result.severity == 3
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "don't waste your money.",
+        "I can't say it was bad :) but the box was awful!!!",
+        'The "premium" service was terrible... really terrible',
+        "It's not great, it isn't good, and I'm very unhappy :(",
+        "Great product - well-made, five-star quality; thanks!",
+    ],
+)
+def test_the_words_are_read_as_textblob_reads_them(text):
+    """Triage splits text for TextBlob's analyser in one pass; the polarity is TextBlob's own."""
+    from textblob import TextBlob
+
+    from surveys.triage.engine import _assess
+
+    assert _assess(text)[0] == pytest.approx(TextBlob(text).sentiment.polarity)

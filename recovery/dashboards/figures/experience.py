@@ -88,7 +88,7 @@ def _ces_over_time(f: Filters, scores: Table) -> Table:
     ces = SCORE_COLUMNS.index("CES mean") + 1
     rows = [[row[0], row[ces], row[ces + 1]] for row in scores.rows if row[ces + 1]]
     return Table(
-        f"CES by {f.period} (1-7: how easy)",
+        f"CES by {f.period} (1-7: 1 very hard, 7 very easy)",
         [f.period.capitalize(), "CES mean", "CES answers"],
         rows,
         chart="line",
