@@ -51,3 +51,6 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
 ]
+
+handler404 = "feedback_app.core.error_pages.page_not_found"
+handler500 = "feedback_app.core.error_pages.server_error"

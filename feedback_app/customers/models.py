@@ -15,6 +15,8 @@ from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
 
+from feedback_app.customers.merge_rules import MOVE, OWN_STEP, STAYS, keep_one
+
 
 def new_customer_token() -> str:
     # 256 bits of randomness; the token carries no customer data, so a leaked link tells nothing.
@@ -90,6 +92,7 @@ class Customer(models.Model):
     )
     segments = models.JSONField(default=dict, blank=True)
     token = models.CharField(max_length=64, unique=True, default=new_customer_token, editable=False)
+    CUSTOMER_MERGE = {"merged_into": MOVE}  # profiles merged into the source follow it
     merged_into = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="merged_from"
     )
@@ -131,6 +134,7 @@ class Identity(models.Model):
         PHONE = "phone", "Phone"
         EXTERNAL = "external", "External id"
 
+    CUSTOMER_MERGE = MOVE
     customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="identities")
     kind = models.CharField(max_length=10, choices=Kind.choices)
     # For external ids, the system that issued it ("shop", "app", "twitter"); blank otherwise.
@@ -169,6 +173,7 @@ class ContactPreference(models.Model):
         IMPORT = "import", "Import"
         MERGE = "merge", "Merge of two profiles"
 
+    CUSTOMER_MERGE = OWN_STEP  # the stricter answer per channel wins
     customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="preferences")
     channel = models.CharField(max_length=10, choices=ContactChannel.choices)
     allow_contact = models.BooleanField(default=True)
@@ -192,6 +197,7 @@ class TimelineEntry(models.Model):
     one ordered query. `subject` points at the record behind the entry (a response, a ticket...).
     """
 
+    CUSTOMER_MERGE = MOVE
     customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="timeline")
     occurred_at = models.DateTimeField()
     kind = models.CharField(max_length=50)
@@ -226,6 +232,7 @@ class TimelineEntry(models.Model):
 class CustomerMerge(models.Model):
     """Audit of one merge: who folded which profile into which, and what moved."""
 
+    CUSTOMER_MERGE = {"source": STAYS, "target": STAYS}  # the audit trail
     source = models.OneToOneField(Customer, on_delete=models.PROTECT, related_name="merged_away")
     target = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="merges_received")
     actor = models.ForeignKey(
@@ -255,6 +262,7 @@ class ContactHold(models.Model):
     only reads holds and knows nothing of tickets. `reference` names what placed it.
     """
 
+    CUSTOMER_MERGE = keep_one("reference", among={"released_at__isnull": True})
     customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="holds")
     reference = models.CharField(max_length=100)
     reason = models.CharField(max_length=200)
@@ -294,6 +302,7 @@ class Message(models.Model):
         SUPPRESSED = "suppressed", "Suppressed"
         FAILED = "failed", "Failed"
 
+    CUSTOMER_MERGE = MOVE
     customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="messages")
     kind = models.CharField(max_length=20, choices=Kind.choices)
     purpose = models.CharField(max_length=40, help_text="For example survey.invitation.")
@@ -344,6 +353,7 @@ class IncomingMessage(models.Model):
     or on their case page. `thread` is the conversation's key (the same as our messages');
     the layer above decides what it belongs to (a ticket) through `customer_replied`."""
 
+    CUSTOMER_MERGE = MOVE
     customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="incoming")
     thread = models.CharField(max_length=100, db_index=True)
     channel = models.CharField(max_length=10, choices=Channel.choices)
@@ -379,6 +389,7 @@ class Attachment(models.Model):
         HEIC = "image/heic", "HEIC image"
         PDF = "application/pdf", "PDF document"
 
+    CUSTOMER_MERGE = MOVE
     customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="attachments")
     file = models.FileField(storage=attachment_storage, upload_to=attachment_path, max_length=200)
     name = models.CharField(max_length=200, help_text="The name it came with (display only).")

@@ -6,6 +6,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from feedback_app.customers.merge_rules import keep_one
 from feedback_app.customers.models import Customer
 from recovery.models.tickets import Ticket
 from surveys.models import Complaint, Response, Topic
@@ -105,6 +106,9 @@ class ImprovementNotice(models.Model):
         EXPIRED = "expired", "Expired: never allowed in time"
 
     improvement = models.ForeignKey(Improvement, on_delete=models.CASCADE, related_name="notices")
+    # A customer told twice of one improvement is told once: of two profiles' notices the merge
+    # keeps the one further along (merge_prefer).
+    CUSTOMER_MERGE = keep_one("improvement")
     customer = models.ForeignKey(
         Customer, on_delete=models.PROTECT, related_name="improvement_notices"
     )
@@ -140,6 +144,17 @@ class ImprovementNotice(models.Model):
 
     def __str__(self) -> str:
         return f"{self.improvement} → {self.customer}"
+
+    # How far along a notice is, for merge_prefer: handed to the outbox, waiting, expired.
+    _ALONG = {Status.DECIDED: 2, Status.WAITING: 1, Status.EXPIRED: 0}
+
+    @classmethod
+    def merge_prefer(cls, kept: "ImprovementNotice", moved: "ImprovementNotice"):
+        """Of two profiles' notices of one improvement, the one further along stays (a notice
+        handed to the outbox over one still waiting), else the kept profile's."""
+        if cls._ALONG[moved.status] > cls._ALONG[kept.status]:
+            return moved
+        return kept
 
     @property
     def delivery(self) -> str:

@@ -7,6 +7,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
+from feedback_app.customers.merge_rules import MOVE
 from feedback_app.customers.models import Customer
 from surveys.models import Complaint, Invitation, Response, Topic
 from surveys.models.base import new_case_number, new_token
@@ -72,6 +73,7 @@ class Team(models.Model):
 
 
 class Ticket(models.Model):
+    CUSTOMER_MERGE = MOVE
     customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="tickets")
     state = models.CharField(max_length=20, choices=State.choices, default=State.NEW, db_index=True)
     priority = models.PositiveSmallIntegerField(

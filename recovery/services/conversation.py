@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.text import Truncator
 
 from feedback_app.core.errors import DomainError
+from feedback_app.core.numbers import whole_number
 from feedback_app.customers.models import IncomingMessage, Message
 from feedback_app.customers.services.conversation import Upload
 from recovery.models import StaffNotice, Ticket, TicketEvent
@@ -29,13 +30,13 @@ THREAD_PREFIX = "recovery.ticket:"
 def ticket_for_thread(thread: str) -> Ticket | None:
     """The ticket a conversation belongs to: its own thread ("recovery.ticket:<id>"), or the
     thread of its "did we make it right?" invitation."""
-    prefix, _, pk = thread.partition(":")
-    if not pk.isdigit():
+    prefix, _, digits = thread.partition(":")
+    if (pk := whole_number(digits)) is None or digits != digits.strip():
         return None
     if f"{prefix}:" == THREAD_PREFIX:
-        return Ticket.objects.filter(pk=int(pk)).first()
+        return Ticket.objects.filter(pk=pk).first()
     if prefix == "surveys.invitation":
-        return Ticket.objects.filter(follow_up_id=int(pk)).first()
+        return Ticket.objects.filter(follow_up_id=pk).first()
     return None
 
 

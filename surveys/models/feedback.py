@@ -6,6 +6,7 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 
+from feedback_app.customers.merge_rules import MOVE
 from feedback_app.customers.models import Channel, Customer
 from surveys.models.base import Segmented, Triaged, new_case_number
 from surveys.models.invitations import Invitation
@@ -16,6 +17,7 @@ class Response(Segmented, Triaged):
     """One filled-in survey. Answers are its rows; triage fills in the fields of Triaged."""
 
     survey = models.ForeignKey(Survey, on_delete=models.PROTECT, related_name="responses")
+    CUSTOMER_MERGE = MOVE
     customer = models.ForeignKey(
         Customer, null=True, blank=True, on_delete=models.PROTECT, related_name="responses"
     )
@@ -107,6 +109,7 @@ class Answer(models.Model):
 class Complaint(Segmented, Triaged):
     """A customer telling us something went wrong: by web form, e-mail, API or file import."""
 
+    CUSTOMER_MERGE = MOVE
     customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="complaints")
     channel = models.CharField(max_length=10, choices=Channel.choices)
     reference = models.CharField(

@@ -7,6 +7,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
+from feedback_app.customers.merge_rules import MOVE
 from feedback_app.customers.models import Channel, ContactChannel, Customer, Message
 from surveys.models.base import new_token
 from surveys.models.surveys import Survey, TriggerRule
@@ -16,6 +17,7 @@ class Event(models.Model):
     """Something that happened to a customer that may call for a survey (order.delivered...)."""
 
     event_type = models.CharField(max_length=60, db_index=True)
+    CUSTOMER_MERGE = MOVE
     customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="events")
     occurred_at = models.DateTimeField()
     data = models.JSONField(default=dict, blank=True)
@@ -67,6 +69,7 @@ class Invitation(models.Model):
         ANSWERED = "answered", "Answered"
         CANCELLED = "cancelled", "Cancelled"
 
+    CUSTOMER_MERGE = MOVE
     survey = models.ForeignKey(Survey, on_delete=models.PROTECT, related_name="invitations")
     customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="invitations")
     event = models.ForeignKey(

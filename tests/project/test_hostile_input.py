@@ -285,6 +285,14 @@ def test_numbers_that_are_not_ascii_digits_never_reach_int(client, api_client, w
     assert client.get(reverse("we-did"), {"topic": digits}).status_code == 200
 
 
+@pytest.mark.parametrize("digits", ["¹", "٣", " 7", "7 ", "", "9" * 40])
+def test_a_reply_thread_with_a_number_that_is_not_ascii_finds_no_ticket(db, digits):
+    from recovery.services.conversation import ticket_for_thread
+
+    assert ticket_for_thread(f"recovery.ticket:{digits}") is None
+    assert ticket_for_thread(f"surveys.invitation:{digits}") is None
+
+
 def test_whole_numbers_are_read_one_way():
     assert [whole_number(t) for t in ("42", " #7 ", "007", "", "4 2", "-1", "1.0")] == [
         42,

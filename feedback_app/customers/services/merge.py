@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
 from django.utils import timezone
 
 from feedback_app.core.errors import Conflict, DomainError
 from feedback_app.core.signals import customers_merged
+from feedback_app.customers.merge_rules import rule_for
 from feedback_app.customers.models import (
     Channel,
     ContactPreference,
@@ -50,42 +52,51 @@ def _merge_preferences(source: Customer, target: Customer) -> int:
     return moved
 
 
-# Relations a merge must not move: its own audit trail.
-_MERGE_KEEPS = {(CustomerMerge, "source"), (CustomerMerge, "target")}
-
-
 def _move_related(source: Customer, target: Customer) -> dict[str, int]:
-    """Point every row that belongs to `source` at `target`, in every installed app.
-
-    Walks the reverse relations of Customer instead of naming models, so records added by the
-    survey and recovery apps move without this layer importing them.
-    """
+    """Every row that points at `source`, in every installed app, as its model's merge rule says
+    (feedback_app/customers/merge_rules.py): most move to `target`; rows unique per customer
+    keep one of each pair. Walks Customer's reverse relations instead of naming models, so the
+    survey and recovery apps' rows are handled without this layer importing them."""
     moved: dict[str, int] = {}
     for rel in Customer._meta.related_objects:
-        model = rel.related_model
-        if (model, rel.field.name) in _MERGE_KEEPS or model is ContactPreference:
+        model, name = rel.related_model, rel.field.name
+        rule = rule_for(model, name)
+        if rule is None:
+            raise ImproperlyConfigured(
+                f"{model._meta.label}.{name} points at a customer but declares no CUSTOMER_MERGE "
+                "rule (feedback_app/customers/merge_rules.py)"
+            )
+        if rule.kind in ("stays", "own_step"):
             continue
-        label = model._meta.label
-        if rel.many_to_many:
-            accessor = rel.get_accessor_name()
-            rows = list(getattr(source, accessor).all())
-            if rows:
-                getattr(target, accessor).add(*rows)
-                getattr(source, accessor).clear()
-                moved[label] = moved.get(label, 0) + len(rows)
-            continue
-        if rel.one_to_one:
-            exists = model._base_manager.filter(**{rel.field.name: target}).exists()
-            if exists and model._base_manager.filter(**{rel.field.name: source}).exists():
-                raise Conflict(
-                    f"Both profiles have a {model._meta.verbose_name}; resolve that before merging."
-                )
-        count = model._base_manager.filter(**{rel.field.name: source}).update(
-            **{rel.field.name: target}
-        )
+        if rule.kind == "keep_one" and (dropped := _keep_one(model, name, rule, source, target)):
+            moved[f"{model._meta.label} (one of two kept)"] = dropped
+        count = model._base_manager.filter(**{name: source}).update(**{name: target})
         if count:
-            moved[label] = moved.get(label, 0) + count
+            moved[model._meta.label] = moved.get(model._meta.label, 0) + count
     return moved
+
+
+def _keep_one(model, name: str, rule, source: Customer, target: Customer) -> int:
+    """Of each pair of rows with the same key on both profiles, one stays and the other is
+    deleted: the kept profile's stays, unless the model's merge_prefer picks the source's.
+    Returns how many were deleted."""
+    columns = [model._meta.get_field(k).attname for k in rule.key]
+
+    def key(row) -> tuple:
+        return tuple(getattr(row, column) for column in columns)
+
+    rows = model._base_manager.filter(**rule.among).select_for_update()
+    kept = {key(row): row for row in rows.filter(**{name: target})}
+    prefer = getattr(model, "merge_prefer", None)
+    dropped = 0
+    for row in rows.filter(**{name: source}):
+        other = kept.get(key(row))
+        if other is None:
+            continue
+        stays = prefer(other, row) if prefer else other
+        (row if stays is other else other).delete()
+        dropped += 1
+    return dropped
 
 
 # Long on purpose: one transaction of ordered steps (lock, snapshot, fill the profile, move,
