@@ -7,6 +7,7 @@ from django.contrib.auth import get_user_model
 from django.db.models import Q
 from django.utils import timezone
 
+from feedback_app.core.api.filters import IdFilter
 from feedback_app.core.numbers import whole_number
 from feedback_app.customers.models import Channel, Customer
 from recovery.models import OPEN_STATES, Priority, State, Team, Ticket, TicketItem
@@ -126,7 +127,7 @@ class TicketFilter(django_filters.FilterSet):
             return queryset.filter(state__in=groups[value])
         return queryset.filter(state=value)
 
-    def filter_recovered(self, queryset, name, value):
+    def filter_recovered(self, queryset, name, value: str):
         return queryset.filter(recovered={"yes": True, "no": False, "none": None}[value])
 
     def filter_channel(self, queryset, name, value):
@@ -153,3 +154,12 @@ class TicketFilter(django_filters.FilterSet):
 
     def filter_sort(self, queryset, name, value):
         return sort_tickets(queryset, value)
+
+
+class TicketAPIFilter(TicketFilter):
+    """The queue's filters for the API: related records by id, matching nothing for an unknown
+    one (feedback_app/core/api/filters.py), where the page's drop-downs refuse it."""
+
+    assignee = IdFilter()
+    team = IdFilter()
+    topic = IdFilter(field_name="topics")

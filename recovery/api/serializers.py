@@ -3,6 +3,7 @@
 from django.contrib.auth import get_user_model
 from rest_framework import serializers
 
+from feedback_app.core.api import fields as api_fields
 from feedback_app.customers.api.serializers import CustomerResolveSerializer
 from recovery.models import (
     Improvement,
@@ -17,10 +18,17 @@ from recovery.services.workflow import SKIPPABLE, allowed_steps
 from surveys.models import Sentiment, Topic
 
 
-class TicketSerializer(serializers.ModelSerializer):
+class TicketSerializer(api_fields.ModelSerializer):
     topics = serializers.SlugRelatedField(slug_field="name", many=True, read_only=True)
-    assignee = serializers.SlugRelatedField(slug_field="username", read_only=True)
-    team = serializers.StringRelatedField()
+    assignee = serializers.SlugRelatedField(
+        slug_field="username",
+        read_only=True,
+        allow_null=True,
+        help_text="Username of who works the ticket; null while nobody does.",
+    )
+    team = serializers.StringRelatedField(
+        allow_null=True, help_text="The team's name; null when no team holds it."
+    )
     allowed_steps = serializers.SerializerMethodField()
 
     class Meta:
@@ -52,14 +60,14 @@ class TicketSerializer(serializers.ModelSerializer):
 
 class TicketCreateSerializer(serializers.Serializer):
     customer = CustomerResolveSerializer()
-    subject = serializers.CharField(max_length=200)
-    reference = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
-    priority = serializers.ChoiceField(choices=Priority.choices, default=Priority.NORMAL)
-    note = serializers.CharField(max_length=5000, required=False, allow_blank=True, default="")
+    subject = api_fields.CharField(max_length=200)
+    reference = api_fields.CharField(max_length=100, required=False, allow_blank=True, default="")
+    priority = api_fields.ChoiceField(choices=Priority.choices, default=Priority.NORMAL)
+    note = api_fields.CharField(max_length=5000, required=False, allow_blank=True, default="")
 
 
 class StepSerializer(serializers.Serializer):
-    expected_state = serializers.ChoiceField(
+    expected_state = api_fields.ChoiceField(
         choices=State.choices,
         required=False,
         help_text="The state you saw; a different one answers 409.",
@@ -67,101 +75,106 @@ class StepSerializer(serializers.Serializer):
 
 
 class MessageStepSerializer(StepSerializer):
-    subject = serializers.CharField(max_length=300)
-    body = serializers.CharField(max_length=20_000)
+    subject = api_fields.CharField(max_length=300)
+    body = api_fields.CharField(max_length=20_000)
 
 
 class ReassureSerializer(MessageStepSerializer):
-    cause = serializers.CharField(max_length=2000)
-    corrective_action = serializers.CharField(max_length=2000)
+    cause = api_fields.CharField(max_length=2000)
+    corrective_action = api_fields.CharField(max_length=2000)
     improvement = serializers.PrimaryKeyRelatedField(
         queryset=Improvement.objects.all(), required=False, allow_null=True
     )
-    new_improvement_title = serializers.CharField(
+    new_improvement_title = api_fields.CharField(
         max_length=200, required=False, allow_blank=True, default=""
     )
 
 
 class RestitutionOfferSerializer(MessageStepSerializer):
-    kind = serializers.ChoiceField(choices=Restitution.Kind.choices)
+    kind = api_fields.ChoiceField(choices=Restitution.Kind.choices)
     amount = serializers.DecimalField(
         max_digits=10, decimal_places=2, required=False, allow_null=True, coerce_to_string=True
     )
-    currency = serializers.CharField(max_length=3, required=False, allow_blank=True, default="")
-    item = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
-    note = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+    currency = api_fields.CharField(max_length=3, required=False, allow_blank=True, default="")
+    item = api_fields.CharField(max_length=200, required=False, allow_blank=True, default="")
+    note = api_fields.CharField(max_length=2000, required=False, allow_blank=True, default="")
 
 
 class DecisionSerializer(serializers.Serializer):
     restitution = serializers.PrimaryKeyRelatedField(queryset=Restitution.objects.all())
-    decision = serializers.ChoiceField(choices=[("approve", "approve"), ("reject", "reject")])
-    reason = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
+    decision = api_fields.ChoiceField(choices=[("approve", "approve"), ("reject", "reject")])
+    reason = api_fields.CharField(max_length=500, required=False, allow_blank=True, default="")
 
 
 class WithdrawSerializer(serializers.Serializer):
     restitution = serializers.PrimaryKeyRelatedField(queryset=Restitution.objects.all())
-    reason = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
+    reason = api_fields.CharField(max_length=500, required=False, allow_blank=True, default="")
 
 
 class ResolveSerializer(StepSerializer):
-    note = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
-    no_restitution_reason = serializers.CharField(
+    note = api_fields.CharField(max_length=2000, required=False, allow_blank=True, default="")
+    no_restitution_reason = api_fields.CharField(
         max_length=500, required=False, allow_blank=True, default=""
     )
 
 
 class ReasonSerializer(StepSerializer):
-    reason = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
+    reason = api_fields.CharField(max_length=500, required=False, allow_blank=True, default="")
 
 
 class SkipSerializer(StepSerializer):
-    step = serializers.ChoiceField(choices=[(s, s) for s in SKIPPABLE])
-    reason = serializers.CharField(max_length=500)
+    step = api_fields.ChoiceField(choices=[(s, s) for s in SKIPPABLE])
+    reason = api_fields.CharField(max_length=500)
 
 
 class AssignSerializer(serializers.Serializer):
-    assignee = serializers.CharField(
+    assignee = api_fields.CharField(
         required=False, allow_null=True, help_text="Username; null clears."
     )
-    team = serializers.CharField(
+    team = api_fields.CharField(
         required=False, allow_null=True, help_text="Team name; null clears."
     )
 
 
 class NoteSerializer(serializers.Serializer):
-    text = serializers.CharField(max_length=5000)
+    text = api_fields.CharField(max_length=5000)
 
 
 class ReplySerializer(serializers.Serializer):
-    subject = serializers.CharField(max_length=300, required=False, default="", allow_blank=True)
-    body = serializers.CharField(max_length=20_000)
+    subject = api_fields.CharField(max_length=300, required=False, default="", allow_blank=True)
+    body = api_fields.CharField(max_length=20_000)
 
 
 class FileSerializer(serializers.Serializer):
     id = serializers.IntegerField()
-    name = serializers.CharField()
-    content_type = serializers.CharField()
+    name = api_fields.CharField()
+    content_type = api_fields.CharField()
     size = serializers.IntegerField()
-    url = serializers.CharField(source="get_absolute_url")
+    url = api_fields.CharField(source="get_absolute_url")
 
 
 class ConversationEntrySerializer(serializers.Serializer):
     """One message of the conversation. `direction`: out (to the customer), in (from them) or
     note (internal, never sent); `delivery` only for out."""
 
-    direction = serializers.ChoiceField(choices=["out", "in", "note"])
+    direction = api_fields.ChoiceField(choices=["out", "in", "note"])
     at = serializers.DateTimeField()
-    subject = serializers.CharField()
-    body = serializers.CharField()
-    author = serializers.CharField()
-    channel = serializers.CharField()
-    delivery = serializers.CharField()
-    reason = serializers.CharField()
+    subject = api_fields.CharField()
+    body = api_fields.CharField()
+    author = api_fields.CharField()
+    channel = api_fields.CharField()
+    delivery = api_fields.CharField()
+    reason = api_fields.CharField()
     files = FileSerializer(many=True)
 
 
-class TicketEventSerializer(serializers.ModelSerializer):
-    actor = serializers.SlugRelatedField(slug_field="username", read_only=True)
+class TicketEventSerializer(api_fields.ModelSerializer):
+    actor = serializers.SlugRelatedField(
+        slug_field="username",
+        read_only=True,
+        allow_null=True,
+        help_text="Username of who did it; null for the system.",
+    )
 
     class Meta:
         model = TicketEvent
@@ -177,9 +190,14 @@ class TicketEventSerializer(serializers.ModelSerializer):
         ]
 
 
-class RestitutionSerializer(serializers.ModelSerializer):
+class RestitutionSerializer(api_fields.ModelSerializer):
     requested_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
-    decided_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    decided_by = serializers.SlugRelatedField(
+        slug_field="username",
+        read_only=True,
+        allow_null=True,
+        help_text="Username of who approved or refused it; null until decided.",
+    )
 
     class Meta:
         model = Restitution
@@ -200,7 +218,7 @@ class RestitutionSerializer(serializers.ModelSerializer):
         ]
 
 
-class ImprovementSerializer(serializers.ModelSerializer):
+class ImprovementSerializer(api_fields.ModelSerializer):
     topics = serializers.SlugRelatedField(
         slug_field="name", many=True, queryset=Topic.objects.all(), required=False
     )
@@ -210,8 +228,9 @@ class ImprovementSerializer(serializers.ModelSerializer):
         required=False,
         allow_null=True,
     )
-    link_count = serializers.IntegerField(read_only=True)
-    notice_count = serializers.IntegerField(read_only=True)
+    # Annotated by the list and detail queries; a just-created improvement has none of either.
+    link_count = serializers.IntegerField(read_only=True, default=0)
+    notice_count = serializers.IntegerField(read_only=True, default=0)
 
     class Meta:
         model = Improvement
@@ -247,37 +266,39 @@ class LinkSerializer(serializers.Serializer):
         slug_field="name", queryset=Topic.objects.all(), required=False, allow_null=True
     )
     days = serializers.IntegerField(min_value=1, max_value=3650, default=90)
-    sentiment = serializers.ChoiceField(
+    sentiment = api_fields.ChoiceField(
         choices=Sentiment.choices,
         allow_blank=True,
         default="negative",
         help_text="Blank: any sentiment.",
     )
-    preview = serializers.BooleanField(
+    preview = api_fields.BooleanField(
         default=False, help_text="Only count what a topic filter would link."
     )
 
 
 class ShipSerializer(serializers.Serializer):
-    customer_text = serializers.CharField(max_length=2000, required=False)
+    customer_text = api_fields.CharField(max_length=2000, required=False)
 
 
 class DeclineSerializer(serializers.Serializer):
-    reason = serializers.CharField(max_length=2000)
-    tell_customers = serializers.BooleanField(default=False)
+    reason = api_fields.CharField(max_length=2000)
+    tell_customers = api_fields.BooleanField(default=False)
 
 
-class NoticeSerializer(serializers.ModelSerializer):
+class NoticeSerializer(api_fields.ModelSerializer):
     """`delivery`: "sent" (told), "queued"/"sending", "suppressed" or "failed" (not told), or,
     before the outbox took it, "waiting" (with `next_try_at`, null: when the open case closes)
     or "expired"."""
 
-    delivery = serializers.ChoiceField(
+    delivery = api_fields.ChoiceField(
         choices=["queued", "sending", "sent", "suppressed", "failed", "waiting", "expired"],
         read_only=True,
     )
-    reason = serializers.CharField(source="why", read_only=True)
-    sent_at = serializers.DateTimeField(source="message.sent_at", read_only=True, default=None)
+    reason = api_fields.CharField(source="why", read_only=True)
+    sent_at = serializers.DateTimeField(
+        source="message.sent_at", read_only=True, default=None, allow_null=True
+    )
 
     class Meta:
         model = ImprovementNotice

@@ -11,7 +11,7 @@ from feedback_app.customers.api.serializers import vouched
 from feedback_app.customers.services.resolve import customer_resolve
 from recovery import selectors
 from recovery.api import serializers as s
-from recovery.filters import TicketFilter
+from recovery.filters import TicketAPIFilter
 from recovery.models import Restitution, Team, TicketEvent
 from recovery.services.conversation import ticket_reply
 from recovery.services.improvements import (
@@ -42,7 +42,7 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     """Tickets. A step not allowed from the ticket's state answers 409 with `allowed`."""
 
     serializer_class = s.TicketSerializer
-    filterset_class = TicketFilter
+    filterset_class = TicketAPIFilter
     ordering_fields = ["priority", "opened_at", "apology_due_at", "id"]
     search_fields = []  # TicketFilter's q searches
 

@@ -10,9 +10,10 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.response import Response as APIResponse
 from rest_framework.views import APIView
 
+from feedback_app.customers.models import Channel
 from recovery.dashboards import charts
 from recovery.dashboards.figures import DASHBOARDS
-from recovery.dashboards.filters import DashboardFilterForm
+from recovery.dashboards.filters import SEGMENTS, DashboardFilterForm
 from recovery.exports import table_csv
 from recovery.models import ExperienceStandard, MysteryVisit
 
@@ -92,10 +93,21 @@ class ReportAPIView(APIView):
     @extend_schema(
         parameters=[
             OpenApiParameter("name", str, OpenApiParameter.PATH, enum=list(DASHBOARDS)),
-            *[
-                OpenApiParameter(p, str, required=False)
-                for p in ("start", "end", "channel", "segment", "segment_value", "team", "period")
-            ],
+            OpenApiParameter(
+                "start", OpenApiTypes.DATE, description="First day (default: 90 days ago)."
+            ),
+            OpenApiParameter("end", OpenApiTypes.DATE, description="Last day, included."),
+            OpenApiParameter("channel", str, enum=[c for c, _ in Channel.choices]),
+            OpenApiParameter(
+                "segment", str, enum=list(SEGMENTS), description="Split the figures by it."
+            ),
+            OpenApiParameter(
+                "segment_value",
+                str,
+                description="Only customers with this value of the segment (max 100).",
+            ),
+            OpenApiParameter("team", int, description="Only this team's tickets (its id)."),
+            OpenApiParameter("period", str, enum=["week", "month"]),
         ],
         responses={200: OpenApiTypes.OBJECT},
     )

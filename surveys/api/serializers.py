@@ -5,8 +5,9 @@ from django.urls import reverse
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from feedback_app.core.api import fields as api_fields
 from feedback_app.customers.api.serializers import CustomerResolveSerializer
-from feedback_app.customers.models import Channel
+from feedback_app.customers.models import Channel, ContactChannel
 from surveys.models import (
     Answer,
     Complaint,
@@ -20,9 +21,9 @@ from surveys.models import (
 from surveys.services.intake import client_key_shown
 
 
-class QuestionSerializer(serializers.ModelSerializer):
+class QuestionSerializer(api_fields.ModelSerializer):
     choices = serializers.ListField(
-        child=serializers.CharField(max_length=200), required=False, max_length=30
+        child=api_fields.CharField(max_length=200), required=False, max_length=30
     )
 
     class Meta:
@@ -36,7 +37,7 @@ class QuestionUpdateSerializer(QuestionSerializer):
         read_only_fields = ["id", "position", "survey"]
 
 
-class SurveySerializer(serializers.ModelSerializer):
+class SurveySerializer(api_fields.ModelSerializer):
     questions = QuestionSerializer(many=True, read_only=True)
     public_url = serializers.SerializerMethodField()
 
@@ -63,14 +64,26 @@ class SurveySerializer(serializers.ModelSerializer):
         return settings.SITE_URL + reverse("survey-public", args=[survey.public_token])
 
 
-class TriggerRuleSerializer(serializers.ModelSerializer):
+class TriggerRuleSerializer(api_fields.ModelSerializer):
+    delay = serializers.DurationField(
+        help_text=(
+            "How long after the event the invitation goes out, from 0 to 365 days: ISO 8601 "
+            '("P3D", "PT36H") or "DD HH:MM:SS" ("3 00:00:00").'
+        )
+    )
+    channel = api_fields.ChoiceField(
+        choices=[(ContactChannel.EMAIL.value, ContactChannel.EMAIL.label)],
+        default=ContactChannel.EMAIL,
+        help_text="Survey invitations go by e-mail.",
+    )
+
     class Meta:
         model = TriggerRule
         fields = ["id", "event_type", "survey", "delay", "channel", "active", "created_at"]
         read_only_fields = ["id", "created_at"]
 
 
-class InvitationSerializer(serializers.ModelSerializer):
+class InvitationSerializer(api_fields.ModelSerializer):
     class Meta:
         model = Invitation
         fields = [
@@ -89,7 +102,7 @@ class InvitationSerializer(serializers.ModelSerializer):
         ]
 
 
-class EventSerializer(serializers.ModelSerializer):
+class EventSerializer(api_fields.ModelSerializer):
     invitations = InvitationSerializer(many=True, read_only=True)
     external_id = serializers.SerializerMethodField(help_text="The event_id you sent, if any.")
 
@@ -111,13 +124,13 @@ class EventSerializer(serializers.ModelSerializer):
 
 
 class EventCreateSerializer(serializers.Serializer):
-    event_type = serializers.CharField(max_length=60, help_text="For example order.delivered.")
+    event_type = api_fields.CharField(max_length=60, help_text="For example order.delivered.")
     occurred_at = serializers.DateTimeField()
     customer = CustomerResolveSerializer(help_text="At least one usable identity.")
     data = serializers.DictField(
         required=False, default=dict, help_text="Free data: order, store..."
     )
-    event_id = serializers.CharField(
+    event_id = api_fields.CharField(
         max_length=100,
         required=False,
         allow_blank=True,
@@ -125,9 +138,9 @@ class EventCreateSerializer(serializers.Serializer):
     )
 
 
-class AnswerSerializer(serializers.ModelSerializer):
+class AnswerSerializer(api_fields.ModelSerializer):
     value = serializers.SerializerMethodField()
-    kind = serializers.CharField(source="question.kind", read_only=True)
+    kind = api_fields.CharField(source="question.kind", read_only=True)
 
     class Meta:
         model = Answer
@@ -146,7 +159,7 @@ class AnswerSerializer(serializers.ModelSerializer):
 TRIAGE_FIELDS = ["sentiment", "polarity", "severity", "topics", "reasons", "triaged_at"]
 
 
-class ResponseSerializer(serializers.ModelSerializer):
+class ResponseSerializer(api_fields.ModelSerializer):
     answers = AnswerSerializer(many=True, read_only=True)
     topics = serializers.SlugRelatedField(slug_field="name", many=True, read_only=True)
 
@@ -177,10 +190,10 @@ class ResponseCreateSerializer(serializers.Serializer):
     survey = serializers.PrimaryKeyRelatedField(queryset=Survey.objects.all())
     answers = AnswerInputSerializer(many=True, allow_empty=False, max_length=200)
     customer = CustomerResolveSerializer(required=False, help_text="Who answered, if known.")
-    channel = serializers.ChoiceField(choices=Channel.choices, default=Channel.API)
+    channel = api_fields.ChoiceField(choices=Channel.choices, default=Channel.API)
     submitted_at = serializers.DateTimeField(required=False)
-    idempotency_key = serializers.CharField(max_length=100, required=False, allow_blank=True)
-    source_reference = serializers.CharField(
+    idempotency_key = api_fields.CharField(max_length=100, required=False, allow_blank=True)
+    source_reference = api_fields.CharField(
         max_length=200, required=False, allow_blank=True, default=""
     )
 
@@ -191,7 +204,7 @@ class ResponseCreateSerializer(serializers.Serializer):
         return answers
 
 
-class ComplaintSerializer(serializers.ModelSerializer):
+class ComplaintSerializer(api_fields.ModelSerializer):
     topics = serializers.SerializerMethodField()
 
     class Meta:
@@ -210,7 +223,7 @@ class ComplaintSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = ["case_number"]
 
-    @extend_schema_field(serializers.ListField(child=serializers.CharField()))
+    @extend_schema_field(serializers.ListField(child=api_fields.CharField()))
     def get_topics(self, complaint) -> list[str]:
         """The topics triage found (none until it has read the complaint)."""
         if complaint.triaged_at is None:
@@ -220,11 +233,14 @@ class ComplaintSerializer(serializers.ModelSerializer):
 
 class ComplaintCreateSerializer(serializers.Serializer):
     customer = CustomerResolveSerializer(help_text="Who complains: at least one usable identity.")
-    text = serializers.CharField(
-        max_length=Complaint.MAX_TEXT, allow_blank=True, trim_whitespace=False
+    text = api_fields.CharField(
+        min_length=1,
+        max_length=Complaint.MAX_TEXT,
+        trim_whitespace=False,  # stored as written; a text of spaces only is still refused
+        help_text="What happened, in the customer's words.",
     )
-    subject = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
-    reference = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
-    channel = serializers.ChoiceField(choices=Channel.choices, default=Channel.API)
+    subject = api_fields.CharField(max_length=200, required=False, allow_blank=True, default="")
+    reference = api_fields.CharField(max_length=100, required=False, allow_blank=True, default="")
+    channel = api_fields.ChoiceField(choices=Channel.choices, default=Channel.API)
     received_at = serializers.DateTimeField(required=False)
-    idempotency_key = serializers.CharField(max_length=300, required=False, allow_blank=True)
+    idempotency_key = api_fields.CharField(max_length=300, required=False, allow_blank=True)

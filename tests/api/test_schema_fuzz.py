@@ -1,13 +1,63 @@
-"""Schemathesis throws generated requests at every operation of our OpenAPI schema: whatever it
-sends, the API answers with a clear client error or success, never a server error."""
+"""Schemathesis throws generated requests at every operation of our OpenAPI schema, as each role
+(manager, agent, integration), with every check on: no server error, every status and body as
+documented (errors included), content types, headers, schema-valid requests accepted and
+schema-violating ones refused. A new endpoint whose answers do not match its schema fails here.
+
+Strings are generated without NUL characters: the API refuses them in any text (PostgreSQL
+cannot store them), which the schema's string type cannot say.
+
+KNOWN lists the operations where a check cannot hold yet, each with why; everything else runs
+every check. Shrink it, never grow it without a reason a reader accepts.
+"""
 
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
+from schemathesis.config import SchemathesisConfig
+from schemathesis.specs.openapi.checks import (
+    negative_data_rejection,
+    positive_data_acceptance,
+)
 
 from feedback_app.wsgi import application
 
-schema = schemathesis.openapi.from_wsgi("/api/schema/", application)
+schema = schemathesis.openapi.from_wsgi(
+    "/api/schema/",
+    application,
+    config=SchemathesisConfig.from_dict({"generation": {"allow-x00": False, "codec": "utf-8"}}),
+)
+
+# A body that names another record by id (a survey, an improvement) is schema-valid for any
+# integer; an id that does not exist is a 400 naming the field. Generated ids exist only when the
+# stateful phase follows links between operations, which the schema does not declare yet.
+REFERENCES = "refers to other records by id: an unknown id is a 400 naming the field"
+# The customer in a body needs at least one usable identity (e-mail, phone or external id):
+# a rule across fields that the schema does not express yet.
+IDENTITY = "needs one usable identity of the customer: a rule across fields"
+KNOWN = {
+    "POST /api/v1/complaints/": {positive_data_acceptance: IDENTITY},
+    "POST /api/v1/customers/": {positive_data_acceptance: IDENTITY},
+    "POST /api/v1/events/": {positive_data_acceptance: IDENTITY},
+    "POST /api/v1/tickets/": {positive_data_acceptance: IDENTITY},
+    "POST /api/v1/responses/": {positive_data_acceptance: f"{REFERENCES}; {IDENTITY}"},
+    "POST /api/v1/questions/": {positive_data_acceptance: REFERENCES},
+    "PUT /api/v1/questions/{id}/": {positive_data_acceptance: REFERENCES},
+    "PATCH /api/v1/questions/{id}/": {positive_data_acceptance: REFERENCES},
+    "POST /api/v1/trigger-rules/": {positive_data_acceptance: REFERENCES},
+    "PUT /api/v1/trigger-rules/{id}/": {positive_data_acceptance: REFERENCES},
+    "PATCH /api/v1/trigger-rules/{id}/": {positive_data_acceptance: REFERENCES},
+    "POST /api/v1/tickets/{id}/reassure/": {positive_data_acceptance: REFERENCES},
+    "POST /api/v1/tickets/{id}/assign/": {positive_data_acceptance: REFERENCES},
+    "POST /api/v1/improvements/{id}/link/": {positive_data_acceptance: REFERENCES},
+    "POST /api/v1/customers/{id}/merge/": {positive_data_acceptance: REFERENCES},
+    "GET /api/v1/reports/{name}/": {
+        positive_data_acceptance: "a team id that does not exist, or an end before the start"
+    },
+    "POST /api/v1/improvements/": {
+        positive_data_acceptance: f"{REFERENCES} (the owner, by username)",
+        negative_data_rejection: 'an empty owner ("") is read as no owner',
+    },
+}
 
 
 @pytest.fixture(autouse=True)
@@ -24,19 +74,25 @@ def keep_the_test_connection():
     signals.request_finished.connect(close_old_connections)
 
 
-@pytest.fixture
-def manager_token(db):
+@pytest.fixture(params=["manager", "agent", "integration"])
+def token(request, db):
     from rest_framework.authtoken.models import Token
 
     from tests.factories import staff_user
 
-    return Token.objects.create(user=staff_user("manager")).key
+    return Token.objects.create(user=staff_user(request.param)).key
+
+
+def test_known_exceptions_name_real_operations():
+    operations = {
+        f"{op.method.upper()} {op.path}"
+        for op in (result.ok() for result in schema.get_all_operations())
+    }
+    assert set(KNOWN) <= operations, set(KNOWN) - operations
 
 
 @schema.parametrize()
-@settings(max_examples=3, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
-def test_no_server_errors(case, manager_token):
-    response = case.call(headers={"Authorization": f"Token {manager_token}"})
-    assert response.status_code < 500, (
-        f"{case.method} {case.formatted_path}: {response.status_code} {response.text[:300]}"
-    )
+@settings(max_examples=10, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
+def test_every_answer_matches_the_schema(case, token):
+    known = KNOWN.get(f"{case.method.upper()} {case.path}", {})
+    case.call_and_validate(headers={"Authorization": f"Token {token}"}, excluded_checks=list(known))

@@ -2,25 +2,26 @@
 
 from rest_framework import serializers
 
+from feedback_app.core.api import fields as api_fields
 from feedback_app.core.roles import is_person
 from feedback_app.customers.identities import MAX_SOURCE_LENGTH
 from feedback_app.customers.models import ContactPreference, Customer, Identity, TimelineEntry
 
 
-class IdentitySerializer(serializers.ModelSerializer):
+class IdentitySerializer(api_fields.ModelSerializer):
     class Meta:
         model = Identity
         fields = ["id", "kind", "source", "value", "normalized", "created_at"]
         read_only_fields = ["id", "normalized", "created_at"]
 
 
-class PreferenceSerializer(serializers.ModelSerializer):
+class PreferenceSerializer(api_fields.ModelSerializer):
     class Meta:
         model = ContactPreference
         fields = ["channel", "allow_contact", "allow_solicitations", "source", "updated_at"]
 
 
-class CustomerSerializer(serializers.ModelSerializer):
+class CustomerSerializer(api_fields.ModelSerializer):
     identities = IdentitySerializer(many=True, read_only=True)
     preferences = PreferenceSerializer(many=True, read_only=True)
 
@@ -54,15 +55,15 @@ class CustomerSerializer(serializers.ModelSerializer):
 class CustomerResolveSerializer(serializers.Serializer):
     """Identities of an incoming person; at least one must be usable."""
 
-    email = serializers.CharField(required=False, allow_blank=True, max_length=320)
-    phone = serializers.CharField(required=False, allow_blank=True, max_length=64)
+    email = api_fields.CharField(required=False, allow_blank=True, max_length=320)
+    phone = api_fields.CharField(required=False, allow_blank=True, max_length=64)
     external = serializers.DictField(
-        child=serializers.CharField(max_length=320),
+        child=api_fields.CharField(max_length=320),
         required=False,
         help_text='External ids by issuing system, for example {"shop": "C-1042"}.',
     )
-    full_name = serializers.CharField(required=False, allow_blank=True, max_length=200)
-    verified = serializers.BooleanField(
+    full_name = api_fields.CharField(required=False, allow_blank=True, max_length=200)
+    verified = api_fields.BooleanField(
         required=False,
         default=False,
         help_text="True when your system checked these identities belong to one person (the "
@@ -90,11 +91,11 @@ class MergeSerializer(serializers.Serializer):
     into = serializers.PrimaryKeyRelatedField(
         queryset=Customer.objects.all(), help_text="The profile that survives."
     )
-    reason = serializers.CharField(max_length=2000, allow_blank=True, required=False, default="")
+    reason = api_fields.CharField(max_length=2000, allow_blank=True, required=False, default="")
 
 
-class TimelineEntrySerializer(serializers.ModelSerializer):
-    actor = serializers.StringRelatedField()
+class TimelineEntrySerializer(api_fields.ModelSerializer):
+    actor = serializers.StringRelatedField(allow_null=True)
 
     class Meta:
         model = TimelineEntry
