@@ -396,8 +396,7 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["feedback_app.core.api.permissions.PolicyPermission"],
-    # JSON only: what the schema documents is what the server reads (no endpoint takes files);
-    # any other media type is a 415.
+    # JSON only (no endpoint takes files): any other media type is a 415.
     "DEFAULT_PARSER_CLASSES": ["feedback_app.core.api.parsers.SafeJSONParser"],
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
     "DEFAULT_FILTER_BACKENDS": [
@@ -419,8 +418,7 @@ SPECTACULAR_SETTINGS = {
         "Gather feedback, triage it, recover failed customers and close the loop. "
         "Authenticate with a session or with `Authorization: Token <key>`."
     ),
-    # The API's version (the /api/v1/ in every path) and the schema's revision within it: the
-    # revision changes when the schema says more or says it better, never when a v1 client breaks.
+    # /api/v1/ and the schema's revision within it (it never moves in a way that breaks v1).
     "VERSION": "1.1",
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",

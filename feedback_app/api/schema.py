@@ -10,6 +10,8 @@ throttled (429: feedback_app.core.api.throttling) or arrive in a media type we d
 
 from __future__ import annotations
 
+from feedback_app.api.examples import EXAMPLES
+
 ERROR = {
     "type": "object",
     "description": (
@@ -83,10 +85,14 @@ def document_errors(result, generator, request, public):
     schemas = result.setdefault("components", {}).setdefault("schemas", {})
     schemas["Error"] = ERROR
     _text_needs_a_character(schemas)
-    for methods in result.get("paths", {}).values():
+    for path, methods in result.get("paths", {}).items():
         for method, operation in methods.items():
             if method not in {"get", "post", "put", "patch", "delete"}:
                 continue
+            body = operation.get("requestBody", {}).get("content", {}).get("application/json")
+            if body is not None and (example := EXAMPLES.get(f"{method.upper()} {path}")):
+                summary, value = example
+                body["examples"] = {"example": {"summary": summary, "value": value}}
             for parameter in operation.get("parameters", []):
                 if parameter.get("in") == "query" and not parameter.get("required"):
                     parameter["allowEmptyValue"] = True

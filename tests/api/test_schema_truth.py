@@ -107,3 +107,31 @@ def test_bodies_are_json_only(api_client, manager):
     api_client.force_authenticate(manager)
     response = api_client.post("/api/v1/surveys/", {"name": "Form"}, format="multipart")
     assert response.status_code == 415
+
+
+def _json_schema(node, components):
+    """An OpenAPI 3.0 schema as plain JSON Schema: references inlined, `nullable` as a type."""
+    if isinstance(node, list):
+        return [_json_schema(item, components) for item in node]
+    if not isinstance(node, dict):
+        return node
+    if "$ref" in node:
+        return _json_schema(components[node["$ref"].rsplit("/", 1)[1]], components)
+    plain = {k: _json_schema(v, components) for k, v in node.items() if k != "nullable"}
+    plain.pop("readOnly", None)
+    if node.get("nullable"):
+        plain = {"anyOf": [plain, {"type": "null"}]}
+    return plain
+
+
+def test_every_write_with_a_body_has_an_example_valid_for_its_schema(schema):
+    import jsonschema
+
+    components = schema["components"]["schemas"]
+    for path, method, operation in operations(schema):
+        body = operation.get("requestBody", {}).get("content", {}).get("application/json")
+        if body is None:
+            continue
+        assert "examples" in body, (method, path)
+        value = body["examples"]["example"]["value"]
+        jsonschema.validate(value, _json_schema(body["schema"], components))
