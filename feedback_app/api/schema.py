@@ -1,11 +1,16 @@
-"""What the OpenAPI schema says beyond what drf-spectacular reads from the views: the error
-answers every operation can give, in one shared body (`Error`), so generated clients can handle
-them. A postprocessing hook (SPECTACULAR_SETTINGS["POSTPROCESSING_HOOKS"]) adds them from what
-each operation is: every call can be refused (401 without credentials, 403 when the caller's
-role may not: feedback_app.core.policy); a path with an id can name nothing (404),
-and so can a page number past the end; parameters and bodies can be invalid (400); a write can
-conflict with the record's state (409: a step the workflow does not allow, with `allowed`), be
-throttled (429: feedback_app.core.api.throttling) or arrive in a media type we do not read (415).
+"""What the OpenAPI schema says beyond what drf-spectacular reads from the views, added by one
+postprocessing hook (SPECTACULAR_SETTINGS["POSTPROCESSING_HOOKS"]):
+
+- the error answers every operation can give, in one shared body (`Error`), so generated clients
+  can handle them: every call can be refused (401 without credentials, 403 when the caller's
+  role may not: feedback_app.core.policy); a path with an id can name nothing (404), and so can a
+  page number past the end; parameters and bodies can be invalid (400); a write can conflict with
+  the record's state (409: a step the workflow does not allow, with `allowed`), be throttled
+  (429: feedback_app.core.api.throttling) or arrive in a media type we do not read (415);
+- an example body for every write (feedback_app.api.examples);
+- links from each create operation to the operations on the record it created;
+- that an empty query parameter is no parameter, and that text which may not be blank needs a
+  character that is not a space.
 """
 
 from __future__ import annotations
@@ -38,6 +43,7 @@ ERROR = {
 }
 
 WRITES = {"post", "put", "patch", "delete"}
+METHODS = {"get", *WRITES}
 WHY = {
     "400": "Invalid parameters or body: the body says which field and why.",
     "401": "No credentials, or they are not valid.",
@@ -78,6 +84,29 @@ def _text_needs_a_character(schemas: dict) -> None:
                 prop["pattern"] = r"\S"
 
 
+def _link_created_records(paths: dict) -> None:
+    """OpenAPI links from each create operation (POST on a collection, 201) to every operation
+    on the record it created (`{id}` under the same collection): a created ticket's id feeds its
+    steps, a created survey's its publishing. Clients and Schemathesis's stateful phase follow
+    them."""
+    for path, methods in paths.items():
+        created = methods.get("post", {}).get("responses", {}).get("201")
+        if created is None or "{" in path:
+            continue
+        links = {}
+        for other, other_methods in paths.items():
+            if not other.startswith(f"{path}{{id}}/"):
+                continue
+            for method, operation in other_methods.items():
+                if method in METHODS and "operationId" in operation:
+                    links[operation["operationId"]] = {
+                        "operationId": operation["operationId"],
+                        "parameters": {"id": "$response.body#/id"},
+                    }
+        if links:
+            created["links"] = links
+
+
 def document_errors(result, generator, request, public):
     """Add the shared Error body and each operation's error answers to the schema; say that an
     empty query parameter is the same as leaving it out (allowEmptyValue), which is how django-
@@ -85,9 +114,10 @@ def document_errors(result, generator, request, public):
     schemas = result.setdefault("components", {}).setdefault("schemas", {})
     schemas["Error"] = ERROR
     _text_needs_a_character(schemas)
+    _link_created_records(result.get("paths", {}))
     for path, methods in result.get("paths", {}).items():
         for method, operation in methods.items():
-            if method not in {"get", "post", "put", "patch", "delete"}:
+            if method not in METHODS:
                 continue
             body = operation.get("requestBody", {}).get("content", {}).get("application/json")
             if body is not None and (example := EXAMPLES.get(f"{method.upper()} {path}")):

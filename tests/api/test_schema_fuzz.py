@@ -27,6 +27,22 @@ schema = schemathesis.openapi.from_wsgi(
     config=SchemathesisConfig.from_dict({"generation": {"allow-x00": False, "codec": "utf-8"}}),
 )
 
+# The API token of the role under test. Given through an auth provider, so Schemathesis knows the
+# request's credentials are real and its authentication checks probe what happens without them
+# or with wrong ones.
+CURRENT: dict[str, str] = {}
+
+
+@schema.auth(refresh_interval=None)
+class TokenOfTheRoleUnderTest:
+    def get(self, case, context):
+        return CURRENT.get("token", "")  # empty while tests are collected
+
+    def set(self, case, data, context):
+        case.headers = {**(case.headers or {}), "Authorization": f"Token {data}"}
+        case.cookies = {}  # no generated session cookie beside it
+
+
 # A body that names another record by id (a survey, an improvement) is schema-valid for any
 # integer; an id that does not exist is a 400 naming the field. Generated ids exist only when the
 # stateful phase follows links between operations, which the schema does not declare yet.
@@ -34,6 +50,7 @@ REFERENCES = "refers to other records by id: an unknown id is a 400 naming the f
 # The customer in a body needs at least one usable identity (e-mail, phone or external id):
 # a rule across fields that the schema does not express yet.
 IDENTITY = "needs one usable identity of the customer: a rule across fields"
+STATEFUL_RUNS = 40  # scenarios of up to 6 linked calls each
 KNOWN = {
     "POST /api/v1/complaints/": {positive_data_acceptance: IDENTITY},
     "POST /api/v1/customers/": {positive_data_acceptance: IDENTITY},
@@ -94,5 +111,36 @@ def test_known_exceptions_name_real_operations():
 @schema.parametrize()
 @settings(max_examples=10, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
 def test_every_answer_matches_the_schema(case, token):
+    CURRENT["token"] = token
     known = KNOWN.get(f"{case.method.upper()} {case.path}", {})
-    case.call_and_validate(headers={"Authorization": f"Token {token}"}, excluded_checks=list(known))
+    case.call_and_validate(excluded_checks=list(known))
+
+
+def test_links_between_operations_hold_as_a_workflow(db):
+    """The stateful phase: create records, then follow the schema's links (a created ticket's id
+    into its steps, a created survey's into publishing it) with every check on, as a manager."""
+    from hypothesis.stateful import run_state_machine_as_test
+    from rest_framework.authtoken.models import Token
+
+    from tests.factories import staff_user
+
+    CURRENT["token"] = Token.objects.create(user=staff_user("manager")).key
+    workflow = schema.as_state_machine()
+
+    class AsManager(workflow):
+        def validate_response(self, response, case, additional_checks=None, **kwargs):
+            known = KNOWN.get(f"{case.method.upper()} {case.path}", {})
+            case.validate_response(
+                response, additional_checks=additional_checks, excluded_checks=list(known)
+            )
+
+    run_state_machine_as_test(
+        AsManager,
+        settings=settings(
+            max_examples=STATEFUL_RUNS,
+            stateful_step_count=6,
+            deadline=None,
+            suppress_health_check=list(HealthCheck),
+            derandomize=True,
+        ),
+    )
