@@ -243,11 +243,14 @@ def other_language(raw: str, words: Sequence[str], lowered: str) -> str | None:
         reliable, _bytes, found = pycld2.detect(raw, bestEffort=False)[:3]
     except pycld2.error:
         reliable, found = False, ()
-    other = reliable and found and found[0][1] not in ("en", "un") and found[0][2] >= 60
+    named = found[0] if reliable and found else None
+    if named is not None and named[1] == "en":
+        return None
+    other = named is not None and named[1] != "un" and named[2] >= 60
     if other and len(words) >= 3 and not _SIGNAL_PATTERN.search(lowered):
-        return found[0][0].capitalize()
+        return named[0].capitalize()
     if len(words) >= 4 and not _ENGLISH.intersection(words) and not _SIGNAL_PATTERN.search(lowered):
-        return found[0][0].capitalize() if reliable and found else "a language we cannot name"
+        return named[0].capitalize() if named is not None else "a language we cannot name"
     return None
 
 

@@ -295,6 +295,10 @@ class TestLanguage:
         assert result.sentiment == "negative"
         assert "the scores decide" in reasons_of(result)
 
+    def test_english_without_common_small_words_is_still_english(self):
+        result = triage("Excellent customer service, really quick delivery")
+        assert "Written in" not in reasons_of(result) and result.sentiment == "positive"
+
     def test_short_english_is_english(self):
         assert triage("ok thanks").sentiment == "positive"
 
