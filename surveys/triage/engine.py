@@ -38,8 +38,7 @@ _LONG_WAIT = re.compile(
     r"\b(?:\d+|two|three|four|five|six|seven|eight|nine|ten|several|many)\s+"
     r"(?:more\s+)?(?:hours?|days?|weeks?|months?)\b"
 )
-_EMOJI_NEG = re.compile(f"[{lexicon.EMOJI_NEGATIVE}]")
-_EMOJI_POS = re.compile(f"[{lexicon.EMOJI_POSITIVE}]")
+_EMOJI = re.compile(f"[{lexicon.EMOJI_NEGATIVE}{lexicon.EMOJI_POSITIVE}]")
 _NEGATORS = frozenset(lexicon.NEGATORS)
 _ENGLISH = frozenset(lexicon.ENGLISH_MARKERS)
 # Common English words that are not words in the other languages customers write to us in.
@@ -143,6 +142,7 @@ class _Signals:
     found: dict[str, list[str]] = field(default_factory=dict)
     negated_failures: list[str] = field(default_factory=list)
     negated_good: list[str] = field(default_factory=list)
+    long_wait: bool = False  # "3 hours", "two weeks": a wait stated in numbers
 
     def add(self, name: str, phrase: str) -> None:
         bucket = self.found.setdefault(name, [])
@@ -151,6 +151,15 @@ class _Signals:
 
     def get(self, name: str) -> list[str]:
         return self.found.get(name, [])
+
+
+def _emoji(raw: str) -> tuple[int, int]:
+    """How many happy and unhappy emoji the text holds, in one pass."""
+    found = _EMOJI.findall(raw)
+    if not found:
+        return 0, 0
+    unhappy = sum(1 for e in found if e in lexicon.EMOJI_NEGATIVE)
+    return len(found) - unhappy, unhappy
 
 
 def _negated(text: str, start: int, phrase: str) -> bool:
@@ -175,6 +184,7 @@ def _scan(text: str) -> _Signals:
             signals.add(name, phrase)
     for match in _LONG_WAIT.finditer(text):
         signals.add("urgent", match.group(0))
+        signals.long_wait = True
     # A phrase both stated and negated ("not late this time, but last week it was late") counts
     # as stated, once: the reasons never call the same words a failure and no failure.
     signals.negated_failures = [
@@ -240,7 +250,8 @@ def other_language(raw: str, words: Sequence[str], lowered: str) -> str | None:
     if len(_SURELY_ENGLISH.intersection(words)) >= 2:
         return None  # two words no other language uses so: English, without asking the detector
     try:
-        reliable, _bytes, found = pycld2.detect(raw, bestEffort=False)[:3]
+        # The first few hundred characters tell the language as well as the whole text.
+        reliable, _bytes, found = pycld2.detect(raw[:400], bestEffort=False)[:3]
     except pycld2.error:
         reliable, found = False, ()
     named = found[0] if reliable and found else None
@@ -289,7 +300,7 @@ def _read(
     polarity, felt = _polarity(raw, reasons)
     failures, good = signals.get("failure"), signals.get("good")
     # Praise before "another" or "again" is sarcasm when a failure or a long wait is stated too.
-    trouble = bool(failures) or _LONG_WAIT.search(lowered) is not None
+    trouble = bool(failures) or signals.long_wait
     found = cues.read(lowered, trouble=trouble)
     if found["sarcasm"]:
         polarity = min(polarity, 0.0)  # the praise was not meant
@@ -325,7 +336,7 @@ def _read(
             reasons.append(f"{label}: {_quote(phrases)}")
     if emoji_neg or emoji_pos:
         reasons.append(f"Emoji: {emoji_pos} happy, {emoji_neg} unhappy")
-    tokens = model.tokens(lowered)
+    tokens = model.TOKEN.findall(lowered)  # `lowered` has straight apostrophes already
     hard_facts = bool(bad_facts)
     reading = _Reading(signals, polarity, felt, facts, found, tokens, hard_facts)
     if learned and tokens:
@@ -338,7 +349,7 @@ def rules_reading(text: str) -> _Reading:
     training script builds the model's inputs from this, so training and scoring agree."""
     raw = text[:MAX_CHARS]
     lowered = raw.replace("\u2019", "'").lower()
-    emoji = len(_EMOJI_POS.findall(raw)), len(_EMOJI_NEG.findall(raw))
+    emoji = _emoji(raw)
     return _read(raw, lowered, *emoji, [], learned=False)
 
 
@@ -396,8 +407,7 @@ def triage(
     strong_bad = any(strong for *_score, category, strong, _r in ratings if category == "negative")
 
     judgeable = bool(words)
-    emoji_neg = len(_EMOJI_NEG.findall(raw))
-    emoji_pos = len(_EMOJI_POS.findall(raw))
+    emoji_pos, emoji_neg = _emoji(raw)
     if not raw.strip():
         if not ratings:
             reasons.append("Nothing to judge: no text and no score; left neutral")
