@@ -17,6 +17,7 @@ from feedback_app.customers.services.resolve import customer_resolve
 from surveys import selectors
 from surveys.forms import AnswerForm, ComplaintForm
 from surveys.models import Question, Survey
+from surveys.quick_answer import quick_initial
 from surveys.services.complaints import complaint_submit
 from surveys.services.received import answers_receive
 from surveys.services.responses import (
@@ -101,10 +102,14 @@ class AnswerView(View):
             return _expired(request, invitation.survey)
         if invitation.survey.status != Survey.Status.LIVE:
             return _closed(request, invitation.survey)
-        form = AnswerForm(
-            survey=invitation.survey, questions=selectors.survey_questions(invitation.survey)
-        )
-        return render(request, self.template_name, self._context(form))
+        questions = selectors.survey_questions(invitation.survey)
+        # A one-click link from the e-mail (?score=9) chooses that answer; nothing is stored
+        # until the customer presses Send (surveys/quick_answer.py).
+        chosen = quick_initial(questions, request.GET)
+        form = AnswerForm(initial=chosen, survey=invitation.survey, questions=questions)
+        context = self._context(form)
+        context["chosen"] = next(iter(chosen.values()), None)
+        return render(request, self.template_name, context)
 
     def post(self, request, token):
         """Check the answers and accept them (`answers_receive`); a background task stores
