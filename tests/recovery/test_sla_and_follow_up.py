@@ -160,6 +160,11 @@ class TestFollowUp:
             invitations_send_due(now=timezone.now() + timedelta(hours=25))
             invitations_send_due(now=timezone.now() + timedelta(days=10))
         assert len(mail.outbox) == 1  # sent despite the open ticket's hold, once, no reminder
+        # "Did we make it right?" answers in one click: each option a link that records nothing
+        # until the customer presses Send on the page it opens.
+        body = mail.outbox[0].body
+        for number, option in enumerate(["Yes", "Partly", "No"], start=1):
+            assert f"{option}: " in body and f"/s/{invitation.token}/?choice={number}" in body
         recovery_sweep()
         ticket.refresh_from_db()
         assert ticket.state == State.FOLLOW_UP_SENT
