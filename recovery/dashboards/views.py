@@ -84,6 +84,9 @@ class DashboardView(View):
         return render(request, template, context)
 
 
+PERIODS = DashboardFilterForm.base_fields["period"].choices
+
+
 class ReportAPIView(APIView):
     """The figures of one dashboard as JSON, with the same filters as the page
     (start, end, channel, segment, segment_value, team, period)."""
@@ -107,7 +110,11 @@ class ReportAPIView(APIView):
                 description="Only customers with this value of the segment (max 100).",
             ),
             OpenApiParameter("team", int, description="Only this team's tickets (its id)."),
-            OpenApiParameter("period", str, enum=["week", "month"]),
+            OpenApiParameter(
+                "period",
+                str,
+                enum=[p for p, _ in DashboardFilterForm.base_fields["period"].choices],
+            ),
         ],
         responses={200: OpenApiTypes.OBJECT},
     )

@@ -257,10 +257,11 @@ def other_language(raw: str, words: Sequence[str], lowered: str) -> str | None:
     named = found[0] if reliable and found else None
     if named is not None and named[1] == "en":
         return None
-    other = named is not None and named[1] != "un" and named[2] >= 60
-    if other and len(words) >= 3 and not _SIGNAL_PATTERN.search(lowered):
+    if _SIGNAL_PATTERN.search(lowered):
+        return None  # our own phrases are English
+    if named is not None and named[1] != "un" and named[2] >= 60 and len(words) >= 3:
         return named[0].capitalize()
-    if len(words) >= 4 and not _ENGLISH.intersection(words) and not _SIGNAL_PATTERN.search(lowered):
+    if len(words) >= 4 and not _ENGLISH.intersection(words):
         return named[0].capitalize() if named is not None else "a language we cannot name"
     return None
 
@@ -336,7 +337,7 @@ def _read(
             reasons.append(f"{label}: {_quote(phrases)}")
     if emoji_neg or emoji_pos:
         reasons.append(f"Emoji: {emoji_pos} happy, {emoji_neg} unhappy")
-    tokens = model.TOKEN.findall(lowered)  # `lowered` has straight apostrophes already
+    tokens = model.tokens(lowered)
     hard_facts = bool(bad_facts)
     reading = _Reading(signals, polarity, felt, facts, found, tokens, hard_facts)
     if learned and tokens:
