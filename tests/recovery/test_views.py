@@ -375,3 +375,34 @@ def test_the_ticket_page_shows_the_customers_history_with_us(
     history = page[page.index('data-testid="history"') :][:1500]
     assert f"#{earlier.pk}</a> Lost parcel last spring" in history
     assert "NPS <strong>4</strong>" in history and "We are sorry about your parcel" in history
+
+
+def test_the_queue_escapes_everything_it_draws(agent_client, manager):
+    """The queue's rows and filters are built in Python: every value people typed is escaped."""
+    from recovery.models import Team
+    from surveys.models import Topic
+
+    team = Team.objects.create(name='<i>Night "shift"</i>')
+    ticket = open_ticket(
+        email="x@example.com",
+        full_name="<b>Bold</b> & Co",
+        subject="<script>alert(1)</script>",
+        reference='A-1"><img src=x>',
+        priority=4,
+    )
+    ticket.team = team
+    ticket.assignee = manager
+    ticket.save()
+    ticket.topics.add(Topic.objects.create(name="<u>Delivery</u>"))
+    html = agent_client.get(reverse("recovery:queue")).content.decode()
+    for raw, shown in [
+        ("<script>alert(1)", "&lt;script&gt;alert(1)&lt;/script&gt;"),
+        ("<b>Bold</b>", "&lt;b&gt;Bold&lt;/b&gt; &amp; Co"),
+        ('A-1"><img', "A-1&quot;&gt;&lt;img src=x&gt;"),
+        ("<i>Night", "&lt;i&gt;Night &quot;shift&quot;&lt;/i&gt;"),
+        ("<u>Delivery", "&lt;u&gt;Delivery&lt;/u&gt;"),
+    ]:
+        assert raw not in html and shown in html
+    searched = agent_client.get(reverse("recovery:queue"), {"q": '"><svg onload=1>'})
+    assert "<svg onload" not in searched.content.decode()
+    assert 'value="&quot;&gt;&lt;svg onload=1&gt;"' in searched.content.decode()
