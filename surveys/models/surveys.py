@@ -32,6 +32,23 @@ class Survey(models.Model):
         blank=True, help_text="Shown above the questions: who is asking and why. Plain text."
     )
     thank_you = models.TextField(blank=True, default="Thank you for telling us.")
+    # Endings by the headline score (surveys/logic.py); blank: the thank-you above.
+    thank_you_detractor = models.TextField(
+        blank=True,
+        help_text="After a low score (NPS 0-6, CSAT 1-2, CES 1-3). When the answer opens a "
+        "case, the page also says someone will be in touch.",
+    )
+    thank_you_passive = models.TextField(
+        blank=True, help_text="After a middling score (NPS 7-8, CSAT 3, CES 4)."
+    )
+    thank_you_promoter = models.TextField(
+        blank=True, help_text="After a high score (NPS 9-10, CSAT 4-5, CES 5-7)."
+    )
+    review_url = models.URLField(
+        blank=True,
+        max_length=500,
+        help_text="Promoters are invited to leave a public review here (optional).",
+    )
     public_token = models.CharField(max_length=64, unique=True, default=new_token, editable=False)
     public_link_enabled = models.BooleanField(
         default=False,
@@ -82,6 +99,8 @@ class Question(models.Model):
     help_text = models.CharField(max_length=300, blank=True)
     required = models.BooleanField(default=True)
     choices = models.JSONField(default=list, blank=True, help_text="Options of a choice question.")
+    # Shown only when an earlier answer fits (surveys/logic.py); null: always shown.
+    show_if = models.JSONField(null=True, blank=True)
 
     class Meta:
         ordering = ["position", "id"]

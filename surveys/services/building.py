@@ -1,15 +1,21 @@
 """Building surveys: questions, publishing, closing, and copying to a new version.
 
+A question may depend on an earlier one (`show_if`, surveys/logic.py); every change that would
+leave a condition naming a later question, a deleted one or an option that is gone is refused.
+
 A question that already has answers may not be changed in a way that changes what those answers
 mean (its kind, its scale, its options) nor be deleted; the survey is copied to a new version
 instead, and the old one keeps its answers.
 """
+
+import copy
 
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
 from feedback_app.core.errors import Conflict, DomainError
+from surveys.logic import condition_clean, conditions_check
 from surveys.models import Question, Survey
 
 MAX_CHOICES = 30
@@ -44,6 +50,7 @@ def survey_create(
     thank_you: str = "",
     public_link_enabled: bool = False,
     actor=None,
+    **endings,
 ) -> Survey:
     name = " ".join((name or "").split())
     if not name:
@@ -57,14 +64,28 @@ def survey_create(
         thank_you=thank_you or Survey._meta.get_field("thank_you").default,
         public_link_enabled=public_link_enabled,
         created_by=actor,
+        **_endings_clean(endings),
     )
     survey.save()
     return survey
 
 
+ENDINGS = ("thank_you_detractor", "thank_you_passive", "thank_you_promoter", "review_url")
+
+
+def _endings_clean(endings: dict) -> dict:
+    unknown = set(endings) - set(ENDINGS)
+    if unknown:
+        raise DomainError(f"These fields cannot be set here: {', '.join(sorted(unknown))}.")
+    url = endings.get("review_url")
+    if url and not str(url).startswith(("https://", "http://")):
+        raise DomainError("The review link must start with https://.", field="review_url")
+    return {key: (value or "") for key, value in endings.items()}
+
+
 def survey_update(*, survey: Survey, actor=None, **changes) -> Survey:
     """Change the survey's own texts and settings (not its status: publish and close do that)."""
-    editable = {"name", "purpose", "intro", "thank_you", "public_link_enabled"}
+    editable = {"name", "purpose", "intro", "thank_you", "public_link_enabled", *ENDINGS}
     unknown = set(changes) - editable
     if unknown:
         raise DomainError(f"These fields cannot be changed here: {', '.join(sorted(unknown))}.")
@@ -72,6 +93,7 @@ def survey_update(*, survey: Survey, actor=None, **changes) -> Survey:
         raise DomainError("A survey needs a name.", field="name")
     if "purpose" in changes and changes["purpose"] not in Survey.Purpose.values:
         raise DomainError(f"Unknown purpose {changes['purpose']!r}.", field="purpose")
+    changes.update(_endings_clean({k: v for k, v in changes.items() if k in ENDINGS}))
     changed = [k for k, v in changes.items() if getattr(survey, k) != v]
     for key in changed:
         setattr(survey, key, changes[key])
@@ -98,9 +120,11 @@ def question_add(
     required: bool = True,
     help_text: str = "",
     choices=None,
+    show_if=None,
     actor=None,
 ) -> Question:
-    """Add a question at the end. Allowed on a live survey: earlier answers keep their meaning."""
+    """Add a question at the end. Allowed on a live survey: earlier answers keep their meaning.
+    `show_if` may name any question already there (all come before it)."""
     if survey.status == Survey.Status.CLOSED:
         raise Conflict("This survey is closed; copy it to a new version to change it.")
     if kind not in Question.Kind.values:
@@ -115,6 +139,8 @@ def question_add(
             field="required",
         )
     with transaction.atomic():
+        earlier = list(survey.questions.select_for_update().order_by("position", "id"))
+        show_if = condition_clean(show_if, earlier=earlier)
         last = survey.questions.aggregate(last=Max("position"))["last"]
         question = Question.objects.create(
             survey=survey,
@@ -124,6 +150,7 @@ def question_add(
             help_text=help_text[:300],
             required=required,
             choices=_clean_choices(kind, choices or []),
+            show_if=show_if,
         )
         questions_changed(survey.pk)
         return question
@@ -133,7 +160,7 @@ def question_update(*, question: Question, actor=None, **changes) -> Question:
     """Change a question. Wording may always be fixed; what would change the meaning of
     stored answers (kind, options removed or renamed, optional made required) is refused
     once the question has answers."""
-    editable = {"prompt", "help_text", "required", "choices", "kind"}
+    editable = {"prompt", "help_text", "required", "choices", "kind", "show_if"}
     unknown = set(changes) - editable
     if unknown:
         raise DomainError(f"These fields cannot be changed here: {', '.join(sorted(unknown))}.")
@@ -161,12 +188,30 @@ def question_update(*, question: Question, actor=None, **changes) -> Question:
         if changes.get("required") and not question.required:
             raise Conflict(message.format(what="making it required"), field="required")
     changed = [k for k, v in changes.items() if getattr(question, k) != v]
-    for key in changed:
-        setattr(question, key, changes[key])
-    if changed:
+    if not changed:
+        return question
+    with transaction.atomic():
+        candidate = copy.copy(question)
+        for key in changed:
+            setattr(candidate, key, changes[key])
+        _check_with(candidate)  # before the question itself changes: a refusal leaves it be
+        for key in changed:
+            setattr(question, key, getattr(candidate, key))
         question.save(update_fields=changed)
         questions_changed(question.survey_id)
     return question
+
+
+def _check_with(changed: Question, order=None) -> None:
+    """The survey's conditions, with `changed` as it is about to be saved (and the questions in
+    `order`, when moving), still hold: DomainError naming the one that would break."""
+    if order is None:
+        order = list(changed.survey.questions.select_for_update().order_by("position", "id"))
+    questions = [changed if q.pk == changed.pk else q for q in order]
+    if changed.show_if:
+        index = next(i for i, q in enumerate(questions) if q.pk == changed.pk)
+        changed.show_if = condition_clean(changed.show_if, earlier=questions[:index])
+    conditions_check(questions)
 
 
 def question_delete(*, question: Question, actor=None) -> None:
@@ -177,6 +222,12 @@ def question_delete(*, question: Question, actor=None) -> None:
         )
     if question.survey.status == Survey.Status.CLOSED:
         raise Conflict("This survey is closed; copy it to a new version to change it.")
+    dependent = question.survey.questions.filter(show_if__question=question.pk).first()
+    if dependent is not None:
+        raise Conflict(
+            f"\u201c{dependent.prompt}\u201d is shown only after an answer to this question: "
+            "change that condition first.",
+        )
     question.delete()
     questions_changed(question.survey_id)
 
@@ -188,6 +239,13 @@ def question_move(*, question: Question, offset: int, actor=None) -> Question:
         index = next(i for i, q in enumerate(questions) if q.pk == question.pk)
         target = max(0, min(len(questions) - 1, index + offset))
         questions.insert(target, questions.pop(index))
+        try:
+            conditions_check(questions)
+        except DomainError as exc:
+            raise Conflict(
+                "A question can depend only on one before it, so this move is refused: "
+                + exc.message
+            ) from exc
         for position, item in enumerate(questions):
             if item.position != position:
                 item.position = position
@@ -221,7 +279,7 @@ def survey_copy(*, survey: Survey, actor=None) -> Survey:
     """A new draft with the same questions: how to change what a survey asks without touching
     the answers it already has."""
     with transaction.atomic():
-        copy = Survey.objects.create(
+        new = Survey.objects.create(
             name=f"{survey.name} (v{_version_number(survey) + 1})"[:200],
             purpose=survey.purpose,
             intro=survey.intro,
@@ -229,22 +287,23 @@ def survey_copy(*, survey: Survey, actor=None) -> Survey:
             public_link_enabled=survey.public_link_enabled,
             previous_version=survey,
             created_by=actor,
+            **{key: getattr(survey, key) for key in ENDINGS},
         )
-        Question.objects.bulk_create(
-            [
-                Question(
-                    survey=copy,
-                    position=q.position,
-                    kind=q.kind,
-                    prompt=q.prompt,
-                    help_text=q.help_text,
-                    required=q.required,
-                    choices=q.choices,
-                )
-                for q in survey.questions.all()
-            ]
-        )
-    return copy
+        # One at a time, so each condition can name its question's copy.
+        copies: dict[int, int] = {}
+        for q in survey.questions.order_by("position", "id"):
+            show_if = dict(q.show_if, question=copies[q.show_if["question"]]) if q.show_if else None
+            copies[q.pk] = Question.objects.create(
+                survey=new,
+                position=q.position,
+                kind=q.kind,
+                prompt=q.prompt,
+                help_text=q.help_text,
+                required=q.required,
+                choices=q.choices,
+                show_if=show_if,
+            ).pk
+    return new
 
 
 def _version_number(survey: Survey) -> int:

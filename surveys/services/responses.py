@@ -25,6 +25,7 @@ from feedback_app.core.errors import Conflict, DomainError
 from feedback_app.core.signals import customer_active
 from feedback_app.customers.models import Customer
 from feedback_app.customers.services.timeline import timeline_record
+from surveys.logic import shown_questions
 from surveys.models import Answer, Invitation, Question, Response, Survey
 from surveys.selectors import survey_questions
 from surveys.services.intake import (
@@ -121,7 +122,8 @@ def answers_clean(*, survey: Survey, answers: Mapping) -> list[Answer]:
     """Check raw answers (question id → value) against the survey's questions.
 
     Every problem is collected, so a form can show them all at once. Unknown question ids are
-    an error, not silently dropped: the sender believes they answered something.
+    an error, not silently dropped: the sender believes they answered something. Answers to
+    questions the earlier answers hide are dropped (a page without JavaScript shows them all).
     """
     questions = {q.pk: q for q in survey_questions(survey)}
     errors: dict[int | str, str] = {}
@@ -135,7 +137,12 @@ def answers_clean(*, survey: Survey, answers: Mapping) -> list[Answer]:
     for pk in given:
         if pk not in questions:
             errors[pk] = "This is not a question of this survey."
+    # Questions that follow the answer (surveys/logic.py): one whose condition does not hold
+    # is hidden, so never required, and what was sent for it is not stored.
+    answered: dict[int, tuple] = {}
     for pk, question in questions.items():
+        if question.show_if and pk not in shown_questions([*questions.values()], answered):
+            continue
         value = given.get(pk)
         if _is_blank(value):
             if question.required:
@@ -146,6 +153,7 @@ def answers_clean(*, survey: Survey, answers: Mapping) -> list[Answer]:
         except ValueError as exc:
             errors[pk] = str(exc)
             continue
+        answered[pk] = (number, choices)
         cleaned.append(Answer(question=question, number=number, choices=choices, text=text))
     if errors:
         raise AnswersInvalid(errors)

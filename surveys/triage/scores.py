@@ -52,6 +52,11 @@ def _rating(scale: str, score: float) -> tuple[str, bool, str]:
     return "positive", False, f"Score: {name} {value} of {high} means it was easy"
 
 
+def category(scale: str, score: float) -> str:
+    """negative, neutral or positive: the band a score falls in."""
+    return _rating(scale, score)[0]
+
+
 # Which scales' happy answers outweigh which scales' mildly unhappy ones: NPS is the headline, then
 # CSAT, then CES. A promoter who found it a bit hard (CES 2-3) or was a bit dissatisfied
 # (CSAT 2) is not a failure by the numbers: the words decide. An unhappy NPS, and the worst

@@ -1,0 +1,190 @@
+"""Questions that follow the answer, and endings that fit it.
+
+A question may be shown only when an earlier answer falls in a range or among some options:
+
+    {"question": <id>, "min": 0, "max": 6}        a rating from 0 to 6 (either end may be left out)
+    {"question": <id>, "any_of": [2, 3]}          the 2nd or 3rd option of a choice question
+
+An option's id is its number in the question's list, from 1 (the same number a one-click
+`?choice=` link carries). A condition may name only an earlier question of the same survey, so
+there are no loops. A question whose condition does not hold is hidden: never required, and an
+answer sent for it is not stored. A question that depends on a hidden one is hidden too.
+
+After Send, the customer sees the ending that fits their headline score (NPS, else CSAT, else
+CES): a detractor's, a passive's or a promoter's thank-you, when the survey has one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+
+from feedback_app.core.errors import DomainError
+from surveys.models import Question, Survey
+from surveys.triage.scores import SCALES, category
+
+SHAPE = (
+    'A condition is {"question": <id>, "min": <lowest>, "max": <highest>} or '
+    '{"question": <id>, "any_of": [<option numbers, from 1>]}.'
+)
+
+
+def _whole(value) -> int | None:
+    if isinstance(value, bool) or not isinstance(value, int):
+        return None
+    return value
+
+
+def condition_clean(show_if, *, earlier: Sequence[Question]) -> dict | None:
+    """The condition in its stored form, checked against the questions before this one;
+    DomainError (field show_if) with what is wrong. None or {} means always shown."""
+    if show_if in (None, {}):
+        return None
+    if not isinstance(show_if, Mapping) or "question" not in show_if:
+        raise DomainError(SHAPE, field="show_if")
+    unknown = set(show_if) - {"question", "min", "max", "any_of"}
+    if unknown or ("any_of" in show_if and ({"min", "max"} & set(show_if))):
+        raise DomainError(SHAPE, field="show_if")
+    source = next((q for q in earlier if q.pk == _whole(show_if["question"])), None)
+    if source is None:
+        raise DomainError(
+            "A question can depend only on an earlier question of the same survey.",
+            field="show_if",
+        )
+    if "any_of" in show_if:
+        return _options_clean(source, show_if["any_of"])
+    if not source.is_rating:
+        raise DomainError(
+            f"\u201c{source.prompt}\u201d is not a rating: choose some of its options instead.",
+            field="show_if",
+        )
+    low, high = source.scale
+    bounds = {}
+    for end, default in (("min", low), ("max", high)):
+        value = show_if.get(end, default)
+        if _whole(value) is None or not low <= value <= high:
+            raise DomainError(
+                f"The range must be whole numbers from {low} to {high}.", field="show_if"
+            )
+        bounds[end] = value
+    if "min" not in show_if and "max" not in show_if:
+        raise DomainError(SHAPE, field="show_if")
+    if bounds["min"] > bounds["max"]:
+        raise DomainError("The lowest score must not be above the highest.", field="show_if")
+    if (bounds["min"], bounds["max"]) == (low, high):
+        raise DomainError(
+            f"{low} to {high} is every answer: leave the condition out instead.", field="show_if"
+        )
+    return {"question": source.pk, **bounds}
+
+
+def _options_clean(source: Question, any_of) -> dict:
+    if source.kind not in Question.CHOICE_KINDS:
+        raise DomainError(
+            f"\u201c{source.prompt}\u201d has no options: give a range of scores instead.",
+            field="show_if",
+        )
+    count = len(source.choices)
+    numbers = any_of if isinstance(any_of, list) else None
+    if not numbers or any(_whole(n) is None or not 1 <= n <= count for n in numbers):
+        raise DomainError(f"Choose options by their numbers, from 1 to {count}.", field="show_if")
+    return {"question": source.pk, "any_of": sorted(set(numbers))}
+
+
+def conditions_check(questions: Sequence[Question]) -> None:
+    """Every condition of a survey's questions (in their order) still holds together: each
+    names an earlier question, of a kind and with options that fit. DomainError otherwise."""
+    for index, question in enumerate(questions):
+        if question.show_if:
+            try:
+                condition_clean(question.show_if, earlier=questions[:index])
+            except DomainError as exc:
+                raise DomainError(
+                    f"\u201c{question.prompt}\u201d depends on another question: {exc.message}",
+                    field="show_if",
+                ) from exc
+
+
+def _holds(condition: Mapping, number: int | None, chosen: Iterable[str], source) -> bool:
+    if "any_of" in condition:
+        options = {source.choices[n - 1] for n in condition["any_of"] if n <= len(source.choices)}
+        return bool(options & set(chosen))
+    return number is not None and condition["min"] <= number <= condition["max"]
+
+
+def shown_questions(questions: Sequence[Question], answered: Mapping[int, tuple]) -> set[int]:
+    """The ids of the questions a customer sees, given their answers so far as
+    question id → (number, chosen options): in order, each shown when it has no condition, or
+    when the question it depends on is shown and its answer fits."""
+    shown: set[int] = set()
+    by_pk = {q.pk: q for q in questions}
+    for question in questions:
+        condition = question.show_if
+        if not condition:
+            shown.add(question.pk)
+            continue
+        source = by_pk.get(condition.get("question"))
+        if source is None or source.pk not in shown or source.pk not in answered:
+            continue
+        number, chosen = answered[source.pk]
+        if _holds(condition, number, chosen, source):
+            shown.add(question.pk)
+    return shown
+
+
+def describe(question: Question, questions: Sequence[Question]) -> str:
+    """The condition in words, for the builder and for a customer without JavaScript."""
+    condition = question.show_if
+    if not condition:
+        return ""
+    source = next((q for q in questions if q.pk == condition["question"]), None)
+    if source is None:
+        return ""
+    if "any_of" in condition:
+        options = [
+            f"\u201c{source.choices[n - 1]}\u201d"
+            for n in condition["any_of"]
+            if n <= len(source.choices)
+        ]
+        what = " or ".join(options)
+        return f"Only if the answer to \u201c{source.prompt}\u201d is {what}"
+    low, high = condition["min"], condition["max"]
+    scores = str(low) if low == high else f"{low}\u2013{high}"
+    return f"Only if the answer to \u201c{source.prompt}\u201d is {scores}"
+
+
+def client_condition(question: Question, questions: Sequence[Question]) -> dict | None:
+    """The condition as the answer page's script reads it: the field's name and the values
+    (as the form sends them) that show the question."""
+    condition = question.show_if
+    source = next((q for q in questions if condition and q.pk == condition["question"]), None)
+    if source is None:
+        return None
+    if "any_of" in condition:
+        values = [source.choices[n - 1] for n in condition["any_of"] if n <= len(source.choices)]
+    else:
+        values = [str(n) for n in range(condition["min"], condition["max"] + 1)]
+    return {"field": f"q{source.pk}", "values": values}
+
+
+# --- endings ----------------------------------------------------------------------------------
+
+BANDS = {"negative": "detractor", "neutral": "passive", "positive": "promoter"}
+HEADLINE = ("nps", "csat", "ces")
+
+
+def band(scores: Mapping[str, int]) -> str:
+    """detractor, passive or promoter by the headline score (NPS, else CSAT, else CES);
+    "" without a score."""
+    for scale in HEADLINE:
+        if scores.get(scale) is not None and scale in SCALES:
+            return BANDS[category(scale, scores[scale])]
+    return ""
+
+
+def ending(survey: Survey, scores: Mapping[str, int]) -> tuple[str, str, str]:
+    """(band, thank-you text, review link) for the customer who gave these scores: the band's
+    own text when the survey has one, else its thank-you; the review link for promoters."""
+    which = band(scores)
+    text = getattr(survey, f"thank_you_{which}", "") if which else ""
+    review = survey.review_url if which == "promoter" else ""
+    return which, text or survey.thank_you, review
