@@ -1,5 +1,6 @@
 """Forms of the surveys app: the customer's answer form, and the staff builder forms."""
 
+import json
 from datetime import timedelta
 
 from crispy_forms.helper import FormHelper
@@ -10,6 +11,7 @@ from feedback_app.core.errors import DomainError
 from feedback_app.core.forms import FilesField
 from feedback_app.customers.identities import normalize_phone
 from feedback_app.customers.models import Channel
+from surveys.logic import client_condition, describe
 from surveys.models import Question, Sentiment, Severity, Survey, Topic, TriggerRule
 from surveys.triage.scores import ENDS as SCALE_ENDS
 
@@ -59,8 +61,15 @@ class AnswerForm(forms.Form):
         )
 
     def rows(self):
-        """(question, bound field, scale ends) for the template, in survey order."""
-        return [(q, self[f"q{q.pk}"], SCALE_ENDS.get(q.kind)) for q in self.questions]
+        """(question, bound field, scale ends, condition) for the template, in survey order; the
+        condition (None for most) has its words and what the page's script reads."""
+        rows = []
+        for q in self.questions:
+            rule = client_condition(q, self.questions) if q.show_if else None
+            if rule is not None:
+                rule = {"words": describe(q, self.questions), "json": json.dumps(rule)}
+            rows.append((q, self[f"q{q.pk}"], SCALE_ENDS.get(q.kind), rule))
+        return rows
 
     def answers(self) -> dict[int, object]:
         return {q.pk: self.cleaned_data.get(f"q{q.pk}") for q in self.questions}
@@ -72,12 +81,39 @@ class AnswerForm(forms.Form):
 
 
 class SurveyForm(forms.ModelForm):
+    review_url = forms.URLField(
+        assume_scheme="https",
+        max_length=500,
+        required=False,
+        label="Public review link for happy customers (optional)",
+        help_text=Survey._meta.get_field("review_url").help_text,
+    )
+
     class Meta:
         model = Survey
-        fields = ["name", "purpose", "intro", "thank_you", "public_link_enabled"]
+        fields = [
+            "name",
+            "purpose",
+            "intro",
+            "thank_you",
+            "thank_you_detractor",
+            "thank_you_passive",
+            "thank_you_promoter",
+            "review_url",
+            "public_link_enabled",
+        ]
+        labels = {
+            "thank_you": "Thank-you",
+            "thank_you_detractor": "Thank-you after a low score (optional)",
+            "thank_you_passive": "Thank-you after a middling score (optional)",
+            "thank_you_promoter": "Thank-you after a high score (optional)",
+        }
         widgets = {
             "intro": forms.Textarea(attrs={"rows": 3}),
             "thank_you": forms.Textarea(attrs={"rows": 2}),
+            "thank_you_detractor": forms.Textarea(attrs={"rows": 2}),
+            "thank_you_passive": forms.Textarea(attrs={"rows": 2}),
+            "thank_you_promoter": forms.Textarea(attrs={"rows": 2}),
         }
 
     def __init__(self, *args, **kwargs):
@@ -97,13 +133,81 @@ class QuestionForm(forms.Form):
         help_text="For choice questions: one option per line.",
     )
 
-    def __init__(self, *args, submit_label="Add question", **kwargs):
+    # Show only if (surveys/logic.py): an earlier rating or choice question, and a range of
+    # its scores or some of its options.
+    show_if_question = forms.TypedChoiceField(
+        coerce=int, empty_value=None, required=False, label="Show this question"
+    )
+    show_if_min = forms.IntegerField(required=False, label="when the score is at least")
+    show_if_max = forms.IntegerField(required=False, label="and at most")
+    show_if_options = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+        label="or when one of these options is chosen",
+        help_text="One option per line, as written in that question (or its number, from 1).",
+    )
+
+    def __init__(self, *args, submit_label="Add question", earlier=(), **kwargs):
         super().__init__(*args, **kwargs)
+        self.earlier = [q for q in earlier if q.is_rating or q.kind in Question.CHOICE_KINDS]
+        self.fields["show_if_question"].choices = [
+            ("", "Always"),
+            *((q.pk, f"Only after an answer to \u201c{q.prompt}\u201d") for q in self.earlier),
+        ]
         self.helper = FormHelper()
         self.helper.add_input(Submit("save_question", submit_label))
 
+    @staticmethod
+    def initial_condition(question: Question) -> dict:
+        """The show-if fields of an existing question, for its edit form."""
+        show_if = question.show_if or {}
+        if not show_if:
+            return {}
+        if "any_of" in show_if:
+            source = Question.objects.filter(pk=show_if["question"]).first()
+            names = source.choices if source else []
+            options = "\n".join(names[n - 1] for n in show_if["any_of"] if n <= len(names))
+            return {"show_if_question": show_if["question"], "show_if_options": options}
+        return {
+            "show_if_question": show_if["question"],
+            "show_if_min": show_if.get("min"),
+            "show_if_max": show_if.get("max"),
+        }
+
     def clean_choices(self):
         return [line.strip() for line in self.cleaned_data["choices"].splitlines() if line.strip()]
+
+    def clean(self):
+        """The four show-if fields become one `show_if` (None: always shown); the service
+        checks it against the survey."""
+        data = super().clean()
+        pk = data.pop("show_if_question", None)
+        low, high = data.pop("show_if_min", None), data.pop("show_if_max", None)
+        lines = [line.strip() for line in data.pop("show_if_options", "").splitlines()]
+        lines = [line for line in lines if line]
+        data["show_if"] = None
+        source = next((q for q in self.earlier if q.pk == pk), None)
+        if source is None:
+            return data
+        if source.is_rating:
+            bounds = {k: v for k, v in (("min", low), ("max", high)) if v is not None}
+            if not bounds:
+                self.add_error("show_if_min", "Give the lowest score, the highest, or both.")
+            data["show_if"] = {"question": pk, **bounds}
+            return data
+        numbers = []
+        names = [c.casefold() for c in source.choices]
+        for line in lines:
+            if line.isdigit():
+                numbers.append(int(line))
+            elif line.casefold() in names:
+                numbers.append(names.index(line.casefold()) + 1)
+            else:
+                self.add_error("show_if_options", f"\u201c{line}\u201d is not one of its options.")
+        if not lines:
+            self.add_error("show_if_options", "Write at least one of its options.")
+        data["show_if"] = {"question": pk, "any_of": numbers}
+        return data
 
 
 class TriggerRuleForm(forms.ModelForm):

@@ -166,6 +166,30 @@ def client_condition(question: Question, questions: Sequence[Question]) -> dict 
     return {"field": f"q{source.pk}", "values": values}
 
 
+def answer_scores(questions: Sequence[Question], answers: Mapping[int, object]) -> dict[str, int]:
+    """The scores among a form's answers (question id → value as sent), by scale, counting only
+    questions the answers show; the first answer of each scale."""
+    answered: dict[int, tuple] = {}
+    for question in questions:
+        value = answers.get(question.pk)
+        if question.is_rating:
+            try:
+                answered[question.pk] = (int(value), [])
+            except (TypeError, ValueError):
+                continue
+        elif question.kind in Question.CHOICE_KINDS and value:
+            answered[question.pk] = (None, [value] if isinstance(value, str) else list(value))
+    shown = shown_questions(questions, answered)
+    scores: dict[str, int] = {}
+    for question in questions:
+        if question.is_rating and question.pk in shown and question.pk in answered:
+            low, high = question.scale
+            number = answered[question.pk][0]
+            if low <= number <= high:
+                scores.setdefault(question.kind, number)
+    return scores
+
+
 # --- endings ----------------------------------------------------------------------------------
 
 BANDS = {"negative": "detractor", "neutral": "passive", "positive": "promoter"}

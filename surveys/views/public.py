@@ -16,6 +16,7 @@ from feedback_app.customers.services.conversation import uploads_from
 from feedback_app.customers.services.resolve import customer_resolve
 from surveys import selectors
 from surveys.forms import AnswerForm, ComplaintForm
+from surveys.logic import answer_scores, ending
 from surveys.models import Question, Survey
 from surveys.quick_answer import quick_initial
 from surveys.services.complaints import complaint_submit
@@ -48,12 +49,21 @@ def _expired(request, survey):
     return render(request, "surveys/public/expired.html", {"survey": survey}, status=410)
 
 
-def _thanks(request, survey, already=False, sorry=False):
-    return render(
-        request,
-        "surveys/public/thanks.html",
-        {"survey": survey, "already": already, "sorry": sorry},
-    )
+def _thanks(request, survey, already=False, sorry=False, form=None):
+    """The page after Send: the ending that fits the answer's headline score (surveys/logic.py),
+    and, when the answer opens a case, that someone will be in touch."""
+    scores = answer_scores(form.questions, form.answers()) if form is not None else {}
+    band, text, review_url = ending(survey, scores)
+    context = {
+        "survey": survey,
+        "already": already,
+        "sorry": sorry,
+        "band": band,
+        "ending": text,
+        "own_sorry": survey.thank_you_detractor if band == "detractor" else "",
+        "review_url": review_url,
+    }
+    return render(request, "surveys/public/thanks.html", context)
 
 
 def unhappy(form: AnswerForm) -> bool:
@@ -131,7 +141,11 @@ class AnswerView(View):
                 return _closed(request, invitation.survey)
             else:
                 return _thanks(
-                    request, invitation.survey, already=not accepted, sorry=unhappy(form)
+                    request,
+                    invitation.survey,
+                    already=not accepted,
+                    sorry=unhappy(form),
+                    form=form,
                 )
         return render(request, self.template_name, self._context(form), status=400)
 
@@ -187,6 +201,7 @@ class PublicSurveyView(View):
                     survey,
                     already=not submission.created,
                     sorry=customer is not None and unhappy(form),
+                    form=form,
                 )
         return render(
             request,

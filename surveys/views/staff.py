@@ -23,6 +23,7 @@ from surveys.forms import (
     SurveyForm,
     TriggerRuleForm,
 )
+from surveys.logic import describe
 from surveys.models import Complaint, ImportJob, Invitation, Question, Response, Survey, TriggerRule
 from surveys.services import building
 from surveys.services.imports import import_create, import_resume, response_template_header
@@ -107,11 +108,14 @@ class SurveyDetailView(SurveyMixin, View):
     def get(self, request, pk, question_form=None):
         survey = self.survey
         tab = request.GET.get("tab") if request.GET.get("tab") in self.tabs else "questions"
+        questions = list(survey.questions.all()) if tab == "questions" else []
+        for question in questions:
+            question.condition = describe(question, questions)
         context = {
             "survey": survey,
             "tab": tab,
-            "questions": survey.questions.all(),
-            "question_form": question_form or QuestionForm(),
+            "questions": questions,
+            "question_form": question_form or QuestionForm(earlier=questions),
             "invitation_counts": selectors.invitation_counts(survey=survey),
             "response_count": survey.responses.count(),
             "rules": survey.trigger_rules.all(),
@@ -142,7 +146,7 @@ class SurveyDetailView(SurveyMixin, View):
         """Add a question (the form at the foot of the questions tab)."""
         if not request.user.has_perm("surveys.change_survey"):
             raise PermissionDenied
-        form = QuestionForm(request.POST)
+        form = QuestionForm(request.POST, earlier=list(self.survey.questions.all()))
         if form.is_valid():
             try:
                 building.question_add(survey=self.survey, actor=request.user, **form.cleaned_data)
@@ -218,8 +222,15 @@ class QuestionView(View):
             "help_text": q.help_text,
             "required": q.required,
             "choices": "\n".join(q.choices),
+            **QuestionForm.initial_condition(q),
         }
-        return self._render(request, QuestionForm(initial=initial, submit_label="Save question"))
+        form = QuestionForm(initial=initial, submit_label="Save question", earlier=self._earlier())
+        return self._render(request, form)
+
+    def _earlier(self) -> list[Question]:
+        """The questions before this one: those it may depend on."""
+        questions = list(self.question.survey.questions.all())
+        return questions[: next(i for i, q in enumerate(questions) if q.pk == self.question.pk)]
 
     def post(self, request, pk):
         question = self.question
@@ -236,7 +247,7 @@ class QuestionView(View):
         except DomainError as exc:
             messages.error(request, exc.message)
             return redirect(question.survey)
-        form = QuestionForm(request.POST, submit_label="Save question")
+        form = QuestionForm(request.POST, submit_label="Save question", earlier=self._earlier())
         if form.is_valid():
             try:
                 building.question_update(question=question, actor=request.user, **form.cleaned_data)
@@ -252,8 +263,23 @@ class SurveyPreviewView(SurveyMixin, View):
     """The survey exactly as a customer sees it, with sending switched off."""
 
     def get(self, request, pk):
-        form = AnswerForm(survey=self.survey)
-        context = {"survey": self.survey, "form": form, "preview": True, "first_name": "Ann"}
+        survey = self.survey
+        form = AnswerForm(survey=survey)
+        context = {
+            "survey": survey,
+            "form": form,
+            "preview": True,
+            "first_name": "Ann",
+            # What each customer reads after Send (surveys/logic.py).
+            "endings": [
+                (label, getattr(survey, f"thank_you_{band}") or survey.thank_you)
+                for band, label in (
+                    ("detractor", "After a low score"),
+                    ("passive", "After a middling score"),
+                    ("promoter", "After a high score"),
+                )
+            ],
+        }
         return render(request, "surveys/public/answer.html", context)
 
 
