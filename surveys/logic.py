@@ -36,8 +36,8 @@ def _whole(value) -> int | None:
 
 def condition_clean(show_if, *, earlier: Sequence[Question]) -> dict | None:
     """The condition in its stored form, checked against the questions before this one;
-    DomainError (field show_if) with what is wrong. None or {} means always shown."""
-    if show_if in (None, {}):
+    DomainError (field show_if) with what is wrong. None means always shown."""
+    if show_if is None:
         return None
     if not isinstance(show_if, Mapping) or "question" not in show_if:
         raise DomainError(SHAPE, field="show_if")
@@ -94,7 +94,7 @@ def conditions_check(questions: Sequence[Question]) -> None:
     """Every condition of a survey's questions (in their order) still holds together: each
     names an earlier question, of a kind and with options that fit. DomainError otherwise."""
     for index, question in enumerate(questions):
-        if question.show_if:
+        if question.show_if is not None:
             try:
                 condition_clean(question.show_if, earlier=questions[:index])
             except DomainError as exc:

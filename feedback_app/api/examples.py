@@ -89,8 +89,8 @@ EXAMPLES = {
         },
     ),
     "PATCH /api/v1/questions/{id}/": (
-        "Make a question optional",
-        {"required": False},
+        "Ask it only of detractors (NPS 0-6 on question 11)",
+        {"show_if": {"question": 11, "min": 0, "max": 6}},
     ),
     "POST /api/v1/responses/": (
         "A survey answered in the shop's app",

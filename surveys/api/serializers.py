@@ -20,15 +20,91 @@ from surveys.models import (
 )
 from surveys.services.intake import client_key_shown
 
+_SOURCE = {"type": "integer", "description": "An earlier question of the same survey."}
+
+
+@extend_schema_field(
+    {
+        "description": "Show this question only when an earlier answer fits: a score from min to "
+        "max (either may be left out), or any of some options, by their number in the question's "
+        "list from 1. null: always shown. A question whose condition does not hold is never "
+        "required, and an answer sent for it is not stored (surveys/logic.py).",
+        "nullable": True,
+        "oneOf": [
+            {
+                "type": "object",
+                "properties": {
+                    "question": _SOURCE,
+                    "min": {"type": "integer", "minimum": 0, "maximum": 10},
+                    "max": {"type": "integer", "minimum": 0, "maximum": 10},
+                },
+                "required": ["question"],
+                "minProperties": 2,
+                "additionalProperties": False,
+            },
+            {
+                "type": "object",
+                "properties": {
+                    "question": _SOURCE,
+                    "any_of": {
+                        "type": "array",
+                        "items": {"type": "integer", "minimum": 1, "maximum": 30},
+                        "minItems": 1,
+                        "maxItems": 30,
+                    },
+                },
+                "required": ["question", "any_of"],
+                "additionalProperties": False,
+            },
+        ],
+        "example": {"question": 12, "min": 0, "max": 6},
+    }
+)
+class ShowIfField(serializers.JSONField):
+    """A question's condition, checked by the survey builder (surveys/logic.py)."""
+
+
+# A web address as Django's URL check takes it (host labels, a top-level domain, a plain path);
+# blank: no review link.
+REVIEW_URL = (
+    r"^$|^https?://[a-z0-9]([a-z0-9-]{0,20}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,20}[a-z0-9])?)*"
+    r"\.[a-z]{2,10}(/[A-Za-z0-9._~%/?#=&+-]*)?$"
+)
+
+
+@extend_schema_field(
+    {
+        "type": "string",
+        "maxLength": 500,
+        "pattern": REVIEW_URL,
+        "description": "Promoters are invited to leave a public review at this address "
+        "(blank: no link).",
+        "example": "https://reviews.example/our-shop",
+    }
+)
+class ReviewURLField(serializers.URLField):
+    """The survey's public review link."""
+
 
 class QuestionSerializer(api_fields.ModelSerializer):
     choices = serializers.ListField(
         child=api_fields.CharField(max_length=200), required=False, max_length=30
     )
+    show_if = ShowIfField(required=False, allow_null=True)
 
     class Meta:
         model = Question
-        fields = ["id", "survey", "position", "kind", "prompt", "help_text", "required", "choices"]
+        fields = [
+            "id",
+            "survey",
+            "position",
+            "kind",
+            "prompt",
+            "help_text",
+            "required",
+            "choices",
+            "show_if",
+        ]
         read_only_fields = ["id", "position"]
 
 
@@ -39,6 +115,7 @@ class QuestionUpdateSerializer(QuestionSerializer):
 
 class SurveySerializer(api_fields.ModelSerializer):
     questions = QuestionSerializer(many=True, read_only=True)
+    review_url = ReviewURLField(max_length=500, required=False, allow_blank=True)
     public_url = serializers.SerializerMethodField()
 
     class Meta:
@@ -50,6 +127,10 @@ class SurveySerializer(api_fields.ModelSerializer):
             "status",
             "intro",
             "thank_you",
+            "thank_you_detractor",
+            "thank_you_passive",
+            "thank_you_promoter",
+            "review_url",
             "public_link_enabled",
             "public_url",
             "previous_version",

@@ -208,7 +208,7 @@ def _check_with(changed: Question, order=None) -> None:
     if order is None:
         order = list(changed.survey.questions.select_for_update().order_by("position", "id"))
     questions = [changed if q.pk == changed.pk else q for q in order]
-    if changed.show_if:
+    if changed.show_if is not None:
         index = next(i for i, q in enumerate(questions) if q.pk == changed.pk)
         changed.show_if = condition_clean(changed.show_if, earlier=questions[:index])
     conditions_check(questions)

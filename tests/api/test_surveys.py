@@ -192,6 +192,52 @@ class TestBuilding:
         copy = manager_api.post(f"/api/v1/surveys/{survey['id']}/copy/").json()
         assert copy["status"] == "draft" and copy["previous_version"] == survey["id"]
 
+    def test_questions_that_follow_an_answer_and_endings(self, manager_api):
+        survey = manager_api.post(
+            "/api/v1/surveys/",
+            {
+                "name": "After delivery",
+                "purpose": "after_delivery",
+                "thank_you_promoter": "Wonderful!",
+                "review_url": "https://reviews.example/us",
+            },
+            format="json",
+        ).json()
+        assert survey["review_url"] == "https://reviews.example/us"
+        nps = manager_api.post(
+            "/api/v1/questions/",
+            {"survey": survey["id"], "kind": "nps", "prompt": "Recommend us?"},
+            format="json",
+        ).json()
+        why = manager_api.post(
+            "/api/v1/questions/",
+            {
+                "survey": survey["id"],
+                "kind": "text",
+                "prompt": "What went wrong?",
+                "show_if": {"question": nps["id"], "max": 6},
+            },
+            format="json",
+        )
+        assert why.status_code == 201
+        assert why.json()["show_if"] == {"question": nps["id"], "min": 0, "max": 6}
+        loop = manager_api.patch(
+            f"/api/v1/questions/{nps['id']}/",
+            {"show_if": {"question": why.json()["id"], "any_of": [1]}},
+            format="json",
+        )
+        assert loop.status_code == 400
+        assert "earlier question" in loop.json()["show_if"][0]
+        for shape in ({}, {"question": nps["id"]}, [1], "nps<7"):
+            refused = manager_api.patch(
+                f"/api/v1/questions/{why.json()['id']}/", {"show_if": shape}, format="json"
+            )
+            assert refused.status_code == 400, shape
+        cleared = manager_api.patch(
+            f"/api/v1/questions/{why.json()['id']}/", {"show_if": None}, format="json"
+        )
+        assert cleared.status_code == 200 and cleared.json()["show_if"] is None
+
     def test_trigger_rule_crud(self, manager_api):
         survey = delivery_survey()
         rule = manager_api.post(
