@@ -23,17 +23,36 @@ SURVEYS = [
         "intro": "Your order reached you recently. Tell us how the delivery went, good or bad.",
         "public": False,
         "trigger": ("order.delivered", timedelta(days=2)),
+        # Questions that follow the answer: (kind, prompt, required, options[, (the earlier
+        # question's index, its condition)]).
         "questions": [
             ("nps", "How likely are you to recommend us to a friend or colleague?", True, []),
+            ("text", "What went wrong?", True, [], (0, {"max": 6})),
+            (
+                "multiple",
+                "What did you like most?",
+                False,
+                ["Fast delivery", "Careful packing", "Easy to track", "Friendly driver"],
+                (0, {"min": 9}),
+            ),
             (
                 "single",
                 "Did your order arrive on the day we promised?",
                 False,
                 ["Yes", "No, it was late", "It has not arrived"],
             ),
+            ("text", "How late was it, and did anyone tell you?", False, [], (3, {"any_of": [2]})),
             ("csat", "How satisfied are you with the condition of your order?", False, []),
             ("text", "What is the one thing we should do better?", False, []),
         ],
+        "endings": {
+            "thank_you_detractor": "We are sorry the delivery let you down.",
+            "thank_you_passive": "Thank you. We are working on the things that would make it a "
+            "ten for you.",
+            "thank_you_promoter": "Thank you, that made our day. If you have a minute, other "
+            "customers would like to hear it too.",
+            "review_url": "https://reviews.example/northwind-delivery",
+        },
     },
     {
         "name": "After a support case",
@@ -116,10 +135,23 @@ def load_surveys() -> dict[str, Survey]:
                 purpose=spec["purpose"],
                 intro=spec["intro"],
                 public_link_enabled=spec["public"],
+                **spec.get("endings", {}),
             )
-            for kind, prompt, required, choices in spec["questions"]:
-                question_add(
-                    survey=survey, kind=kind, prompt=prompt, required=required, choices=choices
+            added = []
+            for kind, prompt, required, choices, *condition in spec["questions"]:
+                show_if = None
+                if condition:
+                    source, rule = condition[0]
+                    show_if = {"question": added[source].pk, **rule}
+                added.append(
+                    question_add(
+                        survey=survey,
+                        kind=kind,
+                        prompt=prompt,
+                        required=required,
+                        choices=choices,
+                        show_if=show_if,
+                    )
                 )
             survey_publish(survey=survey)
             if spec["trigger"]:
@@ -157,7 +189,7 @@ def _answers(survey: Survey, rng: random.Random, mood: str) -> dict:
             answers[question.pk] = rng.sample(question.choices, k=2 if happy else 1)
         elif mood == "polite":
             answers[question.pk] = rng.choice(POLITE)
-        elif rng.random() < 0.7:
+        elif question.required or rng.random() < 0.7:
             answers[question.pk] = rng.choice(GOOD if happy else BAD)
     return answers
 

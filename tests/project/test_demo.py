@@ -31,6 +31,14 @@ def test_demo_loads_once_and_a_second_run_adds_nothing(capsys, django_capture_on
     assert polite.count() >= 5
     assert set(polite.values_list("sentiment", flat=True)) == {"negative"}
     assert TicketItem.objects.filter(response__in=polite).count() == polite.count()
+    # The delivery survey asks what went wrong only of detractors, what they liked only of
+    # promoters; each path has answers, and no answer sits on a question its path hides.
+    answered = Response.objects.filter(survey__name="After delivery")
+    wrong = answered.filter(answers__question__prompt="What went wrong?")
+    liked = answered.filter(answers__question__prompt="What did you like most?")
+    assert wrong.count() >= 10 and liked.count() >= 10
+    assert set(wrong.values_list("nps", flat=True)) <= set(range(7))
+    assert set(liked.values_list("nps", flat=True)) <= {9, 10}
 
     call_command("load_demo")
     second = counts()
