@@ -144,6 +144,11 @@ class ReceivedAnswers(models.Model):
     received_at = models.DateTimeField(default=timezone.now)
     attempts = models.PositiveSmallIntegerField(default=0)
     last_error = models.CharField(max_length=500, blank=True)
+    # Saved by the survey page a moment after a one-click link opened it (surveys/quick_answer.py):
+    # only that answer, held until `hold_until` so the customer's Send can replace it with all
+    # their answers; stored as it is once the hold passes.
+    partial = models.BooleanField(default=False)
+    hold_until = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name_plural = "received answers"

@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 
 from django.core.cache import cache
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 from django_q.conf import Conf
 
@@ -58,9 +58,27 @@ RECEIVED_SWEEP_AFTER = timedelta(minutes=1)
 # the task time limit if its worker died).
 RECEIVED_STORING = "surveys:received:storing"
 RECEIVED_MAX_ATTEMPTS = 10
+# How long a one-click answer saved alone waits for the rest of the customer's answers.
+QUICK_HOLD = timedelta(minutes=15)
 # None until this process first queues it, so the first kick always goes: time.monotonic() counts
 # from an arbitrary point (boot, or a sandbox's start), so no starting number is safely "long ago".
 _last_kick: float | None = None
+
+
+def held_answers(invitation: Invitation) -> ReceivedAnswers | None:
+    """The one-click answer saved for this invitation and still held for the rest, if any (as
+    read with the invitation, which selects it)."""
+    try:
+        row = invitation.received
+    except ReceivedAnswers.DoesNotExist:
+        return None
+    return row if row is not None and row.partial and row.hold_until is not None else None
+
+
+def _check(invitation: Invitation, received_at: datetime) -> None:
+    if invitation.expires_at <= received_at:
+        raise InvitationExpired("This survey link has expired.")
+    check_live(invitation.survey)
 
 
 def answers_receive(
@@ -69,15 +87,27 @@ def answers_receive(
     """Accept a customer's answers to an invitation; False when it was already answered.
 
     Makes every check `response_submit` makes (raising the same errors) against the invitation as
-    read, then writes one row; the store task turns it into the response.
+    read, then writes one row; the store task turns it into the response. When the page saved
+    a one-click answer alone (`quick_receive`) and holds it, these answers replace it.
     """
     received_at = received_at or timezone.now()
-    if invitation.answer_received:
+    held = held_answers(invitation)
+    if invitation.answer_received and held is None:
         return False
-    if invitation.expires_at <= received_at:
-        raise InvitationExpired("This survey link has expired.")
-    check_live(invitation.survey)
+    _check(invitation, received_at)
     answers_clean(survey=invitation.survey, answers=answers)
+    if held is not None:
+        # Only while it is held: a store task that took it first wins, and these are refused.
+        completed = ReceivedAnswers.objects.filter(
+            pk=invitation.pk, partial=True, hold_until__isnull=False
+        ).update(
+            answers={str(key): value for key, value in answers.items()},
+            partial=False,
+            hold_until=None,
+        )
+        if completed:
+            _kick()
+        return bool(completed)
     accepted = insert_once(
         ReceivedAnswers,
         invitation=invitation,
@@ -88,6 +118,32 @@ def answers_receive(
         return False  # a second tap of the same form: the first answers stand
     _kick()
     return True
+
+
+def quick_receive(
+    *, invitation: Invitation, answers: Mapping, received_at: datetime | None = None
+) -> bool:
+    """Save the answer a one-click link chose, alone, as the page does a moment after it opens in
+    a browser (link scanners run no script). Held for QUICK_HOLD so the customer's Send can add
+    the rest (`answers_receive`); stored as it is after that. False when already answered."""
+    received_at = received_at or timezone.now()
+    if invitation.answer_received:
+        return False
+    _check(invitation, received_at)
+    answers_clean(survey=invitation.survey, answers=answers, partial=True)
+    return insert_once(
+        ReceivedAnswers,
+        invitation=invitation,
+        answers={str(key): value for key, value in answers.items()},
+        received_at=received_at,
+        partial=True,
+        hold_until=received_at + QUICK_HOLD,
+    )
+
+
+def _unheld(now: datetime | None = None) -> Q:
+    """Rows the store may take: not held for the customer's Send, or held no longer."""
+    return Q(hold_until__isnull=True) | Q(hold_until__lte=now or timezone.now())
 
 
 def _kick() -> None:
@@ -120,7 +176,7 @@ def received_store(
     stored = 0
     waiting = ReceivedAnswers.objects.filter(attempts=0).order_by("received_at")
     while True:
-        keys = list(waiting.values_list("pk", flat=True)[:batch])
+        keys = list(waiting.filter(_unheld()).values_list("pk", flat=True)[:batch])
         done = received_store_batch(keys)
         if done:
             stored += done
@@ -167,7 +223,7 @@ def _store_many(keys: list[int]) -> tuple[int, list[int]]:
     rows = list(
         ReceivedAnswers.objects.select_for_update(of=("self",), skip_locked=True)
         .select_related("invitation__survey", "invitation__customer")
-        .filter(pk__in=keys, attempts=0)
+        .filter(_unheld(), pk__in=keys, attempts=0)
         .order_by("pk")
     )
     if not rows:
@@ -190,7 +246,9 @@ def _store_many(keys: list[int]) -> tuple[int, list[int]]:
             alone.append(row.pk)
             continue
         try:
-            cleaned = answers_clean(survey=invitation.survey, answers=row.answers)
+            cleaned = answers_clean(
+                survey=invitation.survey, answers=row.answers, partial=row.partial
+            )
         except DomainError:
             alone.append(row.pk)
             continue
@@ -230,22 +288,25 @@ def _store_many(keys: list[int]) -> tuple[int, list[int]]:
 
 def received_sweep(*, now: datetime | None = None, limit: int = 5000) -> int:
     """Scheduled every minute: store what waited longer than RECEIVED_SWEEP_AFTER (its task was
-    lost with a worker) and try failed rows again, up to RECEIVED_MAX_ATTEMPTS times."""
+    lost with a worker, or it was a one-click answer whose hold has passed) and try failed rows
+    again, up to RECEIVED_MAX_ATTEMPTS times."""
     cutoff = (now or timezone.now()) - RECEIVED_SWEEP_AFTER
     keys = ReceivedAnswers.objects.filter(
-        received_at__lt=cutoff, attempts__lt=RECEIVED_MAX_ATTEMPTS
+        _unheld(now), received_at__lt=cutoff, attempts__lt=RECEIVED_MAX_ATTEMPTS
     ).order_by("received_at")
-    return sum(received_store_one(key) for key in keys.values_list("pk", flat=True)[:limit])
+    return sum(
+        received_store_one(key, now=now) for key in keys.values_list("pk", flat=True)[:limit]
+    )
 
 
-def received_store_one(key: int) -> bool:
+def received_store_one(key: int, now: datetime | None = None) -> bool:
     """Store one row of received answers; False if it is gone or failed (then logged, counted)."""
     try:
         with transaction.atomic():
             row = (
                 ReceivedAnswers.objects.select_for_update(skip_locked=True)
                 .select_related("invitation__survey")
-                .filter(pk=key)
+                .filter(_unheld(now), pk=key)
                 .first()
             )
             if row is None:
@@ -257,6 +318,7 @@ def received_store_one(key: int) -> bool:
                 channel=Channel.WEB,
                 submitted_at=row.received_at,
                 accepted=True,
+                partial=row.partial,
             )
             row.delete()
         return True

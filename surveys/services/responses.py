@@ -118,7 +118,7 @@ def _clean_one(question: Question, value):
     return None, [], text
 
 
-def answers_clean(*, survey: Survey, answers: Mapping) -> list[Answer]:
+def answers_clean(*, survey: Survey, answers: Mapping, partial: bool = False) -> list[Answer]:
     """Check raw answers (question id → value) against the survey's questions.
 
     Every problem is collected, so a form can show them all at once. Unknown question ids are
@@ -145,7 +145,7 @@ def answers_clean(*, survey: Survey, answers: Mapping) -> list[Answer]:
             continue
         value = given.get(pk)
         if _is_blank(value):
-            if question.required:
+            if question.required and not partial:
                 errors[pk] = "Please answer this question."
             continue
         try:
@@ -225,6 +225,7 @@ def response_submit(
     source_reference: str = "",
     actor=None,
     accepted: bool = False,
+    partial: bool = False,
 ) -> Submission:
     """Store one response with all its answers, or nothing.
 
@@ -232,7 +233,8 @@ def response_submit(
     returns the first response (`created` False). With an `idempotency_key`: a retry with the
     same key returns the first response. A closed survey or an expired invitation is refused;
     `accepted` answers were checked when received (`answers_receive`, at `submitted_at`), so a
-    survey closed since does not refuse them.
+    survey closed since does not refuse them; `partial` ones (a one-click answer saved alone)
+    need not answer the required questions.
     """
     now = timezone.now()
     submitted_at = submitted_at or now
@@ -269,7 +271,7 @@ def response_submit(
             survey, customer = invitation.survey, invitation.customer
         if not accepted:
             check_live(survey)
-        cleaned = answers_clean(survey=survey, answers=answers)
+        cleaned = answers_clean(survey=survey, answers=answers, partial=partial)
         response = response_new(
             survey=survey,
             customer=customer,

@@ -4,6 +4,7 @@ public link for kiosks and receipts. Opening a page records nothing; only the fo
 import uuid
 
 from django.conf import settings
+from django.http import JsonResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.views import View
@@ -18,9 +19,9 @@ from surveys import selectors
 from surveys.forms import AnswerForm, ComplaintForm
 from surveys.logic import answer_scores, ending
 from surveys.models import Question, Survey
-from surveys.quick_answer import quick_initial
+from surveys.quick_answer import quick_initial, quick_question
 from surveys.services.complaints import complaint_submit
-from surveys.services.received import answers_receive
+from surveys.services.received import answers_receive, held_answers, quick_receive
 from surveys.services.responses import (
     AnswersInvalid,
     InvitationExpired,
@@ -106,24 +107,33 @@ class AnswerView(View):
 
     def get(self, request, token):
         invitation = self.invitation
-        if invitation.answer_received:
+        held = held_answers(invitation)
+        if invitation.answer_received and held is None:
             return _thanks(request, invitation.survey, already=True)
         if invitation.expires_at <= timezone.now():
             return _expired(request, invitation.survey)
         if invitation.survey.status != Survey.Status.LIVE:
             return _closed(request, invitation.survey)
         questions = selectors.survey_questions(invitation.survey)
-        # A one-click link from the e-mail (?score=9) chooses that answer; nothing is stored
-        # until the customer presses Send (surveys/quick_answer.py).
-        chosen = quick_initial(questions, request.GET)
+        # A one-click link from the e-mail (?score=9) chooses that answer; opening the link
+        # stores nothing, the page's script saves it a moment later (surveys/quick_answer.py).
+        # Once saved, the page shows it chosen (a reload included) until Send adds the rest.
+        if held is not None:
+            chosen = {f"q{key}": str(value) for key, value in held.answers.items()}
+        else:
+            chosen = quick_initial(questions, request.GET)
         form = AnswerForm(initial=chosen, survey=invitation.survey, questions=questions)
         context = self._context(form)
         context["chosen"] = next(iter(chosen.values()), None)
+        context["saved"] = held is not None
+        context["quick_field"] = next(iter(chosen), "") if held is None else ""
         return render(request, self.template_name, context)
 
     def post(self, request, token):
         """Check the answers and accept them (`answers_receive`); a background task stores
         them a moment later. Everything the customer must hear about is decided here."""
+        if request.POST.get("quick") == "1":
+            return self._quick(request)
         invitation = self.invitation
         form = AnswerForm(
             request.POST,
@@ -148,6 +158,21 @@ class AnswerView(View):
                     form=form,
                 )
         return render(request, self.template_name, self._context(form), status=400)
+
+    def _quick(self, request):
+        """The page's script saving the answer a one-click link chose, alone (JSON)."""
+        invitation = self.invitation
+        question = quick_question(selectors.survey_questions(invitation.survey))
+        if question is None:
+            return JsonResponse({"detail": "This survey has no one-click answer."}, status=400)
+        answer = {question.pk: request.POST.get(f"q{question.pk}", "")}
+        try:
+            saved = quick_receive(invitation=invitation, answers=answer)
+        except AnswersInvalid as exc:
+            return JsonResponse({"detail": " ".join(map(str, exc.errors.values()))}, status=400)
+        except (InvitationExpired, SurveyClosed) as exc:
+            return JsonResponse({"detail": exc.message}, status=410)
+        return JsonResponse({"saved": saved})
 
 
 class PublicSurveyView(View):

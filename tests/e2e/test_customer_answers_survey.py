@@ -65,3 +65,40 @@ def test_score_can_be_given_with_the_keyboard(page):
     page.keyboard.press("Enter")
     expect(page.get_by_role("heading", name="We are sorry")).to_be_visible()
     assert Response.objects.get().answers.get(question__kind="nps").number == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_one_click_in_the_email_answers_and_a_link_scanner_stores_nothing(phone_page):
+    import re
+
+    from django.core import mail
+
+    from surveys.models import ReceivedAnswers
+    from surveys.services.received import QUICK_HOLD, received_sweep
+
+    delivered_invitation()
+    html = mail.outbox[-1].alternatives[0][0]
+    link = re.search(r'href="([^"]*\?score=9)"', html).group(1)
+    path = link[link.index("/s/") :]
+
+    # A link scanner fetches every link in the e-mail and runs no script: nothing is kept.
+    assert phone_page.request.get(path).status == 200
+    assert not ReceivedAnswers.objects.exists() and not Response.objects.exists()
+
+    # The customer's one click: the page opens with 9 chosen and saves it by itself.
+    phone_page.goto(path)
+    expect(phone_page.get_by_test_id("quick-saved")).to_be_visible()
+    expect(phone_page.get_by_test_id("quick-chosen")).to_be_hidden()
+    row = ReceivedAnswers.objects.get()
+    assert row.partial and list(row.answers.values()) == ["9"]
+
+    # A reload keeps it, chosen, and saves nothing twice.
+    phone_page.reload()
+    expect(phone_page.get_by_test_id("quick-saved")).to_be_visible()
+    score = phone_page.get_by_role("group", name="How likely are you to recommend us to a friend?")
+    expect(score.get_by_role("radio", name="9")).to_be_checked()
+    assert ReceivedAnswers.objects.count() == 1
+
+    # If they stop there, the score is stored as it is once the hold passes.
+    received_sweep(now=timezone.now() + QUICK_HOLD + timedelta(minutes=2))
+    assert Response.objects.get().answers.get(question__kind="nps").number == 9

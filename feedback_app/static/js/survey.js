@@ -6,7 +6,6 @@
   var form = document.querySelector("form[data-survey]");
   if (!form) return;
   var ruled = Array.prototype.slice.call(form.querySelectorAll("fieldset[data-show-if]"));
-  if (!ruled.length) return;
 
   function chosen(name) {
     var values = [];
@@ -32,9 +31,47 @@
     });
   }
 
-  form.querySelectorAll(".show-if-note").forEach(function (note) {
-    note.hidden = true;
-  });
-  form.addEventListener("change", update);
-  update();
+  if (ruled.length) {
+    form.querySelectorAll(".show-if-note").forEach(function (note) {
+      note.hidden = true;
+    });
+    form.addEventListener("change", update);
+    update();
+  }
+
+  // A one-click link from the e-mail chose an answer: save it a moment after the page is seen,
+  // so the click alone counts. Link scanners open the link but run no script; the server holds
+  // the answer a while for the customer's Send, which replaces it with everything they add.
+  var quick = form.getAttribute("data-quick-store");
+  if (!quick) return;
+  var done = false;
+  function save() {
+    var chosen = form.querySelector('[name="' + quick + '"]:checked');
+    if (done || !chosen || document.visibilityState !== "visible") return;
+    done = true;
+    var data = new FormData();
+    data.append("csrfmiddlewaretoken", form.querySelector("[name=csrfmiddlewaretoken]").value);
+    data.append("quick", "1");
+    data.append(quick, chosen.value);
+    fetch(window.location.pathname, { method: "POST", body: data, credentials: "same-origin" })
+      .then(function (response) {
+        return response.ok ? response.json() : null;
+      })
+      .then(function (body) {
+        if (!body || !body.saved) return;
+        var saved = document.querySelector("[data-testid=quick-saved]");
+        var pending = document.querySelector("[data-testid=quick-chosen]");
+        if (saved) saved.hidden = false;
+        if (pending) pending.hidden = true;
+      })
+      .catch(function () {
+        done = false; // offline for a moment: Send still sends everything
+      });
+  }
+  function later() {
+    window.setTimeout(save, 1500);
+  }
+  if (document.readyState === "complete") later();
+  else window.addEventListener("load", later);
+  document.addEventListener("visibilitychange", later);
 })();
