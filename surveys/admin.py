@@ -104,9 +104,11 @@ class InvitationAdmin(admin.ModelAdmin):
 @admin.register(ReceivedAnswers)
 class ReceivedAnswersAdmin(RecordAdmin):
     """Answers accepted from the invitation form that are not stored yet: normally none for more
-    than a moment; a row with attempts and an error is one the store could not take."""
+    than a moment; a row with attempts and an error is one the store could not take. A one-click
+    answer saved alone waits until its hold passes (the customer may still send the rest);
+    *Store now* leaves those be."""
 
-    list_display = ["invitation", "received_at", "attempts", "last_error"]
+    list_display = ["invitation", "received_at", "partial", "hold_until", "attempts", "last_error"]
     list_select_related = ["invitation__survey", "invitation__customer"]
     actions = ["store_now"]
 

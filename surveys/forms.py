@@ -101,12 +101,14 @@ class SurveyForm(forms.ModelForm):
             "thank_you_promoter",
             "review_url",
             "public_link_enabled",
+            "one_at_a_time",
         ]
         labels = {
             "thank_you": "Thank-you",
             "thank_you_detractor": "Thank-you after a low score (optional)",
             "thank_you_passive": "Thank-you after a middling score (optional)",
             "thank_you_promoter": "Thank-you after a high score (optional)",
+            "one_at_a_time": "One question at a time on a phone",
         }
         widgets = {
             "intro": forms.Textarea(attrs={"rows": 3}),

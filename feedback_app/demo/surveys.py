@@ -59,6 +59,7 @@ SURVEYS = [
         "purpose": "after_support",
         "intro": "You recently spoke to our customer care team. How did it go?",
         "public": False,
+        "one_at_a_time": True,
         "trigger": ("support.resolved", timedelta(hours=2)),
         "questions": [
             ("csat", "How satisfied are you with the help you got?", True, []),
@@ -135,6 +136,7 @@ def load_surveys() -> dict[str, Survey]:
                 purpose=spec["purpose"],
                 intro=spec["intro"],
                 public_link_enabled=spec["public"],
+                one_at_a_time=spec.get("one_at_a_time", False),
                 **spec.get("endings", {}),
             )
             added = []

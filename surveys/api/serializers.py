@@ -132,6 +132,7 @@ class SurveySerializer(api_fields.ModelSerializer):
             "thank_you_promoter",
             "review_url",
             "public_link_enabled",
+            "one_at_a_time",
             "public_url",
             "previous_version",
             "questions",

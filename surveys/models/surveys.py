@@ -54,6 +54,11 @@ class Survey(models.Model):
         default=False,
         help_text="Accept answers without an invitation (kiosks, receipts, QR codes).",
     )
+    one_at_a_time = models.BooleanField(
+        default=False,
+        help_text="On a phone, one question per screen with progress and Back (a page without "
+        "JavaScript still shows them all).",
+    )
     # Set when a survey is copied to change questions that already have answers.
     previous_version = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="next_versions"

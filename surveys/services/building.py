@@ -49,6 +49,7 @@ def survey_create(
     intro: str = "",
     thank_you: str = "",
     public_link_enabled: bool = False,
+    one_at_a_time: bool = False,
     actor=None,
     **endings,
 ) -> Survey:
@@ -63,6 +64,7 @@ def survey_create(
         intro=intro,
         thank_you=thank_you or Survey._meta.get_field("thank_you").default,
         public_link_enabled=public_link_enabled,
+        one_at_a_time=one_at_a_time,
         created_by=actor,
         **_endings_clean(endings),
     )
@@ -85,7 +87,15 @@ def _endings_clean(endings: dict) -> dict:
 
 def survey_update(*, survey: Survey, actor=None, **changes) -> Survey:
     """Change the survey's own texts and settings (not its status: publish and close do that)."""
-    editable = {"name", "purpose", "intro", "thank_you", "public_link_enabled", *ENDINGS}
+    editable = {
+        "name",
+        "purpose",
+        "intro",
+        "thank_you",
+        "public_link_enabled",
+        "one_at_a_time",
+        *ENDINGS,
+    }
     unknown = set(changes) - editable
     if unknown:
         raise DomainError(f"These fields cannot be changed here: {', '.join(sorted(unknown))}.")
@@ -285,6 +295,7 @@ def survey_copy(*, survey: Survey, actor=None) -> Survey:
             intro=survey.intro,
             thank_you=survey.thank_you,
             public_link_enabled=survey.public_link_enabled,
+            one_at_a_time=survey.one_at_a_time,
             previous_version=survey,
             created_by=actor,
             **{key: getattr(survey, key) for key in ENDINGS},

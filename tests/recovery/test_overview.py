@@ -175,7 +175,31 @@ def test_performance_per_agent_and_team(data, manager):
     morgan = agents["Morgan"]
     assert morgan[1] == 1 and morgan[4] == 100.0 and morgan[5] == 1  # recovered, of one answer
     assert morgan[3] == 100.0 and morgan[2] is not None and morgan[2] >= 0
-    assert str(morgan[6]) == "20.00"  # the refund, per recovered customer
+    assert morgan[6] is None and morgan[7] == 0  # no handling CSAT answered yet
+    assert str(morgan[8]) == "20.00"  # the refund, per recovered customer
     assert agents["(unassigned)"][1] == 1 and agents["(unassigned)"][4] is None  # no answer yet
     teams = {row[0]: row for row in d.tables["by_team"].rows}
     assert teams["Deliveries"][1] == 1 and teams["(no team)"][1] == 1
+
+
+def test_the_handling_csat_of_the_follow_up_counts_for_whoever_handled_the_ticket(data, manager):
+    """The follow-up ("did we make it right?") asks how satisfied the customer is with how we
+    handled it; its answer is tied to the ticket, so to the agent and team on it."""
+    from recovery.dashboards.figures.people import performance
+    from surveys.services.responses import response_submit
+
+    ticket = Ticket.objects.get(subject="Late parcel")
+    Ticket.objects.filter(pk=ticket.pk).update(assignee=manager)
+    follow_up = ticket.follow_up
+    assert follow_up is not None
+    questions = {q.kind: q for q in follow_up.survey.questions.all()}
+    response_submit(
+        survey=follow_up.survey,
+        invitation=follow_up,
+        channel="web",
+        answers={questions["single"].pk: "Yes", questions["csat"].pk: 4},
+    )
+    d = performance(DashboardFilterForm({}).filters())
+    morgan = {row[0]: row for row in d.tables["by_assignee"].rows}["Morgan"]
+    assert morgan[6] == 4.0 and morgan[7] == 1
+    assert "Handling CSAT, mean (1-5)" in d.tables["by_assignee"].columns

@@ -1,6 +1,8 @@
 """Agents and teams: per person and per team, the tickets opened in the period, the first
 response (median hours to the first message to the customer), the apology within its SLA, the
-recovery rate, and the restitution given per recovered customer."""
+recovery rate, how satisfied customers were with the handling (the CSAT of the "did we make it
+right?" follow-up, tied to the ticket and so to whoever handled it), and the restitution given
+per recovered customer."""
 
 from __future__ import annotations
 
@@ -9,11 +11,12 @@ from decimal import Decimal
 from statistics import median
 
 from django.conf import settings
-from django.db.models import Count, F, Min, Q, Sum
+from django.db.models import Avg, Count, F, Min, OuterRef, Q, Subquery, Sum
 
 from recovery.dashboards.figures.tables import Dashboard, Table, pct
 from recovery.dashboards.filters import Filters
 from recovery.models import Restitution, Ticket, TicketEvent
+from surveys.models import Answer, Question
 
 COLUMNS = [
     "Tickets",
@@ -21,6 +24,8 @@ COLUMNS = [
     "Apology within SLA %",
     "Recovery rate %",
     "Said whether we made it right",
+    "Handling CSAT, mean (1-5)",
+    "Handling CSAT answers",
     f"Restitution per recovered customer ({settings.SHOP_CURRENCY})",
 ]
 
@@ -52,6 +57,7 @@ def _table(tickets, key: str, label: str, nobody: str) -> Table:
         )
         .order_by()
     }
+    handling = _handling(tickets, key)
     waits = _first_responses(tickets, key)
     money = {
         row[f"ticket__{key}"]: row["total"]
@@ -76,6 +82,8 @@ def _table(tickets, key: str, label: str, nobody: str) -> Table:
                 pct(row["in_sla"], row["judged"]),
                 pct(row["recovered"], row["answered"]),
                 row["answered"],
+                handling.get(group, (None, 0))[0],
+                handling.get(group, (None, 0))[1],
                 (spent / row["recovered"]).quantize(Decimal("0.01"))
                 if spent and row["recovered"]
                 else None,
@@ -89,9 +97,27 @@ def _table(tickets, key: str, label: str, nobody: str) -> Table:
         chart="bar",
         series=(4,),
         note="Tickets opened in the period, by whom they are assigned to now. First response: "
-        "wall-clock hours to the first apology or reply. Restitution: granted, in "
+        "wall-clock hours to the first apology or reply. Handling CSAT: the customer's answer "
+        "to \u201cHow satisfied are you with how we handled it?\u201d in the follow-up sent on "
+        "resolution (1 very dissatisfied, 5 very satisfied). Restitution: granted, in "
         f"{settings.SHOP_CURRENCY}.",
     )
+
+
+def _handling(tickets, key: str) -> dict:
+    """(mean, answers) of the handling CSAT per group: the CSAT answer of each ticket's
+    follow-up ("how satisfied are you with how we handled it?")."""
+    csat = Answer.objects.filter(
+        response__invitation_id=OuterRef("follow_up_id"), question__kind=Question.Kind.CSAT
+    ).values("number")[:1]
+    rows = (
+        tickets.exclude(follow_up=None)
+        .annotate(handling=Subquery(csat))
+        .values(key)
+        .annotate(mean=Avg("handling"), answers=Count("handling"))
+        .order_by()
+    )
+    return {row[key]: (round(row["mean"], 2), row["answers"]) for row in rows if row["answers"]}
 
 
 def _names(tickets, key: str) -> dict:
