@@ -217,17 +217,29 @@ class TriggerRuleForm(forms.ModelForm):
         min_value=0, max_value=365, initial=1, label="Days after the event"
     )
     delay_hours = forms.IntegerField(min_value=0, max_value=23, initial=0, label="and hours")
+    # An A/B split (surveys/funnel.py): B's delay and/or subject line.
+    b_delay_days = forms.IntegerField(
+        min_value=0, max_value=365, required=False, label="A/B split: B's days after the event"
+    )
+    b_delay_hours = forms.IntegerField(
+        min_value=0, max_value=23, required=False, label="and hours (blank: the same as A)"
+    )
 
     class Meta:
         model = TriggerRule
-        fields = ["event_type", "survey", "active"]
+        fields = ["event_type", "survey", "subject", "b_subject", "active"]
+        labels = {"subject": "Subject line", "b_subject": "A/B split: B's subject line"}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["survey"].queryset = Survey.objects.exclude(status=Survey.Status.CLOSED)
-        if self.instance.pk:
-            self.fields["delay_days"].initial = self.instance.delay.days
-            self.fields["delay_hours"].initial = self.instance.delay.seconds // 3600
+        rule = self.instance
+        if rule.pk:
+            self.fields["delay_days"].initial = rule.delay.days
+            self.fields["delay_hours"].initial = rule.delay.seconds // 3600
+            if rule.b_delay is not None:
+                self.fields["b_delay_days"].initial = rule.b_delay.days
+                self.fields["b_delay_hours"].initial = rule.b_delay.seconds // 3600
         self.helper = FormHelper()
         self.helper.add_input(Submit("save", "Save rule"))
 
@@ -235,6 +247,12 @@ class TriggerRuleForm(forms.ModelForm):
         return timedelta(
             days=self.cleaned_data["delay_days"], hours=self.cleaned_data["delay_hours"]
         )
+
+    def b_delay(self) -> timedelta | None:
+        days, hours = self.cleaned_data.get("b_delay_days"), self.cleaned_data.get("b_delay_hours")
+        if days is None and hours is None:
+            return None
+        return timedelta(days=days or 0, hours=hours or 0)
 
 
 class ImportForm(forms.Form):

@@ -159,9 +159,27 @@ class TriggerRuleSerializer(api_fields.ModelSerializer):
         help_text="Survey invitations go by e-mail.",
     )
 
+    b_delay = serializers.DurationField(
+        required=False,
+        allow_null=True,
+        help_text="An A/B split: half the customers (chosen by customer) get this delay instead "
+        "(null: the same as delay). Same format and range as delay.",
+    )
+
     class Meta:
         model = TriggerRule
-        fields = ["id", "event_type", "survey", "delay", "channel", "active", "created_at"]
+        fields = [
+            "id",
+            "event_type",
+            "survey",
+            "delay",
+            "channel",
+            "subject",
+            "b_delay",
+            "b_subject",
+            "active",
+            "created_at",
+        ]
         read_only_fields = ["id", "created_at"]
 
 

@@ -166,6 +166,9 @@ class TriggerRuleViewSet(viewsets.ModelViewSet):
             "delay": serializer.instance.delay,
             "channel": serializer.instance.channel,
             "active": serializer.instance.active,
+            "subject": serializer.instance.subject,
+            "b_delay": serializer.instance.b_delay,
+            "b_subject": serializer.instance.b_subject,
             **serializer.validated_data,
         }
         serializer.instance = trigger_rule_save(

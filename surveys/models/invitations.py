@@ -94,6 +94,14 @@ class Invitation(models.Model):
     sent_at = models.DateTimeField(null=True, blank=True)
     reminded_at = models.DateTimeField(null=True, blank=True)
     answered_at = models.DateTimeField(null=True, blank=True)
+    # The funnel (surveys/funnel.py), from the answer page's script, so link scanners count for
+    # nothing: when the page was first seen in a browser, when the customer first answered
+    # something on it, and how many questions in they got.
+    opened_at = models.DateTimeField(null=True, blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    reached = models.PositiveSmallIntegerField(null=True, blank=True)
+    # The arm of its rule's A/B split ("A" or "B"; blank: no split).
+    variant = models.CharField(max_length=1, blank=True)
     expires_at = models.DateTimeField()
     # A key the caller chooses so the same request never invites twice (e.g. "ticket:12").
     dedupe_key = models.CharField(max_length=150, unique=True, null=True, blank=True)

@@ -134,6 +134,20 @@ class TriggerRule(models.Model):
     channel = models.CharField(
         max_length=10, choices=ContactChannel.choices, default=ContactChannel.EMAIL
     )
+    subject = models.CharField(
+        max_length=150,
+        blank=True,
+        help_text="The invitation's subject line; {first_name} and {reference} are filled in. "
+        "Blank: \u201cAnn, how did we do with A-1001?\u201d.",
+    )
+    # An A/B split (surveys/funnel.py): half the customers, chosen by customer, get B's delay
+    # and/or subject; the survey's funnel compares the two once the difference is clear.
+    b_delay = models.DurationField(
+        null=True, blank=True, help_text="B: another delay (blank: the same as A)."
+    )
+    b_subject = models.CharField(
+        max_length=150, blank=True, help_text="B: another subject line (blank: the same as A)."
+    )
     active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -142,3 +156,7 @@ class TriggerRule(models.Model):
 
     def __str__(self) -> str:
         return f"{self.event_type} → {self.survey}"
+
+    @property
+    def is_split(self) -> bool:
+        return self.b_delay is not None or bool(self.b_subject)

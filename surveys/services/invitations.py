@@ -10,6 +10,7 @@ twice.
 from __future__ import annotations
 
 import re
+import zlib
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -60,12 +61,23 @@ def trigger_rule_save(
     channel: str = ContactChannel.EMAIL,
     active: bool = True,
     rule: TriggerRule | None = None,
+    subject: str = "",
+    b_delay: timedelta | None = None,
+    b_subject: str = "",
     actor=None,
 ) -> TriggerRule:
-    """Create a rule, or change `rule`. Invitations already scheduled keep their time."""
+    """Create a rule, or change `rule`. Invitations already scheduled keep their time. With a
+    B delay or subject, half the customers (chosen by customer) get B: an A/B split whose
+    result the survey's funnel shows."""
     event_type = _check_event_type(event_type)
-    if delay < timedelta(0) or delay > timedelta(days=365):
-        raise DomainError("The delay must be between 0 and 365 days.", field="delay")
+    for name, value in (("delay", delay), ("b_delay", b_delay)):
+        if value is not None and (value < timedelta(0) or value > timedelta(days=365)):
+            raise DomainError("The delay must be between 0 and 365 days.", field=name)
+    subject, b_subject = (" ".join((text or "").split())[:150] for text in (subject, b_subject))
+    if b_delay == delay and b_subject in ("", subject) and (b_delay is not None or b_subject):
+        raise DomainError(
+            "B is the same as A: give it another delay or another subject line.", field="b_delay"
+        )
     if channel != ContactChannel.EMAIL:
         raise DomainError("Survey invitations are sent by e-mail.", field="channel")
     if survey.status == Survey.Status.CLOSED:
@@ -78,8 +90,17 @@ def trigger_rule_save(
         channel,
         active,
     )
+    rule.subject, rule.b_delay, rule.b_subject = subject, b_delay, b_subject
     rule.save()
     return rule
+
+
+def rule_variant(rule: TriggerRule, customer_id: int) -> str:
+    """The arm of a split rule a customer is in ("" without a split): by customer, so the same
+    customer always gets the same arm of one rule, and about half get each."""
+    if not rule.is_split:
+        return ""
+    return "B" if zlib.crc32(f"{rule.pk}:{customer_id}".encode()) % 2 else "A"
 
 
 # Long on purpose: checks, then the store() closure that intake_once runs in its transaction.
@@ -170,12 +191,15 @@ def _schedule(event: Event, now: datetime) -> list[Invitation]:
     ).select_related("survey")
     invitations = []
     for rule in rules:
-        due = event.occurred_at + rule.delay
+        variant = rule_variant(rule, event.customer_id)
+        delay = rule.b_delay if variant == "B" and rule.b_delay is not None else rule.delay
+        due = event.occurred_at + delay
         invitation = Invitation.objects.create(
             survey=rule.survey,
             customer=event.customer,
             event=event,
             rule=rule,
+            variant=variant,
             channel=rule.channel,
             scheduled_for=due,
             expires_at=max(due, now) + timedelta(days=settings.SURVEY_LINK_VALID_DAYS),
@@ -239,17 +263,33 @@ def _render(invitation: Invitation, template: str) -> tuple[str, str, str]:
         "reference": invitation.event.reference if invitation.event else "",
         **customer_links(customer),
     }
-    subject = render_to_string(f"surveys/email/{template}_subject.txt", context).strip()
+    subject = (
+        _rule_subject(invitation, context)
+        or render_to_string(f"surveys/email/{template}_subject.txt", context).strip()
+    )
     text = render_to_string(f"surveys/email/{template}_body.txt", context)
     html = render_to_string(f"surveys/email/{template}_body.html", context)
     return subject, text, html
+
+
+def _rule_subject(invitation: Invitation, context: dict) -> str:
+    """The subject line the invitation's rule (and its arm) sets, with {first_name} and
+    {reference} filled in; "" for the standard one."""
+    rule = invitation.rule
+    if rule is None:
+        return ""
+    text = rule.b_subject if invitation.variant == "B" and rule.b_subject else rule.subject
+    for name in ("first_name", "reference"):
+        text = text.replace("{" + name + "}", str(context.get(name) or ""))
+    # A name left out leaves no stray comma or space ("{first_name}, how..." for no name).
+    return " ".join(text.split()).strip(" ,")
 
 
 def _locked(invitation_id: int) -> Invitation | None:
     """The invitation, locked for this transaction, with what sending it reads."""
     return (
         Invitation.objects.select_for_update(of=("self",))
-        .select_related("survey", "customer", "event")
+        .select_related("survey", "customer", "event", "rule")
         .filter(pk=invitation_id)
         .first()
     )

@@ -12,6 +12,7 @@ from django_ratelimit.core import is_ratelimited
 
 from feedback_app.core.errors import DomainError
 from feedback_app.core.forms import form_error
+from feedback_app.core.numbers import whole_number
 from feedback_app.customers.models import Channel
 from feedback_app.customers.services.conversation import uploads_from
 from feedback_app.customers.services.resolve import customer_resolve
@@ -21,6 +22,7 @@ from surveys.logic import answer_scores, ending
 from surveys.models import Question, Survey
 from surveys.quick_answer import quick_initial, quick_question
 from surveys.services.complaints import complaint_submit
+from surveys.services.progress import invitation_progress
 from surveys.services.received import answers_receive, held_answers, quick_receive
 from surveys.services.responses import (
     AnswersInvalid,
@@ -134,6 +136,8 @@ class AnswerView(View):
         them a moment later. Everything the customer must hear about is decided here."""
         if request.POST.get("quick") == "1":
             return self._quick(request)
+        if "progress" in request.POST:
+            return self._progress(request)
         invitation = self.invitation
         form = AnswerForm(
             request.POST,
@@ -172,7 +176,21 @@ class AnswerView(View):
             return JsonResponse({"detail": " ".join(map(str, exc.errors.values()))}, status=400)
         except (InvitationExpired, SurveyClosed) as exc:
             return JsonResponse({"detail": exc.message}, status=410)
+        if saved:  # the customer is one question in
+            position = selectors.survey_questions(invitation.survey).index(question) + 1
+            invitation_progress(invitation=invitation, step="reached", position=position)
         return JsonResponse({"saved": saved})
+
+    def _progress(self, request):
+        """The page's script reporting how far the customer got, for the funnel (JSON)."""
+        position = whole_number(request.POST.get("position", ""), max_digits=3)
+        try:
+            recorded = invitation_progress(
+                invitation=self.invitation, step=request.POST["progress"], position=position
+            )
+        except DomainError as exc:
+            return JsonResponse({"detail": exc.message}, status=400)
+        return JsonResponse({"recorded": recorded})
 
 
 class PublicSurveyView(View):

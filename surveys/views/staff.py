@@ -14,6 +14,7 @@ from django.views.generic import ListView
 
 from feedback_app.core.errors import DomainError
 from feedback_app.core.forms import form_error
+from feedback_app.core.numbers import whole_number
 from surveys import selectors
 from surveys.forms import (
     AnswerForm,
@@ -23,6 +24,7 @@ from surveys.forms import (
     SurveyForm,
     TriggerRuleForm,
 )
+from surveys.funnel import survey_funnel
 from surveys.logic import describe
 from surveys.models import Complaint, ImportJob, Invitation, Question, Response, Survey, TriggerRule
 from surveys.services import building
@@ -103,7 +105,8 @@ class SurveyDetailView(SurveyMixin, View):
     """The survey with its questions, invitations (sent, suppressed and why, answered) and
     responses; builders get the question forms and the status actions here."""
 
-    tabs = ("questions", "invitations", "responses")
+    tabs = ("questions", "invitations", "responses", "funnel")
+    periods = (30, 90, 365)
 
     def get(self, request, pk, question_form=None):
         survey = self.survey
@@ -133,6 +136,8 @@ class SurveyDetailView(SurveyMixin, View):
                 selectors.survey_invitations(survey=survey, status=status), 50
             ).get_page(request.GET.get("page"))
             context["query"] = f"tab=invitations&status={status}"
+        elif tab == "funnel":
+            context.update(self._funnel(survey, request.GET.get("days")))
         elif tab == "responses":
             context["page_obj"] = Paginator(selectors.survey_responses(survey=survey), 50).get_page(
                 request.GET.get("page")
@@ -141,6 +146,37 @@ class SurveyDetailView(SurveyMixin, View):
         return render(
             request, "surveys/staff/detail.html", context, status=400 if question_form else 200
         )
+
+    def _funnel(self, survey: Survey, days: str | None) -> dict:
+        """The funnel tab: what works, measured (surveys/funnel.py)."""
+        chosen = whole_number(days or "", max_digits=3)
+        chosen = chosen if chosen in self.periods else 90
+        funnel = survey_funnel(survey, days=chosen)
+        total = funnel.total
+        return {
+            "funnel": funnel,
+            "funnel_days": chosen,
+            "funnel_periods": self.periods,
+            "funnel_stages": [
+                ("Invited", total.invited),
+                ("Suppressed", total.suppressed),
+                ("Sent", total.sent),
+                ("Clicked", total.clicked),
+                ("Started", total.started),
+                ("Completed", total.completed),
+                ("Completion rate", f"{total.rate}%" if total.rate is not None else "\u2014"),
+                ("Time to answer", total.median_text),
+            ],
+            "funnel_tables": [
+                ("By trigger rule and A/B arm", funnel.by_rule),
+                ("By channel", funnel.by_channel),
+                ("By segment (value tier)", funnel.by_segment),
+            ],
+            "funnel_times": [
+                ("Completion by send hour", funnel.by_hour),
+                ("Completion by weekday", funnel.by_weekday),
+            ],
+        }
 
     def post(self, request, pk):
         """Add a question (the form at the foot of the questions tab)."""
@@ -319,6 +355,9 @@ class TriggerRuleEditView(View):
                     survey=form.cleaned_data["survey"],
                     delay=form.delay(),
                     active=form.cleaned_data["active"],
+                    subject=form.cleaned_data["subject"],
+                    b_delay=form.b_delay(),
+                    b_subject=form.cleaned_data["b_subject"],
                     actor=request.user,
                 )
             except DomainError as exc:

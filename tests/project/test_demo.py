@@ -7,7 +7,8 @@ from django.core.management import call_command
 from feedback_app.customers.models import Customer, CustomerMerge
 from feedback_app.demo.surveys import POLITE
 from recovery.models import TicketItem
-from surveys.models import Response
+from surveys.funnel import survey_funnel
+from surveys.models import Response, Survey
 
 
 def counts():
@@ -39,6 +40,14 @@ def test_demo_loads_once_and_a_second_run_adds_nothing(capsys, django_capture_on
     assert wrong.count() >= 10 and liked.count() >= 10
     assert set(wrong.values_list("nps", flat=True)) <= set(range(7))
     assert set(liked.values_list("nps", flat=True)) <= {9, 10}
+    # Enough history for the funnel to say something: both arms of the subject-line split,
+    # pages opened and left half-way.
+    funnel = survey_funnel(Survey.objects.get(name="After delivery"))
+    total = funnel.total
+    assert total.sent > total.completed >= 20 and total.clicked > total.completed
+    (split,) = funnel.splits
+    assert split.a.sent >= 20 and split.b.sent >= 20 and split.verdict
+    assert funnel.stopped and funnel.by_hour and funnel.reasons
 
     call_command("load_demo")
     second = counts()

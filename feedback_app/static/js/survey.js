@@ -5,7 +5,9 @@
 // 2. Answers are kept in this tab while the customer answers, so a reload loses nothing; with
 //    "one question at a time" (data-one-at-a-time) a phone shows one question per screen with
 //    progress, Back and Next.
-// 3. A one-click link from the e-mail chose an answer (data-quick-store): it is saved a moment
+// 3. On an invitation's page (data-progress), how far the customer got: the page seen, and
+//    the furthest question answered (which counts as started), for the survey's funnel.
+// 4. A one-click link from the e-mail chose an answer (data-quick-store): it is saved a moment
 //    after the page is seen. Link scanners open the link but run no script; the server holds
 //    the answer a while for the customer's Send, which replaces it with everything they add.
 (function () {
@@ -193,7 +195,41 @@
     }
   });
 
-  // --- 3. the one-click answer saves itself ---------------------------------------------
+  // --- 3. how far the customer got, for the survey's funnel (an invitation's page) -------
+  if (form.hasAttribute("data-progress")) {
+    var reported = {};
+    var furthest = 0;
+    var report = function (step, position) {
+      var name = step + (position || "");
+      if (reported[name]) return;
+      reported[name] = true;
+      var data = new FormData();
+      data.append("csrfmiddlewaretoken", form.querySelector("[name=csrfmiddlewaretoken]").value);
+      data.append("progress", step);
+      if (position) data.append("position", String(position));
+      fetch(window.location.pathname, { method: "POST", body: data, credentials: "same-origin" })
+        .catch(function () {
+          reported[name] = false;
+        });
+    };
+    var seen = function () {
+      if (document.visibilityState === "visible") report("opened");
+    };
+    if (document.readyState === "complete") seen();
+    else window.addEventListener("load", seen);
+    document.addEventListener("visibilitychange", seen);
+    form.addEventListener("change", function (event) {
+      var fieldset = event.target.closest("fieldset[data-position]");
+      if (!fieldset) return;
+      var position = Number(fieldset.getAttribute("data-position"));
+      if (position > furthest) {
+        furthest = position;
+        report("reached", position);
+      }
+    });
+  }
+
+  // --- 4. the one-click answer saves itself ---------------------------------------------
   var quick = form.getAttribute("data-quick-store");
   if (!quick) return;
   var done = false;
