@@ -165,6 +165,12 @@ def split_verdict(split: Split) -> Split:
     return split
 
 
+def _reason_kind(reason: str) -> str:
+    """A suppression reason without its particulars: "quiet period: "Jo, how did we do..." went
+    out on 17 Nov" is a "quiet period"."""
+    return (reason or "").split(":", 1)[0].strip() or "(no reason given)"
+
+
 def _rule_label(rule: TriggerRule | None) -> str:
     if rule is None:
         return "Sent without a rule (follow-ups, staff)"
@@ -210,7 +216,7 @@ def survey_funnel(survey: Survey, *, days: int = 90, now: datetime | None = None
         ):
             groups[name].setdefault(value, Row(str(value))).add(item)
         if item["status"] == Invitation.Status.SUPPRESSED:
-            reasons[item["reason"] or "(no reason given)"] += 1
+            reasons[_reason_kind(item["reason"])] += 1
         if item["sent_at"] is not None:
             sent = timezone.localtime(item["sent_at"])
             hours[sent.hour].add(item)

@@ -173,8 +173,8 @@ class SurveyDetailView(SurveyMixin, View):
                 ("By segment (value tier)", funnel.by_segment),
             ],
             "funnel_times": [
-                ("Completion by send hour", funnel.by_hour),
-                ("Completion by weekday", funnel.by_weekday),
+                ("Completion by send hour", "Hour sent (local)", funnel.by_hour),
+                ("Completion by weekday", "Day sent", funnel.by_weekday),
             ],
         }
 

@@ -131,7 +131,7 @@ def test_the_funnel_counts_each_stage_and_where_people_stopped(survey):
     invitations = [invite(f"c{n}@example.com")[0] for n in range(4)]
     suppressed, _unopened, stopped, answered = invitations
     Invitation.objects.filter(pk=suppressed.pk).update(
-        status="suppressed", reason="Opted out of surveys."
+        status="suppressed", reason='quiet period: "Ann, how did we do?" went out on 1 Nov'
     )
     Invitation.objects.filter(pk__in=[i.pk for i in invitations[1:]]).update(
         status="sent", sent_at=sent
@@ -150,7 +150,7 @@ def test_the_funnel_counts_each_stage_and_where_people_stopped(survey):
     counts = (total.invited, total.suppressed, total.sent, total.clicked, total.started)
     assert counts == (4, 1, 3, 2, 2)
     assert total.completed == 1 and total.rate == 33.3 and total.median_text == "40 min"
-    assert funnel.reasons == [("Opted out of surveys.", 1)]
+    assert funnel.reasons == [("quiet period", 1)]  # without the particulars
     assert funnel.stopped == [("After 1. Recommend us?", 1)]
     assert [row.label for row in funnel.by_rule] == ["order.delivered, 0 h after"]
     assert [row.sent for row in funnel.by_hour] == [3] and len(funnel.by_weekday) == 1
