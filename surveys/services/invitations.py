@@ -27,7 +27,7 @@ from feedback_app.customers.outbox import customer_links, message_send
 from feedback_app.customers.services.resolve import customer_resolve
 from feedback_app.customers.services.timeline import timeline_record
 from surveys.models import Event, Invitation, Survey, TriggerRule
-from surveys.quick_answer import quick_ends, quick_links, quick_question
+from surveys.quick_answer import quick_rows
 from surveys.selectors import survey_questions
 from surveys.services.intake import by_key, client_key, intake_once, submitter
 
@@ -248,11 +248,10 @@ def invitation_create(
 def _render(invitation: Invitation, template: str) -> tuple[str, str, str]:
     customer = invitation.customer
     answer_url = settings.SITE_URL + invitation.get_absolute_url()
-    quick = quick_question(survey_questions(invitation.survey))
     context = {
-        "quick_question": quick,
-        "quick_links": quick_links(quick, answer_url) if quick else [],
-        "quick_ends": quick_ends(quick) if quick else None,
+        "quick_rows": quick_rows(
+            survey_questions(invitation.survey), invitation.survey, answer_url
+        ),
         "invitation": invitation,
         "survey": invitation.survey,
         "customer": customer,

@@ -20,7 +20,7 @@ from surveys import selectors
 from surveys.forms import AnswerForm, ComplaintForm
 from surveys.logic import answer_scores, ending
 from surveys.models import Question, Survey
-from surveys.quick_answer import quick_initial, quick_question
+from surveys.quick_answer import quick_initial, quick_questions
 from surveys.services.complaints import complaint_submit
 from surveys.services.progress import invitation_progress
 from surveys.services.received import answers_receive, held_answers, quick_receive
@@ -123,7 +123,7 @@ class AnswerView(View):
         if held is not None:
             chosen = {f"q{key}": str(value) for key, value in held.answers.items()}
         else:
-            chosen = quick_initial(questions, request.GET)
+            chosen = quick_initial(questions, request.GET, invitation.survey)
         form = AnswerForm(initial=chosen, survey=invitation.survey, questions=questions)
         context = self._context(form)
         context["chosen"] = next(iter(chosen.values()), None)
@@ -166,9 +166,11 @@ class AnswerView(View):
     def _quick(self, request):
         """The page's script saving the answer a one-click link chose, alone (JSON)."""
         invitation = self.invitation
-        question = quick_question(selectors.survey_questions(invitation.survey))
+        questions = selectors.survey_questions(invitation.survey)
+        offered = quick_questions(questions, invitation.survey)
+        question = next((q for q in offered if f"q{q.pk}" in request.POST), None)
         if question is None:
-            return JsonResponse({"detail": "This survey has no one-click answer."}, status=400)
+            return JsonResponse({"detail": "This survey has no such one-click answer."}, status=400)
         answer = {question.pk: request.POST.get(f"q{question.pk}", "")}
         try:
             saved = quick_receive(invitation=invitation, answers=answer)
@@ -177,7 +179,7 @@ class AnswerView(View):
         except (InvitationExpired, SurveyClosed) as exc:
             return JsonResponse({"detail": exc.message}, status=410)
         if saved:  # the customer is one question in
-            position = selectors.survey_questions(invitation.survey).index(question) + 1
+            position = questions.index(question) + 1
             invitation_progress(invitation=invitation, step="reached", position=position)
         return JsonResponse({"saved": saved})
 

@@ -128,3 +128,47 @@ def test_the_store_task_takes_a_held_answer_once_its_hold_passed(client, invitat
     assert received_store() == 1  # the batch path, with the required text unanswered
     assert list(Response.objects.get().answers.values_list("number", flat=True)) == [9]
     assert not ReceivedAnswers.objects.exists()
+
+
+def test_the_follow_up_offers_its_handling_csat_in_one_click_too(
+    client, django_capture_on_commit_callbacks
+):
+    """'Did we make it right?' and 'How satisfied are you with how we handled it?' are each one
+    click from the follow-up e-mail; either click saves itself."""
+    from django.core import mail
+
+    from feedback_app.customers.services.resolve import customer_resolve
+    from surveys.services.invitations import invitation_create
+
+    survey = SurveyFactory(purpose="recovery_follow_up")
+    made_it_right = question_add(
+        survey=survey, kind="single", prompt="Did we make it right?", choices=["Yes", "No"]
+    )
+    handled = question_add(
+        survey=survey,
+        kind="csat",
+        prompt="How satisfied are you with how we handled it?",
+        required=False,
+    )
+    customer = customer_resolve(email="ann@example.com").customer
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        invitation = invitation_create(survey=survey, customer=customer, message_kind="reply")
+    body = mail.outbox[0].body
+    base = f"/s/{invitation.token}/"
+    assert "Yes: http" in body and f"{base}?choice=1" in body
+    assert "How satisfied are you with how we handled it?" in body
+    assert all(f"{base}?score={n}" in body for n in range(1, 6))
+    page = client.get(reverse("survey-answer", args=[invitation.token]), {"score": "2"})
+    html = page.content.decode()
+    assert f'data-quick-store="q{handled.pk}"' in html and 'value="2" checked' in html
+    saved = client.post(
+        reverse("survey-answer", args=[invitation.token]), {"quick": "1", f"q{handled.pk}": "2"}
+    )
+    assert saved.json() == {"saved": True}
+    invitation.refresh_from_db()
+    assert invitation.reached == 2  # the CSAT is the second question
+    received_sweep(now=timezone.now() + QUICK_HOLD + timedelta(minutes=2))
+    answers = Response.objects.get().answers.all()
+    assert [(a.question_id, a.number) for a in answers] == [(handled.pk, 2)]
+    assert made_it_right.required  # left unanswered: the one click stood alone
