@@ -13,6 +13,7 @@ from feedback_app.customers.identities import normalize_phone
 from feedback_app.customers.models import Channel
 from surveys.logic import client_condition, describe
 from surveys.models import Question, Sentiment, Severity, Survey, Topic, TriggerRule
+from surveys.services.building import SURVEY_FIELDS
 from surveys.triage.scores import ENDS as SCALE_ENDS
 
 
@@ -91,18 +92,7 @@ class SurveyForm(forms.ModelForm):
 
     class Meta:
         model = Survey
-        fields = [
-            "name",
-            "purpose",
-            "intro",
-            "thank_you",
-            "thank_you_detractor",
-            "thank_you_passive",
-            "thank_you_promoter",
-            "review_url",
-            "public_link_enabled",
-            "one_at_a_time",
-        ]
+        fields = list(SURVEY_FIELDS)
         labels = {
             "thank_you": "Thank-you",
             "thank_you_detractor": "Thank-you after a low score (optional)",

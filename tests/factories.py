@@ -121,6 +121,46 @@ def delivery_survey(**kwargs) -> Survey:
     return survey
 
 
+def conditional_survey(**survey_fields) -> Survey:
+    """A live survey whose questions follow the answer, with a trigger rule for order.delivered:
+    "Recommend us?" (NPS); "What went wrong?" (required) only for 0-6; "What did you like?"
+    only for 9-10; "Parcel on time?" (Yes / No, it was late); "How late was it?" only after
+    the second option."""
+    from surveys.services.building import question_add
+
+    survey = SurveyFactory(**survey_fields)
+    nps = question_add(survey=survey, kind="nps", prompt="Recommend us?")
+    question_add(
+        survey=survey,
+        kind="text",
+        prompt="What went wrong?",
+        show_if={"question": nps.pk, "max": 6},
+    )
+    question_add(
+        survey=survey,
+        kind="text",
+        prompt="What did you like?",
+        required=False,
+        show_if={"question": nps.pk, "min": 9},
+    )
+    parcel = question_add(
+        survey=survey,
+        kind="single",
+        prompt="Parcel on time?",
+        required=False,
+        choices=["Yes", "No, it was late"],
+    )
+    question_add(
+        survey=survey,
+        kind="text",
+        prompt="How late was it?",
+        required=False,
+        show_if={"question": parcel.pk, "any_of": [2]},
+    )
+    TriggerRuleFactory(survey=survey, delay=datetime.timedelta(0))
+    return survey
+
+
 class TriggerRuleFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = TriggerRule

@@ -18,6 +18,7 @@ from surveys.models import (
     Survey,
     TriggerRule,
 )
+from surveys.services.building import SURVEY_FIELDS
 from surveys.services.intake import client_key_shown
 
 _SOURCE = {"type": "integer", "description": "An earlier question of the same survey."}
@@ -122,17 +123,8 @@ class SurveySerializer(api_fields.ModelSerializer):
         model = Survey
         fields = [
             "id",
-            "name",
-            "purpose",
             "status",
-            "intro",
-            "thank_you",
-            "thank_you_detractor",
-            "thank_you_passive",
-            "thank_you_promoter",
-            "review_url",
-            "public_link_enabled",
-            "one_at_a_time",
+            *SURVEY_FIELDS,
             "public_url",
             "previous_version",
             "questions",

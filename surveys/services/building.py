@@ -73,6 +73,17 @@ def survey_create(
 
 
 ENDINGS = ("thank_you_detractor", "thank_you_passive", "thank_you_promoter", "review_url")
+# What a manager may change on a survey (its status changes by publishing and closing), in the
+# order the survey form and the API show them.
+SURVEY_FIELDS = (
+    "name",
+    "purpose",
+    "intro",
+    "thank_you",
+    *ENDINGS,
+    "public_link_enabled",
+    "one_at_a_time",
+)
 
 
 def _endings_clean(endings: dict) -> dict:
@@ -87,16 +98,7 @@ def _endings_clean(endings: dict) -> dict:
 
 def survey_update(*, survey: Survey, actor=None, **changes) -> Survey:
     """Change the survey's own texts and settings (not its status: publish and close do that)."""
-    editable = {
-        "name",
-        "purpose",
-        "intro",
-        "thank_you",
-        "public_link_enabled",
-        "one_at_a_time",
-        *ENDINGS,
-    }
-    unknown = set(changes) - editable
+    unknown = set(changes) - set(SURVEY_FIELDS)
     if unknown:
         raise DomainError(f"These fields cannot be changed here: {', '.join(sorted(unknown))}.")
     if "name" in changes and not " ".join((changes["name"] or "").split()):

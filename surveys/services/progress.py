@@ -3,7 +3,7 @@
 The answer page's script reports it (`POST /s/<token>/` with `progress`): the page was seen in a
 browser (opened), the customer answered something on it (started), and how many questions in
 they got (reached). Link scanners open links but run no script, so they count for nothing here,
-as they store nothing. Each report is one conditional UPDATE: the first time counts for opened
+as they store nothing. Each report is a conditional UPDATE or two: the first time counts for opened
 and started, the furthest for reached; reports after the answer was sent change nothing.
 """
 

@@ -1,56 +1,23 @@
 """A survey whose questions follow the answer: a detractor and a promoter take different paths
 through it, on a phone, and read different endings."""
 
-from datetime import timedelta
-
 import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
 from surveys.models import Answer, Response
-from surveys.services.building import question_add
 from surveys.services.invitations import event_record
-from tests.factories import SurveyFactory, TriggerRuleFactory
+from tests.factories import conditional_survey
 
 
 @pytest.fixture
 def survey():
-    survey = SurveyFactory(
+    return conditional_survey(
         thank_you="Thank you.",
         thank_you_detractor="We are sorry the delivery let you down.",
         thank_you_promoter="That made our day.",
         review_url="https://reviews.example/our-shop",
     )
-    nps = question_add(survey=survey, kind="nps", prompt="Recommend us?")
-    question_add(
-        survey=survey,
-        kind="text",
-        prompt="What went wrong?",
-        show_if={"question": nps.pk, "max": 6},
-    )
-    question_add(
-        survey=survey,
-        kind="text",
-        prompt="What did you like?",
-        required=False,
-        show_if={"question": nps.pk, "min": 9},
-    )
-    parcel = question_add(
-        survey=survey,
-        kind="single",
-        prompt="Parcel on time?",
-        required=False,
-        choices=["Yes", "No, it was late"],
-    )
-    question_add(
-        survey=survey,
-        kind="text",
-        prompt="How late was it?",
-        required=False,
-        show_if={"question": parcel.pk, "any_of": [2]},
-    )
-    TriggerRuleFactory(survey=survey, delay=timedelta(0))
-    return survey
 
 
 def invitation_for(email):

@@ -1,7 +1,6 @@
 """Questions that follow the answer and endings, as customers and managers meet them."""
 
 import json
-from datetime import timedelta
 
 import pytest
 from django.urls import reverse
@@ -10,35 +9,19 @@ from django.utils import timezone
 from surveys.models import Answer, Question
 from surveys.services.building import question_add, survey_update
 from surveys.services.invitations import event_record
-from tests.factories import SurveyFactory, TriggerRuleFactory
+from tests.factories import SurveyFactory, conditional_survey
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def survey():
-    survey = SurveyFactory(
+    return conditional_survey(
         thank_you="Thank you.",
         thank_you_detractor="We read every word of this.",
         thank_you_promoter="That made our day.",
         review_url="https://reviews.example/shop",
     )
-    nps = question_add(survey=survey, kind="nps", prompt="Recommend us?")
-    question_add(
-        survey=survey,
-        kind="text",
-        prompt="What went wrong?",
-        show_if={"question": nps.pk, "max": 6},
-    )
-    question_add(
-        survey=survey,
-        kind="text",
-        prompt="What did you like?",
-        required=False,
-        show_if={"question": nps.pk, "min": 9},
-    )
-    TriggerRuleFactory(survey=survey, delay=timedelta(0))
-    return survey
 
 
 def invite(survey, email="ann@example.com"):
@@ -66,6 +49,7 @@ def test_the_page_carries_each_condition_for_its_script_and_in_words(client, sur
     assert rules == [
         {"field": names["Recommend us?"], "values": [str(n) for n in range(0, 7)]},
         {"field": names["Recommend us?"], "values": ["9", "10"]},
+        {"field": names["Parcel on time?"], "values": ["No, it was late"]},
     ]
     assert (
         "Only if the answer to \u201cRecommend us?\u201d is 0\u20136; otherwise leave it out."
@@ -203,5 +187,5 @@ def test_the_survey_form_saves_endings_and_refuses_a_script_link(manager_client,
     survey.refresh_from_db()
     assert survey.review_url == "https://reviews.example/us"
     assert (
-        survey.thank_you_promoter == "Yay." and Question.objects.filter(survey=survey).count() == 3
+        survey.thank_you_promoter == "Yay." and Question.objects.filter(survey=survey).count() == 5
     )
