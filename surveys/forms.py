@@ -217,8 +217,25 @@ class TriggerRuleForm(forms.ModelForm):
 
     class Meta:
         model = TriggerRule
-        fields = ["event_type", "survey", "subject", "b_subject", "active"]
-        labels = {"subject": "Subject line", "b_subject": "A/B split: B's subject line"}
+        fields = [
+            "event_type",
+            "survey",
+            "subject",
+            "b_subject",
+            "send_from",
+            "send_until",
+            "active",
+        ]
+        labels = {
+            "subject": "Subject line",
+            "b_subject": "A/B split: B's subject line",
+            "send_from": "Send hours: from",
+            "send_until": "until",
+        }
+        widgets = {
+            "send_from": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+            "send_until": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+        }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

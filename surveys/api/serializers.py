@@ -169,6 +169,8 @@ class TriggerRuleSerializer(api_fields.ModelSerializer):
             "subject",
             "b_delay",
             "b_subject",
+            "send_from",
+            "send_until",
             "active",
             "created_at",
         ]

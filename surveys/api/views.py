@@ -169,6 +169,8 @@ class TriggerRuleViewSet(viewsets.ModelViewSet):
             "subject": serializer.instance.subject,
             "b_delay": serializer.instance.b_delay,
             "b_subject": serializer.instance.b_subject,
+            "send_from": serializer.instance.send_from,
+            "send_until": serializer.instance.send_until,
             **serializer.validated_data,
         }
         serializer.instance = trigger_rule_save(

@@ -148,6 +148,14 @@ class TriggerRule(models.Model):
     b_subject = models.CharField(
         max_length=150, blank=True, help_text="B: another subject line (blank: the same as A)."
     )
+    # Send hours (local time): an invitation that comes due outside them waits for the next
+    # opening; the funnel's completion by send hour is the evidence for choosing them.
+    send_from = models.TimeField(
+        null=True, blank=True, help_text="Send no earlier than this time of day (local)."
+    )
+    send_until = models.TimeField(
+        null=True, blank=True, help_text="Send no later than this time of day (local)."
+    )
     active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 import zlib
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 
 from django.conf import settings
 from django.db import transaction
@@ -64,6 +64,8 @@ def trigger_rule_save(
     subject: str = "",
     b_delay: timedelta | None = None,
     b_subject: str = "",
+    send_from: time | None = None,
+    send_until: time | None = None,
     actor=None,
 ) -> TriggerRule:
     """Create a rule, or change `rule`. Invitations already scheduled keep their time. With a
@@ -73,6 +75,12 @@ def trigger_rule_save(
     for name, value in (("delay", delay), ("b_delay", b_delay)):
         if value is not None and (value < timedelta(0) or value > timedelta(days=365)):
             raise DomainError("The delay must be between 0 and 365 days.", field=name)
+    if (send_from is None) != (send_until is None):
+        raise DomainError("Give both send hours, or neither.", field="send_from")
+    if send_from is not None and send_from >= send_until:
+        raise DomainError(
+            "The send hours must start before they end, within one day.", field="send_until"
+        )
     subject, b_subject = (" ".join((text or "").split())[:150] for text in (subject, b_subject))
     if b_delay == delay and b_subject in ("", subject) and (b_delay is not None or b_subject):
         raise DomainError(
@@ -91,8 +99,20 @@ def trigger_rule_save(
         active,
     )
     rule.subject, rule.b_delay, rule.b_subject = subject, b_delay, b_subject
+    rule.send_from, rule.send_until = send_from, send_until
     rule.save()
     return rule
+
+
+def in_send_hours(due: datetime, rule: TriggerRule) -> datetime:
+    """`due`, or the next opening of the rule's send hours (local time) when it falls outside."""
+    if rule.send_from is None or rule.send_until is None:
+        return due
+    local = timezone.localtime(due)
+    if rule.send_from <= local.time() < rule.send_until:
+        return due
+    day = local.date() if local.time() < rule.send_from else local.date() + timedelta(days=1)
+    return timezone.make_aware(datetime.combine(day, rule.send_from))
 
 
 def rule_variant(rule: TriggerRule, customer_id: int) -> str:
@@ -193,7 +213,7 @@ def _schedule(event: Event, now: datetime) -> list[Invitation]:
     for rule in rules:
         variant = rule_variant(rule, event.customer_id)
         delay = rule.b_delay if variant == "B" and rule.b_delay is not None else rule.delay
-        due = event.occurred_at + delay
+        due = in_send_hours(event.occurred_at + delay, rule)
         invitation = Invitation.objects.create(
             survey=rule.survey,
             customer=event.customer,

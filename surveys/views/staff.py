@@ -358,6 +358,8 @@ class TriggerRuleEditView(View):
                     subject=form.cleaned_data["subject"],
                     b_delay=form.b_delay(),
                     b_subject=form.cleaned_data["b_subject"],
+                    send_from=form.cleaned_data["send_from"],
+                    send_until=form.cleaned_data["send_until"],
                     actor=request.user,
                 )
             except DomainError as exc:

@@ -175,3 +175,62 @@ def test_the_funnel_tab(manager_client, survey, django_assert_max_num_queries):
     assert '<option value="30" selected>' in html
     odd = manager_client.get(url, {"tab": "funnel", "days": "9" * 40})
     assert odd.status_code == 200 and '<option value="90" selected>' in odd.content.decode()
+
+
+def test_send_hours_hold_an_invitation_until_they_open(survey):
+    from datetime import datetime, time
+
+    from feedback_app.core.errors import DomainError
+
+    rule = trigger_rule_save(
+        event_type="order.delivered",
+        survey=survey,
+        delay=timedelta(hours=1),
+        send_from=time(9, 0),
+        send_until=time(20, 0),
+    )
+    local = timezone.get_current_timezone()
+
+    def due_after(hour):
+        occurred = datetime(2026, 11, 10, hour, 30, tzinfo=local)
+        return timezone.localtime(invite(f"h{hour}@example.com", occurred)[0].scheduled_for)
+
+    assert (due_after(10).hour, due_after(10).minute) == (11, 30)  # within the hours
+    early = due_after(5)  # due 06:30: waits for 09:00 the same day
+    assert (early.day, early.hour, early.minute) == (10, 9, 0)
+    late = due_after(20)  # due 21:30: waits for 09:00 the next day
+    assert (late.day, late.hour, late.minute) == (11, 9, 0)
+    for start, end in ((time(9), None), (time(20), time(9))):
+        with pytest.raises(DomainError):
+            trigger_rule_save(
+                rule=rule,
+                event_type="order.delivered",
+                survey=survey,
+                delay=timedelta(hours=1),
+                send_from=start,
+                send_until=end,
+            )
+
+
+def test_a_manager_sets_a_split_and_send_hours_on_the_rule_page(manager_client, survey):
+    data = {
+        "event_type": "order.delivered",
+        "survey": survey.pk,
+        "delay_days": "1",
+        "delay_hours": "0",
+        "subject": "How was {reference}?",
+        "b_subject": "",
+        "b_delay_days": "0",
+        "b_delay_hours": "3",
+        "send_from": "09:00",
+        "send_until": "20:00",
+        "active": "on",
+    }
+    refused = manager_client.post(reverse("surveys:rule-create"), {**data, "send_until": ""})
+    assert refused.status_code == 400 and "Give both send hours" in refused.content.decode()
+    assert manager_client.post(reverse("surveys:rule-create"), data).status_code == 302
+    rule = survey.trigger_rules.get()
+    assert rule.b_delay == timedelta(hours=3) and rule.is_split
+    assert (rule.send_from.hour, rule.send_until.hour) == (9, 20)
+    listing = manager_client.get(reverse("surveys:rules")).content.decode()
+    assert "sent 09:00–20:00" in listing and "A/B" in listing
