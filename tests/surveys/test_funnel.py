@@ -233,4 +233,4 @@ def test_a_manager_sets_a_split_and_send_hours_on_the_rule_page(manager_client, 
     assert rule.b_delay == timedelta(hours=3) and rule.is_split
     assert (rule.send_from.hour, rule.send_until.hour) == (9, 20)
     listing = manager_client.get(reverse("surveys:rules")).content.decode()
-    assert "sent 09:00–20:00" in listing and "A/B" in listing
+    assert "sent 09:00\u201320:00" in listing and "A/B" in listing
