@@ -10,6 +10,7 @@ from feedback_app.customers.services.resolve import customer_resolve
 from tests.e2e.conftest import axe_violations
 from tests.factories import (
     PASSWORD,
+    conditional_survey,
     delivered_invitation,
     delivery_survey,
     open_ticket,
@@ -56,6 +57,18 @@ def test_customer_pages_meet_wcag_aa(phone_page):
     found += axe_violations(phone_page)
     phone_page.goto(f"/c/{ann.token}/unsubscribe/")
     found += axe_violations(phone_page)
+    # A survey one question at a time, opened from a one-click link (saved by itself), with
+    # questions that follow the answer.
+    from surveys.services.invitations import invitation_create
+
+    stepped = conditional_survey(one_at_a_time=True, name="Stepped")
+    invitation = invitation_create(survey=stepped, customer=ann)
+    phone_page.goto(f"/s/{invitation.token}/?score=3")
+    expect(phone_page.get_by_test_id("quick-saved")).to_be_visible()
+    found += axe_violations(phone_page)
+    phone_page.get_by_role("button", name="Next").click()
+    phone_page.get_by_role("button", name="Next").click()  # what went wrong is required
+    found += axe_violations(phone_page)  # the step's own error
     phone_page.goto("/c/no-such-token/preferences/")
     found += axe_violations(phone_page)
     phone_page.goto("/we-did/")
@@ -72,6 +85,7 @@ def test_customer_pages_meet_wcag_aa(phone_page):
 def test_staff_pages_have_no_serious_violation(page):
     staff_user("manager", username="morgan")
     ticket = open_ticket()
+    survey = conditional_survey()
     found = []
     page.goto("/accounts/login/")
     found += axe_violations(page, impacts=SERIOUS)
@@ -89,6 +103,10 @@ def test_staff_pages_have_no_serious_violation(page):
         "/staff/surveys/feedback/",
         "/staff/customers/",
         "/staff/recovery/improvements/",
+        f"/staff/surveys/{survey.pk}/?tab=funnel",
+        f"/staff/surveys/{survey.pk}/",
+        f"/staff/surveys/{survey.pk}/preview/",
+        "/staff/surveys/rules/new/",
     ):
         page.goto(path)
         found += axe_violations(page, impacts=SERIOUS)
