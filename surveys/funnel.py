@@ -21,6 +21,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from statistics import median
 
+from django.db.models import Count, Q
+from django.db.models.functions import ExtractHour, ExtractIsoWeekDay
 from django.utils import timezone
 
 from feedback_app.customers.models import ValueTier
@@ -31,19 +33,16 @@ WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", 
 # A split's winner is named only with at least this many sent in each arm and p below ALPHA.
 MIN_ARM = 30
 ALPHA = 0.05
-FIELDS = (
-    "rule_id",
-    "variant",
-    "channel",
-    "customer__value_tier",
-    "status",
-    "reason",
-    "sent_at",
-    "opened_at",
-    "started_at",
-    "reached",
-    "response__submitted_at",
-)
+# Each stage counted by the database, per group (surveys.models.Response.invitation: answered).
+DONE = Q(response__isnull=False)
+STAGES = {
+    "invited": Count("pk"),
+    "suppressed": Count("pk", filter=Q(status=Invitation.Status.SUPPRESSED)),
+    "sent": Count("pk", filter=Q(sent_at__isnull=False)),
+    "clicked": Count("pk", filter=Q(opened_at__isnull=False) | DONE),
+    "started": Count("pk", filter=Q(started_at__isnull=False) | DONE),
+    "completed": Count("pk", filter=DONE),
+}
 
 
 @dataclass
@@ -59,17 +58,11 @@ class Row:
     completed: int = 0
     minutes: list[float] = field(default_factory=list, repr=False)
 
-    def add(self, item: dict) -> None:
-        done = item["response__submitted_at"] is not None
-        self.invited += 1
-        self.suppressed += item["status"] == Invitation.Status.SUPPRESSED
-        self.sent += item["sent_at"] is not None
-        self.clicked += done or item["opened_at"] is not None
-        self.started += done or item["started_at"] is not None
-        self.completed += done
-        if done and item["sent_at"] is not None:
-            seconds = (item["response__submitted_at"] - item["sent_at"]).total_seconds()
-            self.minutes.append(max(seconds, 0) / 60)
+    def count(self, row: dict) -> Row:
+        """Add one group's counts (the keys of STAGES) to this line."""
+        for stage in STAGES:
+            setattr(self, stage, getattr(self, stage) + row[stage])
+        return self
 
     @property
     def rate(self) -> float | None:
@@ -184,45 +177,72 @@ def _delay(delay: timedelta) -> str:
     return f"{days} d" if days else f"{hours} h"
 
 
-# Long on purpose: one pass over the period's invitations fills every table of the page.
-def survey_funnel(survey: Survey, *, days: int = 90, now: datetime | None = None) -> Funnel:
-    """The survey's funnel for invitations due in the last `days` days: one query, one pass."""
+# Long on purpose: one aggregate per table of the page, then the times to answer in one read.
+def survey_funnel(
+    survey: Survey, *, days: int = 90, now: datetime | None = None, rules=None
+) -> Funnel:
+    """The survey's funnel for invitations due in the last `days` days. The database counts the
+    stages (two GROUP BYs feed every table); only the answered ones' times are read, for the
+    medians. 100,000 invitations in a period: see benchmarks/README.md. `rules`: the survey's
+    trigger rules when the caller has read them already."""
     now = now or timezone.now()
     since = now - timedelta(days=days)
-    items = Invitation.objects.filter(
+    period = Invitation.objects.filter(
         survey=survey, scheduled_for__gte=since, scheduled_for__lte=now
-    ).values(*FIELDS)
-    rules = {rule.pk: rule for rule in TriggerRule.objects.filter(survey=survey)}
+    ).order_by()
+    rules = {rule.pk: rule for rule in (rules if rules is not None else survey.trigger_rules.all())}
     tiers = dict(ValueTier.choices)
     channels = dict(Invitation._meta.get_field("channel").choices)
+    local = timezone.get_current_timezone()
+
+    # One GROUP BY for the rule, channel and segment tables (and the total), one for the send
+    # hour and weekday (read in local time by a function call per row on SQLite: one pass).
     total = Row("All invitations")
     by_rule: dict[tuple, Row] = {}
-    groups: dict[str, dict] = {"channel": {}, "segment": {}}
-    hours = {h: Row(f"{h:02d}:00") for h in range(24)}
-    weekdays = {d: Row(name) for d, name in enumerate(WEEKDAYS)}
-    reasons: Counter = Counter()
+    by_channel: dict[str, Row] = {}
+    by_segment: dict[str, Row] = {}
+    keys = ("rule_id", "variant", "channel", "customer__value_tier", "reached")
     stopped: Counter = Counter()
-    for item in items.iterator(chunk_size=2000):
-        total.add(item)
-        rule = rules.get(item["rule_id"])
-        key = (item["rule_id"], item["variant"])
-        if key not in by_rule:
-            arm = f" (arm {item['variant']})" if item["variant"] else ""
-            by_rule[key] = Row(_rule_label(rule) + arm)
-        by_rule[key].add(item)
-        for name, value in (
-            ("channel", channels.get(item["channel"], item["channel"])),
-            ("segment", tiers.get(item["customer__value_tier"], item["customer__value_tier"])),
+    left = Count("pk", filter=Q(started_at__isnull=False) & ~DONE)
+    for row in period.values(*keys).annotate(**STAGES, left=left):
+        rule_id, variant, channel, tier, reached = (row[key] for key in keys)
+        stopped[reached or 0] += row["left"]
+        arm = f" (arm {variant})" if variant else ""
+        total.count(row)
+        by_rule.setdefault((rule_id, variant), Row(_rule_label(rules.get(rule_id)) + arm)).count(
+            row
+        )
+        by_channel.setdefault(channel, Row(channels.get(channel, channel))).count(row)
+        by_segment.setdefault(tier, Row(tiers.get(tier, tier))).count(row)
+    hours = {h: Row(f"{h:02d}:00") for h in range(24)}
+    weekdays = {d: Row(name) for d, name in enumerate(WEEKDAYS, start=1)}
+    when = period.filter(sent_at__isnull=False).annotate(
+        hour=ExtractHour("sent_at", tzinfo=local), day=ExtractIsoWeekDay("sent_at", tzinfo=local)
+    )
+    for row in when.values("hour", "day").annotate(**STAGES):
+        hours[row["hour"]].count(row)
+        weekdays[row["day"]].count(row)
+    reasons: Counter = Counter()
+    for reason, n in (
+        period.filter(status=Invitation.Status.SUPPRESSED)
+        .values_list("reason")
+        .annotate(n=Count("pk"))
+    ):
+        reasons[_reason_kind(reason)] += n
+    # Times to answer, in minutes: the answered ones only, into each line they count in.
+    answered = period.filter(DONE, sent_at__isnull=False).values_list(
+        "rule_id", "variant", "channel", "customer__value_tier", "sent_at", "response__submitted_at"
+    )
+    for rule_id, variant, channel, tier, sent_at, submitted in answered.iterator(chunk_size=5000):
+        minutes = max((submitted - sent_at).total_seconds(), 0) / 60
+        for row in (
+            total,
+            by_rule.get((rule_id, variant)),
+            by_channel.get(channel),
+            by_segment.get(tier),
         ):
-            groups[name].setdefault(value, Row(str(value))).add(item)
-        if item["status"] == Invitation.Status.SUPPRESSED:
-            reasons[_reason_kind(item["reason"])] += 1
-        if item["sent_at"] is not None:
-            sent = timezone.localtime(item["sent_at"])
-            hours[sent.hour].add(item)
-            weekdays[sent.weekday()].add(item)
-        if item["response__submitted_at"] is None and item["started_at"] is not None:
-            stopped[item["reached"] or 0] += 1
+            if row is not None:
+                row.minutes.append(minutes)
     questions = survey_questions(survey)
     splits = [
         split_verdict(
@@ -236,10 +256,10 @@ def survey_funnel(survey: Survey, *, days: int = 90, now: datetime | None = None
         since=since,
         total=total,
         by_rule=sorted(by_rule.values(), key=lambda row: row.label),
-        by_channel=sorted(groups["channel"].values(), key=lambda row: row.label),
-        by_segment=sorted(groups["segment"].values(), key=lambda row: row.label),
-        by_hour=[row for row in hours.values() if row.sent],
-        by_weekday=[row for row in weekdays.values() if row.sent],
+        by_channel=sorted(by_channel.values(), key=lambda row: row.label),
+        by_segment=sorted(by_segment.values(), key=lambda row: row.label),
+        by_hour=[hours[h] for h in sorted(hours) if hours[h].sent],
+        by_weekday=[weekdays[d] for d in sorted(weekdays) if weekdays[d].sent],
         reasons=reasons.most_common(10),
         stopped=[
             (
@@ -247,7 +267,7 @@ def survey_funnel(survey: Survey, *, days: int = 90, now: datetime | None = None
                 count,
             )
             for n, count in sorted(stopped.items())
-            if n <= len(questions)
+            if count and n <= len(questions)
         ],
         splits=splits,
     )

@@ -137,7 +137,8 @@ class SurveyDetailView(SurveyMixin, View):
             ).get_page(request.GET.get("page"))
             context["query"] = f"tab=invitations&status={status}"
         elif tab == "funnel":
-            context.update(self._funnel(survey, request.GET.get("days")))
+            context["rules"] = list(context["rules"])
+            context.update(self._funnel(survey, request.GET.get("days"), context["rules"]))
         elif tab == "responses":
             context["page_obj"] = Paginator(selectors.survey_responses(survey=survey), 50).get_page(
                 request.GET.get("page")
@@ -147,11 +148,11 @@ class SurveyDetailView(SurveyMixin, View):
             request, "surveys/staff/detail.html", context, status=400 if question_form else 200
         )
 
-    def _funnel(self, survey: Survey, days: str | None) -> dict:
+    def _funnel(self, survey: Survey, days: str | None, rules: list) -> dict:
         """The funnel tab: what works, measured (surveys/funnel.py)."""
         chosen = whole_number(days or "", max_digits=3)
         chosen = chosen if chosen in self.periods else 90
-        funnel = survey_funnel(survey, days=chosen)
+        funnel = survey_funnel(survey, days=chosen, rules=rules)
         total = funnel.total
         return {
             "funnel": funnel,
