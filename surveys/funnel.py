@@ -177,7 +177,7 @@ def _delay(delay: timedelta) -> str:
     return f"{days} d" if days else f"{hours} h"
 
 
-# Long on purpose: one aggregate per table of the page, then the times to answer in one read.
+# Long on purpose: two aggregates feed every table of the page, then the answered ones' times.
 def survey_funnel(
     survey: Survey, *, days: int = 90, now: datetime | None = None, rules=None
 ) -> Funnel:
@@ -207,11 +207,9 @@ def survey_funnel(
     for row in period.values(*keys).annotate(**STAGES, left=left):
         rule_id, variant, channel, tier, reached = (row[key] for key in keys)
         stopped[reached or 0] += row["left"]
-        arm = f" (arm {variant})" if variant else ""
+        label = _rule_label(rules.get(rule_id)) + (f" (arm {variant})" if variant else "")
         total.count(row)
-        by_rule.setdefault((rule_id, variant), Row(_rule_label(rules.get(rule_id)) + arm)).count(
-            row
-        )
+        by_rule.setdefault((rule_id, variant), Row(label)).count(row)
         by_channel.setdefault(channel, Row(channels.get(channel, channel))).count(row)
         by_segment.setdefault(tier, Row(tiers.get(tier, tier))).count(row)
     hours = {h: Row(f"{h:02d}:00") for h in range(24)}
