@@ -3,7 +3,7 @@
 For the invitations due in a period: invited, suppressed (with the reasons), sent, clicked (the
 page seen in a browser), started (something answered on it), completed, the completion rate
 (completed of sent) and the median time from sending to the answer; the same per trigger rule
-and arm of its A/B split, per channel and per customer segment (value tier); the completion
+and arm of its A/B split, per channel and per customer segment (value tier, region); the completion
 rate per send hour and weekday; where those who started stopped (the furthest question they
 answered); and for each split rule, whether B completes more or less often than A, by a
 two-proportion z-test with the sample sizes stated.
@@ -106,6 +106,7 @@ class Funnel:
     by_rule: list[Row]
     by_channel: list[Row]
     by_segment: list[Row]
+    by_region: list[Row]
     by_hour: list[Row]
     by_weekday: list[Row]
     reasons: list[tuple[str, int]]
@@ -201,17 +202,19 @@ def survey_funnel(
     by_rule: dict[tuple, Row] = {}
     by_channel: dict[str, Row] = {}
     by_segment: dict[str, Row] = {}
-    keys = ("rule_id", "variant", "channel", "customer__value_tier", "reached")
+    by_region: dict[str, Row] = {}
+    keys = ("rule_id", "variant", "channel", "customer__value_tier", "customer__region", "reached")
     stopped: Counter = Counter()
     left = Count("pk", filter=Q(started_at__isnull=False) & ~DONE)
     for row in period.values(*keys).annotate(**STAGES, left=left):
-        rule_id, variant, channel, tier, reached = (row[key] for key in keys)
+        rule_id, variant, channel, tier, region, reached = (row[key] for key in keys)
         stopped[reached or 0] += row["left"]
         label = _rule_label(rules.get(rule_id)) + (f" (arm {variant})" if variant else "")
         total.count(row)
         by_rule.setdefault((rule_id, variant), Row(label)).count(row)
         by_channel.setdefault(channel, Row(channels.get(channel, channel))).count(row)
         by_segment.setdefault(tier, Row(tiers.get(tier, tier))).count(row)
+        by_region.setdefault(region, Row(region or "(no region)")).count(row)
     hours = {h: Row(f"{h:02d}:00") for h in range(24)}
     weekdays = {d: Row(name) for d, name in enumerate(WEEKDAYS, start=1)}
     when = period.filter(sent_at__isnull=False).annotate(
@@ -229,15 +232,24 @@ def survey_funnel(
         reasons[_reason_kind(reason)] += n
     # Times to answer, in minutes: the answered ones only, into each line they count in.
     answered = period.filter(DONE, sent_at__isnull=False).values_list(
-        "rule_id", "variant", "channel", "customer__value_tier", "sent_at", "response__submitted_at"
+        "rule_id",
+        "variant",
+        "channel",
+        "customer__value_tier",
+        "customer__region",
+        "sent_at",
+        "response__submitted_at",
     )
-    for rule_id, variant, channel, tier, sent_at, submitted in answered.iterator(chunk_size=5000):
+    for rule_id, variant, channel, tier, region, sent_at, submitted in answered.iterator(
+        chunk_size=5000
+    ):
         minutes = max((submitted - sent_at).total_seconds(), 0) / 60
         for row in (
             total,
             by_rule.get((rule_id, variant)),
             by_channel.get(channel),
             by_segment.get(tier),
+            by_region.get(region),
         ):
             if row is not None:
                 row.minutes.append(minutes)
@@ -256,6 +268,7 @@ def survey_funnel(
         by_rule=sorted(by_rule.values(), key=lambda row: row.label),
         by_channel=sorted(by_channel.values(), key=lambda row: row.label),
         by_segment=sorted(by_segment.values(), key=lambda row: row.label),
+        by_region=sorted(by_region.values(), key=lambda row: row.label),
         by_hour=[hours[h] for h in sorted(hours) if hours[h].sent],
         by_weekday=[weekdays[d] for d in sorted(weekdays) if weekdays[d].sent],
         reasons=reasons.most_common(10),

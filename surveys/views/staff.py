@@ -172,6 +172,7 @@ class SurveyDetailView(SurveyMixin, View):
                 ("By trigger rule and A/B arm", funnel.by_rule),
                 ("By channel", funnel.by_channel),
                 ("By segment (value tier)", funnel.by_segment),
+                ("By region", funnel.by_region),
             ],
             "funnel_times": [
                 ("Completion by send hour", "Hour sent (local)", funnel.by_hour),

@@ -155,6 +155,7 @@ def test_the_funnel_counts_each_stage_and_where_people_stopped(survey):
     assert [row.label for row in funnel.by_rule] == ["order.delivered, 0 h after"]
     assert [row.sent for row in funnel.by_hour] == [3] and len(funnel.by_weekday) == 1
     assert funnel.by_channel[0].label == "E-mail" and funnel.by_segment[0].label == "Standard"
+    assert [(row.label, row.invited) for row in funnel.by_region] == [("(no region)", 4)]
 
 
 def test_the_funnel_tab(manager_client, survey, django_assert_max_num_queries):
