@@ -92,7 +92,10 @@ def _endings_clean(endings: dict) -> dict:
         raise DomainError(f"These fields cannot be set here: {', '.join(sorted(unknown))}.")
     url = endings.get("review_url")
     if url and not str(url).startswith(("https://", "http://")):
-        raise DomainError("The review link must start with https://.", field="review_url")
+        raise DomainError(
+            "The review link must be a web address starting with https:// (or http://).",
+            field="review_url",
+        )
     return {key: (value or "") for key, value in endings.items()}
 
 
@@ -214,11 +217,10 @@ def question_update(*, question: Question, actor=None, **changes) -> Question:
     return question
 
 
-def _check_with(changed: Question, order=None) -> None:
-    """The survey's conditions, with `changed` as it is about to be saved (and the questions in
-    `order`, when moving), still hold: DomainError naming the one that would break."""
-    if order is None:
-        order = list(changed.survey.questions.select_for_update().order_by("position", "id"))
+def _check_with(changed: Question) -> None:
+    """The survey's conditions, with `changed` as it is about to be saved, still hold:
+    DomainError naming the one that would break."""
+    order = changed.survey.questions.select_for_update().order_by("position", "id")
     questions = [changed if q.pk == changed.pk else q for q in order]
     if changed.show_if is not None:
         index = next(i for i, q in enumerate(questions) if q.pk == changed.pk)
