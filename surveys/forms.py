@@ -9,6 +9,7 @@ from django import forms
 
 from feedback_app.core.errors import DomainError
 from feedback_app.core.forms import FilesField
+from feedback_app.core.numbers import whole_number
 from feedback_app.customers.identities import normalize_phone
 from feedback_app.customers.models import Channel
 from surveys.logic import client_condition, describe
@@ -190,8 +191,8 @@ class QuestionForm(forms.Form):
         numbers = []
         names = [c.casefold() for c in source.choices]
         for line in lines:
-            if line.isdigit():
-                numbers.append(int(line))
+            if (number := whole_number(line, max_digits=3)) is not None:
+                numbers.append(number)
             elif line.casefold() in names:
                 numbers.append(names.index(line.casefold()) + 1)
             else:

@@ -112,7 +112,7 @@ def test_the_builder_adds_a_question_that_follows_an_option_and_shows_it_plainly
             "prompt": "How late?",
             "required": "on",
             "show_if_question": choice.pk,
-            "show_if_options": "late\nSoon",
+            "show_if_options": "late\nSoon\n\u00b9\n" + "9" * 40,
         },
     )
     assert refused.status_code == 400
