@@ -76,10 +76,11 @@
       kept = null;
     }
     if (!kept || errors) return 0; // after a refused Send the page shows what was sent
-    Object.keys(kept.values || {}).forEach(function (name) {
-      if (chosen(name).length) return; // what the page already shows wins
+    questions.forEach(function (fieldset) {
+      var name = fieldset.getAttribute("data-question");
+      var values = (kept.values || {})[name];
+      if (!Array.isArray(values) || chosen(name).length) return; // the page's own answer wins
       all('[name="' + name + '"]').forEach(function (input) {
-        var values = kept.values[name];
         if (input.type === "radio" || input.type === "checkbox") {
           input.checked = values.indexOf(input.value) !== -1;
         } else if (values.length) {
