@@ -42,10 +42,11 @@ def _amount(kind: str, amount, currency: str, item: str) -> tuple[Decimal | None
             f"No single restitution above {settings.RESTITUTION_MAX_AMOUNT:,}.", field="amount"
         )
     known = list(ApprovalLimit.objects.values_list("currency", flat=True))
+    if not currency:
+        raise DomainError(f"Give the amount's currency ({', '.join(known)}).", field="currency")
     if currency not in known:
         raise DomainError(
-            f"{currency or 'No currency'} is not a currency we pay in ({', '.join(known)}).",
-            field="currency",
+            f"{currency} is not a currency we pay in ({', '.join(known)}).", field="currency"
         )
     return value, currency
 

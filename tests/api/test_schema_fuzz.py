@@ -70,6 +70,9 @@ KNOWN = {
     "GET /api/v1/reports/{name}/": {
         positive_data_acceptance: "a team id that does not exist, or an end before the start"
     },
+    "POST /api/v1/tickets/{id}/offer-restitution/": {
+        positive_data_acceptance: "an amount needs its currency: a rule across fields"
+    },
     "POST /api/v1/tickets/{id}/close/": {
         positive_data_acceptance: "a reason is needed only to close a ticket not yet resolved: "
         "a rule on the ticket's state that the schema cannot express"

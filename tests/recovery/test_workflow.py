@@ -319,6 +319,9 @@ class TestRestitution:
         with pytest.raises(DomainError) as caught:
             self.offer(reassured, agent, amount, currency=currency)
         assert caught.value.field == field
+        if field == "currency":
+            expected = "Give the amount's currency" if not currency else "is not a currency we pay"
+            assert expected in caught.value.message
         assert not Restitution.objects.exists()
 
     def test_replacement_item_without_amount(self, reassured, agent):
