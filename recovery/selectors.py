@@ -194,6 +194,7 @@ def improvement_list() -> QuerySet[Improvement]:
         .prefetch_related("topics")
         .annotate(
             link_count=Count("links", distinct=True),
+            notice_count=Count("notices", distinct=True),
             told_count=Count("notices", filter=Q(notices__message__status="sent"), distinct=True),
             waiting_count=Count("notices", filter=Q(notices__status="waiting"), distinct=True),
         )

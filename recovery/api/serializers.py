@@ -228,7 +228,8 @@ class ImprovementSerializer(api_fields.ModelSerializer):
         required=False,
         allow_null=True,
     )
-    # Annotated by the list and detail queries; a just-created improvement has none of either.
+    # Annotated by the list query (the customers to be told, whatever became of each notice); a
+    # just-created improvement has none of either.
     link_count = serializers.IntegerField(read_only=True, default=0)
     notice_count = serializers.IntegerField(read_only=True, default=0)
 

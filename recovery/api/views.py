@@ -238,9 +238,9 @@ class ImprovementViewSet(viewsets.ModelViewSet):
             "planned_for": current.planned_for,
             **serializer.validated_data,
         }
-        serializer.instance = improvement_save(
-            actor=self.request.user, improvement=current, **values
-        )
+        saved = improvement_save(actor=self.request.user, improvement=current, **values)
+        # Read back with its counts: a partial update skips read-only fields it cannot find.
+        serializer.instance = self.get_queryset().get(pk=saved.pk)
 
     def _answer(self, improvement):
         return Response(s.ImprovementSerializer(self.get_queryset().get(pk=improvement.pk)).data)

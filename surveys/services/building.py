@@ -275,7 +275,7 @@ def survey_publish(*, survey: Survey, actor=None) -> Survey:
     if survey.status == Survey.Status.CLOSED:
         raise Conflict("A closed survey cannot go live again; copy it to a new version.")
     if not survey.questions.exists():
-        raise DomainError("Add at least one question before publishing.")
+        raise Conflict("Add at least one question before publishing.")
     survey.status = Survey.Status.LIVE
     survey.save(update_fields=["status", "updated_at"])
     return survey

@@ -63,6 +63,8 @@ def test_create_link_preview_ship_and_deliveries(
     assert len([m for m in mail.outbox if m.subject.startswith("You said, we did")]) == 3
     deliveries = manager_api.get(f"/api/v1/improvements/{pk}/deliveries/").json()
     assert deliveries["count"] == 3 and {d["delivery"] for d in deliveries["results"]} == {"sent"}
+    counts = manager_api.get(f"/api/v1/improvements/{pk}/").json()
+    assert (counts["link_count"], counts["notice_count"]) == (3, 3)  # three told
 
 
 @pytest.mark.parametrize(

@@ -70,12 +70,18 @@ KNOWN = {
     "GET /api/v1/reports/{name}/": {
         positive_data_acceptance: "a team id that does not exist, or an end before the start"
     },
+    "POST /api/v1/tickets/{id}/approve-restitution/": {positive_data_acceptance: REFERENCES},
+    "POST /api/v1/tickets/{id}/withdraw-restitution/": {positive_data_acceptance: REFERENCES},
     "POST /api/v1/tickets/{id}/offer-restitution/": {
         positive_data_acceptance: "an amount needs its currency: a rule across fields"
     },
     "POST /api/v1/tickets/{id}/close/": {
         positive_data_acceptance: "a reason is needed only to close a ticket not yet resolved: "
         "a rule on the ticket's state that the schema cannot express"
+    },
+    "PATCH /api/v1/improvements/{id}/": {
+        positive_data_acceptance: f"{REFERENCES} (the owner, by username)",
+        negative_data_rejection: 'an empty owner ("") is read as no owner',
     },
     "POST /api/v1/improvements/": {
         positive_data_acceptance: f"{REFERENCES} (the owner, by username)",

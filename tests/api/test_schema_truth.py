@@ -62,10 +62,13 @@ def test_inputs_are_described_as_what_they_are(schema):
     assert schema["info"]["version"].startswith("1.")
 
 
-def test_a_created_improvement_has_its_counts(api_client, manager):
+def test_a_created_or_changed_improvement_has_its_counts(api_client, manager):
     api_client.force_authenticate(manager)
     body = api_client.post("/api/v1/improvements/", {"title": "Photo proof"}).json()
     assert body["link_count"] == 0 and body["notice_count"] == 0
+    changed = api_client.patch(f"/api/v1/improvements/{body['id']}/", {"title": "Photo proofs"})
+    assert changed.status_code == 200
+    assert changed.json()["link_count"] == 0 and changed.json()["notice_count"] == 0
 
 
 @pytest.mark.parametrize("value", ["banana", "null", "2"])
