@@ -111,22 +111,32 @@ def _holds(condition: Mapping, number: int | None, chosen: Iterable[str], source
     return number is not None and condition["min"] <= number <= condition["max"]
 
 
+def follows(
+    question: Question,
+    shown: set[int],
+    answered: Mapping[int, tuple],
+    by_pk: Mapping[int, Question],
+) -> bool:
+    """Whether the customer sees this question, the ones before it settled: `shown` holds the
+    earlier questions seen, `answered` their answers as question id → (number, chosen options).
+    Shown when it has no condition, or when the question it depends on is shown and its answer
+    fits."""
+    condition = question.show_if
+    if not condition:
+        return True
+    source = by_pk.get(condition.get("question"))
+    if source is None or source.pk not in shown or source.pk not in answered:
+        return False
+    number, chosen = answered[source.pk]
+    return _holds(condition, number, chosen, source)
+
+
 def shown_questions(questions: Sequence[Question], answered: Mapping[int, tuple]) -> set[int]:
-    """The ids of the questions a customer sees, given their answers so far as
-    question id → (number, chosen options): in order, each shown when it has no condition, or
-    when the question it depends on is shown and its answer fits."""
+    """The ids of the questions a customer sees, given their answers (see `follows`)."""
     shown: set[int] = set()
     by_pk = {q.pk: q for q in questions}
     for question in questions:
-        condition = question.show_if
-        if not condition:
-            shown.add(question.pk)
-            continue
-        source = by_pk.get(condition.get("question"))
-        if source is None or source.pk not in shown or source.pk not in answered:
-            continue
-        number, chosen = answered[source.pk]
-        if _holds(condition, number, chosen, source):
+        if follows(question, shown, answered, by_pk):
             shown.add(question.pk)
     return shown
 
@@ -209,6 +219,11 @@ def ending(survey: Survey, scores: Mapping[str, int]) -> tuple[str, str, str]:
     """(band, thank-you text, review link) for the customer who gave these scores: the band's
     own text when the survey has one, else its thank-you; the review link for promoters."""
     which = band(scores)
-    text = getattr(survey, f"thank_you_{which}", "") if which else ""
     review = survey.review_url if which == "promoter" else ""
-    return which, text or survey.thank_you, review
+    return which, ending_text(survey, which), review
+
+
+def ending_text(survey: Survey, which: str) -> str:
+    """The thank-you a band reads: its own text when the survey has one, else the thank-you."""
+    text = getattr(survey, f"thank_you_{which}", "") if which in BANDS.values() else ""
+    return text or survey.thank_you

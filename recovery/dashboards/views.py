@@ -113,7 +113,7 @@ class ReportAPIView(APIView):
             OpenApiParameter(
                 "period",
                 str,
-                enum=[p for p, _ in DashboardFilterForm.base_fields["period"].choices],
+                enum=[p for p, _ in PERIODS],
             ),
         ],
         responses={200: OpenApiTypes.OBJECT},

@@ -25,7 +25,7 @@ from feedback_app.core.errors import Conflict, DomainError
 from feedback_app.core.signals import customer_active
 from feedback_app.customers.models import Customer
 from feedback_app.customers.services.timeline import timeline_record
-from surveys.logic import shown_questions
+from surveys.logic import follows
 from surveys.models import Answer, Invitation, Question, Response, Survey
 from surveys.selectors import survey_questions
 from surveys.services.intake import (
@@ -140,9 +140,11 @@ def answers_clean(*, survey: Survey, answers: Mapping, partial: bool = False) ->
     # Questions that follow the answer (surveys/logic.py): one whose condition does not hold
     # is hidden, so never required, and what was sent for it is not stored.
     answered: dict[int, tuple] = {}
+    shown: set[int] = set()
     for pk, question in questions.items():
-        if question.show_if and pk not in shown_questions([*questions.values()], answered):
+        if not follows(question, shown, answered, questions):
             continue
+        shown.add(pk)
         value = given.get(pk)
         if _is_blank(value):
             if question.required and not partial:

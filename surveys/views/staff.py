@@ -25,7 +25,7 @@ from surveys.forms import (
     TriggerRuleForm,
 )
 from surveys.funnel import survey_funnel
-from surveys.logic import describe
+from surveys.logic import describe, ending_text
 from surveys.models import Complaint, ImportJob, Invitation, Question, Response, Survey, TriggerRule
 from surveys.services import building
 from surveys.services.imports import import_create, import_resume, response_template_header
@@ -310,7 +310,7 @@ class SurveyPreviewView(SurveyMixin, View):
             "first_name": "Ann",
             # What each customer reads after Send (surveys/logic.py).
             "endings": [
-                (label, getattr(survey, f"thank_you_{band}") or survey.thank_you)
+                (label, ending_text(survey, band))
                 for band, label in (
                     ("detractor", "After a low score"),
                     ("passive", "After a middling score"),

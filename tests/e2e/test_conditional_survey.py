@@ -5,7 +5,7 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from surveys.models import Answer, Response
+from surveys.models import Answer, Invitation, Response
 from surveys.services.invitations import event_record
 from tests.factories import conditional_survey
 
@@ -56,6 +56,10 @@ def test_a_detractor_is_asked_what_went_wrong_and_told_someone_will_be_in_touch(
     expect(phone_page.get_by_test_id("review-link")).to_have_count(0)
     texts = set(Answer.objects.exclude(text="").values_list("text", flat=True))
     assert texts == {"The box was crushed."}
+    # The page's script told the funnel it was seen and how far the customer got.
+    invitation = Invitation.objects.get(response__isnull=False)
+    assert invitation.opened_at is not None and invitation.started_at is not None
+    assert invitation.reached == 2
 
 
 @pytest.mark.django_db(transaction=True)

@@ -196,6 +196,25 @@
     }
   });
 
+  // Parts 3 and 4 post to the page's own address (its CSRF token with them) once it is seen.
+  function post(fields) {
+    var data = new FormData();
+    data.append("csrfmiddlewaretoken", form.querySelector("[name=csrfmiddlewaretoken]").value);
+    Object.keys(fields).forEach(function (name) {
+      data.append(name, fields[name]);
+    });
+    return fetch(window.location.pathname, {
+      method: "POST",
+      body: data,
+      credentials: "same-origin",
+    });
+  }
+  function whenSeen(callback) {
+    if (document.readyState === "complete") callback();
+    else window.addEventListener("load", callback);
+    document.addEventListener("visibilitychange", callback);
+  }
+
   // --- 3. how far the customer got, for the survey's funnel (an invitation's page) -------
   if (form.hasAttribute("data-progress")) {
     var reported = {};
@@ -204,21 +223,15 @@
       var name = step + (position || "");
       if (reported[name]) return;
       reported[name] = true;
-      var data = new FormData();
-      data.append("csrfmiddlewaretoken", form.querySelector("[name=csrfmiddlewaretoken]").value);
-      data.append("progress", step);
-      if (position) data.append("position", String(position));
-      fetch(window.location.pathname, { method: "POST", body: data, credentials: "same-origin" })
-        .catch(function () {
-          reported[name] = false;
-        });
+      var fields = { progress: step };
+      if (position) fields.position = String(position);
+      post(fields).catch(function () {
+        reported[name] = false;
+      });
     };
-    var seen = function () {
+    whenSeen(function () {
       if (document.visibilityState === "visible") report("opened");
-    };
-    if (document.readyState === "complete") seen();
-    else window.addEventListener("load", seen);
-    document.addEventListener("visibilitychange", seen);
+    });
     form.addEventListener("change", function (event) {
       var fieldset = event.target.closest("fieldset[data-position]");
       if (!fieldset) return;
@@ -238,11 +251,9 @@
     var picked = form.querySelector('[name="' + quick + '"]:checked');
     if (done || !picked || document.visibilityState !== "visible") return;
     done = true;
-    var data = new FormData();
-    data.append("csrfmiddlewaretoken", form.querySelector("[name=csrfmiddlewaretoken]").value);
-    data.append("quick", "1");
-    data.append(quick, picked.value);
-    fetch(window.location.pathname, { method: "POST", body: data, credentials: "same-origin" })
+    var fields = { quick: "1" };
+    fields[quick] = picked.value;
+    post(fields)
       .then(function (response) {
         return response.ok ? response.json() : null;
       })
@@ -257,10 +268,7 @@
         done = false; // offline for a moment: Send still sends everything
       });
   }
-  function later() {
+  whenSeen(function () {
     window.setTimeout(save, 1500);
-  }
-  if (document.readyState === "complete") later();
-  else window.addEventListener("load", later);
-  document.addEventListener("visibilitychange", later);
+  });
 })();
