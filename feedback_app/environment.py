@@ -6,6 +6,7 @@ import importlib.util
 import os
 from pathlib import Path
 
+import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
 
@@ -71,3 +72,64 @@ def attachments_storage(folder: Path) -> dict:
             "file_overwrite": False,
         },
     }
+
+
+SUPPORTED_DATABASE_ENGINES = {
+    "django.db.backends.sqlite3": "SQLite",
+    "django.db.backends.postgresql": "PostgreSQL",
+}
+
+
+def database_from_env(data_dir: Path) -> dict:
+    """DATABASES['default'] from DATABASE_URL (an SQLite file in `data_dir` when unset)."""
+    url = env_str("DATABASE_URL") or f"sqlite:///{data_dir / 'feedback.sqlite3'}"
+    try:
+        # Connections are kept between requests (opening one costs more than most queries;
+        # closing the last one of an SQLite file checkpoints its write-ahead log).
+        config = dj_database_url.parse(
+            url,
+            conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 60),
+            conn_health_checks=True,
+        )
+    except Exception as exc:  # dj-database-url raises several kinds; all mean the same to a user
+        raise ImproperlyConfigured(
+            f"DATABASE_URL is not a database URL we can use ({exc}). Examples: "
+            "sqlite:////srv/feedback/db.sqlite3 or postgres://user:password@host:5432/feedback"
+        ) from None
+    engine = config.get("ENGINE", "")
+    if engine not in SUPPORTED_DATABASE_ENGINES:
+        raise ImproperlyConfigured(
+            f"DATABASE_URL uses {engine or 'an unknown engine'}; "
+            f"supported: {', '.join(SUPPORTED_DATABASE_ENGINES.values())}."
+        )
+    if engine.endswith("sqlite3"):
+        name = config.get("NAME") or ""
+        if name and name != ":memory:":
+            Path(name).parent.mkdir(parents=True, exist_ok=True)
+        # WAL lets the web process read while the task cluster writes; IMMEDIATE takes the
+        # write lock at the start of a transaction so writers queue instead of deadlocking.
+        # SQLite's own page cache is 2 MiB a connection by default: a dashboard over a year of
+        # a large database then re-reads pages through system calls. A bigger cache (filled only
+        # as used) and reads through a memory map of the file keep them in memory.
+        config["OPTIONS"] = {
+            "timeout": 20,
+            "transaction_mode": "IMMEDIATE",
+            "init_command": (
+                "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
+                f"PRAGMA cache_size=-{env_int('SQLITE_CACHE_MIB', 64) * 1024}; "
+                f"PRAGMA mmap_size={env_int('SQLITE_MMAP_MIB', 1024) * 1024 * 1024};"
+            ),
+        }
+    else:
+        if not config.get("NAME"):
+            raise ImproperlyConfigured(
+                "DATABASE_URL names no database (the part after the last /)."
+            )
+        try:  # only here: psycopg is an optional dependency, needed only for PostgreSQL
+            import psycopg  # noqa: F401
+        except ImportError:
+            raise ImproperlyConfigured(
+                "DATABASE_URL points at PostgreSQL but psycopg is not installed: "
+                "pip install -e '.[postgres]'."
+            ) from None
+    return config

@@ -10,12 +10,12 @@ import secrets
 from datetime import timedelta
 from pathlib import Path
 
-import dj_database_url
 from csp.constants import NONE, SELF, UNSAFE_INLINE
 from django.core.exceptions import ImproperlyConfigured
 
 from feedback_app.environment import (
     attachments_storage,
+    database_from_env,
     env_bool,
     env_int,
     env_list,
@@ -87,70 +87,15 @@ IMAP_BATCH = env_int("IMAP_BATCH", 200)
 # Absolute address of this site, used in links that leave it (e-mails to customers).
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
+# Webhooks: how long a receiver may take to answer (seconds), and whether endpoints may be http
+# or on this machine's own network (development only: a registered URL must not reach inside).
+WEBHOOK_TIMEOUT = env_int("WEBHOOK_TIMEOUT", 10)
+WEBHOOKS_ALLOW_LOCAL = env_bool("WEBHOOKS_ALLOW_LOCAL", default=DEBUG)
+
 
 # --- Database -------------------------------------------------------------------------------
 
-SUPPORTED_DATABASE_ENGINES = {
-    "django.db.backends.sqlite3": "SQLite",
-    "django.db.backends.postgresql": "PostgreSQL",
-}
-
-
-def _database() -> dict:
-    url = env_str("DATABASE_URL") or f"sqlite:///{DATA_DIR / 'feedback.sqlite3'}"
-    try:
-        # Connections are kept between requests (opening one costs more than most queries;
-        # closing the last one of an SQLite file checkpoints its write-ahead log).
-        config = dj_database_url.parse(
-            url,
-            conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 60),
-            conn_health_checks=True,
-        )
-    except Exception as exc:  # dj-database-url raises several kinds; all mean the same to a user
-        raise ImproperlyConfigured(
-            f"DATABASE_URL is not a database URL we can use ({exc}). Examples: "
-            "sqlite:////srv/feedback/db.sqlite3 or postgres://user:password@host:5432/feedback"
-        ) from None
-    engine = config.get("ENGINE", "")
-    if engine not in SUPPORTED_DATABASE_ENGINES:
-        raise ImproperlyConfigured(
-            f"DATABASE_URL uses {engine or 'an unknown engine'}; "
-            f"supported: {', '.join(SUPPORTED_DATABASE_ENGINES.values())}."
-        )
-    if engine.endswith("sqlite3"):
-        name = config.get("NAME") or ""
-        if name and name != ":memory:":
-            Path(name).parent.mkdir(parents=True, exist_ok=True)
-        # WAL lets the web process read while the task cluster writes; IMMEDIATE takes the
-        # write lock at the start of a transaction so writers queue instead of deadlocking.
-        # SQLite's own page cache is 2 MiB a connection by default: a dashboard over a year of
-        # a large database then re-reads pages through system calls. A bigger cache (filled only
-        # as used) and reads through a memory map of the file keep them in memory.
-        config["OPTIONS"] = {
-            "timeout": 20,
-            "transaction_mode": "IMMEDIATE",
-            "init_command": (
-                "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
-                f"PRAGMA cache_size=-{env_int('SQLITE_CACHE_MIB', 64) * 1024}; "
-                f"PRAGMA mmap_size={env_int('SQLITE_MMAP_MIB', 1024) * 1024 * 1024};"
-            ),
-        }
-    else:
-        if not config.get("NAME"):
-            raise ImproperlyConfigured(
-                "DATABASE_URL names no database (the part after the last /)."
-            )
-        try:  # only here: psycopg is an optional dependency, needed only for PostgreSQL
-            import psycopg  # noqa: F401
-        except ImportError:
-            raise ImproperlyConfigured(
-                "DATABASE_URL points at PostgreSQL but psycopg is not installed: "
-                "pip install -e '.[postgres]'."
-            ) from None
-    return config
-
-
-DATABASES = {"default": _database()}
+DATABASES = {"default": database_from_env(DATA_DIR)}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 
@@ -242,6 +187,7 @@ INSTALLED_APPS = [
     "csp",
     # ours, lowest layer first
     "feedback_app.customers",
+    "feedback_app.webhooks",
     "feedback_app.staff",
     "surveys",
     "recovery",

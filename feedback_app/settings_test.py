@@ -12,6 +12,8 @@ os.environ.setdefault("SECURE_SSL_REDIRECT", "0")
 os.environ.setdefault("SECURE_COOKIES", "0")
 os.environ.setdefault("STATIC_MANIFEST", "0")
 os.environ.setdefault("EMAIL_BACKEND", "django.core.mail.backends.locmem.EmailBackend")
+# Webhook receivers in the tests listen on loopback, over plain http.
+os.environ.setdefault("WEBHOOKS_ALLOW_LOCAL", "1")
 
 from feedback_app.settings import *  # noqa: F403
 from feedback_app.settings import Q_CLUSTER

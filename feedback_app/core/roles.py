@@ -50,7 +50,14 @@ MANAGER = Role(
     key="manager",
     group="Manager",
     description="Approves restitution, runs reports, records improvements.",
-    permissions=(*AGENT.permissions, "customers.*", "surveys.*", "recovery.*", "django_q.view_*"),
+    permissions=(
+        *AGENT.permissions,
+        "customers.*",
+        "surveys.*",
+        "recovery.*",
+        "webhooks.*",
+        "django_q.view_*",
+    ),
     admin_site=True,
 )
 ADMIN = Role(

@@ -27,6 +27,7 @@ from feedback_app.customers.models import ContactHold, Customer, Message
 from feedback_app.customers.outbox import Deferred, customer_links, message_send
 from feedback_app.customers.policy import contact_decision
 from recovery.models import Improvement, ImprovementLink, ImprovementNotice, Ticket
+from recovery.services.announce import improvement_shipped_announce
 from surveys.models import Complaint, Response, Sentiment, Topic
 
 QUOTE_CHARS = 140
@@ -237,6 +238,7 @@ def improvement_ship(
             )
         improvement.status, improvement.shipped_at = Improvement.Status.SHIPPED, timezone.now()
         improvement.save(update_fields=["status", "shipped_at", "customer_text"])
+        improvement_shipped_announce(improvement, lambda: len(_customers(improvement)))
         transaction.on_commit(lambda: async_task(notify_improvement, improvement.pk))
     return improvement
 

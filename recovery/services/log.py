@@ -1,6 +1,7 @@
 """The ticket log, at the bottom of recovery's writes: every change to a ticket leaves a
 TicketEvent (append-only: the timeline, the audit and the source of the SLA and recovery figures),
-and the feedback behind a ticket is linked here. Staff notices go out from here too."""
+and the feedback behind a ticket is linked here; other systems are told of it from here
+(services.announce). Staff notices go out from here too."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from django.core.mail import send_mail
 from django.db import transaction
 
 from recovery.models import Ticket, TicketEvent, TicketItem
+from recovery.services.announce import ticket_events_announce
 from surveys.models import Complaint, Response
 
 
@@ -38,7 +40,14 @@ def ticket_event_new(
 def ticket_event(**fields) -> TicketEvent:
     event = ticket_event_new(**fields)
     event.save(force_insert=True)
+    ticket_events_announce([event])
     return event
+
+
+def ticket_events_save(events: list[TicketEvent]) -> None:
+    """Save entries made by ticket_event_new in one statement (and announce them)."""
+    TicketEvent.objects.bulk_create(events)
+    ticket_events_announce(events)
 
 
 def ticket_mail(user, ticket: Ticket, subject: str, text: str) -> None:

@@ -19,7 +19,7 @@ from recovery.models import (
     Ticket,
     TicketEvent,
 )
-from recovery.services.log import ticket_event_new
+from recovery.services.log import ticket_event_new, ticket_events_save
 from recovery.services.notices import staff_notice
 
 
@@ -132,7 +132,7 @@ def tickets_route(pairs: list[tuple[Ticket, str]], rules: list[RoutingRule] | No
         ticket.updated_at = now
     for pk in turned:
         teams[pk].save(update_fields=["last_assigned"])
-    TicketEvent.objects.bulk_create(events)
+    ticket_events_save(events)
     for (ticket, person, why), event in zip(told, events, strict=True):
         if person is not None:
             staff_notice(

@@ -13,7 +13,13 @@ from feedback_app.customers.models import Channel, Customer, TimelineEntry
 from feedback_app.customers.services.holds import hold_place, holds_place_new
 from feedback_app.customers.services.timeline import timeline_entry, timeline_record
 from recovery.models import OPEN_STATES, Priority, StaffNotice, Ticket, TicketEvent, TicketItem
-from recovery.services.log import item_describe, item_link, ticket_event, ticket_event_new
+from recovery.services.log import (
+    item_describe,
+    item_link,
+    ticket_event,
+    ticket_event_new,
+    ticket_events_save,
+)
 from recovery.services.notices import staff_notice
 from recovery.services.routing import active_rules, ticket_route, tickets_route
 from recovery.services.sla import sla_apply, sla_targets
@@ -219,9 +225,7 @@ def _tickets_open(entries: list[tuple]) -> dict[int, Ticket]:
                 if name in found
             ]
         )
-        TicketEvent.objects.bulk_create(
-            [_opened_event(ticket, item) for (item, *_rest), ticket in pairs]
-        )
+        ticket_events_save([_opened_event(ticket, item) for (item, *_rest), ticket in pairs])
         holds_place_new([(t.customer, t.hold_reference, _held(t)) for t in tickets])
         TimelineEntry.objects.bulk_create(
             [timeline_entry(**_opened_entry(ticket)) for ticket in tickets]
@@ -297,7 +301,7 @@ def ticket_create(
         if main is not None:
             ticket.main_topic = main
             ticket.save(update_fields=["main_topic"])
-        _opened_event(ticket, item, actor, note).save(force_insert=True)
+        ticket_events_save([_opened_event(ticket, item, actor, note)])
         ticket_route(ticket=ticket, channel=item.channel if item is not None else "")
         hold_place(customer=customer, reference=ticket.hold_reference, reason=_held(ticket))
         timeline_record(**_opened_entry(ticket, actor))

@@ -20,6 +20,7 @@ from django.utils import timezone
 from feedback_app.core.background import batch_form, item_tasks_batched
 from feedback_app.core.signals import feedback_triaged
 from surveys.models import Complaint, Question, Response, Topic
+from surveys.services.announce import detractors_announce
 from surveys.services.rollups import rollup_triage_many, triage_counts
 from surveys.triage.engine import Result, Vocabulary, default_vocabulary, triage
 
@@ -168,6 +169,7 @@ def _store_batch(model, items: list, results: list[Result], again: bool) -> list
             for item, result in items_results
         ]
         if triaged:
+            detractors_announce([t.item for t in triaged if not t.was])
             feedback_triaged.send(sender=model, triaged=triaged)
     return triaged
 
