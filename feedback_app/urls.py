@@ -43,6 +43,7 @@ urlpatterns = [
     path("staff/customers/", include("feedback_app.customers.urls")),
     path("staff/surveys/", include("surveys.urls")),
     path("staff/recovery/", include("recovery.urls")),
+    path("staff/webhooks/", include("feedback_app.webhooks.urls")),
     path("admin/", admin.site.urls),
     # API
     path("api/v1/", include("feedback_app.api.urls")),

@@ -127,6 +127,9 @@ PAGES: dict[str, Page] = {
     "recovery:standard-create": Page(MANAGERS, MANAGERS),
     "recovery:standard-edit": Page(MANAGERS, MANAGERS),
     "recovery:mystery-visit": Page(MANAGERS, MANAGERS),
+    "webhooks:list": Page(MANAGERS),
+    "webhooks:create": Page(MANAGERS, MANAGERS),
+    "webhooks:edit": Page(MANAGERS, MANAGERS, note="save, test event, new secret, replay, delete"),
     # API documentation (the API itself is the table below)
     "api-schema": Page(EVERYONE),
     "api-docs": Page(EVERYONE),

@@ -11,6 +11,7 @@ from django.urls import reverse
 
 from feedback_app.core.numbers import whole_number, whole_numbers
 from feedback_app.staff.policy_table import operations, pages
+from feedback_app.webhooks.services import webhook_save
 from recovery.models import ExperienceStandard, Restitution
 from recovery.services.improvements import improvement_save
 from recovery.services.workflow import ticket_apologise
@@ -53,6 +54,9 @@ def world(manager):
         "customer": ticket.customer,
         "improvement": improvement_save(actor=manager, title="Sturdier boxes"),
         "invitation": invitation_create(survey=survey, customer=CustomerWithEmailFactory()),
+        "webhook": webhook_save(
+            actor=manager, name="CRM", url="https://crm.example.com/h", events=["ticket.opened"]
+        ),
     }
 
 
@@ -225,6 +229,10 @@ FORM_FIELDS = [
     "cause",
     "corrective_action",
     "no_restitution_reason",
+    "url",
+    "events",
+    "format",
+    "delivery",
 ]
 
 
@@ -236,6 +244,7 @@ def _page_url(page, world, step: str = "notes") -> str:
         "recovery:ticket": world["ticket"],
         "recovery:improvement": world["improvement"],
         "recovery:standard": ExperienceStandard.objects.first(),  # a starting standard
+        "webhooks:": world["webhook"],
     }
     url = "/" + page.route
     if "<int:pk>" in url:

@@ -15,6 +15,7 @@ from django.urls import reverse
 
 from feedback_app.core import policy
 from feedback_app.staff.policy_table import api_routes, markdown, operations, pages
+from feedback_app.webhooks.services import webhook_save
 from recovery.models import ExperienceStandard
 from recovery.services.improvements import improvement_save
 from surveys.models import ImportJob
@@ -94,6 +95,9 @@ def world(db):
     improvement = improvement_save(actor=manager, title="Sturdier boxes")
     job = ImportJob.objects.create(kind="events", filename="orders.csv")
     rule = TriggerRuleFactory(survey=survey)
+    webhook = webhook_save(
+        actor=manager, name="CRM", url="https://crm.example.com/hooks", events=["ticket.opened"]
+    )
     return {
         "customer": ticket.customer,
         "ticket": ticket,
@@ -106,6 +110,7 @@ def world(db):
         "job": job,
         "rule": rule,
         "standard": ExperienceStandard.objects.first(),  # a starting standard
+        "webhook": webhook,
     }
 
 
@@ -120,6 +125,7 @@ PAGE_OBJECT = {
     "recovery:ticket": "ticket",
     "recovery:improvement": "improvement",
     "recovery:standard": "standard",
+    "webhooks:": "webhook",
 }
 
 
