@@ -276,3 +276,25 @@ def test_after_a_rotation_both_secrets_sign_for_a_day(
     assert verified(receiver, old)[0]["type"] == Event.TEST
     assert verified(receiver, hook.secret)[0]["data"]["sent_by"] == "manager"
     assert len(receiver.received[0]["headers"]["webhook-signature"].split(" ")) == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_workers_sending_one_ticket_at_once_keep_its_order_and_send_each_once(receiver, manager):
+    from tests.concurrency import at_once
+
+    hook = webhook_save(
+        actor=None, name="CRM", url=receiver.url, events=["ticket.opened", "ticket.step_taken"]
+    )
+    ticket = open_ticket()  # committed (no test transaction): the sending tasks ran already
+    recover(ticket, manager)
+    assert (
+        receiver.types() == ["ticket.opened", "ticket.step_taken"] * 1 + ["ticket.step_taken"] * 2
+    )
+    receiver.received.clear()
+    Delivery.objects.update(status="pending", attempts=0, next_attempt_at=timezone.now())
+    receiver.delay = 0.1
+    key = f"ticket:{ticket.pk}"
+    sent = at_once(*[lambda: deliveries_send(webhook_id=hook.pk, order_key=key)] * 3)
+    assert sum(sent) == 4
+    steps = [event["data"].get("step", {}).get("kind") for event in receiver.events()]
+    assert steps == [None, "apologised", "reassured", "restitution_offered"]
