@@ -87,6 +87,16 @@ IMAP_BATCH = env_int("IMAP_BATCH", 200)
 # Absolute address of this site, used in links that leave it (e-mails to customers).
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
+# Text messages (feedback_app/customers/sms.py): the gateway ("console" prints, the default in
+# development; "twilio" sends through its REST API; unset: texts fail with a reason), our sender
+# number, and how many parts one text may take.
+SMS_BACKEND = env_str("SMS_BACKEND", "console" if DEBUG else "")
+SMS_FROM = env_str("SMS_FROM")
+SMS_API_URL = env_str("SMS_API_URL", "https://api.twilio.com").rstrip("/")
+SMS_ACCOUNT_SID = env_str("SMS_ACCOUNT_SID")
+SMS_AUTH_TOKEN = env_str("SMS_AUTH_TOKEN")
+SMS_MAX_SEGMENTS = env_int("SMS_MAX_SEGMENTS", 4)
+
 # Webhooks: how long a receiver may take to answer (seconds), and whether endpoints may be http
 # or on this machine's own network (development only: a registered URL must not reach inside).
 WEBHOOK_TIMEOUT = env_int("WEBHOOK_TIMEOUT", 10)

@@ -127,6 +127,8 @@ PAGES: dict[str, Page] = {
     "recovery:standard-create": Page(MANAGERS, MANAGERS),
     "recovery:standard-edit": Page(MANAGERS, MANAGERS),
     "recovery:mystery-visit": Page(MANAGERS, MANAGERS),
+    "sms-status": Page(NOBODY, EVERYONE, note="the text gateway's receipts; its signature decides"),
+    "sms-incoming": Page(NOBODY, EVERYONE, note="texts customers send; the gateway's signature"),
     "webhooks:list": Page(MANAGERS),
     "webhooks:create": Page(MANAGERS, MANAGERS),
     "webhooks:edit": Page(MANAGERS, MANAGERS, note="save, test event, new secret, replay, delete"),

@@ -142,6 +142,10 @@ class Identity(models.Model):
     value = models.CharField(max_length=320, help_text="As first given to us.")
     normalized = models.CharField(max_length=320, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
+    # Set when a message to it bounced or a text failed for good: nothing is sent there until
+    # the customer uses it again (writes from it, or gives it to us anew).
+    undeliverable_at = models.DateTimeField(null=True, blank=True)
+    undeliverable_reason = models.CharField(max_length=300, blank=True)
 
     class Meta:
         verbose_name_plural = "identities"
@@ -172,6 +176,7 @@ class ContactPreference(models.Model):
         STAFF = "staff", "Staff"
         IMPORT = "import", "Import"
         MERGE = "merge", "Merge of two profiles"
+        TEXT_KEYWORD = "text_keyword", "Texted STOP or START"
 
     CUSTOMER_MERGE = OWN_STEP  # the stricter answer per channel wins
     customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="preferences")
@@ -333,6 +338,9 @@ class Message(models.Model):
     # When the policy decided: the quiet period counts from here.
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     sent_at = models.DateTimeField(null=True, blank=True)
+    # Texts: the gateway's id for it (its receipts name it) and when the receipt said delivered.
+    provider_id = models.CharField(max_length=64, blank=True, db_index=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -22,6 +22,7 @@ from feedback_app.core.errors import DomainError
 from feedback_app.customers.models import Channel, ContactChannel, Customer, Message
 from feedback_app.customers.policy import contact_decision
 from feedback_app.customers.selectors import customer_survivor
+from feedback_app.customers.services.texts import text_for, text_send
 from feedback_app.customers.services.timeline import timeline_record
 
 MAX_SUBJECT = 300
@@ -78,6 +79,8 @@ def message_send(
         raise DomainError(f"Unknown kind of message {kind!r}.")
     if not subject.strip() or not body_text.strip():
         raise DomainError("A message needs a subject and a text.", field="body_text")
+    if channel == ContactChannel.SMS:  # stored as it is sent: cut to fit, no HTML
+        body_text, body_html = text_for(body_text), ""
     with transaction.atomic():
         customer = Customer.objects.select_for_update().get(pk=customer_survivor(customer).pk)
         existing = Message.objects.filter(dedupe_key=dedupe_key).first()
@@ -180,16 +183,19 @@ def message_deliver(*, message_id: int) -> Message:
     message = Message.objects.select_related("customer").get(pk=message_id)
     if not claimed:
         return message
-    if message.channel != ContactChannel.EMAIL:
+    if message.channel == ContactChannel.EMAIL:
+        try:
+            _email(message).send(fail_silently=False)
+            failure = ""
+        except Exception as exc:  # any transport error: recorded for staff, never raised
+            failure = f"{type(exc).__name__}: {exc}"
+    elif message.channel == ContactChannel.SMS:
+        failure = text_send(message)
+    else:
+        failure = f"no gateway for {message.get_channel_display()} is configured"
+    if failure:
         message.status = Message.Status.FAILED
-        message.reason = f"no gateway for {message.get_channel_display()} is configured"
-        message.save(update_fields=["status", "reason"])
-        return message
-    try:
-        _email(message).send(fail_silently=False)
-    except Exception as exc:  # any transport error: recorded for staff, never raised to the caller
-        message.status = Message.Status.FAILED
-        message.reason = f"{type(exc).__name__}: {exc}"[:500]
+        message.reason = failure[:500]
         message.save(update_fields=["status", "reason"])
         timeline_record(
             customer=message.customer,

@@ -12,7 +12,13 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.formats import date_format
 
-from feedback_app.customers.models import ContactChannel, ContactPreference, Customer, Message
+from feedback_app.customers.models import (
+    ContactChannel,
+    ContactPreference,
+    Customer,
+    Identity,
+    Message,
+)
 from feedback_app.customers.selectors import customer_contact_addresses
 
 
@@ -44,6 +50,12 @@ def contact_decision(
         return Decision(False, f"profile was merged into #{customer.merged_into_id}")
     address = customer_contact_addresses(customer=customer).get(channel)
     if not address:
+        dead = [i for i in customer.identities.all() if i.undeliverable_at is not None]
+        dead = [i for i in dead if (i.kind == Identity.Kind.EMAIL) == (channel == "email")]
+        if dead:
+            return Decision(
+                False, f"{label} address no longer reaches them: {dead[0].undeliverable_reason}"
+            )
         return Decision(False, f"no {label} address on file")
     preference = ContactPreference.objects.filter(customer=customer, channel=channel).first()
     if preference is not None and not preference.allow_contact:

@@ -85,9 +85,12 @@ def customer_preferences(*, customer: Customer) -> dict[str, ContactPreference]:
 
 
 def customer_contact_addresses(*, customer: Customer) -> dict[str, str]:
-    """The address we would use on each contact channel, if the profile has one."""
+    """The address we would use on each contact channel, if the profile has one that still
+    reaches the customer."""
     addresses = {}
     for identity in customer.identities.all():
+        if identity.undeliverable_at is not None:
+            continue
         if identity.kind == Identity.Kind.EMAIL:
             addresses.setdefault(ContactChannel.EMAIL, identity.normalized)
         elif identity.kind == Identity.Kind.PHONE:

@@ -15,4 +15,6 @@ urlpatterns = [
 public_urlpatterns = [
     path("c/<str:token>/preferences/", views.PreferencesView.as_view(), name="preferences"),
     path("c/<str:token>/unsubscribe/", views.UnsubscribeView.as_view(), name="unsubscribe"),
+    path("sms/status/", views.TextGatewayView.as_view(kind="status"), name="sms-status"),
+    path("sms/incoming/", views.TextGatewayView.as_view(kind="incoming"), name="sms-incoming"),
 ]

@@ -1,9 +1,10 @@
 """Customer pages: the staff list, the profile with its timeline, merge; the customer's own
 preferences page reached by token link."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, JsonResponse
+from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.decorators import method_decorator
 from django.views import View
@@ -25,11 +26,14 @@ from feedback_app.customers.models import (
     ContactChannel,
     ContactPreference,
     Customer,
+    IncomingMessage,
 )
 from feedback_app.customers.privacy import customer_erase, customer_export
 from feedback_app.customers.services.merge import customer_merge
 from feedback_app.customers.services.profile import customer_update, preference_set
 from feedback_app.customers.services.resolve import identity_add
+from feedback_app.customers.services.texts import text_incoming, text_receipt
+from feedback_app.customers.sms import signature_valid
 
 TIMELINE_PAGE_SIZE = 50
 
@@ -292,3 +296,34 @@ class AttachmentView(View):
         response["X-Content-Type-Options"] = "nosniff"
         response["Cache-Control"] = "private, no-store"
         return response
+
+
+@method_decorator(csrf_exempt, name="dispatch")
+class TextGatewayView(View):
+    """The text gateway's calls to us: delivery receipts (`sms-status`) and texts customers send
+    (`sms-incoming`). Signed with SMS_AUTH_TOKEN over the public address (SITE_URL) it called;
+    without a token nothing is listened to here. Answers with an empty TwiML reply: whatever
+    the customer is told back goes through the outbox, never in this answer."""
+
+    kind = "status"
+
+    def post(self, request):
+        if not settings.SMS_AUTH_TOKEN:
+            raise Http404("No text gateway is configured.")
+        params = {name: request.POST.get(name, "") for name in request.POST}
+        signature = request.headers.get("X-Twilio-Signature", "")
+        if not signature_valid(settings.SITE_URL + request.path, params, signature):
+            return HttpResponse("The signature does not match.", status=401)
+        if self.kind == "status":
+            text_receipt(
+                provider_id=params.get("MessageSid", ""),
+                status=params.get("MessageStatus", ""),
+                error_code=params.get("ErrorCode", ""),
+            )
+        else:
+            text_incoming(
+                sender=params.get("From", ""),
+                body=params.get("Body", "")[: IncomingMessage.MAX_BODY],
+                provider_id=params.get("MessageSid", ""),
+            )
+        return HttpResponse("<Response/>", content_type="text/xml")

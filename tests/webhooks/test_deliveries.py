@@ -280,8 +280,11 @@ def test_after_a_rotation_both_secrets_sign_for_a_day(
 
 @pytest.mark.django_db(transaction=True)
 def test_workers_sending_one_ticket_at_once_keep_its_order_and_send_each_once(receiver, manager):
+    from recovery.models import ApprovalLimit
     from tests.concurrency import at_once
 
+    # A test with real transactions starts from an empty database, without the starting limits.
+    ApprovalLimit.objects.get_or_create(currency="GBP", defaults={"agent_limit": 100})
     hook = webhook_save(
         actor=None, name="CRM", url=receiver.url, events=["ticket.opened", "ticket.step_taken"]
     )

@@ -1,0 +1,42 @@
+"""Whether an address still reaches the customer: a bounce or a text that failed for good marks
+the identity undeliverable (the contact policy then skips it and staff see it on the profile);
+the customer using it again makes it usable again."""
+
+from datetime import datetime
+
+from django.utils import timezone
+
+from feedback_app.customers.models import Customer, Identity
+from feedback_app.customers.services.timeline import timeline_record
+
+
+def identity_undeliverable(
+    *, customer: Customer, kind: str, address: str, reason: str, now: datetime | None = None
+) -> int:
+    """Mark the customer's identity with this normalised address undeliverable (once)."""
+    now = now or timezone.now()
+    marked = Identity.objects.filter(
+        customer=customer, kind=kind, normalized=address, undeliverable_at__isnull=True
+    ).update(undeliverable_at=now, undeliverable_reason=reason[:300])
+    if marked:
+        timeline_record(
+            customer=customer,
+            kind="identity.undeliverable",
+            title=f"{Identity.Kind(kind).label} {address} no longer reaches them: {reason}"[:200],
+            data={"kind": kind, "address": address, "reason": reason[:300]},
+            occurred_at=now,
+        )
+    return marked
+
+
+def identity_usable_again(identity: Identity) -> None:
+    """The customer used this address again (wrote from it): it reaches them."""
+    if identity.undeliverable_at is not None:
+        Identity.objects.filter(pk=identity.pk).update(
+            undeliverable_at=None, undeliverable_reason=""
+        )
+        timeline_record(
+            customer=identity.customer,
+            kind="identity.usable",
+            title=f"{identity.get_kind_display()} {identity.normalized} reaches them again",
+        )
