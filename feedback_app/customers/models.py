@@ -340,6 +340,8 @@ class Message(models.Model):
     sent_at = models.DateTimeField(null=True, blank=True)
     # Texts: the gateway's id for it (its receipts name it) and when the receipt said delivered.
     provider_id = models.CharField(max_length=64, blank=True, db_index=True)
+    # Why it went on this channel ("their preferred channel", or what ruled the other one out).
+    channel_reason = models.CharField(max_length=300, blank=True)
     delivered_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

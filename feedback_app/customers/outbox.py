@@ -57,6 +57,7 @@ def message_send(
     body_text: str,
     body_html: str = "",
     channel: str = ContactChannel.EMAIL,
+    sms_text: str = "",
     thread: str = "",
     dedupe_key: str,
     about: models.Model | None = None,
@@ -65,6 +66,10 @@ def message_send(
     wait: bool = False,
 ) -> Message:
     """Decide and record one message; deliver it after commit if the policy allows.
+
+    `channel` is where it should go first: a channel, or PREFERRED (the customer's own choice);
+    when the customer cannot be reached there, it goes on the other (`channel_choose`). By text
+    message it is `sms_text` (else `body_text`) cut to fit.
 
     With `wait`, a refusal that will lift by itself (a hold, the quiet period) raises Deferred
     and records nothing, so the caller can try again later; other refusals are recorded as
@@ -79,13 +84,14 @@ def message_send(
         raise DomainError(f"Unknown kind of message {kind!r}.")
     if not subject.strip() or not body_text.strip():
         raise DomainError("A message needs a subject and a text.", field="body_text")
-    if channel == ContactChannel.SMS:  # stored as it is sent: cut to fit, no HTML
-        body_text, body_html = text_for(body_text), ""
     with transaction.atomic():
         customer = Customer.objects.select_for_update().get(pk=customer_survivor(customer).pk)
         existing = Message.objects.filter(dedupe_key=dedupe_key).first()
         if existing is not None:
             return existing
+        channel, channel_reason = channel_choose(customer, channel, now)
+        if channel == ContactChannel.SMS:  # stored as it is sent: cut to fit, no HTML
+            body_text, body_html = text_for(sms_text or body_text), ""
         decision = contact_decision(
             customer=customer, kind=kind, channel=channel, thread=thread, now=now
         )
@@ -102,6 +108,7 @@ def message_send(
             body_html=body_html,
             status=Message.Status.QUEUED if decision.allowed else Message.Status.SUPPRESSED,
             reason=decision.reason,
+            channel_reason=channel_reason[:300],
             thread=thread,
             dedupe_key=dedupe_key,
             actor=actor,
@@ -112,11 +119,13 @@ def message_send(
             message.about_type = ContentType.objects.get_for_model(about)
             message.about_id = about.pk
         message.save()
+        # A message that could not go the first way says why on the timeline.
+        switched = f" ({channel_reason})" if channel_reason.startswith("not by") else ""
         timeline_record(
             customer=customer,
             kind="message.queued" if decision.allowed else "message.suppressed",
             title=(
-                f"{ContactChannel(channel).label}: {message.subject}"
+                f"{ContactChannel(channel).label}{switched}: {message.subject}"[:200]
                 if decision.allowed
                 else f"Not sent ({decision.reason}): {message.subject}"
             ),
@@ -124,12 +133,41 @@ def message_send(
             channel=channel if channel in Channel.values else "",
             actor=actor,
             subject=message,
-            data={"purpose": purpose, "message": message.pk},
+            data={"purpose": purpose, "message": message.pk, "channel_reason": channel_reason},
             occurred_at=now,
         )
         if decision.allowed:
             transaction.on_commit(lambda: queue_item_task(deliver_message, message.pk))
     return message
+
+
+PREFERRED = "preferred"
+# The channels a written message can take, in the order tried after the first choice.
+WRITTEN = (ContactChannel.EMAIL, ContactChannel.SMS)
+
+
+def channel_choose(customer: Customer, first: str, now: datetime) -> tuple[str, str]:
+    """The channel a message takes, and why. The first choice (PREFERRED: the customer's own)
+    unless it cannot reach them (no address, an address that bounced, contact refused there);
+    then the other written channel if that one can. Consent to surveys and notices is not a
+    reason to switch: a customer who opted out by e-mail is not texted instead."""
+    wanted = customer.preferred_channel if first == PREFERRED else first
+    if wanted not in WRITTEN:  # a phone call is not a message we send
+        wanted = ContactChannel.EMAIL
+    because = "their preferred channel" if first == PREFERRED else ""
+    blocked = contact_decision(customer=customer, kind=Message.Kind.REPLY, channel=wanted, now=now)
+    if blocked.allowed:
+        return wanted, because
+    for other in WRITTEN:
+        if (
+            other != wanted
+            and contact_decision(
+                customer=customer, kind=Message.Kind.REPLY, channel=other, now=now
+            ).allowed
+        ):
+            label = ContactChannel(wanted).label.lower()
+            return other, f"not by {label}: {blocked.reason}"
+    return wanted, because
 
 
 def reply_address(message: Message) -> str:

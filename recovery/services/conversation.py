@@ -60,9 +60,16 @@ def complaint_acknowledge(*, complaint: Complaint, ticket: Ticket) -> Message | 
     }
     subject = render_to_string("recovery/email/acknowledgement_subject.txt", context).strip()
     body = render_to_string("recovery/email/acknowledgement_body.txt", context)
+    short = render_to_string("recovery/email/acknowledgement_sms.txt", context).strip()
     with transaction.atomic():
         message = customer_message(
-            ticket, "acknowledge", None, subject, body, f"acknowledge:{complaint.pk}"
+            ticket,
+            "acknowledge",
+            None,
+            subject,
+            body,
+            f"acknowledge:{complaint.pk}",
+            sms_body=short,
         )
         if not ticket.events.filter(
             kind=TicketEvent.Kind.ACKNOWLEDGED, payload__complaint=complaint.pk

@@ -24,7 +24,7 @@ from django_q.tasks import async_task
 
 from feedback_app.core.errors import Conflict, DomainError, NotAllowed
 from feedback_app.customers.models import ContactHold, Customer, Message
-from feedback_app.customers.outbox import Deferred, customer_links, message_send
+from feedback_app.customers.outbox import PREFERRED, Deferred, customer_links, message_send
 from feedback_app.customers.policy import contact_decision
 from recovery.models import Improvement, ImprovementLink, ImprovementNotice, Ticket
 from recovery.services.announce import improvement_shipped_announce
@@ -313,7 +313,7 @@ def notice_try(*, notice: ImprovementNotice, now=None) -> ImprovementNotice:
     now = now or timezone.now()
     if notice.status != ImprovementNotice.Status.WAITING:
         return notice
-    subject, text, html = _render(notice.improvement, notice.customer, notice)
+    subject, text, html, sms = _render(notice.improvement, notice.customer, notice)
     try:
         notice.message = message_send(
             customer=notice.customer,
@@ -322,6 +322,8 @@ def notice_try(*, notice: ImprovementNotice, now=None) -> ImprovementNotice:
             subject=subject,
             body_text=text,
             body_html=html,
+            sms_text=sms,
+            channel=PREFERRED,
             dedupe_key=f"recovery.improvement:{notice.improvement_id}:customer:"
             f"{notice.customer_id}",
             about=notice.improvement,
@@ -393,7 +395,8 @@ def notice_forecast(*, improvement: Improvement, now=None) -> dict[str, int]:
 
 def _render(
     improvement: Improvement, customer: Customer, notice: ImprovementNotice
-) -> tuple[str, str, str]:
+) -> tuple[str, str, str, str]:
+    """The notice's subject, text, HTML and text message."""
     name = "we_did" if notice.kind == ImprovementNotice.Kind.SHIPPED else "why_not"
     context = {
         "improvement": improvement,
@@ -408,6 +411,7 @@ def _render(
         render_to_string(f"recovery/email/{name}_subject.txt", context).strip(),
         render_to_string(f"recovery/email/{name}_body.txt", context),
         render_to_string(f"recovery/email/{name}_body.html", context),
+        render_to_string(f"recovery/email/{name}_sms.txt", context).strip(),
     )
 
 
@@ -417,7 +421,7 @@ def example_notice(*, improvement: Improvement, customer: Customer) -> dict[str,
     notice = ImprovementNotice(
         improvement=improvement, customer=customer, kind=ImprovementNotice.Kind.SHIPPED, quote=quote
     )
-    subject, text, _html = _render(improvement, customer, notice)
+    subject, text, _html, _sms = _render(improvement, customer, notice)
     # Rendered text templates come back marked safe; this is text to show, so it must be escaped.
     return {"subject": str.__str__(subject), "body": str.__str__(text)}
 

@@ -12,7 +12,7 @@ from django.urls import reverse
 
 from feedback_app.core.errors import DomainError
 from feedback_app.customers.models import Message
-from feedback_app.customers.outbox import message_send
+from feedback_app.customers.outbox import PREFERRED, message_send
 from feedback_app.customers.services.conversation import Upload, attachments_store
 from recovery.models import Ticket
 
@@ -45,9 +45,11 @@ def customer_message(
     body: str,
     key: str,
     uploads: Iterable[Upload] = (),
+    sms_body: str = "",
 ) -> Message:
-    """Send one message about the ticket (once per `key`), with the case footer and any files
-    the agent attached."""
+    """Send one message about the ticket (once per `key`) on the customer's preferred channel,
+    with the case footer and any files the agent attached. By text message it is `sms_body`
+    (else `body`) and the case's reference and link."""
     if not (subject or "").strip():
         raise DomainError("The message needs a subject.", field="subject")
     if not (body or "").strip():
@@ -58,7 +60,8 @@ def customer_message(
         purpose=PURPOSE[step],
         subject=subject.strip(),
         body_text=body.strip() + case_footer(ticket),
-        channel="email",
+        sms_text=(sms_body or body).strip() + f" Case {ticket.case_number}: {case_url(ticket)}",
+        channel=PREFERRED,
         thread=ticket.hold_reference,
         dedupe_key=f"{ticket.hold_reference}:{key}",
         about=ticket,

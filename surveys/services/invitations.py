@@ -23,7 +23,7 @@ from feedback_app.core.background import queue_item_task
 from feedback_app.core.errors import DomainError
 from feedback_app.core.signals import customer_active
 from feedback_app.customers.models import Channel, ContactChannel, Message
-from feedback_app.customers.outbox import customer_links, message_send
+from feedback_app.customers.outbox import PREFERRED, customer_links, message_send
 from feedback_app.customers.services.resolve import customer_resolve
 from feedback_app.customers.services.timeline import timeline_record
 from surveys.models import Event, Invitation, Survey, TriggerRule
@@ -265,7 +265,8 @@ def invitation_create(
     return invitation
 
 
-def _render(invitation: Invitation, template: str) -> tuple[str, str, str]:
+def _render(invitation: Invitation, template: str) -> tuple[str, str, str, str]:
+    """The subject, text, HTML and text message of the invitation's `template`."""
     customer = invitation.customer
     answer_url = settings.SITE_URL + invitation.get_absolute_url()
     context = {
@@ -288,7 +289,8 @@ def _render(invitation: Invitation, template: str) -> tuple[str, str, str]:
     )
     text = render_to_string(f"surveys/email/{template}_body.txt", context)
     html = render_to_string(f"surveys/email/{template}_body.html", context)
-    return subject, text, html
+    sms = render_to_string(f"surveys/email/{template}_sms.txt", context).strip()
+    return subject, text, html, sms
 
 
 def _rule_subject(invitation: Invitation, context: dict) -> str:
@@ -340,10 +342,13 @@ def invitation_send(*, invitation_id: int, now: datetime | None = None) -> Invit
                 f"too late: due {late.days} days ago, the moment to ask has passed",
             )
         message = _send(invitation, "invitation", invitation.message_kind, now)
+        invitation.channel = message.channel  # where it went (the customer's choice decides)
         if message.status == Message.Status.SUPPRESSED:
-            return _finish(invitation, Invitation.Status.SUPPRESSED, message.reason)
+            return _finish(
+                invitation, Invitation.Status.SUPPRESSED, message.reason, extra=["channel"]
+            )
         invitation.sent_at = now
-        return _finish(invitation, Invitation.Status.SENT, "", extra=["sent_at"])
+        return _finish(invitation, Invitation.Status.SENT, "", extra=["sent_at", "channel"])
 
 
 def invitation_send_now(*, invitation: Invitation, now: datetime | None = None) -> Invitation:
@@ -360,8 +365,8 @@ def invitation_send_now(*, invitation: Invitation, now: datetime | None = None) 
 
 def _send(invitation: Invitation, template: str, kind: str, now: datetime) -> Message:
     """Render the invitation's `template` ("invitation" or "reminder") and hand it to the
-    outbox, once per invitation and template."""
-    subject, text, html = _render(invitation, template)
+    outbox, once per invitation and template, for the customer's preferred channel."""
+    subject, text, html, sms = _render(invitation, template)
     return message_send(
         customer=invitation.customer,
         kind=kind,
@@ -369,7 +374,8 @@ def _send(invitation: Invitation, template: str, kind: str, now: datetime) -> Me
         subject=subject,
         body_text=text,
         body_html=html,
-        channel=invitation.channel,
+        sms_text=sms,
+        channel=PREFERRED,
         thread=invitation.thread,
         dedupe_key=f"{invitation.thread}:{template}",
         about=invitation,
