@@ -4,6 +4,7 @@ value cannot be read."""
 
 import importlib.util
 import os
+from datetime import time
 from pathlib import Path
 
 import dj_database_url
@@ -36,6 +37,22 @@ def env_int(name: str, default: int) -> int:
         return int(raw)
     except ValueError:
         raise ImproperlyConfigured(f"{name}={raw!r} is not a whole number.") from None
+
+
+def env_hours(name: str, default: str) -> tuple[time, time] | None:
+    """A span of the clock such as "21:00-08:00" (it may cross midnight); "off": None."""
+    raw = env_str(name, default)
+    if raw.lower() == "off":
+        return None
+    try:
+        start, end = (time.fromisoformat(part.strip()) for part in raw.split("-"))
+    except ValueError:
+        raise ImproperlyConfigured(
+            f"{name}={raw!r} must look like 21:00-08:00, or be off."
+        ) from None
+    if start == end:
+        raise ImproperlyConfigured(f"{name}={raw!r} starts and ends at the same time.")
+    return start, end
 
 
 def env_list(name: str, default: list[str]) -> list[str]:

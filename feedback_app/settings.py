@@ -17,6 +17,7 @@ from feedback_app.environment import (
     attachments_storage,
     database_from_env,
     env_bool,
+    env_hours,
     env_int,
     env_list,
     env_str,
@@ -292,6 +293,8 @@ PUBLIC_FORM_RATE = env_str("PUBLIC_FORM_RATE", "20/m")
 # Recovery: SLA clocks run in business hours (local time, TIME_ZONE); the follow-up asking "did we
 # make it right?" goes this long after resolution; no single restitution above this amount.
 BUSINESS_HOURS = env_str("BUSINESS_HOURS", "09:00-17:00")
+# When nothing but replies to customers' own cases goes to them, in each customer's time zone.
+QUIET_HOURS = env_hours("QUIET_HOURS", "21:00-08:00")
 BUSINESS_DAYS = env_list("BUSINESS_DAYS", ["mon", "tue", "wed", "thu", "fri"])
 RECOVERY_FOLLOW_UP_DELAY_HOURS = env_int("RECOVERY_FOLLOW_UP_DELAY_HOURS", 24)
 SLA_WARNING_MINUTES = env_int("SLA_WARNING_MINUTES", 60)  # the assignee is told this early

@@ -12,6 +12,8 @@ os.environ.setdefault("SECURE_SSL_REDIRECT", "0")
 os.environ.setdefault("SECURE_COOKIES", "0")
 os.environ.setdefault("STATIC_MANIFEST", "0")
 os.environ.setdefault("EMAIL_BACKEND", "django.core.mail.backends.locmem.EmailBackend")
+# Tests run at any hour: quiet hours are switched on by the tests about them, with their own clock.
+os.environ.setdefault("QUIET_HOURS", "off")
 # Texts are kept in memory (feedback_app.customers.sms.MemoryGateway.outbox).
 os.environ.setdefault("SMS_BACKEND", "memory")
 # Webhook receivers in the tests listen on loopback, over plain http.

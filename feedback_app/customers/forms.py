@@ -10,7 +10,15 @@ from feedback_app.customers.models import ContactChannel, Customer, Identity
 class CustomerProfileForm(forms.ModelForm):
     class Meta:
         model = Customer
-        fields = ["full_name", "preferred_channel", "language", "region", "age_band", "value_tier"]
+        fields = [
+            "full_name",
+            "preferred_channel",
+            "language",
+            "time_zone",
+            "region",
+            "age_band",
+            "value_tier",
+        ]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

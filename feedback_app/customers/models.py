@@ -5,10 +5,12 @@ foreign keys here; a merge moves them all without knowing their names.
 """
 
 import secrets
+from zoneinfo import available_timezones
 
 from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
 from django.core.files.storage import storages
 from django.db import models
 from django.db.models import F, Q
@@ -71,6 +73,11 @@ class AgeBand(models.TextChoices):
     OVER_65 = "65_plus", "65 and over"
 
 
+def validate_time_zone(value: str) -> None:
+    if value and value not in available_timezones():
+        raise ValidationError(f"{value!r} is not a time zone name such as Europe/Paris.")
+
+
 class ValueTier(models.TextChoices):
     STANDARD = "standard", "Standard"
     SILVER = "silver", "Silver"
@@ -84,6 +91,8 @@ class Customer(models.Model):
         max_length=10, choices=ContactChannel.choices, default=ContactChannel.EMAIL
     )
     language = models.CharField(max_length=10, default="en")
+    # Where they live, for quiet hours (an IANA name such as Europe/Paris); blank: TIME_ZONE.
+    time_zone = models.CharField(max_length=64, blank=True, validators=[validate_time_zone])
     # Segments, for reports. `segments` holds any further segment a company keeps (store, plan...).
     region = models.CharField(max_length=100, blank=True, db_index=True)
     age_band = models.CharField(max_length=10, choices=AgeBand.choices, blank=True)

@@ -73,7 +73,8 @@ def message_send(
 
     With `wait`, a refusal that will lift by itself (a hold, the quiet period) raises Deferred
     and records nothing, so the caller can try again later; other refusals are recorded as
-    suppressed, as always.
+    suppressed, as always. A solicitation at night where the customer is (QUIET_HOURS) raises
+    Deferred whether or not the caller waits: it goes in the morning, never suppressed.
 
     Idempotent on `dedupe_key`: a second call returns the first message and sends nothing.
     The customer row is locked so two sends to one person are decided one after the other.
@@ -95,7 +96,8 @@ def message_send(
         decision = contact_decision(
             customer=customer, kind=kind, channel=channel, thread=thread, now=now
         )
-        if wait and not decision.allowed and decision.temporary:
+        # Night where the customer is never makes a message suppressed: it waits for morning.
+        if not decision.allowed and decision.temporary and (wait or decision.night):
             raise Deferred(decision)
         message = Message(
             customer=customer,

@@ -7,6 +7,7 @@ record of the customer layer only; it knows nothing of surveys or tickets.
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.conf import settings
 from django.utils import timezone
@@ -32,18 +33,50 @@ class Decision:
     address: str = ""
     temporary: bool = False
     retry_at: datetime | None = None
+    # Held back only because it is night where the customer is: it goes in the morning.
+    night: bool = False
 
 
 def quiet_period() -> timedelta:
     return timedelta(days=settings.CONTACT_QUIET_PERIOD_DAYS)
 
 
+def customer_zone(customer: Customer) -> ZoneInfo:
+    """The customer's own time zone, or the shop's when we do not know it."""
+    try:
+        return ZoneInfo(customer.time_zone) if customer.time_zone else _shop_zone()
+    except (ZoneInfoNotFoundError, ValueError):
+        return _shop_zone()
+
+
+def _shop_zone():
+    return timezone.get_default_timezone()
+
+
+def night_until(customer: Customer, now: datetime) -> datetime | None:
+    """When the customer's quiet hours (QUIET_HOURS, in their time zone) end, if `now` falls
+    in them; None in the day."""
+    if settings.QUIET_HOURS is None:
+        return None
+    start, end = settings.QUIET_HOURS
+    local = now.astimezone(customer_zone(customer))
+    clock = local.time()
+    quiet = (start <= clock or clock < end) if start > end else (start <= clock < end)
+    if not quiet:
+        return None
+    morning = datetime.combine(local.date(), end, tzinfo=local.tzinfo)
+    if morning <= local:
+        morning += timedelta(days=1)
+    return morning
+
+
 def contact_decision(
     *, customer: Customer, kind: str, channel: str, thread: str = "", now: datetime | None = None
 ) -> Decision:
     """Decide one message. Replies need an address and a channel the customer allows;
-    solicitations also need consent to solicitations, no open hold, and no other solicitation
-    within the quiet period (queued or sent, on any channel)."""
+    solicitations also need consent to solicitations, no open hold, no other solicitation
+    within the quiet period (queued or sent, on any channel), and daytime where the customer
+    is (outside QUIET_HOURS in their time zone)."""
     now = now or timezone.now()
     label = ContactChannel(channel).label.lower() if channel in ContactChannel.values else channel
     if customer.merged_into_id:
@@ -89,5 +122,14 @@ def contact_decision(
             f"(at most one every {settings.CONTACT_QUIET_PERIOD_DAYS} days)",
             temporary=True,
             retry_at=recent.created_at + quiet_period(),
+        )
+    morning = night_until(customer, now)
+    if morning is not None:
+        return Decision(
+            False,
+            f"night where they are: waits until {morning:%H:%M} ({morning.tzinfo})",
+            temporary=True,
+            retry_at=morning,
+            night=True,
         )
     return Decision(True, address=address)

@@ -23,7 +23,7 @@ from feedback_app.core.background import queue_item_task
 from feedback_app.core.errors import DomainError
 from feedback_app.core.signals import customer_active
 from feedback_app.customers.models import Channel, ContactChannel, Message
-from feedback_app.customers.outbox import PREFERRED, customer_links, message_send
+from feedback_app.customers.outbox import PREFERRED, Deferred, customer_links, message_send
 from feedback_app.customers.services.resolve import customer_resolve
 from feedback_app.customers.services.timeline import timeline_record
 from surveys.models import Event, Invitation, Survey, TriggerRule
@@ -341,7 +341,12 @@ def invitation_send(*, invitation_id: int, now: datetime | None = None) -> Invit
                 Invitation.Status.SUPPRESSED,
                 f"too late: due {late.days} days ago, the moment to ask has passed",
             )
-        message = _send(invitation, "invitation", invitation.message_kind, now)
+        try:
+            message = _send(invitation, "invitation", invitation.message_kind, now)
+        except Deferred as night:  # night where the customer is: it goes in their morning
+            invitation.scheduled_for = night.retry_at
+            invitation.save(update_fields=["scheduled_for"])
+            return invitation
         invitation.channel = message.channel  # where it went (the customer's choice decides)
         if message.status == Message.Status.SUPPRESSED:
             return _finish(
@@ -405,7 +410,10 @@ def invitation_remind(*, invitation_id: int, now: datetime | None = None) -> Inv
             or invitation.answer_received
         ):
             return invitation
-        message = _send(invitation, "reminder", Message.Kind.SOLICITATION, now)
+        try:
+            message = _send(invitation, "reminder", Message.Kind.SOLICITATION, now)
+        except Deferred:  # night where the customer is: the reminder sweep tries again later
+            return invitation
         invitation.reminded_at = now
         invitation.reason = message.reason if message.status == Message.Status.SUPPRESSED else ""
         invitation.save(update_fields=["reminded_at", "reason"])

@@ -29,6 +29,7 @@ from django.utils.html import strip_tags
 
 from feedback_app.core.errors import DomainError
 from feedback_app.customers.models import Channel, Message
+from feedback_app.customers.services.bounces import bounce_record, is_report
 from feedback_app.customers.services.conversation import (
     Upload,
     inbound_receive,
@@ -65,6 +66,7 @@ class MailResult:
     stored: int = 0
     replies: int = 0
     duplicates: int = 0
+    bounces: int = 0
     skipped: list[str] = field(default_factory=list)
 
 
@@ -160,12 +162,18 @@ class MailIntake:
     created: bool
     complaint: object = None
     reply: object = None
+    # A delivery report (a bounce or a delay), with how many addresses it marked undeliverable.
+    report: bool = False
+    undeliverable: int = 0
 
 
 def message_to_intake(message: EmailMessage) -> MailIntake:
     """Store one e-mail. An answer to one of our messages about the customer's own case (found
     by In-Reply-To/References or the reply address) joins that conversation; anything else is a
-    complaint. Raises DomainError when it can be neither (no sender, nothing written)."""
+    complaint. A delivery report about one of ours is a bounce, never a complaint. Raises
+    DomainError when it can be neither (no sender, nothing written)."""
+    if is_report(message):
+        return MailIntake(created=True, report=True, undeliverable=bounce_record(message))
     senders = getaddresses([_header(message, "Reply-To") or _header(message, "From")])
     name, address = senders[0] if senders else ("", "")
     if not address:
@@ -252,7 +260,9 @@ def mail_take(*, label: str, raw: bytes, result: MailResult) -> None:
         mail_set_aside(source=label, raw=raw, reason=reason)
         result.skipped.append(f"{label}: {reason}")
         return
-    if not intake.created:
+    if intake.report:
+        result.bounces += 1
+    elif not intake.created:
         result.duplicates += 1
     elif intake.reply is not None:
         result.replies += 1

@@ -234,7 +234,7 @@ class TestCustomerRepliesByEmail:
             call_command("fetch_complaints", str(path))
             call_command("fetch_complaints", str(path))  # read twice: stored once
         out = capsys.readouterr().out
-        assert "0 new complaints, 0 already stored, 0 skipped. 1 replies joined their cases." in out
+        assert "0 skipped. 1 replies joined their cases; 0 delivery reports read." in out
         assert Complaint.objects.count() == 1  # not a new complaint
         incoming = IncomingMessage.objects.get()
         assert incoming.body == "Thank you. The courier left it in the rain too.\n\nAnn"

@@ -32,6 +32,7 @@ class CustomerSerializer(api_fields.ModelSerializer):
             "full_name",
             "preferred_channel",
             "language",
+            "time_zone",
             "region",
             "age_band",
             "value_tier",

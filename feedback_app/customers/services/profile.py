@@ -15,11 +15,12 @@ from feedback_app.customers.services.timeline import timeline_record
 
 
 def customer_update(*, customer: Customer, actor=None, **changes) -> Customer:
-    """Change profile fields (name, preferred channel, language, segments)."""
+    """Change profile fields (name, preferred channel, language, time zone, segments)."""
     editable = {
         "full_name",
         "preferred_channel",
         "language",
+        "time_zone",
         "region",
         "age_band",
         "value_tier",

@@ -29,6 +29,7 @@ class Command(BaseCommand):
         self.stdout.write(
             self.style.SUCCESS(
                 f"{result.stored} new complaints, {result.duplicates} already stored, "
-                f"{len(result.skipped)} skipped. {result.replies} replies joined their cases."
+                f"{len(result.skipped)} skipped. {result.replies} replies joined their cases; "
+                f"{result.bounces} delivery reports read."
             )
         )
