@@ -83,13 +83,7 @@ def contact_decision(
         return Decision(False, f"profile was merged into #{customer.merged_into_id}")
     address = customer_contact_addresses(customer=customer).get(channel)
     if not address:
-        dead = [i for i in customer.identities.all() if i.undeliverable_at is not None]
-        dead = [i for i in dead if (i.kind == Identity.Kind.EMAIL) == (channel == "email")]
-        if dead:
-            return Decision(
-                False, f"{label} address no longer reaches them: {dead[0].undeliverable_reason}"
-            )
-        return Decision(False, f"no {label} address on file")
+        return _unreachable(customer, channel, label)
     preference = ContactPreference.objects.filter(customer=customer, channel=channel).first()
     if preference is not None and not preference.allow_contact:
         return Decision(False, f"customer refuses contact by {label}")
@@ -101,19 +95,7 @@ def contact_decision(
     hold = customer.holds.filter(released_at__isnull=True).order_by("placed_at").first()
     if hold is not None:
         return Decision(False, f"on hold: {hold.reason}", temporary=True)
-    since = now - quiet_period()
-    # Counted from the moment each was decided, whether delivered yet or not; suppressed and
-    # failed messages never reached the customer and do not count.
-    recent = Message.objects.filter(
-        customer=customer,
-        kind=Message.Kind.SOLICITATION,
-        status__in=[Message.Status.QUEUED, Message.Status.SENDING, Message.Status.SENT],
-        created_at__gte=since,
-        created_at__lte=now,
-    )
-    if thread:
-        recent = recent.exclude(thread=thread)
-    recent = recent.order_by("-created_at").first()
+    recent = _recent_solicitation(customer, thread, now)
     if recent is not None:
         when = date_format(timezone.localtime(recent.created_at), "j M Y")
         return Decision(
@@ -133,3 +115,29 @@ def contact_decision(
             night=True,
         )
     return Decision(True, address=address)
+
+
+def _unreachable(customer: Customer, channel: str, label: str) -> Decision:
+    """No usable address on the channel: none given, or the one given no longer works."""
+    dead = [i for i in customer.identities.all() if i.undeliverable_at is not None]
+    dead = [i for i in dead if (i.kind == Identity.Kind.EMAIL) == (channel == "email")]
+    if dead:
+        why = dead[0].undeliverable_reason
+        return Decision(False, f"{label} address no longer reaches them: {why}")
+    return Decision(False, f"no {label} address on file")
+
+
+def _recent_solicitation(customer: Customer, thread: str, now: datetime) -> Message | None:
+    """The latest solicitation within the quiet period, counted from the moment each was
+    decided, whether delivered yet or not; suppressed and failed messages never reached the
+    customer and do not count, nor do those of the same thread (its reminder, say)."""
+    recent = Message.objects.filter(
+        customer=customer,
+        kind=Message.Kind.SOLICITATION,
+        status__in=[Message.Status.QUEUED, Message.Status.SENDING, Message.Status.SENT],
+        created_at__gte=now - quiet_period(),
+        created_at__lte=now,
+    )
+    if thread:
+        recent = recent.exclude(thread=thread)
+    return recent.order_by("-created_at").first()

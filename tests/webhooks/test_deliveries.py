@@ -18,9 +18,9 @@ from feedback_app.webhooks.services import (
     webhook_save,
     webhook_send_test,
 )
-from recovery.services.restitution import ticket_offer_restitution
-from recovery.services.workflow import ticket_apologise, ticket_reassure
+from recovery.services.workflow import ticket_apologise
 from tests.factories import open_ticket
+from tests.recovery.test_workflow import do
 
 pytestmark = pytest.mark.django_db
 MESSAGE = {"subject": "About your order", "body": "We are sorry."}
@@ -28,18 +28,8 @@ MESSAGE = {"subject": "About your order", "body": "We are sorry."}
 
 def recover(ticket, actor):
     """Apology, reassurance and a refund within the limit: three steps, one of them a grant."""
-    ticket = ticket_apologise(ticket=ticket, actor=actor, **MESSAGE)
-    ticket = ticket_reassure(
-        ticket=ticket,
-        actor=actor,
-        cause="A courier mix-up.",
-        corrective_action="New courier checks.",
-        new_improvement_title="Check courier scans",
-        **MESSAGE,
-    )
-    ticket_offer_restitution(
-        ticket=ticket, actor=actor, kind="voucher", amount="10.00", currency="GBP", **MESSAGE
-    )
+    for step in ("apologise", "reassure", "offer_restitution"):
+        ticket = do(step, ticket, actor)
 
 
 def verified(receiver, secret):
