@@ -157,19 +157,19 @@ def channel_choose(customer: Customer, first: str, now: datetime) -> tuple[str, 
     if wanted not in WRITTEN:  # a phone call is not a message we send
         wanted = ContactChannel.EMAIL
     because = "their preferred channel" if first == PREFERRED else ""
-    blocked = contact_decision(customer=customer, kind=Message.Kind.REPLY, channel=wanted, now=now)
-    if blocked.allowed:
+
+    def reaching(channel: str):
+        return contact_decision(
+            customer=customer, kind=Message.Kind.REPLY, channel=channel, now=now
+        )
+
+    first_try = reaching(wanted)
+    if first_try.allowed:
         return wanted, because
-    for other in WRITTEN:
-        if (
-            other != wanted
-            and contact_decision(
-                customer=customer, kind=Message.Kind.REPLY, channel=other, now=now
-            ).allowed
-        ):
-            label = ContactChannel(wanted).label.lower()
-            return other, f"not by {label}: {blocked.reason}"
-    return wanted, because
+    other = next((c for c in WRITTEN if c != wanted and reaching(c).allowed), None)
+    if other is None:  # neither can: the first choice, and the policy says why not
+        return wanted, because
+    return other, f"not by {ContactChannel(wanted).label.lower()}: {first_try.reason}"
 
 
 def reply_address(message: Message) -> str:
