@@ -35,6 +35,14 @@ def invitation_by_token(*, token: str, page: bool = True) -> Invitation | None:
         return None
 
 
+def invitation_by_short_code(*, code: str) -> Invitation | None:
+    """The invitation behind a text's short link; codes are read as typed (upper case)."""
+    code = (code or "").strip().upper()
+    if not code or len(code) > 12:
+        return None
+    return Invitation.objects.filter(short_code=code).only("pk", "token").first()
+
+
 def survey_by_public_token(*, token: str) -> Survey | None:
     return Survey.objects.filter(public_token=token, public_link_enabled=True).first()
 

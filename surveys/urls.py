@@ -28,4 +28,5 @@ public_urlpatterns = [
     path("s/<str:token>/", public.AnswerView.as_view(), name="survey-answer"),
     path("s/p/<str:token>/", public.PublicSurveyView.as_view(), name="survey-public"),
     path("complaint/", public.ComplaintView.as_view(), name="complaint"),
+    path("t/<str:code>/", public.ShortLinkView.as_view(), name="survey-short"),
 ]

@@ -69,6 +69,9 @@ PAGES: dict[str, Page] = {
     "we-did": Page(EVERYONE),
     "survey-public": Page(EVERYONE, EVERYONE, note="a survey's kiosk link; rate-limited"),
     "survey-answer": Page(LINK_HOLDER, LINK_HOLDER, note="the invitation's own link"),
+    "survey-short": Page(
+        LINK_HOLDER, LINK_HOLDER, note="a text's short link to its invitation; rate-limited"
+    ),
     "preferences": Page(LINK_HOLDER, LINK_HOLDER, note="the customer's own link"),
     "unsubscribe": Page(LINK_HOLDER, LINK_HOLDER, note="the customer's own link"),
     "case": Page(LINK_HOLDER, LINK_HOLDER, note="the case's own link; replies rate-limited"),

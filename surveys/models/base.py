@@ -18,6 +18,11 @@ def new_token() -> str:
 CASE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 
 
+def new_short_code() -> str:
+    """The code of a survey's short link in a text message: ten characters (50 bits)."""
+    return "".join(secrets.choice(CASE_ALPHABET) for _ in range(10))
+
+
 def new_case_number() -> str:
     """The reference a customer quotes for a case: "C-" and seven characters (34 bits)."""
     return "C-" + "".join(secrets.choice(CASE_ALPHABET) for _ in range(7))

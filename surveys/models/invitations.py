@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from feedback_app.customers.merge_rules import MOVE
 from feedback_app.customers.models import Channel, ContactChannel, Customer, Message
-from surveys.models.base import new_token
+from surveys.models.base import new_short_code, new_token
 from surveys.models.surveys import Survey, TriggerRule
 
 
@@ -86,6 +86,10 @@ class Invitation(models.Model):
         max_length=20, choices=Message.Kind.choices, default=Message.Kind.SOLICITATION
     )
     token = models.CharField(max_length=64, unique=True, default=new_token, editable=False)
+    # The short link's code for texts (/t/<code>/); invitations made before it have none.
+    short_code = models.CharField(
+        max_length=12, unique=True, null=True, blank=True, default=new_short_code, editable=False
+    )
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.SCHEDULED)
     reason = models.CharField(
         max_length=500, blank=True, help_text="Why it was suppressed or failed."

@@ -17,6 +17,7 @@ from datetime import datetime, time, timedelta
 from django.conf import settings
 from django.db import transaction
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 
 from feedback_app.core.background import queue_item_task
@@ -279,6 +280,10 @@ def _render(invitation: Invitation, template: str) -> tuple[str, str, str, str]:
         "first_name": customer.first_name,
         "company_name": settings.COMPANY_NAME,
         "answer_url": answer_url,
+        # Texts carry the short link when the invitation has one (those made before it do not).
+        "short_url": settings.SITE_URL + reverse("survey-short", args=[invitation.short_code])
+        if invitation.short_code
+        else answer_url,
         "event": invitation.event,
         "reference": invitation.event.reference if invitation.event else "",
         **customer_links(customer),

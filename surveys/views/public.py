@@ -5,7 +5,7 @@ import uuid
 
 from django.conf import settings
 from django.http import JsonResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views import View
 from django_ratelimit.core import is_ratelimited
@@ -296,3 +296,20 @@ class ComplaintView(View):
                     },
                 )
         return render(request, self.template_name, {"form": form}, status=400)
+
+
+class ShortLinkView(View):
+    """A text message's short link to a survey: it leads to the invitation's own page. Opening
+    it stores nothing (whatever the method, it only leads there); a code that is not one of ours
+    gets the honest "not valid" page, and guesses from one address are limited like the public
+    forms."""
+
+    def dispatch(self, request, code):
+        limited = is_ratelimited(
+            request, group="short-link", key="ip", rate=_public_rate, increment=True
+        )
+        invitation = selectors.invitation_by_short_code(code=code)
+        if invitation is None or limited:
+            status = 429 if limited else 404
+            return render(request, "customers/public/link_invalid.html", status=status)
+        return redirect(invitation.get_absolute_url())

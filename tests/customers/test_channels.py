@@ -107,7 +107,7 @@ def test_a_survey_invitation_goes_by_text_with_its_link(django_capture_on_commit
     assert invitation.channel == "sms" and invitation.status == "sent"
     body = MemoryGateway.outbox[0]["body"]
     assert body.startswith("Harbour & Co: hello Ann, how did we do with order A-1001?")
-    assert f"/s/{invitation.token}/ Reply STOP to opt out" in body
+    assert f"http://127.0.0.1:8000/t/{invitation.short_code}/ Reply STOP to opt out" in body
     assert ann.pk == invitation.customer_id
 
 
@@ -143,3 +143,14 @@ def test_a_complaint_is_acknowledged_by_text(django_capture_on_commit_callbacks)
     body = MemoryGateway.outbox[0]["body"]
     assert body.startswith("Harbour & Co: we have your complaint about order A-1001")
     assert "To add anything, reply to this text. Case C-" in body and "/case/" in body
+
+
+def test_the_short_link_leads_to_the_invitation_and_guesses_are_limited(client, settings):
+    from tests.factories import delivered_invitation
+
+    settings.PUBLIC_FORM_RATE = "2/m"
+    invitation = delivered_invitation()
+    answer = client.get(f"/t/{invitation.short_code.lower()}/")
+    assert answer.status_code == 302 and answer.url == invitation.get_absolute_url()
+    assert client.get("/t/0000000000/").status_code == 404
+    assert client.get("/t/0000000001/").status_code == 429  # the third look from this address

@@ -149,6 +149,8 @@ def _page_url(page, world, role, action: str = "") -> str:
             kwargs["token"] = (
                 holder if role == policy.CUSTOMER or page.rule.read == policy.EVERYONE else "x" * 22
             )
+        elif name == "code":  # a text's short link: only the customer's own leads anywhere
+            kwargs["code"] = world["invitation"].short_code if role == policy.CUSTOMER else "X" * 10
         elif name == "uidb64":
             kwargs["uidb64"] = "MQ"
         elif name == "step":
