@@ -29,7 +29,7 @@ for _ in range({n}):
 
 
 @pytest.mark.skipif(bool(settings.REDIS_URL), reason="with Redis every worker shares Redis")
-def test_without_redis_every_worker_process_shares_the_rate_counts(client):
+def test_without_redis_every_worker_process_shares_the_rate_counts(client, settings):
     """Another process (another gunicorn worker) spends 3 of the 5 posts an address may make:
     this process then has 2 left, not 5."""
     assert settings.CACHES["default"]["BACKEND"].endswith("FileBasedCache")
