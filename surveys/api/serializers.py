@@ -148,7 +148,9 @@ class TriggerRuleSerializer(api_fields.ModelSerializer):
     channel = api_fields.ChoiceField(
         choices=[(ContactChannel.EMAIL.value, ContactChannel.EMAIL.label)],
         default=ContactChannel.EMAIL,
-        help_text="Survey invitations go by e-mail.",
+        help_text="Kept for older clients, always email: an invitation goes by the customer's "
+        "preferred channel (e-mail or text message), or the other one when that cannot reach "
+        "them; the invitation records which.",
     )
 
     b_delay = serializers.DurationField(
