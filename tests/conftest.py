@@ -7,14 +7,16 @@ from tests.factories import PASSWORD, staff_user
 
 @pytest.fixture(autouse=True)
 def fresh_cache():
-    """Rate limits count in the cache, and each process keeps surveys' questions; each test
-    starts with none of either."""
+    """Rate limits count in the cache, each process keeps surveys' questions, and the test text
+    gateway keeps what it sent; each test starts with none of them."""
     from django.core.cache import cache
 
+    from feedback_app.customers.sms import MemoryGateway
     from surveys.selectors import survey_questions_forget
 
     cache.clear()
     survey_questions_forget()
+    MemoryGateway.outbox.clear()
     yield
 
 

@@ -4,7 +4,6 @@ address undeliverable (the next message goes by text), and is never taken for a 
 import pytest
 
 from feedback_app.customers.models import Message
-from feedback_app.customers.sms import MemoryGateway
 from recovery.services.workflow import ticket_reassure
 from surveys.models import Complaint
 from surveys.services.mail_intake import raw_to_intake
@@ -51,7 +50,6 @@ X-Feedback-Message: {message_pk}
 def test_a_bounce_fails_the_message_and_the_next_one_goes_by_text(
     manager, django_capture_on_commit_callbacks
 ):
-    MemoryGateway.outbox.clear()
     ann = customer(prefers="email")
     ticket, apology = apologise(ann, django_capture_on_commit_callbacks, manager)
     assert apology.channel == "email" and apology.status == "sent"

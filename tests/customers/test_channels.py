@@ -17,11 +17,6 @@ pytestmark = pytest.mark.django_db
 SORRY = {"subject": "About your order", "body": "We are sorry the parcel was late."}
 
 
-@pytest.fixture(autouse=True)
-def empty_gateway():
-    MemoryGateway.outbox.clear()
-
-
 def customer(prefers="email", email="ann@example.com", phone="+447700900123"):
     found = customer_resolve(email=email, phone=phone, full_name="Ann Lee").customer
     return customer_update(customer=found, preferred_channel=prefers)

@@ -59,7 +59,6 @@ def test_a_long_text_is_cut_at_a_word_and_keeps_its_link():
 
 @pytest.fixture
 def ann(db):
-    MemoryGateway.outbox.clear()
     return customer_resolve(phone=PHONE, full_name="Ann Lee").customer
 
 
