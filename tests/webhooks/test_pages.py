@@ -87,3 +87,18 @@ def test_rotate_replay_and_delete(
 def test_agents_are_refused(agent_client, hook):
     assert agent_client.get(reverse("webhooks:list")).status_code == 403
     assert agent_client.post(hook.get_absolute_url(), {"do": "test"}).status_code == 403
+
+
+def test_a_paused_endpoint_still_gets_a_test_event_and_nothing_else(
+    manager_client, hook, receiver, django_capture_on_commit_callbacks
+):
+    from tests.factories import open_ticket
+
+    data = {"name": "CRM", "url": receiver.url, "events": ["ticket.opened"], "format": "json"}
+    manager_client.post(hook.get_absolute_url(), {"do": "save", **data})  # unticked: paused
+    hook.refresh_from_db()
+    assert not hook.active
+    with django_capture_on_commit_callbacks(execute=True):
+        open_ticket()
+        manager_client.post(hook.get_absolute_url(), {"do": "test"})
+    assert receiver.types() == ["webhook.test"]
