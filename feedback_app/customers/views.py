@@ -13,6 +13,7 @@ from django.views.generic import ListView
 
 from feedback_app.core.errors import DomainError
 from feedback_app.core.forms import form_error
+from feedback_app.core.numbers import whole_number
 from feedback_app.customers import selectors
 from feedback_app.customers.filters import CustomerFilter
 from feedback_app.customers.forms import (
@@ -31,6 +32,7 @@ from feedback_app.customers.models import (
 from feedback_app.customers.privacy import customer_erase, customer_export
 from feedback_app.customers.services.merge import customer_merge
 from feedback_app.customers.services.profile import customer_update, preference_set
+from feedback_app.customers.services.reachability import identity_usable_again
 from feedback_app.customers.services.resolve import identity_add
 from feedback_app.customers.services.texts import text_incoming, text_receipt
 from feedback_app.customers.sms import signature_valid
@@ -103,6 +105,13 @@ class CustomerDetailView(View):
                     messages.success(request, "Identity added.")
                     return redirect(customer)
             return self.get(request, pk, identity_form=form)
+        if "identity_usable" in request.POST:  # staff confirmed the address with the customer
+            number = whole_number(request.POST.get("identity_usable"))
+            identity = customer.identities.filter(pk=number).first() if number else None
+            if identity is not None and identity.undeliverable_at is not None:
+                identity_usable_again(identity, actor=request.user)
+                messages.success(request, f"Messages go to {identity.normalized} again.")
+            return redirect(customer)
         if "save_preferences" in request.POST:
             form = PreferencesForm(
                 request.POST, preferences=selectors.customer_preferences(customer=customer)

@@ -4,6 +4,7 @@ address undeliverable (the next message goes by text), and is never taken for a 
 import pytest
 
 from feedback_app.customers.models import Message
+from feedback_app.customers.services.resolve import customer_resolve
 from recovery.services.workflow import ticket_reassure
 from surveys.models import Complaint
 from surveys.services.mail_intake import raw_to_intake
@@ -91,3 +92,26 @@ def test_a_delay_report_changes_nothing(manager, django_capture_on_commit_callba
     apology.refresh_from_db()
     assert apology.status == "sent" and not Complaint.objects.exists()
     assert ann.identities.get(kind="email").undeliverable_at is None
+
+
+def test_staff_who_checked_the_address_with_the_customer_use_it_again(
+    manager_client, manager, django_capture_on_commit_callbacks
+):
+    ann = customer(prefers="email")
+    _ticket, apology = apologise(ann, django_capture_on_commit_callbacks, manager)
+    raw_to_intake(report(apology.pk))
+    email = ann.identities.get(kind="email")
+    page = manager_client.get(ann.get_absolute_url()).content.decode()
+    assert "It works again (checked with them)" in page
+    answer = manager_client.post(ann.get_absolute_url(), {"identity_usable": email.pk})
+    assert answer.status_code == 302
+    email.refresh_from_db()
+    assert email.undeliverable_at is None and email.undeliverable_reason == ""
+    entry = ann.timeline.get(kind="identity.usable")
+    assert entry.title.endswith("reaches them again (confirmed by staff)")
+    assert entry.actor == manager
+    # Someone else's identity, or one that works, changes nothing.
+    other = customer_resolve(email="bob@example.com").customer.identities.get()
+    manager_client.post(ann.get_absolute_url(), {"identity_usable": other.pk})
+    manager_client.post(ann.get_absolute_url(), {"identity_usable": "¹"})
+    assert ann.timeline.filter(kind="identity.usable").count() == 1

@@ -29,14 +29,18 @@ def identity_undeliverable(
     return marked
 
 
-def identity_usable_again(identity: Identity) -> None:
-    """The customer used this address again (wrote from it): it reaches them."""
+def identity_usable_again(identity: Identity, actor=None) -> None:
+    """The customer used this address again (wrote from it), or staff confirmed it with them
+    (`actor`): it reaches them, and messages go there again."""
     if identity.undeliverable_at is not None:
         Identity.objects.filter(pk=identity.pk).update(
             undeliverable_at=None, undeliverable_reason=""
         )
+        identity.undeliverable_at, identity.undeliverable_reason = None, ""
+        how = " (confirmed by staff)" if actor is not None else ""
         timeline_record(
             customer=identity.customer,
             kind="identity.usable",
-            title=f"{identity.get_kind_display()} {identity.normalized} reaches them again",
+            title=f"{identity.get_kind_display()} {identity.normalized} reaches them again{how}",
+            actor=actor,
         )
