@@ -61,9 +61,10 @@ class Announcement:
     occurred_at: datetime = field(default_factory=timezone.now)
 
 
-def subscribers(event: str) -> list[int]:
-    """Ids of the active endpoints that receive `event`, kept in the cache (forgotten whenever
-    an endpoint changes), so publishing costs no query while nobody listens."""
+def _subscribers() -> dict[str, list[int]]:
+    """Event type → ids of the active endpoints that receive it, kept in the cache (forgotten
+    whenever an endpoint changes), so publishing costs no query while nobody listens. Read once
+    per publication: with the file cache each read is a file read."""
     table = cache.get(SUBSCRIBERS_KEY)
     if table is None:
         table = {}
@@ -71,7 +72,7 @@ def subscribers(event: str) -> list[int]:
             for name in events:
                 table.setdefault(name, []).append(pk)
         cache.set(SUBSCRIBERS_KEY, table, 300)
-    return table.get(event, [])
+    return table
 
 
 def subscribers_forget() -> None:
@@ -80,7 +81,8 @@ def subscribers_forget() -> None:
 
 
 def listened(*events: str) -> bool:
-    return any(subscribers(event) for event in events)
+    table = _subscribers()
+    return any(table.get(event) for event in events)
 
 
 def _payload(announcement: Announcement, event_id: str) -> dict:
@@ -100,8 +102,9 @@ def events_publish(announcements: list[Announcement], *, only: int | None = None
     same `dedupe_key` published again adds nothing (the database drops it). Returns how many
     deliveries were offered."""
     rows = []
+    table = _subscribers() if only is None else {}
     for announcement in announcements:
-        targets = [only] if only is not None else subscribers(announcement.event)
+        targets = [only] if only is not None else table.get(announcement.event, [])
         if not targets:
             continue
         event_id = f"evt_{uuid.uuid4().hex}"
