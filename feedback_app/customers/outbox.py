@@ -20,7 +20,7 @@ from django.utils import timezone
 from feedback_app.core.background import queue_item_task
 from feedback_app.core.errors import DomainError
 from feedback_app.customers.models import Channel, ContactChannel, Customer, Message
-from feedback_app.customers.policy import contact_decision
+from feedback_app.customers.policy import Decision, contact_decision
 from feedback_app.customers.selectors import customer_survivor
 from feedback_app.customers.services.texts import text_for, text_send
 from feedback_app.customers.services.timeline import timeline_record
@@ -68,7 +68,7 @@ def message_send(
     """Decide and record one message; deliver it after commit if the policy allows.
 
     `channel` is where it should go first: a channel, or PREFERRED (the customer's own choice);
-    when the customer cannot be reached there, it goes on the other (`channel_choose`). By text
+    when the customer cannot be reached there, it goes on the other (`channel_decide`). By text
     message it is `sms_text` (else `body_text`) cut to fit.
 
     With `wait`, a refusal that will lift by itself (a hold, the quiet period) raises Deferred
@@ -90,12 +90,9 @@ def message_send(
         existing = Message.objects.filter(dedupe_key=dedupe_key).first()
         if existing is not None:
             return existing
-        channel, channel_reason = channel_choose(customer, channel, now)
+        channel, channel_reason, decision = channel_decide(customer, kind, channel, thread, now)
         if channel == ContactChannel.SMS:  # stored as it is sent: cut to fit, no HTML
             body_text, body_html = text_for(sms_text or body_text), ""
-        decision = contact_decision(
-            customer=customer, kind=kind, channel=channel, thread=thread, now=now
-        )
         # Night where the customer is never makes a message suppressed: it waits for morning.
         if not decision.allowed and decision.temporary and (wait or decision.night):
             raise Deferred(decision)
@@ -148,28 +145,32 @@ PREFERRED = "preferred"
 WRITTEN = (ContactChannel.EMAIL, ContactChannel.SMS)
 
 
-def channel_choose(customer: Customer, first: str, now: datetime) -> tuple[str, str]:
-    """The channel a message takes, and why. The first choice (PREFERRED: the customer's own)
-    unless it cannot reach them (no address, an address that bounced, contact refused there);
-    then the other written channel if that one can. Consent to surveys and notices is not a
-    reason to switch: a customer who opted out by e-mail is not texted instead."""
+def channel_decide(
+    customer: Customer, kind: str, first: str, thread: str, now: datetime
+) -> tuple[str, str, Decision]:
+    """The channel a message takes, why, and the contact policy's decision there. The first
+    choice (PREFERRED: the customer's own) unless it cannot reach them (no address, an address
+    that bounced, contact refused there); then the other written channel if that one can.
+    Consent to surveys and notices is not a reason to switch: a customer who opted out by
+    e-mail is not texted instead."""
     wanted = customer.preferred_channel if first == PREFERRED else first
     if wanted not in WRITTEN:  # a phone call is not a message we send
         wanted = ContactChannel.EMAIL
     because = "their preferred channel" if first == PREFERRED else ""
 
-    def reaching(channel: str):
+    def decide(channel: str) -> Decision:
         return contact_decision(
-            customer=customer, kind=Message.Kind.REPLY, channel=channel, now=now
+            customer=customer, kind=kind, channel=channel, thread=thread, now=now
         )
 
-    first_try = reaching(wanted)
-    if first_try.allowed:
-        return wanted, because
-    other = next((c for c in WRITTEN if c != wanted and reaching(c).allowed), None)
-    if other is None:  # neither can: the first choice, and the policy says why not
-        return wanted, because
-    return other, f"not by {ContactChannel(wanted).label.lower()}: {first_try.reason}"
+    decision = decide(wanted)
+    if decision.allowed or not decision.unreachable:
+        return wanted, because, decision
+    for other in WRITTEN:
+        if other != wanted and not (there := decide(other)).unreachable:
+            label = ContactChannel(wanted).label.lower()
+            return other, f"not by {label}: {decision.reason}", there
+    return wanted, because, decision
 
 
 def reply_address(message: Message) -> str:

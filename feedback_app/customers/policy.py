@@ -35,6 +35,9 @@ class Decision:
     retry_at: datetime | None = None
     # Held back only because it is night where the customer is: it goes in the morning.
     night: bool = False
+    # Refused because this channel cannot reach them (no usable address, contact refused on
+    # it): the outbox may try the other channel; other refusals hold on every channel.
+    unreachable: bool = False
 
 
 def quiet_period() -> timedelta:
@@ -86,7 +89,7 @@ def contact_decision(
         return _unreachable(customer, channel, label)
     preference = ContactPreference.objects.filter(customer=customer, channel=channel).first()
     if preference is not None and not preference.allow_contact:
-        return Decision(False, f"customer refuses contact by {label}")
+        return Decision(False, f"customer refuses contact by {label}", unreachable=True)
     if kind == Message.Kind.REPLY:
         return Decision(True, address=address)
 
@@ -123,8 +126,8 @@ def _unreachable(customer: Customer, channel: str, label: str) -> Decision:
     dead = [i for i in dead if (i.kind == Identity.Kind.EMAIL) == (channel == "email")]
     if dead:
         why = dead[0].undeliverable_reason
-        return Decision(False, f"{label} address no longer reaches them: {why}")
-    return Decision(False, f"no {label} address on file")
+        return Decision(False, f"{label} address no longer reaches them: {why}", unreachable=True)
+    return Decision(False, f"no {label} address on file", unreachable=True)
 
 
 def _recent_solicitation(customer: Customer, thread: str, now: datetime) -> Message | None:
