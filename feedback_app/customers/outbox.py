@@ -22,6 +22,7 @@ from feedback_app.core.errors import DomainError
 from feedback_app.customers.models import Channel, ContactChannel, Customer, Message
 from feedback_app.customers.policy import Decision, contact_decision
 from feedback_app.customers.selectors import customer_survivor
+from feedback_app.customers.services.reachability import message_failed
 from feedback_app.customers.services.texts import text_for, text_send
 from feedback_app.customers.services.timeline import timeline_record
 
@@ -235,17 +236,7 @@ def message_deliver(*, message_id: int) -> Message:
     else:
         failure = f"no gateway for {message.get_channel_display()} is configured"
     if failure:
-        message.status = Message.Status.FAILED
-        message.reason = failure[:500]
-        message.save(update_fields=["status", "reason"])
-        timeline_record(
-            customer=message.customer,
-            kind="message.failed",
-            title=f"Delivery failed: {message.subject}",
-            body=message.reason,
-            channel=message.channel,
-            subject=message,
-        )
+        message_failed(message, reason=failure, title="Delivery failed")
         return message
     message.status = Message.Status.SENT
     message.sent_at = timezone.now()

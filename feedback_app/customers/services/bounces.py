@@ -12,8 +12,7 @@ from email.parser import HeaderParser
 from feedback_app.core.errors import DomainError
 from feedback_app.customers.identities import normalize_email
 from feedback_app.customers.models import ContactChannel, Identity, Message
-from feedback_app.customers.services.reachability import identity_undeliverable
-from feedback_app.customers.services.timeline import timeline_record
+from feedback_app.customers.services.reachability import identity_undeliverable, message_failed
 
 
 @dataclass(frozen=True)
@@ -90,16 +89,7 @@ def bounce_record(message: EmailMessage) -> int:
     for bounce in bounces:
         returned = ours is not None and ours.to_address == bounce.address
         if returned and ours.status != Message.Status.FAILED:
-            ours.status, ours.reason = Message.Status.FAILED, bounce.reason
-            ours.save(update_fields=["status", "reason"])
-            timeline_record(
-                customer=ours.customer,
-                kind="message.failed",
-                title=f"E-mail bounced: {ours.subject}"[:200],
-                body=bounce.reason,
-                channel=ContactChannel.EMAIL,
-                subject=ours,
-            )
+            message_failed(ours, reason=bounce.reason, title="E-mail bounced")
         identities = Identity.objects.filter(
             kind=Identity.Kind.EMAIL, normalized=bounce.address
         ).select_related("customer")

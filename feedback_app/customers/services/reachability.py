@@ -1,13 +1,32 @@
-"""Whether an address still reaches the customer: a bounce or a text that failed for good marks
-the identity undeliverable (the contact policy then skips it and staff see it on the profile);
-the customer using it again makes it usable again."""
+"""Whether a message and an address reach the customer: a message that failed (the transport
+refused it, a bounce, a text the network did not deliver) is recorded once here, and a bounce or
+a text that failed for good marks the identity undeliverable (the contact policy then skips it
+and staff see it on the profile); the customer using it again makes it usable again."""
 
 from datetime import datetime
 
 from django.utils import timezone
 
-from feedback_app.customers.models import Customer, Identity
+from feedback_app.customers.models import Customer, Identity, Message
 from feedback_app.customers.services.timeline import timeline_record
+
+
+def message_failed(
+    message: Message, *, reason: str, title: str, now: datetime | None = None
+) -> None:
+    """Record that a message did not reach the customer: its status and reason, and the
+    timeline entry ("<title>: <subject>")."""
+    message.status, message.reason = Message.Status.FAILED, reason[:500]
+    message.save(update_fields=["status", "reason"])
+    timeline_record(
+        customer=message.customer,
+        kind="message.failed",
+        title=f"{title}: {message.subject}"[:200],
+        body=message.reason,
+        channel=message.channel,
+        subject=message,
+        occurred_at=now,
+    )
 
 
 def identity_undeliverable(

@@ -19,6 +19,7 @@ from feedback_app.customers.services.profile import preference_set
 from feedback_app.customers.services.reachability import (
     identity_undeliverable,
     identity_usable_again,
+    message_failed,
 )
 from feedback_app.customers.services.timeline import timeline_record
 from feedback_app.customers.sms import GatewayError, gateway, sms_fit
@@ -78,17 +79,7 @@ def text_receipt(
     elif status in FAILED_RECEIPTS and message.status != Message.Status.FAILED:
         code = f", code {error_code}" if error_code else ""
         why = f"the network did not deliver it ({status}{code})"
-        message.status, message.reason = Message.Status.FAILED, why[:500]
-        message.save(update_fields=["status", "reason"])
-        timeline_record(
-            customer=message.customer,
-            kind="message.failed",
-            title=f"Text not delivered: {message.subject}"[:200],
-            body=why,
-            channel=ContactChannel.SMS,
-            subject=message,
-            occurred_at=now,
-        )
+        message_failed(message, reason=why, title="Text not delivered", now=now)
         identity_undeliverable(
             customer=message.customer,
             kind=Identity.Kind.PHONE,
