@@ -210,6 +210,9 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # The language of public pages: the switcher's cookie, else the browser's Accept-Language;
+    # pages opened from a customer's link use the customer's own (customers/languages.py).
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -275,7 +278,19 @@ LOGOUT_REDIRECT_URL = "login"
 
 # --- Locale and time ------------------------------------------------------------------------
 
-LANGUAGE_CODE = "en-gb"
+# The languages customers are served in: pages, messages and the staff UI. Translations live in
+# locale/<language>/LC_MESSAGES/django.po (compiled to .mo by scripts/install); English is the
+# source language, written and formatted as in Britain (feedback_app/formats/en). A customer's
+# stored language is one of these codes.
+LANGUAGE_CODE = "en"
+LANGUAGES = [
+    ("en", "English"),
+    ("de", "Deutsch"),
+    ("fr", "Français"),
+    ("es", "Español"),
+]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+FORMAT_MODULE_PATH = ["feedback_app.formats"]
 TIME_ZONE = env_str("TIME_ZONE", "UTC")
 USE_I18N = True
 USE_TZ = True

@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.views.generic import TemplateView
+from django.views.i18n import set_language
 from drf_spectacular.views import (
     SpectacularAPIView,
     SpectacularRedocView,
@@ -22,6 +23,8 @@ admin.site.site_title = "Feedback admin"
 urlpatterns = [
     # Customer-facing pages (no login)
     path("", TemplateView.as_view(template_name="public/home.html"), name="public-home"),
+    # The language switcher on customer pages: a cookie, back to the page it was pressed on.
+    path("i18n/setlang/", set_language, name="set_language"),
     *customer_public_urls,
     *survey_public_urls,
     *recovery_public_urls,

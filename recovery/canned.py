@@ -14,7 +14,11 @@ import re
 from django.conf import settings
 from django.template import Context, Template, TemplateSyntaxError
 from django.utils.text import Truncator
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
+from feedback_app.core.formatting import money
+from feedback_app.customers.languages import in_language_of
 from recovery.models import CannedMessage, Restitution, Ticket
 
 # step → the fields of its form that fill the message, in the order the form shows them.
@@ -78,7 +82,7 @@ def their_words(ticket: Ticket) -> str:
 def issue_of(ticket: Ticket) -> str:
     """What went wrong, for the templates: the customer's own words, quoted back to them."""
     words = their_words(ticket)
-    return f"You told us: \u201c{words}\u201d" if words else ""
+    return _("You told us: “%(words)s”") % {"words": words} if words else ""
 
 
 def render(text: str, context: dict) -> str:
@@ -103,9 +107,11 @@ def draft(ticket: Ticket, step: str, agent=None, choice: int | None = None) -> t
     message = canned_for(ticket, step, choice)
     if message is None:
         return "", ""
+    with in_language_of(ticket.customer):
+        issue = issue_of(ticket)
     context = {
         "first_name": ticket.customer.first_name,
-        "issue": issue_of(ticket),
+        "issue": issue,
         "their_words": their_words(ticket),
         "reference": ticket.reference,
         "company_name": settings.COMPANY_NAME,
@@ -116,19 +122,21 @@ def draft(ticket: Ticket, step: str, agent=None, choice: int | None = None) -> t
     return render(message.subject, context), render(message.body, context)
 
 
-def step_slots(step: str, fields) -> dict:
+def step_slots(ticket: Ticket, step: str, fields) -> dict:
     """The slot values of a step's message from its fields (a form's values or a service's
-    arguments): what fills it for the preview and for sending alike."""
+    arguments): what fills it for the preview and for sending alike, in the customer's
+    language (what we give: "a voucher for £15.00", "un bon d'achat de 15,00 €")."""
     if step == "restitution":
-        return {
-            "restitution": restitution_words(
-                fields.get("kind") or "",
-                fields.get("amount") or None,
-                fields.get("currency") or "",
-                fields.get("item") or "",
-            ),
-            "note": fields.get("note"),
-        }
+        with in_language_of(ticket.customer):
+            return {
+                "restitution": restitution_words(
+                    fields.get("kind") or "",
+                    fields.get("amount") or None,
+                    fields.get("currency") or "",
+                    fields.get("item") or "",
+                ),
+                "note": fields.get("note"),
+            }
     return {slot: fields.get(slot) for slot in SLOTS.get(step, ())}
 
 
@@ -143,12 +151,44 @@ def unfilled(text: str, **values) -> list[str]:
 
 
 def restitution_words(kind: str, amount=None, currency: str = "", item: str = "") -> str:
-    """What we give, as the customer reads it: "a refund of 20.00 GBP", "a replacement: a lamp"."""
+    """What we give, as the customer reads it in the active language: "a refund of £20.00",
+    "a replacement: a lamp"."""
     item = (item or "").strip()
-    if kind not in Restitution.Kind.values or kind == Restitution.Kind.OTHER:
-        return item or f"{amount} {currency}".strip()
-    label = Restitution.Kind(kind).label.lower()
-    article = "an" if label[:1] in "aeiou" else "a"
-    if amount not in (None, ""):
-        return f"{article} {label} of {amount} {currency}".strip()
-    return f"{article} {label}: {item}" if item else f"{article} {label}"
+    value = money(amount, currency) if amount not in (None, "") else ""
+    if kind not in RESTITUTION_WORDS:
+        return item or value
+    with_amount, with_item, alone = RESTITUTION_WORDS[kind]
+    if value:
+        return str(with_amount) % {"amount": value}
+    return str(with_item) % {"item": item} if item else str(alone)
+
+
+# Each kind as a customer reads it: with an amount, with an item, alone. Whole phrases, so each
+# language chooses its own article and word order.
+RESTITUTION_WORDS = {
+    Restitution.Kind.REFUND: (
+        gettext_lazy("a refund of %(amount)s"),
+        gettext_lazy("a refund: %(item)s"),
+        gettext_lazy("a refund"),
+    ),
+    Restitution.Kind.CREDIT: (
+        gettext_lazy("an account credit of %(amount)s"),
+        gettext_lazy("an account credit: %(item)s"),
+        gettext_lazy("an account credit"),
+    ),
+    Restitution.Kind.VOUCHER: (
+        gettext_lazy("a voucher for %(amount)s"),
+        gettext_lazy("a voucher: %(item)s"),
+        gettext_lazy("a voucher"),
+    ),
+    Restitution.Kind.REPLACEMENT: (
+        gettext_lazy("a replacement worth %(amount)s"),
+        gettext_lazy("a replacement: %(item)s"),
+        gettext_lazy("a replacement"),
+    ),
+    Restitution.Kind.GIFT: (
+        gettext_lazy("a gift worth %(amount)s"),
+        gettext_lazy("a gift: %(item)s"),
+        gettext_lazy("a gift"),
+    ),
+}

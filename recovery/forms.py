@@ -2,6 +2,7 @@
 
 from django import forms
 from django.conf import settings
+from django.utils.translation import gettext_lazy
 
 from feedback_app.core.forms import FilesField
 from feedback_app.core.numbers import whole_numbers
@@ -200,9 +201,9 @@ class CaseReplyForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 4}),
         max_length=20_000,
         required=False,
-        label="Your message",
+        label=gettext_lazy("Your message"),
     )
-    files = FilesField(label="Add photos (or a PDF)")
+    files = FilesField(label=gettext_lazy("Add photos (or a PDF)"))
     submission = forms.UUIDField(widget=forms.HiddenInput)
 
 

@@ -6,16 +6,17 @@ from datetime import timedelta
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Submit
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from feedback_app.core.errors import DomainError
 from feedback_app.core.forms import FilesField
 from feedback_app.core.numbers import whole_number
 from feedback_app.customers.identities import normalize_phone
 from feedback_app.customers.models import Channel
+from surveys.logic import ENDS as SCALE_ENDS
 from surveys.logic import client_condition, describe
 from surveys.models import Question, Sentiment, Severity, Survey, Topic, TriggerRule
 from surveys.services.building import SURVEY_FIELDS
-from surveys.triage.scores import ENDS as SCALE_ENDS
 
 
 class AnswerForm(forms.Form):
@@ -32,7 +33,7 @@ class AnswerForm(forms.Form):
             self.fields["email"] = forms.EmailField(
                 required=False,
                 max_length=320,
-                label="Your e-mail address, if you would like a reply (optional)",
+                label=_("Your e-mail address, if you would like a reply (optional)"),
             )
             self.fields["submission"] = forms.UUIDField(widget=forms.HiddenInput)
 
@@ -293,36 +294,36 @@ class ComplaintForm(forms.Form):
     """The public complaint form: who you are, how to reach you, what happened."""
 
     full_name = forms.CharField(
-        label="Your name", max_length=200, widget=forms.TextInput(attrs={"autocomplete": "name"})
+        label=_("Your name"), max_length=200, widget=forms.TextInput(attrs={"autocomplete": "name"})
     )
     email = forms.EmailField(
-        label="E-mail address",
+        label=_("E-mail address"),
         max_length=320,
         required=False,
         widget=forms.EmailInput(attrs={"autocomplete": "email"}),
     )
     phone = forms.CharField(
-        label="Phone number",
+        label=_("Phone number"),
         max_length=40,
         required=False,
         widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"}),
-        help_text="An e-mail address or a phone number, so we can reply.",
+        help_text=_("An e-mail address or a phone number, so we can reply."),
     )
     reference = forms.CharField(
-        label="Order or reference number (if you have one)",
+        label=_("Order or reference number (if you have one)"),
         max_length=100,
         required=False,
         widget=forms.TextInput(attrs={"autocomplete": "off"}),
     )
     text = forms.CharField(
-        label="What happened?",
+        label=_("What happened?"),
         widget=forms.Textarea(attrs={"rows": 6}),
         max_length=20_000,
-        help_text="Tell us in your own words; we read every one.",
+        help_text=_("Tell us in your own words; we read every one."),
     )
     files = FilesField(
-        label="Photos (if they help)",
-        help_text="Photos (JPEG, PNG, HEIC) or a PDF. Only our customer care team sees them.",
+        label=_("Photos (if they help)"),
+        help_text=_("Photos (JPEG, PNG, HEIC) or a PDF. Only our customer care team sees them."),
     )
     submission = forms.UUIDField(widget=forms.HiddenInput)
 
@@ -346,7 +347,9 @@ class ComplaintForm(forms.Form):
             return data  # one of them is wrong as written: that error says it
         if not data.get("email") and not (data.get("phone") or "").strip():
             # Said once, under the e-mail field; the phone field is marked as part of it.
-            self.add_error("email", "Give us an e-mail address or a phone number so we can reply.")
+            self.add_error(
+                "email", _("Give us an e-mail address or a phone number so we can reply.")
+            )
             self.fields["phone"].widget.attrs.update(
                 {"aria-invalid": "true", "aria-describedby": "error_1_id_email"}
             )

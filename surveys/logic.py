@@ -18,9 +18,20 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
 from feedback_app.core.errors import DomainError
 from surveys.models import Question, Survey
 from surveys.triage.scores import SCALES, category
+
+# The ends of each scale in words, beside the scale on the survey, in its e-mail and in the
+# builder (surveys/triage/scores.py says what the numbers mean).
+ENDS = {
+    "nps": (gettext_lazy("Not at all likely"), gettext_lazy("Extremely likely")),
+    "csat": (gettext_lazy("Very dissatisfied"), gettext_lazy("Very satisfied")),
+    "ces": (gettext_lazy("Very difficult"), gettext_lazy("Very easy")),
+}
 
 SHAPE = (
     'A condition is {"question": <id>, "min": <lowest>, "max": <highest>} or '
@@ -155,11 +166,14 @@ def describe(question: Question, questions: Sequence[Question]) -> str:
             for n in condition["any_of"]
             if n <= len(source.choices)
         ]
-        what = " or ".join(options)
-        return f"Only if the answer to \u201c{source.prompt}\u201d is {what}"
-    low, high = condition["min"], condition["max"]
-    scores = str(low) if low == high else f"{low}\u2013{high}"
-    return f"Only if the answer to \u201c{source.prompt}\u201d is {scores}"
+        what = _(" or ").join(options)
+    else:
+        low, high = condition["min"], condition["max"]
+        what = str(low) if low == high else f"{low}\u2013{high}"
+    return _("Only if the answer to “%(question)s” is %(what)s") % {
+        "question": source.prompt,
+        "what": what,
+    }
 
 
 def client_condition(question: Question, questions: Sequence[Question]) -> dict | None:

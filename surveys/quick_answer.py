@@ -15,8 +15,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 
 from feedback_app.core.numbers import whole_number
+from surveys.logic import ENDS
 from surveys.models import Question, Survey
-from surveys.triage.scores import ENDS
 
 
 def quick_question(questions: Iterable[Question]) -> Question | None:

@@ -8,8 +8,10 @@ from tests.factories import PASSWORD, staff_user
 @pytest.fixture(autouse=True)
 def fresh_cache():
     """Rate limits count in the cache, each process keeps surveys' questions, and the test text
-    gateway keeps what it sent; each test starts with none of them."""
+    gateway keeps what it sent; each test starts with none of them, and in English (a request
+    leaves the language it spoke active on its thread)."""
     from django.core.cache import cache
+    from django.utils import translation
 
     from feedback_app.customers.sms import MemoryGateway
     from surveys.selectors import survey_questions_forget
@@ -17,7 +19,9 @@ def fresh_cache():
     cache.clear()
     survey_questions_forget()
     MemoryGateway.outbox.clear()
+    translation.deactivate()
     yield
+    translation.deactivate()
 
 
 @pytest.fixture(autouse=True)

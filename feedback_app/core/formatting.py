@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from decimal import Decimal, InvalidOperation
+
+from babel.numbers import UnknownCurrencyError, format_currency, is_currency
 from django.utils import timezone
+from django.utils.translation import get_language, to_locale
 
 
 def countdown(due, now=None) -> str:
@@ -21,3 +25,22 @@ def countdown(due, now=None) -> str:
     else:
         text = f"{minutes}m"
     return f"{text} late" if late else f"in {text}"
+
+
+def money(amount, currency: str, language: str | None = None) -> str:
+    """An amount as people of the language write it: "£20.00" in English, "20,00 €" in German
+    and French, "20,00 £" in Spanish (the currency's own symbol, the language's separators)."""
+    try:
+        value = Decimal(str(amount))
+    except (InvalidOperation, ValueError):
+        return f"{amount} {currency}".strip()
+    currency = (currency or "").strip().upper()
+    if value.is_nan() or value.is_infinite() or not is_currency(currency):
+        return f"{amount} {currency}".strip()
+    locale = to_locale(language or get_language() or "en")
+    if locale == "en":
+        locale = "en_GB"  # our English is British: "£20.00", "€20.00", "US$20.00"
+    try:
+        return format_currency(value, currency, locale=locale)
+    except (UnknownCurrencyError, ValueError, InvalidOperation):  # not a currency; NaN, 1e999
+        return f"{amount} {currency}".strip()

@@ -67,6 +67,7 @@ PAGES: dict[str, Page] = {
     "public-home": Page(EVERYONE),
     "complaint": Page(EVERYONE, EVERYONE, note="rate-limited per address"),
     "we-did": Page(EVERYONE),
+    "set_language": Page(NOBODY, EVERYONE, note="the language switcher: a cookie, nothing stored"),
     "survey-public": Page(EVERYONE, EVERYONE, note="a survey's kiosk link; rate-limited"),
     "survey-answer": Page(LINK_HOLDER, LINK_HOLDER, note="the invitation's own link"),
     "survey-short": Page(

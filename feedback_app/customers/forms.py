@@ -3,6 +3,7 @@
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Submit
 from django import forms
+from django.utils.translation import gettext as _
 
 from feedback_app.customers.models import ContactChannel, Customer, Identity
 
@@ -52,12 +53,14 @@ class PreferencesForm(forms.Form):
             self.fields[f"{channel}_contact"] = forms.BooleanField(
                 required=False,
                 initial=preference.allow_contact,
-                label=f"{label}: you may contact me about my own orders and cases",
+                label=_("%(channel)s: you may contact me about my own orders and cases")
+                % {"channel": label},
             )
             self.fields[f"{channel}_solicitations"] = forms.BooleanField(
                 required=False,
                 initial=preference.allow_solicitations,
-                label=f"{label}: surveys and news of what changed because of feedback",
+                label=_("%(channel)s: surveys and news of what changed because of feedback")
+                % {"channel": label},
             )
         self.helper = FormHelper()
         self.helper.form_tag = False

@@ -16,7 +16,9 @@ from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
+from feedback_app.customers.languages import language_choices
 from feedback_app.customers.merge_rules import MOVE, OWN_STEP, STAYS, keep_one
 
 
@@ -43,9 +45,9 @@ def attachment_path(instance, filename: str) -> str:
 class ContactChannel(models.TextChoices):
     """Ways we can reach a customer."""
 
-    EMAIL = "email", "E-mail"
-    SMS = "sms", "Text message"
-    PHONE = "phone", "Phone call"
+    EMAIL = "email", _("E-mail")
+    SMS = "sms", _("Text message")
+    PHONE = "phone", _("Phone call")
 
 
 class Channel(models.TextChoices):
@@ -90,7 +92,8 @@ class Customer(models.Model):
     preferred_channel = models.CharField(
         max_length=10, choices=ContactChannel.choices, default=ContactChannel.EMAIL
     )
-    language = models.CharField(max_length=10, default="en")
+    # Messages and their link pages speak it (customers/languages.py).
+    language = models.CharField(max_length=10, default="en", choices=language_choices)
     # Where they live, for quiet hours (an IANA name such as Europe/Paris); blank: TIME_ZONE.
     time_zone = models.CharField(max_length=64, blank=True, validators=[validate_time_zone])
     # Segments, for reports. `segments` holds any further segment a company keeps (store, plan...).

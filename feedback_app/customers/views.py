@@ -22,6 +22,7 @@ from feedback_app.customers.forms import (
     MergeForm,
     PreferencesForm,
 )
+from feedback_app.customers.languages import speak_to
 from feedback_app.customers.models import (
     Attachment,
     ContactChannel,
@@ -188,6 +189,15 @@ class CustomerMergeView(View):
         return render(request, self.template_name, context)
 
 
+def _link_customer(request, token):
+    """The customer whose own link this is (None if it is not one), the page then speaking
+    their language."""
+    customer = selectors.customer_get_by_token(token=token)
+    if customer is not None:
+        speak_to(request, customer)
+    return customer
+
+
 class PreferencesView(View):
     """The customer's own consent page, reached by the token link in every message we send.
 
@@ -197,14 +207,14 @@ class PreferencesView(View):
     template_name = "customers/public/preferences.html"
 
     def get(self, request, token):
-        customer = selectors.customer_get_by_token(token=token)
+        customer = _link_customer(request, token)
         if customer is None:
             return render(request, "customers/public/link_invalid.html", status=404)
         form = PreferencesForm(preferences=selectors.customer_preferences(customer=customer))
         return render(request, self.template_name, {"customer": customer, "form": form})
 
     def post(self, request, token):
-        customer = selectors.customer_get_by_token(token=token)
+        customer = _link_customer(request, token)
         if customer is None:
             return render(request, "customers/public/link_invalid.html", status=404)
         form = PreferencesForm(
@@ -234,13 +244,13 @@ class UnsubscribeView(View):
     """
 
     def get(self, request, token):
-        customer = selectors.customer_get_by_token(token=token)
+        customer = _link_customer(request, token)
         if customer is None:
             return render(request, "customers/public/link_invalid.html", status=404)
         return render(request, "customers/public/unsubscribe.html", {"customer": customer})
 
     def post(self, request, token):
-        customer = selectors.customer_get_by_token(token=token)
+        customer = _link_customer(request, token)
         if customer is None:
             return render(request, "customers/public/link_invalid.html", status=404)
         preference_set(

@@ -15,6 +15,7 @@ from django.utils.text import Truncator
 
 from feedback_app.core.errors import DomainError
 from feedback_app.core.numbers import whole_number
+from feedback_app.customers.languages import in_language_of
 from feedback_app.customers.models import IncomingMessage, Message
 from feedback_app.customers.services.conversation import Upload
 from recovery.models import StaffNotice, Ticket, TicketEvent
@@ -58,9 +59,10 @@ def complaint_acknowledge(*, complaint: Complaint, ticket: Ticket) -> Message | 
         "answer_by": due and timezone.localtime(due),
         "case_url": case_url(ticket),
     }
-    subject = render_to_string("recovery/email/acknowledgement_subject.txt", context).strip()
-    body = render_to_string("recovery/email/acknowledgement_body.txt", context)
-    short = render_to_string("recovery/email/acknowledgement_sms.txt", context).strip()
+    with in_language_of(ticket.customer):
+        subject = render_to_string("recovery/email/acknowledgement_subject.txt", context).strip()
+        body = render_to_string("recovery/email/acknowledgement_body.txt", context)
+        short = render_to_string("recovery/email/acknowledgement_sms.txt", context).strip()
     with transaction.atomic():
         message = customer_message(
             ticket,

@@ -23,6 +23,7 @@ from django.utils.text import Truncator
 from django_q.tasks import async_task
 
 from feedback_app.core.errors import Conflict, DomainError, NotAllowed
+from feedback_app.customers.languages import in_language_of
 from feedback_app.customers.models import ContactHold, Customer, Message
 from feedback_app.customers.outbox import PREFERRED, Deferred, customer_links, message_send
 from feedback_app.customers.policy import contact_decision
@@ -407,12 +408,13 @@ def _render(
         "public_url": settings.SITE_URL + reverse("we-did"),
         **customer_links(customer),
     }
-    return (
-        render_to_string(f"recovery/email/{name}_subject.txt", context).strip(),
-        render_to_string(f"recovery/email/{name}_body.txt", context),
-        render_to_string(f"recovery/email/{name}_body.html", context),
-        render_to_string(f"recovery/email/{name}_sms.txt", context).strip(),
-    )
+    with in_language_of(customer):
+        return (
+            render_to_string(f"recovery/email/{name}_subject.txt", context).strip(),
+            render_to_string(f"recovery/email/{name}_body.txt", context),
+            render_to_string(f"recovery/email/{name}_body.html", context),
+            render_to_string(f"recovery/email/{name}_sms.txt", context).strip(),
+        )
 
 
 def example_notice(*, improvement: Improvement, customer: Customer) -> dict[str, str]:

@@ -9,8 +9,10 @@ from collections.abc import Iterable
 
 from django.conf import settings
 from django.urls import reverse
+from django.utils.translation import gettext as _
 
 from feedback_app.core.errors import DomainError
+from feedback_app.customers.languages import in_language_of
 from feedback_app.customers.models import Message
 from feedback_app.customers.outbox import PREFERRED, message_send
 from feedback_app.customers.services.conversation import Upload, attachments_store
@@ -30,11 +32,24 @@ def case_url(ticket: Ticket) -> str:
 
 
 def case_footer(ticket: Ticket) -> str:
-    return (
-        f"\n\n-- \nYour reference: {ticket.case_number}\n"
-        f"See where your case stands, or write to us: {case_url(ticket)}\n"
-        "You can also simply reply to this e-mail."
-    )
+    """The e-mail's last lines, in the customer's language."""
+    with in_language_of(ticket.customer):
+        lines = [
+            _("Your reference: %(number)s") % {"number": ticket.case_number},
+            _("See where your case stands, or write to us: %(url)s") % {"url": case_url(ticket)},
+            _("You can also simply reply to this e-mail."),
+        ]
+    return "\n\n-- \n" + "\n".join(lines)
+
+
+def case_line(ticket: Ticket) -> str:
+    """A text message's last words: the case's reference and link, in the customer's
+    language."""
+    with in_language_of(ticket.customer):
+        return _("Case %(number)s: %(url)s") % {
+            "number": ticket.case_number,
+            "url": case_url(ticket),
+        }
 
 
 def customer_message(
@@ -60,7 +75,7 @@ def customer_message(
         purpose=PURPOSE[step],
         subject=subject.strip(),
         body_text=body.strip() + case_footer(ticket),
-        sms_text=(sms_body or body).strip() + f" Case {ticket.case_number}: {case_url(ticket)}",
+        sms_text=f"{(sms_body or body).strip()} {case_line(ticket)}",
         channel=PREFERRED,
         thread=ticket.hold_reference,
         dedupe_key=f"{ticket.hold_reference}:{key}",

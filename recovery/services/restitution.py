@@ -130,7 +130,7 @@ def ticket_offer_restitution(
         raise DomainError(f"Unknown kind of restitution {kind!r}.", field="kind")
     value, currency = _amount(kind, amount, currency, item)
     fields = {"kind": kind, "amount": value, "currency": currency, "item": item, "note": note}
-    slots = step_slots("restitution", fields)
+    slots = step_slots(ticket, "restitution", fields)
     subject, body = fill(subject, **slots), fill(body, **slots)
     if not (body or "").strip():
         raise DomainError("The message to the customer is empty.", field="body")

@@ -147,20 +147,8 @@ def ticket_apologise(
     return ticket
 
 
-def ticket_reassure(
-    *,
-    ticket: Ticket,
-    actor,
-    subject: str,
-    body: str,
-    cause: str,
-    corrective_action: str,
-    improvement: Improvement | None = None,
-    new_improvement_title: str = "",
-    expected_state: str | None = None,
-) -> Ticket:
-    """Say what caused it and what was done so it will not happen again. The corrective action
-    is linked to an improvement (the "we did" record), an existing one or one proposed here."""
+def _reassurance_check(cause, corrective_action, improvement, new_improvement_title) -> None:
+    """A reassurance names the cause and the corrective action, linked to an improvement."""
     if not (cause or "").strip():
         raise DomainError("Say what caused it.", field="cause")
     if not (corrective_action or "").strip():
@@ -177,7 +165,26 @@ def ticket_reassure(
         raise DomainError(
             "That improvement was declined; link another or propose one.", field="improvement"
         )
-    slots = step_slots("reassurance", {"cause": cause, "corrective_action": corrective_action})
+
+
+def ticket_reassure(
+    *,
+    ticket: Ticket,
+    actor,
+    subject: str,
+    body: str,
+    cause: str,
+    corrective_action: str,
+    improvement: Improvement | None = None,
+    new_improvement_title: str = "",
+    expected_state: str | None = None,
+) -> Ticket:
+    """Say what caused it and what was done so it will not happen again. The corrective action
+    is linked to an improvement (the "we did" record), an existing one or one proposed here."""
+    _reassurance_check(cause, corrective_action, improvement, new_improvement_title)
+    slots = step_slots(
+        ticket, "reassurance", {"cause": cause, "corrective_action": corrective_action}
+    )
     subject, body = fill(subject, **slots), fill(body, **slots)
     with locked_step(ticket, "reassure", expected_state) as (ticket, target):
         if improvement is None:

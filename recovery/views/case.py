@@ -13,10 +13,13 @@ from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views import View
 
 from feedback_app.core.errors import DomainError
 from feedback_app.core.forms import form_error
+from feedback_app.customers.languages import speak_to
 from feedback_app.customers.models import Channel
 from feedback_app.customers.services.conversation import inbound_receive, uploads_from
 from recovery import selectors
@@ -36,41 +39,56 @@ def case_expired(ticket: Ticket, now=None) -> bool:
 
 
 def where_it_stands(ticket: Ticket) -> tuple[str, str]:
-    """(headline, explanation) of the case's state, as the customer should read it."""
+    """(headline, explanation) of the case's state, as the customer should read it, in the
+    language active for the page."""
     granted = [r for r in ticket.restitutions.all() if r.status == Restitution.Status.GRANTED]
-    due = answer_due(ticket)
-    when = f" by {date_format(timezone.localtime(due), 'l j F, H:i')}" if due else " soon"
     if ticket.state in (State.NEW, State.REOPENED):
+        due = answer_due(ticket)
+        if due is None:
+            return (
+                _("We are looking into it"),
+                _("A person in our customer care team has your case and will answer you soon."),
+            )
+        when = date_format(
+            timezone.localtime(due), pgettext("date: weekday, day, month, time", "l j F, H:i")
+        )
         return (
-            "We are looking into it",
-            f"A person in our customer care team has your case and will answer you{when}.",
+            _("We are looking into it"),
+            _("A person in our customer care team has your case and will answer you by %(when)s.")
+            % {"when": when},
         )
     if ticket.state == State.APOLOGISED:
         return (
-            "We are finding out what went wrong",
-            "We have said sorry, and we are working out what happened so it does not happen "
-            "again. We will write when we know.",
+            _("We are finding out what went wrong"),
+            _(
+                "We have said sorry, and we are working out what happened so it does not happen "
+                "again. We will write when we know."
+            ),
         )
     if ticket.state == State.REASSURED:
         return (
-            "We know what went wrong",
-            "We have told you what caused it and what we changed. We are deciding how to make it "
-            "up to you.",
+            _("We know what went wrong"),
+            _(
+                "We have told you what caused it and what we changed. We are deciding how to "
+                "make it up to you."
+            ),
         )
     if ticket.state == State.RESTITUTION_OFFERED:
-        given = (
-            ", ".join(restitution_words(r.kind, r.amount, r.currency, r.item) for r in granted)
-            or "something back"
+        given = ", ".join(
+            restitution_words(r.kind, r.amount, r.currency, r.item) for r in granted
+        ) or _("something back")
+        return (
+            _("We are making it up to you"),
+            _("We are giving you %(what)s.") % {"what": given},
         )
-        return ("We are making it up to you", f"We are giving you {given}.")
     if ticket.state in (State.RESOLVED, State.FOLLOW_UP_SENT):
         return (
-            "We believe this is sorted",
-            "If it is not, tell us below and we will pick it up again.",
+            _("We believe this is sorted"),
+            _("If it is not, tell us below and we will pick it up again."),
         )
     return (
-        "This case is closed",
-        "If something is still not right, write below: it reaches the team that handled it.",
+        _("This case is closed"),
+        _("If something is still not right, write below: it reaches the team that handled it."),
     )
 
 
@@ -81,6 +99,7 @@ class CaseView(View):
         self.ticket = selectors.case_by_token(token=token)
         if self.ticket is None:
             return render(request, "customers/public/link_invalid.html", status=404)
+        speak_to(request, self.ticket.customer)
         if case_expired(self.ticket):
             return render(request, "recovery/public/case_expired.html", status=410)
         return super().dispatch(request, token)
@@ -125,6 +144,6 @@ class CaseView(View):
             except DomainError as exc:
                 form_error(form, exc)
             else:
-                messages.success(request, "Thank you. Your message is with our team.")
+                messages.success(request, _("Thank you. Your message is with our team."))
                 return redirect("case", token=token)
         return self._page(request, form, status=400)

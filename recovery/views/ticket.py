@@ -197,7 +197,7 @@ def _with_preview(form: forms.Form, ticket: Ticket, step: str, agent) -> forms.F
     """Attach to a message form what the customer will read (`form.preview`: subject, body) and,
     for restitution, the agent's allowance beside the amount."""
     values = _values(form)
-    slots = canned.step_slots(DRAFT_STEP[step], values)
+    slots = canned.step_slots(ticket, DRAFT_STEP[step], values)
     if step == "offer-restitution":
         form.fields["amount"].help_text = allowance(agent, ticket, getattr(form, "limits", None))
     if "template" in form.fields:

@@ -16,6 +16,7 @@ from django.utils.text import Truncator
 
 from feedback_app.core.background import queue_item_task_on_commit
 from feedback_app.core.errors import DomainError
+from feedback_app.customers.languages import supported
 from feedback_app.customers.services.conversation import Upload, attachments_store
 from feedback_app.customers.services.resolve import customer_resolve
 from feedback_app.customers.services.timeline import timeline_record
@@ -54,11 +55,13 @@ def complaint_submit(
     actor=None,
     verified: bool = False,
     uploads: Iterable[Upload] = (),
+    language: str = "",
 ) -> ComplaintIntake:
     """Store a complaint for the customer behind the identities (`verified`: see
     `customer_resolve`), with the photos or PDFs that came with it (refused files store
     nothing: they are checked in the same transaction); a replayed idempotency key returns the
-    first complaint."""
+    first complaint. `language`, the one the customer wrote in (the form's page), becomes a new
+    profile's language, so our answers speak it; a known customer's stays as it is."""
     now = timezone.now()
     received_at = received_at or now
     text = (text or "").replace("\x00", "").strip()
@@ -74,7 +77,7 @@ def complaint_submit(
         return by_key(Complaint, idempotency_key=key) if key else None
 
     def store() -> tuple[Complaint, bool]:
-        customer = customer_resolve(
+        resolution = customer_resolve(
             email=email,
             phone=phone,
             external=external,
@@ -83,7 +86,11 @@ def complaint_submit(
             actor=actor,
             strict=False,
             verified=verified,
-        ).customer
+        )
+        customer = resolution.customer
+        if resolution.created and language:
+            customer.language = supported(language)
+            customer.save(update_fields=["language"])
         complaint = Complaint(
             customer=customer,
             channel=channel,

@@ -23,6 +23,7 @@ from django.utils import timezone
 from feedback_app.core.background import queue_item_task
 from feedback_app.core.errors import DomainError
 from feedback_app.core.signals import customer_active
+from feedback_app.customers.languages import in_language_of
 from feedback_app.customers.models import Channel, ContactChannel, Message
 from feedback_app.customers.outbox import PREFERRED, Deferred, customer_links, message_send
 from feedback_app.customers.services.resolve import customer_resolve
@@ -288,13 +289,14 @@ def _render(invitation: Invitation, template: str) -> tuple[str, str, str, str]:
         "reference": invitation.event.reference if invitation.event else "",
         **customer_links(customer),
     }
-    subject = (
-        _rule_subject(invitation, context)
-        or render_to_string(f"surveys/email/{template}_subject.txt", context).strip()
-    )
-    text = render_to_string(f"surveys/email/{template}_body.txt", context)
-    html = render_to_string(f"surveys/email/{template}_body.html", context)
-    sms = render_to_string(f"surveys/email/{template}_sms.txt", context).strip()
+    with in_language_of(customer):
+        subject = (
+            _rule_subject(invitation, context)
+            or render_to_string(f"surveys/email/{template}_subject.txt", context).strip()
+        )
+        text = render_to_string(f"surveys/email/{template}_body.txt", context)
+        html = render_to_string(f"surveys/email/{template}_body.html", context)
+        sms = render_to_string(f"surveys/email/{template}_sms.txt", context).strip()
     return subject, text, html, sms
 
 

@@ -4,7 +4,8 @@ dashboards and the reports read a score's direction and its bands from here.
 NPS runs 0-10 (detractor 0-6, passive 7-8, promoter 9-10). CSAT runs 1-5 (1-2 dissatisfied,
 3 neither, 4-5 satisfied). CES runs 1-7 and is asked as "how easy was it?": 1 is very hard,
 7 very easy, so a high CES is good, like the other two (1-3 hard, 4 neither, 5-7 easy). The
-survey page and the builder show the ends of each scale in words (ENDS).
+survey page and the builder show the ends of each scale in words (surveys/logic.py ENDS, in
+the customer's language; triage itself needs no Django).
 """
 
 from __future__ import annotations
@@ -12,12 +13,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 SCALES = {"nps": (0, 10), "csat": (1, 5), "ces": (1, 7)}
-# The ends of each scale in words, shown beside the scale in the builder and on the survey.
-ENDS = {
-    "nps": ("Not at all likely", "Extremely likely"),
-    "csat": ("Very dissatisfied", "Very satisfied"),
-    "ces": ("Very difficult", "Very easy"),
-}
 
 
 def _rating(scale: str, score: float) -> tuple[str, bool, str]:

@@ -13,6 +13,7 @@ from django_ratelimit.core import is_ratelimited
 from feedback_app.core.errors import DomainError
 from feedback_app.core.forms import form_error
 from feedback_app.core.numbers import whole_number
+from feedback_app.customers.languages import speak_to
 from feedback_app.customers.models import Channel
 from feedback_app.customers.services.conversation import uploads_from
 from feedback_app.customers.services.resolve import customer_resolve
@@ -95,6 +96,7 @@ class AnswerView(View):
         self.invitation = selectors.invitation_by_token(token=token, page=request.method != "POST")
         if self.invitation is None:
             return render(request, "customers/public/link_invalid.html", status=404)
+        speak_to(request, self.invitation.customer)
         return super().dispatch(request, token)
 
     def _context(self, form):
@@ -282,6 +284,7 @@ class ComplaintView(View):
                     reference=data["reference"],
                     idempotency_key=f"web:{data['submission']}",
                     uploads=uploads_from(data["files"]),
+                    language=request.LANGUAGE_CODE,
                 )
             except DomainError as exc:
                 form_error(form, exc)

@@ -377,7 +377,7 @@ class TestCasePage:
         )
         page = client.get(case_url(ticket)).content.decode()
         assert "We are making it up to you" in page
-        assert "We are giving you a voucher of 15.00 GBP." in page
+        assert "We are giving you a voucher for £15.00." in page
 
     def test_a_bogus_or_expired_link_gets_an_honest_page(self, client, settings):
         assert client.get(reverse("case", args=["nope" * 8])).status_code == 404

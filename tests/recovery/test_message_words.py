@@ -157,10 +157,10 @@ def test_restitution_defaults_to_the_shop_currency_and_shows_the_agents_limit(
         "body": form.initial["body"],
     }
     preview = agent_client.post(draft_url(ticket, "offer-restitution"), data).content.decode()
-    assert "we are giving you a voucher of 20.00 EUR. It works online and in our shops." in preview
+    assert "we are giving you a voucher for €20.00. It works online and in our shops." in preview
     with django_capture_on_commit_callbacks(execute=True):
         agent_client.post(step_url(ticket, "offer-restitution"), data)
-    assert "a voucher of 20.00 EUR. It works online" in mail.outbox[-1].body
+    assert "a voucher for €20.00. It works online" in mail.outbox[-1].body
     page = agent_client.get(ticket.get_absolute_url())
     ticket.refresh_from_db()
     assert ticket.state == State.RESTITUTION_OFFERED

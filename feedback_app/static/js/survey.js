@@ -127,7 +127,10 @@
     var percent = Math.round(((step + 1) / shown.length) * 100);
     bar.style.width = percent + "%";
     bar.parentNode.setAttribute("aria-valuenow", String(percent));
-    label.textContent = "Question " + (step + 1) + " of " + shown.length;
+    // The words come from the page, in its language: "Question %(number)s of %(total)s".
+    label.textContent = (label.getAttribute("data-step-words") || "%(number)s / %(total)s")
+      .replace("%(number)s", String(step + 1))
+      .replace("%(total)s", String(shown.length));
     if (focus) {
       var legend = shown[step].querySelector("legend");
       legend.setAttribute("tabindex", "-1");
@@ -143,7 +146,7 @@
       message.className = "text-danger small mt-1";
       message.setAttribute("data-step-error", "");
       message.setAttribute("role", "alert");
-      message.textContent = "Please answer this question.";
+      message.textContent = label.getAttribute("data-required-words") || "";
       fieldset.appendChild(message);
     }
     message.hidden = false;
