@@ -11,6 +11,7 @@ import phonenumbers
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
+from django.utils.translation import gettext as _
 
 from feedback_app.core.errors import DomainError
 
@@ -24,7 +25,9 @@ def normalize_email(value: str) -> str:
     try:
         validate_email(address)
     except ValidationError:
-        raise DomainError(f"{value!r} is not an e-mail address.", field="email") from None
+        raise DomainError(
+            _("%(value)s is not an e-mail address.") % {"value": repr(value)}, field="email"
+        ) from None
     return address
 
 
@@ -35,7 +38,9 @@ def normalize_phone(value: str, region: str | None = None) -> str:
     except phonenumbers.NumberParseException:
         number = None
     if number is None or not phonenumbers.is_possible_number(number):
-        raise DomainError(f"{value!r} is not a phone number.", field="phone")
+        raise DomainError(
+            _("%(value)s is not a phone number.") % {"value": repr(value)}, field="phone"
+        )
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 

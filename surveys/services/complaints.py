@@ -12,7 +12,9 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.utils import timezone
+from django.utils.formats import number_format
 from django.utils.text import Truncator
+from django.utils.translation import gettext as _
 
 from feedback_app.core.background import queue_item_task_on_commit
 from feedback_app.core.errors import DomainError
@@ -66,9 +68,13 @@ def complaint_submit(
     received_at = received_at or now
     text = (text or "").replace("\x00", "").strip()
     if not text and not (subject or "").strip():
-        raise DomainError("Please tell us what happened.", field="text")
+        raise DomainError(_("Please tell us what happened."), field="text")
     if len(text) > Complaint.MAX_TEXT:
-        raise DomainError(f"Please keep it under {Complaint.MAX_TEXT:,} characters.", field="text")
+        raise DomainError(
+            _("Please keep it under %(most)s characters.")
+            % {"most": number_format(Complaint.MAX_TEXT, force_grouping=True)},
+            field="text",
+        )
     check_channel(channel)
     check_past(received_at, field="received_at", now=now)
     key = client_key(actor, idempotency_key, limit=300)

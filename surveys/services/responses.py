@@ -16,7 +16,9 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.utils import timezone
+from django.utils.formats import number_format
 from django.utils.text import Truncator
+from django.utils.translation import gettext as _
 
 from feedback_app.core.background import (
     queue_item_task_on_commit,
@@ -87,34 +89,38 @@ def _clean_one(question: Question, value):
     """Return (number, choices, text) for one answer, or raise ValueError with a message."""
     if question.is_rating:
         low, high = question.scale
+        scale = {"low": low, "high": high}
         if isinstance(value, bool) or (isinstance(value, float) and not value.is_integer()):
-            raise ValueError(f"Choose a whole number from {low} to {high}.")
+            raise ValueError(_("Choose a whole number from %(low)s to %(high)s.") % scale)
         try:
             number = int(value)
         except (TypeError, ValueError):
-            raise ValueError(f"Choose a whole number from {low} to {high}.") from None
+            raise ValueError(_("Choose a whole number from %(low)s to %(high)s.") % scale) from None
         if not low <= number <= high:
-            raise ValueError(f"Choose a number from {low} to {high}.")
+            raise ValueError(_("Choose a number from %(low)s to %(high)s.") % scale)
         return number, [], ""
     if question.kind == Question.Kind.SINGLE:
         if isinstance(value, list) and len(value) == 1:
             value = value[0]
         if not isinstance(value, str) or value not in question.choices:
-            raise ValueError("Choose one of the options.")
+            raise ValueError(_("Choose one of the options."))
         return None, [value], ""
     if question.kind == Question.Kind.MULTIPLE:
         values = [value] if isinstance(value, str) else value
         if not isinstance(values, list | tuple) or not all(isinstance(v, str) for v in values):
-            raise ValueError("Choose from the options.")
+            raise ValueError(_("Choose from the options."))
         unknown = [v for v in values if v not in question.choices]
         if unknown:
-            raise ValueError("Choose from the options.")
+            raise ValueError(_("Choose from the options."))
         return None, [c for c in question.choices if c in values], ""
     if not isinstance(value, str):
-        raise ValueError("Write your answer as text.")
+        raise ValueError(_("Write your answer as text."))
     text = value.replace("\x00", "").strip()
     if len(text) > Question.MAX_TEXT:
-        raise ValueError(f"Please keep your answer under {Question.MAX_TEXT:,} characters.")
+        raise ValueError(
+            _("Please keep your answer under %(most)s characters.")
+            % {"most": number_format(Question.MAX_TEXT, force_grouping=True)}
+        )
     return None, [], text
 
 
@@ -133,10 +139,10 @@ def answers_clean(*, survey: Survey, answers: Mapping, partial: bool = False) ->
         try:
             given[int(key)] = value
         except (TypeError, ValueError):
-            errors[str(key)] = "This is not a question of this survey."
+            errors[str(key)] = _("This is not a question of this survey.")
     for pk in given:
         if pk not in questions:
-            errors[pk] = "This is not a question of this survey."
+            errors[pk] = _("This is not a question of this survey.")
     # Questions that follow the answer (surveys/logic.py): one whose condition does not hold
     # is hidden, so never required, and what was sent for it is not stored.
     answered: dict[int, tuple] = {}
@@ -148,7 +154,7 @@ def answers_clean(*, survey: Survey, answers: Mapping, partial: bool = False) ->
         value = given.get(pk)
         if _is_blank(value):
             if question.required and not partial:
-                errors[pk] = "Please answer this question."
+                errors[pk] = _("Please answer this question.")
             continue
         try:
             number, choices, text = _clean_one(question, value)
@@ -160,7 +166,7 @@ def answers_clean(*, survey: Survey, answers: Mapping, partial: bool = False) ->
     if errors:
         raise AnswersInvalid(errors)
     if not cleaned:
-        raise AnswersInvalid({"answers": "Please answer at least one question."})
+        raise AnswersInvalid({"answers": _("Please answer at least one question.")})
     return cleaned
 
 

@@ -21,7 +21,9 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, models, transaction
 from django.utils import timezone
+from django.utils.formats import number_format
 from django.utils.text import Truncator, get_valid_filename
+from django.utils.translation import gettext as _
 
 from feedback_app.core.errors import DomainError
 from feedback_app.core.signals import customer_replied
@@ -66,18 +68,25 @@ def uploads_check(uploads: Iterable[Upload], field: str = "files") -> list[tuple
     uploads = [u for u in uploads if u.content or u.name]
     if len(uploads) > settings.ATTACHMENT_MAX_COUNT:
         raise DomainError(
-            f"At most {settings.ATTACHMENT_MAX_COUNT} files at a time, please.", field=field
+            _("At most %(count)s files at a time, please.")
+            % {"count": settings.ATTACHMENT_MAX_COUNT},
+            field=field,
         )
     checked = []
     for upload in uploads:
         name = Truncator(upload.name or "file").chars(80)
         if len(upload.content) > settings.ATTACHMENT_MAX_MB * 1024 * 1024:
             raise DomainError(
-                f"{name} is larger than {settings.ATTACHMENT_MAX_MB} MB.", field=field
+                _("%(name)s is larger than %(mb)s MB.")
+                % {"name": name, "mb": settings.ATTACHMENT_MAX_MB},
+                field=field,
             )
         kind = file_kind(upload.content)
         if kind is None:
-            raise DomainError(f"{name} is not a photo (JPEG, PNG, HEIC) or a PDF.", field=field)
+            raise DomainError(
+                _("%(name)s is not a photo (JPEG, PNG, HEIC) or a PDF.") % {"name": name},
+                field=field,
+            )
         checked.append((upload, kind))
     return checked
 
@@ -164,10 +173,12 @@ def inbound_receive(
     body = (body or "").replace("\x00", "").strip()
     uploads = list(uploads)
     if not body and not uploads:
-        raise DomainError("Please write something or add a photo.", field="body")
+        raise DomainError(_("Please write something or add a photo."), field="body")
     if len(body) > IncomingMessage.MAX_BODY:
         raise DomainError(
-            f"Please keep it under {IncomingMessage.MAX_BODY:,} characters.", field="body"
+            _("Please keep it under %(most)s characters.")
+            % {"most": number_format(IncomingMessage.MAX_BODY, force_grouping=True)},
+            field="body",
         )
     existing = IncomingMessage.objects.filter(key=key[:300]).first()
     if existing is not None:
