@@ -13,12 +13,14 @@ import re
 
 from django.conf import settings
 from django.template import Context, Template, TemplateSyntaxError
+from django.utils import translation
 from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from feedback_app.core.formatting import money
-from feedback_app.customers.languages import in_language_of
+from feedback_app.core.translations import has_language, text_in
+from feedback_app.customers.languages import in_language_of, language_of
 from recovery.models import CannedMessage, Restitution, Ticket
 
 # step → the fields of its form that fill the message, in the order the form shows them.
@@ -101,13 +103,24 @@ def agent_name(agent) -> str:
     return agent.get_full_name() or agent.get_username()
 
 
+def draft_language(ticket: Ticket, message: CannedMessage) -> str:
+    """The language the draft is written in: the customer's when the canned message has it
+    whole, else the message's own (never half of each)."""
+    wanted = language_of(ticket.customer)
+    if has_language(message, CannedMessage.TRANSLATED, wanted, settings.LANGUAGE_CODE):
+        return wanted
+    return settings.LANGUAGE_CODE
+
+
 def draft(ticket: Ticket, step: str, agent=None, choice: int | None = None) -> tuple[str, str]:
     """(subject, body) of the step's canned message for this ticket, ready to edit, with the
-    step's fields left as slots for `fill`."""
+    step's fields left as slots for `fill`, in the customer's language when the message has
+    it (`draft_language`)."""
     message = canned_for(ticket, step, choice)
     if message is None:
         return "", ""
-    with in_language_of(ticket.customer):
+    language = draft_language(ticket, message)
+    with translation.override(language):
         issue = issue_of(ticket)
     context = {
         "first_name": ticket.customer.first_name,
@@ -119,7 +132,25 @@ def draft(ticket: Ticket, step: str, agent=None, choice: int | None = None) -> t
         # Slots stay as written, whatever the template does with them.
         **{slot: f"{{{{ {slot} }}}}" for slot in SLOTS.get(step, ())},
     }
-    return render(message.subject, context), render(message.body, context)
+    subject = text_in(message, "subject", language, settings.LANGUAGE_CODE)
+    body = text_in(message, "body", language, settings.LANGUAGE_CODE)
+    return render(subject, context), render(body, context)
+
+
+def language_note(ticket: Ticket, step: str, choice: int | None = None) -> str:
+    """What the agent should know about the draft's language: "" when it is the customer's."""
+    wanted = language_of(ticket.customer)
+    if wanted == settings.LANGUAGE_CODE:
+        return ""  # our own language: nothing to say, nothing to look up
+    message = canned_for(ticket, step, choice)
+    if message is None or draft_language(ticket, message) == wanted:
+        return ""
+    names = dict(settings.LANGUAGES)
+    return (
+        f"{ticket.customer} reads {names[wanted]}, and \u201c{message.name}\u201d has no "
+        f"{names[wanted]} text yet: the draft is in {names[settings.LANGUAGE_CODE]}. Write it "
+        "in their language here, or add the translation in Recovery settings."
+    )
 
 
 def step_slots(ticket: Ticket, step: str, fields) -> dict:

@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy
 from feedback_app.core.forms import FilesField
 from feedback_app.core.numbers import whole_numbers
 from feedback_app.core.roles import people
+from feedback_app.core.translations import TranslationsFormMixin
 from recovery.canned import canned_choices
 from recovery.dashboards.filters import report_date
 from recovery.models import (
@@ -253,11 +254,23 @@ class TicketCreateForm(forms.Form):
     )
 
 
-class CannedMessageForm(forms.ModelForm):
+class CannedMessageForm(TranslationsFormMixin, forms.ModelForm):
+    """A canned message, in English and, beside it, in each other language we ship."""
+
+    translated = CannedMessage.TRANSLATED
+
     class Meta:
         model = CannedMessage
         fields = ["name", "step", "topic", "subject", "body", "active"]
         widgets = {"body": forms.Textarea(attrs={"rows": 10})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.add_translation_fields()
+
+    def save(self, commit=True):
+        self.instance.translations = self.cleaned_translations()
+        return super().save(commit=commit)
 
 
 class ApprovalLimitForm(forms.ModelForm):
@@ -272,7 +285,12 @@ class ApprovalLimitForm(forms.ModelForm):
         return currency
 
 
-class ImprovementForm(forms.ModelForm):
+class ImprovementForm(TranslationsFormMixin, forms.ModelForm):
+    """An improvement; its title and text for customers also in each other language, beside
+    the English."""
+
+    translated = Improvement.TRANSLATED
+
     class Meta:
         model = Improvement
         fields = [
@@ -294,6 +312,7 @@ class ImprovementForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["owner"].queryset = people()
+        self.add_translation_fields()
         self.fields["status"].choices = [
             (value, label)
             for value, label in Improvement.Status.choices

@@ -17,6 +17,11 @@ urlpatterns = [
     path("approvals/", ticket.ApprovalsView.as_view(), name="approvals"),
     path("notices/", notices.NoticesView.as_view(), name="notices"),
     path("settings/", settings.SettingsView.as_view(), name="settings"),
+    path(
+        "settings/canned/<int:pk>/",
+        settings.CannedMessageEditView.as_view(),
+        name="canned-edit",
+    ),
     path("improvements/", improvements.ImprovementListView.as_view(), name="improvements"),
     path(
         "improvements/new/",

@@ -122,6 +122,7 @@ PAGES: dict[str, Page] = {
     "recovery:approvals": Page(MANAGERS),
     "recovery:notices": Page(STAFF, STAFF, note="each person's own; mark read, e-mail choice"),
     "recovery:settings": Page(MANAGERS, MANAGERS),
+    "recovery:canned-edit": Page(MANAGERS, MANAGERS, note="its text in each language"),
     "recovery:improvements": Page(STAFF),
     "recovery:improvement-create": Page(MANAGERS, MANAGERS),
     "recovery:improvement": Page(STAFF, MANAGERS, note="link, ship, decline: managers"),

@@ -6,6 +6,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from feedback_app.core.translations import missing_languages
 from feedback_app.customers.merge_rules import keep_one
 from feedback_app.customers.models import Customer
 from recovery.models.tickets import Ticket
@@ -40,12 +41,20 @@ class Improvement(models.Model):
     planned_for = models.DateField(null=True, blank=True)
     shipped_at = models.DateTimeField(null=True, blank=True)
     declined_reason = models.TextField(blank=True)
+    # What customers read in the other languages, {code: {"title", "customer_text"}}
+    # (feedback_app/core/translations.py); a decline's reason is written in English.
+    translations = models.JSONField(default=dict, blank=True)
+    TRANSLATED = ("title", "customer_text")
 
     class Meta:
         ordering = ["-created_at", "-id"]
 
     def __str__(self) -> str:
         return self.title
+
+    def missing_languages(self) -> list[str]:
+        """The shipped languages its notice cannot be written in yet (for the manager)."""
+        return missing_languages(self, self.TRANSLATED, settings.LANGUAGE_CODE)
 
 
 class ImprovementLink(models.Model):

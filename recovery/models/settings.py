@@ -29,11 +29,16 @@ class CannedMessage(models.Model):
     )
     subject = models.CharField(max_length=200)
     body = models.TextField()
+    # The subject and body in the other languages, {code: {"subject", "body"}} (English, the
+    # fields above, is the text's own; feedback_app/core/translations.py).
+    translations = models.JSONField(default=dict, blank=True)
     active = models.BooleanField(default=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["step", "name"]
+
+    TRANSLATED = ("subject", "body")
 
     def __str__(self) -> str:
         return self.name

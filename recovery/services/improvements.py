@@ -12,18 +12,20 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import timedelta
+from types import SimpleNamespace
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef, Q
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.text import Truncator
 from django_q.tasks import async_task
 
 from feedback_app.core.errors import Conflict, DomainError, NotAllowed
-from feedback_app.customers.languages import in_language_of
+from feedback_app.core.translations import texts_in
+from feedback_app.customers.languages import language_of
 from feedback_app.customers.models import ContactHold, Customer, Message
 from feedback_app.customers.outbox import PREFERRED, Deferred, customer_links, message_send
 from feedback_app.customers.policy import contact_decision
@@ -51,9 +53,11 @@ def improvement_save(
     topics: Iterable[Topic] = (),
     status: str = Improvement.Status.PROPOSED,
     planned_for=None,
+    translations: dict | None = None,
 ) -> Improvement:
     """Create or change an improvement (managers). Shipping and declining are their own steps;
-    agents propose improvements from a ticket's reassurance step instead."""
+    agents propose improvements from a ticket's reassurance step instead. `translations`: its
+    title and text for customers in other languages ({code: {field: text}}), when given."""
     _can_manage(actor)
     title = " ".join((title or "").split())[:200]
     if not title:
@@ -71,6 +75,8 @@ def improvement_save(
         description.strip(),
     )
     improvement.owner, improvement.status, improvement.planned_for = owner, status, planned_for
+    if translations is not None:
+        improvement.translations = translations
     improvement.save()
     improvement.topics.set(list(topics))
     return improvement
@@ -394,13 +400,25 @@ def notice_forecast(*, improvement: Improvement, now=None) -> dict[str, int]:
     return counts
 
 
+# What a notice of each kind says of the improvement: all of it in the customer's language, or
+# all of it in ours (feedback_app/core/translations.py).
+NOTICE_TEXTS = {
+    ImprovementNotice.Kind.SHIPPED: ("title", "customer_text"),
+    ImprovementNotice.Kind.DECLINED: ("title", "declined_reason"),
+}
+
+
 def _render(
     improvement: Improvement, customer: Customer, notice: ImprovementNotice
 ) -> tuple[str, str, str, str]:
-    """The notice's subject, text, HTML and text message."""
+    """The notice's subject, text, HTML and text message, in the customer's language when the
+    improvement's texts for this kind of notice are written in it, else in English."""
     name = "we_did" if notice.kind == ImprovementNotice.Kind.SHIPPED else "why_not"
+    language, texts = texts_in(
+        improvement, NOTICE_TEXTS[notice.kind], language_of(customer), settings.LANGUAGE_CODE
+    )
     context = {
-        "improvement": improvement,
+        "improvement": SimpleNamespace(**texts),
         "customer": customer,
         "first_name": customer.first_name,
         "quote": notice.quote,
@@ -408,7 +426,7 @@ def _render(
         "public_url": settings.SITE_URL + reverse("we-did"),
         **customer_links(customer),
     }
-    with in_language_of(customer):
+    with translation.override(language):
         return (
             render_to_string(f"recovery/email/{name}_subject.txt", context).strip(),
             render_to_string(f"recovery/email/{name}_body.txt", context),

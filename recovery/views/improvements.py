@@ -7,11 +7,13 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import get_language
 from django.views import View
 
 from feedback_app.core.errors import DomainError, NotAllowed
 from feedback_app.core.forms import form_error
 from feedback_app.core.numbers import whole_number
+from feedback_app.core.translations import texts_in
 from recovery import selectors
 from recovery.dashboards.figures import loop
 from recovery.exports import table_csv
@@ -53,7 +55,10 @@ class ImprovementEditView(View):
         if form.is_valid():
             try:
                 improvement = improvement_save(
-                    actor=request.user, improvement=improvement, **form.cleaned_data
+                    actor=request.user,
+                    improvement=improvement,
+                    translations=form.cleaned_translations(),
+                    **form.cleaned_originals(),
                 )
             except DomainError as exc:
                 form_error(form, exc)
@@ -208,8 +213,13 @@ class WeDidView(View):
         topic = None
         if (number := whole_number(wanted)) is not None:
             topic = Topic.objects.filter(pk=number, active=True).first()
+        improvements = list(selectors.improvements_public(topic=topic))
+        for improvement in improvements:  # as this page's language has them, whole, or English
+            _used, improvement.shown = texts_in(
+                improvement, Improvement.TRANSLATED, get_language(), settings.LANGUAGE_CODE
+            )
         context = {
-            "improvements": selectors.improvements_public(topic=topic),
+            "improvements": improvements,
             "topics": Topic.objects.filter(
                 active=True, improvements__status=Improvement.Status.SHIPPED
             ).distinct(),

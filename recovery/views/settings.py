@@ -2,10 +2,11 @@
 
 from django.conf import settings
 from django.contrib import messages
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.views import View
 
 from feedback_app.core.numbers import whole_number
+from feedback_app.core.translations import missing_languages
 from recovery.forms import ApprovalLimitForm, CannedMessageForm
 from recovery.models import ApprovalLimit, CannedMessage
 
@@ -15,7 +16,10 @@ class SettingsView(View):
 
     def get(self, request, canned_form=None, limit_form=None):
         context = {
-            "canned": CannedMessage.objects.select_related("topic"),
+            "canned": [
+                (message, missing_languages(message, message.TRANSLATED, settings.LANGUAGE_CODE))
+                for message in CannedMessage.objects.select_related("topic")
+            ],
             "limits": ApprovalLimit.objects.all(),
             "customer_period_days": settings.RESTITUTION_CUSTOMER_PERIOD_DAYS,
             "canned_form": canned_form or CannedMessageForm(),
@@ -41,3 +45,24 @@ class SettingsView(View):
             messages.success(request, "Canned message saved.")
             return redirect("recovery:settings")
         return self.get(request, canned_form=form)
+
+
+class CannedMessageEditView(View):
+    """One canned message, its text in each language side by side; a language left empty is
+    drafted in English for its customers, and the settings list says which are missing."""
+
+    template_name = "recovery/staff/canned_form.html"
+
+    def get(self, request, pk, form=None):
+        message = get_object_or_404(CannedMessage, pk=pk)
+        form = form or CannedMessageForm(instance=message)
+        return render(request, self.template_name, {"message": message, "form": form})
+
+    def post(self, request, pk):
+        message = get_object_or_404(CannedMessage, pk=pk)
+        form = CannedMessageForm(request.POST, instance=message)
+        if form.is_valid():
+            form.save()
+            messages.success(request, "Canned message saved.")
+            return redirect("recovery:settings")
+        return self.get(request, pk, form=form)

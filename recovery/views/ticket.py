@@ -15,6 +15,7 @@ from django.views import View
 
 from feedback_app.core.errors import DomainError, NotAllowed
 from feedback_app.core.forms import form_error
+from feedback_app.core.numbers import whole_number
 from feedback_app.customers.selectors import customer_preferences
 from feedback_app.customers.services.conversation import uploads_from
 from feedback_app.customers.services.resolve import customer_resolve
@@ -210,6 +211,9 @@ def _with_preview(form: forms.Form, ticket: Ticket, step: str, agent) -> forms.F
                 "hx-swap": "outerHTML",
             }
         )
+    form.language_note = canned.language_note(
+        ticket, DRAFT_STEP[step], whole_number(str(values.get("template") or ""))
+    )
     form.preview = {
         "subject": canned.fill(values.get("subject") or "", **slots),
         "body": canned.fill(values.get("body") or "", **slots),

@@ -12,7 +12,7 @@ from django.urls import reverse
 from feedback_app.core.numbers import whole_number, whole_numbers
 from feedback_app.staff.policy_table import operations, pages
 from feedback_app.webhooks.services import webhook_save
-from recovery.models import ExperienceStandard, Restitution
+from recovery.models import CannedMessage, ExperienceStandard, Restitution
 from recovery.services.improvements import improvement_save
 from recovery.services.workflow import ticket_apologise
 from recovery.views.ticket import STEPS as TICKET_STEPS
@@ -244,6 +244,7 @@ def _page_url(page, world, step: str = "notes") -> str:
         "recovery:ticket": world["ticket"],
         "recovery:improvement": world["improvement"],
         "recovery:standard": ExperienceStandard.objects.first(),  # a starting standard
+        "recovery:canned": CannedMessage.objects.first(),  # a seeded one
         "webhooks:": world["webhook"],
     }
     url = "/" + page.route

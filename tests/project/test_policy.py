@@ -16,7 +16,7 @@ from django.urls import reverse
 from feedback_app.core import policy
 from feedback_app.staff.policy_table import api_routes, markdown, operations, pages
 from feedback_app.webhooks.services import webhook_save
-from recovery.models import ExperienceStandard
+from recovery.models import CannedMessage, ExperienceStandard
 from recovery.services.improvements import improvement_save
 from surveys.models import ImportJob
 from surveys.services.complaints import complaint_submit
@@ -111,6 +111,7 @@ def world(db):
         "rule": rule,
         "standard": ExperienceStandard.objects.first(),  # a starting standard
         "webhook": webhook,
+        "canned": CannedMessage.objects.first(),  # a seeded one
     }
 
 
@@ -125,6 +126,7 @@ PAGE_OBJECT = {
     "recovery:ticket": "ticket",
     "recovery:improvement": "improvement",
     "recovery:standard": "standard",
+    "recovery:canned": "canned",
     "webhooks:": "webhook",
 }
 
