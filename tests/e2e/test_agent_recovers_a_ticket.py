@@ -56,7 +56,7 @@ def test_agent_works_a_ticket_from_new_to_closed(page):
     offer.get_by_label("Kind").select_option("voucher")
     offer.get_by_label("Amount").fill("15.00")
     expect(page.get_by_test_id("preview-offer-restitution")).to_contain_text(
-        "we are giving you a voucher of 15.00 GBP"
+        "we are giving you a voucher for £15.00"
     )
     offer.get_by_role("button", name="Offer").click()
     expect(page.get_by_test_id("ticket-state")).to_have_text("Restitution offered")
@@ -80,7 +80,7 @@ def test_agent_works_a_ticket_from_new_to_closed(page):
         "Something to make up for it",
     ]
     assert "I have called the courier myself." in mail.outbox[0].body
-    assert "a voucher of 15.00 GBP" in mail.outbox[2].body
+    assert "a voucher for £15.00" in mail.outbox[2].body
     assert "the courier marked it delivered at the wrong address." in mail.outbox[1].body
     expect(page.get_by_test_id("ticket-timeline")).to_contain_text("Restitution offered")
     assert (
