@@ -6,6 +6,7 @@ from datetime import timedelta
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Submit
 from django import forms
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from feedback_app.core.errors import DomainError
@@ -47,13 +48,15 @@ class AnswerForm(forms.Form):
                 widget=forms.RadioSelect,
                 **common,
             )
+        # Each option's value as written in the survey's language, shown as the page shows it
+        # (surveys/languages.py).
+        shown = getattr(question, "choice_labels", question.choices)
+        options = list(zip(question.choices, shown, strict=True))
         if question.kind == Question.Kind.SINGLE:
-            return forms.ChoiceField(
-                choices=[(c, c) for c in question.choices], widget=forms.RadioSelect, **common
-            )
+            return forms.ChoiceField(choices=options, widget=forms.RadioSelect, **common)
         if question.kind == Question.Kind.MULTIPLE:
             return forms.MultipleChoiceField(
-                choices=[(c, c) for c in question.choices],
+                choices=options,
                 widget=forms.CheckboxSelectMultiple,
                 **common,
             )
@@ -112,8 +115,15 @@ class SurveyForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["language"].required = False  # left out: as it was (English when new)
+        self.fields[
+            "language"
+        ].help_text = "The language it is written in. Add other languages on its Languages page."
         self.helper = FormHelper()
         self.helper.add_input(Submit("save", "Save survey"))
+
+    def clean_language(self):
+        return self.cleaned_data.get("language") or self.instance.language or settings.LANGUAGE_CODE
 
 
 class QuestionForm(forms.Form):

@@ -161,11 +161,8 @@ def describe(question: Question, questions: Sequence[Question]) -> str:
     if source is None:
         return ""
     if "any_of" in condition:
-        options = [
-            f"\u201c{source.choices[n - 1]}\u201d"
-            for n in condition["any_of"]
-            if n <= len(source.choices)
-        ]
+        shown = getattr(source, "choice_labels", source.choices)
+        options = [f"\u201c{shown[n - 1]}\u201d" for n in condition["any_of"] if n <= len(shown)]
         what = _(" or ").join(options)
     else:
         low, high = condition["min"], condition["max"]

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from surveys.views import public, staff
+from surveys.views import public, staff, translations
 
 app_name = "surveys"
 urlpatterns = [
@@ -10,6 +10,11 @@ urlpatterns = [
     path("<int:pk>/edit/", staff.SurveyEditView.as_view(), name="edit"),
     path("<int:pk>/action/", staff.SurveyActionView.as_view(), name="action"),
     path("<int:pk>/preview/", staff.SurveyPreviewView.as_view(), name="preview"),
+    path(
+        "<int:pk>/translations/",
+        translations.SurveyTranslationsView.as_view(),
+        name="translations",
+    ),
     path("questions/<int:pk>/", staff.QuestionView.as_view(), name="question"),
     path("responses/<int:pk>/", staff.ResponseDetailView.as_view(), name="response"),
     path("feedback/", staff.FeedbackListView.as_view(), name="feedback"),

@@ -121,6 +121,31 @@ def delivery_survey(**kwargs) -> Survey:
     return survey
 
 
+def translate_survey(survey: Survey, *languages: str) -> Survey:
+    """Give the survey and its questions every text in `languages` (each text marked with its
+    language code, as a translator's draft would be), so customers of those languages get it in
+    theirs (surveys/languages.py)."""
+    from surveys.languages import SURVEY_TEXTS
+    from surveys.services.building import survey_translations_save
+
+    for code in languages:
+        survey_translations_save(
+            survey=survey,
+            language=code,
+            texts={f: f"{getattr(survey, f)} ({code})" for f in SURVEY_TEXTS if getattr(survey, f)},
+            questions={
+                q.pk: {
+                    "prompt": f"{q.prompt} ({code})",
+                    "help_text": f"{q.help_text} ({code})" if q.help_text else "",
+                    "choices": [f"{c} ({code})" for c in q.choices],
+                }
+                for q in survey.questions.all()
+            },
+        )
+    survey.refresh_from_db()
+    return survey
+
+
 def conditional_survey(**survey_fields) -> Survey:
     """A live survey whose questions follow the answer, with a trigger rule for order.delivered:
     "Recommend us?" (NPS); "What went wrong?" (required) only for 0-6; "What did you like?"

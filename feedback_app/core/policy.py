@@ -99,6 +99,7 @@ PAGES: dict[str, Page] = {
     "surveys:edit": Page(MANAGERS, MANAGERS),
     "surveys:action": Page(NOBODY, MANAGERS, note="publish, close, copy"),
     "surveys:preview": Page(STAFF),
+    "surveys:translations": Page(MANAGERS, MANAGERS, note="its texts in each language"),
     "surveys:question": Page(MANAGERS, MANAGERS),
     "surveys:response": Page(STAFF),
     "surveys:feedback": Page(STAFF),

@@ -25,7 +25,7 @@ def has_language(obj, fields: Iterable[str], language: str, source: str) -> bool
     if language == source:
         return True
     given = (obj.translations or {}).get(language) or {}
-    return all(_filled(given.get(name)) or not _filled(getattr(obj, name)) for name in fields)
+    return all(_covers(given.get(name), getattr(obj, name)) for name in fields)
 
 
 def text_in(obj, name: str, language: str, source: str):
@@ -51,6 +51,16 @@ def missing_languages(obj, fields: Sequence[str], source: str) -> list[str]:
         for code, name in other_languages(source)
         if not has_language(obj, fields, code, source)
     ]
+
+
+def _covers(translation, original) -> bool:
+    """Whether a translation stands in for the original: nothing to translate, or a text (an
+    option list of the same length, every option written)."""
+    if not _filled(original):
+        return True
+    if isinstance(original, list | tuple):
+        return _filled(translation) and len(translation) == len(original)
+    return _filled(translation)
 
 
 def _filled(value) -> bool:

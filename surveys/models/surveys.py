@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.urls import reverse
 
+from feedback_app.customers.languages import language_choices
 from feedback_app.customers.models import ContactChannel
 from surveys.models.base import new_token
 from surveys.triage import scores
@@ -32,6 +33,11 @@ class Survey(models.Model):
         blank=True, help_text="Shown above the questions: who is asking and why. Plain text."
     )
     thank_you = models.TextField(blank=True, default="Thank you for telling us.")
+    # The language it is written in, and its texts in others ({code: {field: text}}, with its
+    # questions' own): customers whose language it has whole get it in theirs, the others get
+    # it in this one (surveys/languages.py).
+    language = models.CharField(max_length=10, default="en", choices=language_choices)
+    translations = models.JSONField(default=dict, blank=True)
     # Endings by the headline score (surveys/logic.py); blank: the thank-you above.
     thank_you_detractor = models.TextField(
         blank=True,
@@ -106,6 +112,9 @@ class Question(models.Model):
     choices = models.JSONField(default=list, blank=True, help_text="Options of a choice question.")
     # Shown only when an earlier answer fits (surveys/logic.py); null: always shown.
     show_if = models.JSONField(null=True, blank=True)
+    # Its prompt, help text and options in other languages (surveys/languages.py); answers
+    # keep the options as written in the survey's own language.
+    translations = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["position", "id"]

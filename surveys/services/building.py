@@ -10,11 +10,13 @@ instead, and the old one keeps its answers.
 
 import copy
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
 from feedback_app.core.errors import Conflict, DomainError
+from surveys.languages import QUESTION_TEXTS, SURVEY_TEXTS
 from surveys.logic import condition_clean, conditions_check
 from surveys.models import Question, Survey
 
@@ -50,10 +52,12 @@ def survey_create(
     thank_you: str = "",
     public_link_enabled: bool = False,
     one_at_a_time: bool = False,
+    language: str = "",
     actor=None,
     **endings,
 ) -> Survey:
     name = " ".join((name or "").split())
+    language = _language_clean(language or settings.LANGUAGE_CODE)
     if not name:
         raise DomainError("A survey needs a name.", field="name")
     if purpose not in Survey.Purpose.values:
@@ -65,6 +69,7 @@ def survey_create(
         thank_you=thank_you or Survey._meta.get_field("thank_you").default,
         public_link_enabled=public_link_enabled,
         one_at_a_time=one_at_a_time,
+        language=language,
         created_by=actor,
         **_endings_clean(endings),
     )
@@ -78,6 +83,7 @@ ENDINGS = ("thank_you_detractor", "thank_you_passive", "thank_you_promoter", "re
 SURVEY_FIELDS = (
     "name",
     "purpose",
+    "language",
     "intro",
     "thank_you",
     *ENDINGS,
@@ -108,12 +114,47 @@ def survey_update(*, survey: Survey, actor=None, **changes) -> Survey:
         raise DomainError("A survey needs a name.", field="name")
     if "purpose" in changes and changes["purpose"] not in Survey.Purpose.values:
         raise DomainError(f"Unknown purpose {changes['purpose']!r}.", field="purpose")
+    if "language" in changes:
+        changes["language"] = _language_clean(changes["language"])
     changes.update(_endings_clean({k: v for k, v in changes.items() if k in ENDINGS}))
     changed = [k for k, v in changes.items() if getattr(survey, k) != v]
     for key in changed:
         setattr(survey, key, changes[key])
     if changed:
         survey.save(update_fields=[*changed, "updated_at"])
+    return survey
+
+
+def _language_clean(language) -> str:
+    if language not in dict(settings.LANGUAGES):
+        shipped = ", ".join(dict(settings.LANGUAGES))
+        raise DomainError(f"Write it in one of our languages ({shipped}).", field="language")
+    return language
+
+
+def survey_translations_save(
+    *, survey: Survey, language: str, texts: dict, questions: dict, actor=None
+) -> Survey:
+    """The survey's texts in `language` ({field: text}) and its questions' ({question id:
+    {"prompt", "help_text", "choices"}}); an empty text removes it. Customers of that language
+    get the survey in it once all of it is there (surveys/languages.py)."""
+    if language == survey.language or language not in dict(settings.LANGUAGES):
+        raise DomainError("Choose another of our languages to translate into.", field="language")
+    own = {k: str(v).strip() for k, v in texts.items() if k in SURVEY_TEXTS and str(v).strip()}
+    with transaction.atomic():
+        for question in survey.questions.all():
+            given = questions.get(question.pk) or {}
+            kept = {k: given[k] for k in QUESTION_TEXTS if given.get(k)}
+            if "choices" in kept and len(kept["choices"]) != len(question.choices):
+                raise DomainError(
+                    f"\u201c{question.prompt}\u201d has {len(question.choices)} options: give "
+                    "each of them, one per line, in the same order.",
+                    field=f"q{question.pk}__choices",
+                )
+            question.translations = {**question.translations, language: kept}
+            question.save(update_fields=["translations"])
+        survey.translations = {**survey.translations, language: own}
+        survey.save(update_fields=["translations", "updated_at"])  # kept copies move on
     return survey
 
 

@@ -18,16 +18,17 @@ from django.conf import settings
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from feedback_app.core.background import queue_item_task
 from feedback_app.core.errors import DomainError
 from feedback_app.core.signals import customer_active
-from feedback_app.customers.languages import in_language_of
+from feedback_app.customers.languages import language_of
 from feedback_app.customers.models import Channel, ContactChannel, Message
 from feedback_app.customers.outbox import PREFERRED, Deferred, customer_links, message_send
 from feedback_app.customers.services.resolve import customer_resolve
 from feedback_app.customers.services.timeline import timeline_record
+from surveys.languages import localized, survey_language
 from surveys.models import Event, Invitation, Survey, TriggerRule
 from surveys.quick_answer import quick_rows
 from surveys.selectors import survey_questions
@@ -268,15 +269,17 @@ def invitation_create(
 
 
 def _render(invitation: Invitation, template: str) -> tuple[str, str, str, str]:
-    """The subject, text, HTML and text message of the invitation's `template`."""
+    """The subject, text, HTML and text message of the invitation's `template`, in the
+    customer's language when the survey has it whole, else in the survey's own."""
     customer = invitation.customer
     answer_url = settings.SITE_URL + invitation.get_absolute_url()
+    questions = survey_questions(invitation.survey)
+    language = survey_language(invitation.survey, questions, language_of(customer))
+    survey, questions = localized(invitation.survey, questions, language)
     context = {
-        "quick_rows": quick_rows(
-            survey_questions(invitation.survey), invitation.survey, answer_url
-        ),
+        "quick_rows": quick_rows(questions, survey, answer_url),
         "invitation": invitation,
-        "survey": invitation.survey,
+        "survey": survey,
         "customer": customer,
         "first_name": customer.first_name,
         "company_name": settings.COMPANY_NAME,
@@ -289,11 +292,10 @@ def _render(invitation: Invitation, template: str) -> tuple[str, str, str, str]:
         "reference": invitation.event.reference if invitation.event else "",
         **customer_links(customer),
     }
-    with in_language_of(customer):
-        subject = (
-            _rule_subject(invitation, context)
-            or render_to_string(f"surveys/email/{template}_subject.txt", context).strip()
-        )
+    with translation.override(language):
+        # A trigger rule's own subject is written in the survey's language.
+        own = _rule_subject(invitation, context) if language == survey.language else ""
+        subject = own or render_to_string(f"surveys/email/{template}_subject.txt", context).strip()
         text = render_to_string(f"surveys/email/{template}_body.txt", context)
         html = render_to_string(f"surveys/email/{template}_body.html", context)
         sms = render_to_string(f"surveys/email/{template}_sms.txt", context).strip()

@@ -19,6 +19,7 @@ from feedback_app.customers.services.conversation import uploads_from
 from feedback_app.customers.services.resolve import customer_resolve
 from surveys import selectors
 from surveys.forms import AnswerForm, ComplaintForm
+from surveys.languages import speak_survey
 from surveys.logic import answer_scores, ending
 from surveys.models import Question, Survey
 from surveys.quick_answer import quick_initial, quick_questions
@@ -97,12 +98,16 @@ class AnswerView(View):
         if self.invitation is None:
             return render(request, "customers/public/link_invalid.html", status=404)
         speak_to(request, self.invitation.customer)
+        # The survey in that language when it has it whole, else in its own (and the page too).
+        self.survey, self.questions = speak_survey(
+            request, self.invitation.survey, selectors.survey_questions(self.invitation.survey)
+        )
         return super().dispatch(request, token)
 
     def _context(self, form):
         invitation = self.invitation
         return {
-            "survey": invitation.survey,
+            "survey": self.survey,
             "invitation": invitation,
             "form": form,
             "event": invitation.event,
@@ -113,12 +118,12 @@ class AnswerView(View):
         invitation = self.invitation
         held = held_answers(invitation)
         if invitation.answer_received and held is None:
-            return _thanks(request, invitation.survey, already=True)
+            return _thanks(request, self.survey, already=True)
         if invitation.expires_at <= timezone.now():
-            return _expired(request, invitation.survey)
+            return _expired(request, self.survey)
         if invitation.survey.status != Survey.Status.LIVE:
-            return _closed(request, invitation.survey)
-        questions = selectors.survey_questions(invitation.survey)
+            return _closed(request, self.survey)
+        questions = self.questions
         # A one-click link from the e-mail (?score=9) chooses that answer; opening the link
         # stores nothing, the page's script saves it a moment later (surveys/quick_answer.py).
         # Once saved, the page shows it chosen (a reload included) until Send adds the rest.
@@ -126,7 +131,7 @@ class AnswerView(View):
             chosen = {f"q{key}": str(value) for key, value in held.answers.items()}
         else:
             chosen = quick_initial(questions, request.GET, invitation.survey)
-        form = AnswerForm(initial=chosen, survey=invitation.survey, questions=questions)
+        form = AnswerForm(initial=chosen, survey=self.survey, questions=questions)
         context = self._context(form)
         context["chosen"] = next(iter(chosen.values()), None)
         context["saved"] = held is not None
@@ -141,24 +146,20 @@ class AnswerView(View):
         if "progress" in request.POST:
             return self._progress(request)
         invitation = self.invitation
-        form = AnswerForm(
-            request.POST,
-            survey=invitation.survey,
-            questions=selectors.survey_questions(invitation.survey),
-        )
+        form = AnswerForm(request.POST, survey=self.survey, questions=self.questions)
         if form.is_valid():
             try:
                 accepted = answers_receive(invitation=invitation, answers=form.answers())
             except AnswersInvalid as exc:
                 form.add_answer_errors(exc.errors)
             except InvitationExpired:
-                return _expired(request, invitation.survey)
+                return _expired(request, self.survey)
             except SurveyClosed:
-                return _closed(request, invitation.survey)
+                return _closed(request, self.survey)
             else:
                 return _thanks(
                     request,
-                    invitation.survey,
+                    self.survey,
                     already=not accepted,
                     sorry=unhappy(form),
                     form=form,
@@ -204,15 +205,24 @@ class PublicSurveyView(View):
     template_name = "surveys/public/answer.html"
 
     def dispatch(self, request, token):
-        self.survey = selectors.survey_by_public_token(token=token)
-        if self.survey is None:
+        survey = selectors.survey_by_public_token(token=token)
+        if survey is None:
             return render(request, "customers/public/link_invalid.html", status=404)
+        self.original = survey
+        self.survey, self.questions = speak_survey(
+            request, survey, selectors.survey_questions(survey)
+        )
         return super().dispatch(request, token)
 
     def get(self, request, token):
         if self.survey.status != Survey.Status.LIVE:
             return _closed(request, self.survey)
-        form = AnswerForm(survey=self.survey, public=True, initial={"submission": uuid.uuid4()})
+        form = AnswerForm(
+            survey=self.survey,
+            questions=self.questions,
+            public=True,
+            initial={"submission": uuid.uuid4()},
+        )
         return render(
             request, self.template_name, {"survey": self.survey, "form": form, "public": True}
         )
@@ -221,7 +231,7 @@ class PublicSurveyView(View):
         if rate_limited(request, "public-survey"):
             return render(request, "surveys/public/slow_down.html", status=429)
         survey = self.survey
-        form = AnswerForm(request.POST, survey=survey, public=True)
+        form = AnswerForm(request.POST, survey=survey, questions=self.questions, public=True)
         if form.is_valid():
             try:
                 customer = None
@@ -230,7 +240,7 @@ class PublicSurveyView(View):
                         email=form.cleaned_data["email"], channel=Channel.KIOSK
                     ).customer
                 submission = response_submit(
-                    survey=survey,
+                    survey=self.original,
                     customer=customer,
                     answers=form.answers(),
                     channel=Channel.KIOSK,

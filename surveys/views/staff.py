@@ -25,6 +25,7 @@ from surveys.forms import (
     TriggerRuleForm,
 )
 from surveys.funnel import survey_funnel
+from surveys.languages import missing_survey_languages
 from surveys.logic import describe, ending_text
 from surveys.models import Complaint, ImportJob, Invitation, Question, Response, Survey, TriggerRule
 from surveys.services import building
@@ -114,7 +115,9 @@ class SurveyDetailView(SurveyMixin, View):
         questions = list(survey.questions.all()) if tab == "questions" else []
         for question in questions:
             question.condition = describe(question, questions)
+        missing = missing_survey_languages(survey, questions) if tab == "questions" else []
         context = {
+            "missing_languages": missing,
             "survey": survey,
             "tab": tab,
             "questions": questions,

@@ -19,7 +19,7 @@ from feedback_app.customers.models import Message
 from feedback_app.customers.services.profile import customer_update
 from feedback_app.customers.services.resolve import customer_resolve
 from recovery.services.workflow import ticket_apologise
-from tests.factories import delivered_invitation, open_ticket
+from tests.factories import delivered_invitation, open_ticket, translate_survey
 
 pytestmark = pytest.mark.django_db
 ROOT = Path(settings.BASE_DIR)
@@ -161,6 +161,7 @@ def test_the_switcher_is_on_every_customer_page_and_names_each_language_in_itsel
 
 def test_a_link_page_speaks_the_customers_language_unless_they_choose_another(client):
     invitation = delivered_invitation()
+    translate_survey(invitation.survey, "de", "fr")
     customer_update(customer=invitation.customer, language="de")
     url = invitation.get_absolute_url()
     html = client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
@@ -197,6 +198,7 @@ DATA = {
 def customer_pages(manager, code):
     """Each customer page: (name, URL). Bo's case speaks `code`, so what we sent him is in it."""
     invitation = delivered_invitation()
+    translate_survey(invitation.survey, code)
     ticket = open_ticket(email="bo@example.com", full_name="Bo Berg")
     customer_update(customer=ticket.customer, language=code)
     ticket_apologise(ticket=ticket, actor=manager, subject="Sorry", body="Sorry.")
@@ -244,8 +246,22 @@ def test_an_invitation_to_a_german_customer_is_german_by_email_and_by_text(
         email="ann@example.com", phone="+4915112345678", full_name="Ann Lee"
     ).customer
     customer_update(customer=ann, language="de")
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from surveys.services.invitations import event_record
+    from tests.factories import TriggerRuleFactory, delivery_survey
+
+    survey = translate_survey(delivery_survey(), "de")  # the survey has German: all German
+    TriggerRuleFactory(survey=survey, delay=timedelta(0))
     with django_capture_on_commit_callbacks(execute=True):
-        invitation = delivered_invitation()
+        invitation = event_record(
+            event_type="order.delivered",
+            occurred_at=timezone.now() - timedelta(hours=1),
+            email="ann@example.com",
+            data={"order": "A-1001"},
+        ).invitations[0]
     sent = mail.outbox[-1]
     assert sent.subject == "Ann, wie zufrieden waren Sie mit A-1001?"
     assert sent.body.startswith("Guten Tag Ann,") and "Kundenservice von Acme" in sent.body

@@ -8,7 +8,7 @@ from playwright.sync_api import expect
 from feedback_app.customers.services.profile import customer_update
 from surveys.models import Complaint
 from tests.e2e.conftest import axe_violations
-from tests.factories import delivered_invitation
+from tests.factories import delivered_invitation, translate_survey
 
 # What a person sees in each language: the phone's language, then the words on the pages.
 JOURNEY = {
@@ -61,6 +61,7 @@ def test_a_survey_link_speaks_the_customers_language_and_the_switcher_changes_it
     browser, live_server
 ):
     invitation = delivered_invitation()
+    translate_survey(invitation.survey, "de", "es")  # a survey written in both
     customer_update(customer=invitation.customer, language="de")
     context, page = phone(browser, live_server, "en-GB")  # an English phone: the link wins
     try:
@@ -70,11 +71,12 @@ def test_a_survey_link_speaks_the_customers_language_and_the_switcher_changes_it
             page.get_by_role("heading", name="Ann, wie zufrieden waren Sie mit uns?")
         ).to_be_visible()
         expect(page.get_by_text("Überhaupt nicht wahrscheinlich")).to_be_visible()
+        expect(page.get_by_text("It has not arrived (de)")).to_be_visible()
         page.get_by_role("button", name="Español").click()
         expect(page.locator("html")).to_have_attribute("lang", "es")
         expect(page.get_by_role("heading", name="Ann, ¿qué tal lo hicimos?")).to_be_visible()
         page.get_by_text("3", exact=True).first.click()
-        page.get_by_label("Anything else you want to tell us?").fill("Llegó tarde.")
+        page.get_by_label("Anything else you want to tell us? (es)").fill("Llegó tarde.")
         page.get_by_role("button", name="Enviar mis respuestas").click()
         expect(page.get_by_role("heading", name="Lo sentimos")).to_be_visible()
     finally:

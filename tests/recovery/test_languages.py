@@ -37,13 +37,14 @@ def test_a_french_customer_who_prefers_texts_answers_complains_and_is_apologised
     from django.utils import timezone
 
     from surveys.services.invitations import event_record
-    from tests.factories import TriggerRuleFactory, delivery_survey
+    from tests.factories import TriggerRuleFactory, delivery_survey, translate_survey
 
     chloe = customer_resolve(
         email="chloe@example.com", phone="+33612345678", full_name="Chloé Martin"
     ).customer
     customer_update(customer=chloe, language="fr", preferred_channel="sms")
-    TriggerRuleFactory(survey=delivery_survey(), delay=timedelta(0))
+    survey = translate_survey(delivery_survey(), "fr")  # the survey has French
+    TriggerRuleFactory(survey=survey, delay=timedelta(0))
     with django_capture_on_commit_callbacks(execute=True):
         invitation = event_record(
             event_type="order.delivered",
