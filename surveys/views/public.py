@@ -90,6 +90,17 @@ def unhappy(form: AnswerForm) -> bool:
     return bool(chosen) and "yes" not in chosen
 
 
+def _shown_answer(questions, chosen: dict) -> str | None:
+    """The first chosen answer as the page shows it (an option in the page's language)."""
+    for key, value in chosen.items():
+        question = next((q for q in questions if f"q{q.pk}" == key), None)
+        labels = getattr(question, "choice_labels", None)
+        if question is not None and labels and value in question.choices:
+            return labels[question.choices.index(value)]
+        return value
+    return None
+
+
 class AnswerView(View):
     template_name = "surveys/public/answer.html"
 
@@ -133,7 +144,7 @@ class AnswerView(View):
             chosen = quick_initial(questions, request.GET, invitation.survey)
         form = AnswerForm(initial=chosen, survey=self.survey, questions=questions)
         context = self._context(form)
-        context["chosen"] = next(iter(chosen.values()), None)
+        context["chosen"] = _shown_answer(questions, chosen)
         context["saved"] = held is not None
         context["quick_field"] = next(iter(chosen), "") if held is None else ""
         return render(request, self.template_name, context)

@@ -128,3 +128,27 @@ def test_a_survey_written_in_french_reaches_an_english_customer_in_french(client
     survey_update(survey=invitation.survey, language="fr")
     html = client.get(invitation.get_absolute_url()).content.decode()
     assert '<html lang="fr">' in html and "Envoyer mes réponses" in html
+
+
+def test_a_one_click_answer_is_named_as_the_page_shows_it(client):
+    from surveys.models import Question
+    from surveys.services.invitations import invitation_create
+    from tests.factories import (
+        CustomerWithEmailFactory,
+        QuestionFactory,
+        SurveyFactory,
+        translate_survey,
+    )
+
+    survey = SurveyFactory()
+    QuestionFactory(
+        survey=survey, kind=Question.Kind.SINGLE, prompt="Did we put it right?",
+        choices=["Yes", "No"],
+    )  # fmt: skip
+    translate_survey(survey, "fr")
+    customer = CustomerWithEmailFactory()
+    customer_update(customer=customer, language="fr")
+    invitation = invitation_create(survey=survey, customer=customer)
+    html = client.get(invitation.get_absolute_url(), {"choice": "2"}).content.decode()
+    assert "Votre réponse <strong>No (fr)</strong>" in html  # shown as the page shows it
+    assert 'value="No" checked' in html  # kept as written in the survey's language
