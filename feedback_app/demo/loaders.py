@@ -15,6 +15,7 @@ from feedback_app.customers.services.merge import customer_merge
 from feedback_app.customers.services.profile import customer_update, preference_set
 from feedback_app.customers.services.resolve import customer_resolve
 from feedback_app.demo.complaints import load_complaints
+from feedback_app.demo.languages import load_languages
 from feedback_app.demo.people import demo_people
 from feedback_app.demo.recovery import load_recovery
 from feedback_app.demo.surveys import load_history, load_surveys
@@ -109,6 +110,7 @@ def load_all() -> dict:
             logins = load_staff()
             customers = load_customers()
             surveys = load_surveys()
+            languages = load_languages(customers, surveys)
             events = load_history(customers, surveys)
             complaints = load_complaints(customers)
         # Triage ran on commit above and opened the tickets; now staff work them.
@@ -123,6 +125,7 @@ def load_all() -> dict:
     return {
         "logins": logins,
         "customers": len(customers),
+        "languages": languages,
         "events": events,
         "complaints": complaints,
         "tickets": tickets,

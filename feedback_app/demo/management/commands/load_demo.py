@@ -17,7 +17,8 @@ class Command(BaseCommand):
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo data ready: {customers} customers, {result['events']} events, "
-                f"{result['complaints']} complaints, {result['tickets']} tickets."
+                f"{result['complaints']} complaints, {result['tickets']} tickets; "
+                f"{result['languages']} customers read German, French or Spanish."
             )
         )
         self.stdout.write("Demo logins (for this demo install only):")
