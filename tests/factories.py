@@ -195,8 +195,11 @@ class TriggerRuleFactory(factory.django.DjangoModelFactory):
     delay = datetime.timedelta(days=1)
 
 
-def delivered_invitation(**survey_fields):
-    """Ann Lee's invitation to the delivery survey, an hour after order A-1001 was delivered."""
+def delivered_invitation(
+    languages=(), email="ann@example.com", full_name="Ann Lee", **survey_fields
+):
+    """Ann Lee's invitation to the delivery survey, an hour after order A-1001 was delivered
+    (or another customer's, by `email`); the survey also written in `languages`."""
     from django.utils import timezone
 
     from surveys.services.invitations import event_record
@@ -204,12 +207,13 @@ def delivered_invitation(**survey_fields):
     survey = delivery_survey(
         intro="We delivered your order and would like to know how it went.", **survey_fields
     )
+    translate_survey(survey, *languages)
     TriggerRuleFactory(survey=survey, delay=datetime.timedelta(0))
     return event_record(
         event_type="order.delivered",
         occurred_at=timezone.now() - datetime.timedelta(hours=1),
-        email="ann@example.com",
-        full_name="Ann Lee",
+        email=email,
+        full_name=full_name,
         data={"order": "A-1001"},
     ).invitations[0]
 

@@ -246,22 +246,8 @@ def test_an_invitation_to_a_german_customer_is_german_by_email_and_by_text(
         email="ann@example.com", phone="+4915112345678", full_name="Ann Lee"
     ).customer
     customer_update(customer=ann, language="de")
-    from datetime import timedelta
-
-    from django.utils import timezone
-
-    from surveys.services.invitations import event_record
-    from tests.factories import TriggerRuleFactory, delivery_survey
-
-    survey = translate_survey(delivery_survey(), "de")  # the survey has German: all German
-    TriggerRuleFactory(survey=survey, delay=timedelta(0))
     with django_capture_on_commit_callbacks(execute=True):
-        invitation = event_record(
-            event_type="order.delivered",
-            occurred_at=timezone.now() - timedelta(hours=1),
-            email="ann@example.com",
-            data={"order": "A-1001"},
-        ).invitations[0]
+        invitation = delivered_invitation(languages=["de"])  # the survey has German: all of it
     sent = mail.outbox[-1]
     assert sent.subject == "Ann, wie zufrieden waren Sie mit A-1001?"
     assert sent.body.startswith("Guten Tag Ann,") and "Kundenservice von Acme" in sent.body

@@ -32,26 +32,16 @@ def test_a_french_customer_who_prefers_texts_answers_complains_and_is_apologised
 ):
     """The issue's "done when": she answers a survey from its text's short link, complains, and
     gets the apology in French, by text message, with her case's line in French."""
-    from datetime import timedelta
-
-    from django.utils import timezone
-
-    from surveys.services.invitations import event_record
-    from tests.factories import TriggerRuleFactory, delivery_survey, translate_survey
+    from tests.factories import delivered_invitation
 
     chloe = customer_resolve(
         email="chloe@example.com", phone="+33612345678", full_name="Chloé Martin"
     ).customer
     customer_update(customer=chloe, language="fr", preferred_channel="sms")
-    survey = translate_survey(delivery_survey(), "fr")  # the survey has French
-    TriggerRuleFactory(survey=survey, delay=timedelta(0))
-    with django_capture_on_commit_callbacks(execute=True):
-        invitation = event_record(
-            event_type="order.delivered",
-            occurred_at=timezone.now() - timedelta(hours=1),
-            email="chloe@example.com",
-            data={"order": "A-1001"},
-        ).invitations[0]
+    with django_capture_on_commit_callbacks(execute=True):  # the survey has French
+        invitation = delivered_invitation(
+            languages=["fr"], email="chloe@example.com", full_name="Chloé Martin"
+        )
     text = MemoryGateway.outbox[-1]["body"]
     assert "bonjour Chloé, comment s\u2019est passée la commande A-1001 ?" in text
     short = text.split("Une minute : ")[1].split()[0]
