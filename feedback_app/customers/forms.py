@@ -3,6 +3,7 @@
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Submit
 from django import forms
+from django.conf import settings
 from django.utils.translation import gettext as _
 
 from feedback_app.customers.models import ContactChannel, Customer, Identity
@@ -46,8 +47,15 @@ class IdentityForm(forms.Form):
 class PreferencesForm(forms.Form):
     """One pair of switches per contact channel; used by staff and by the customer."""
 
-    def __init__(self, *args, preferences, **kwargs):
+    def __init__(self, *args, preferences, language: str | None = None, **kwargs):
         super().__init__(*args, **kwargs)
+        if language is not None:  # the customer's own page: they say which language we write in
+            self.fields["language"] = forms.ChoiceField(
+                label=_("The language we write to you in"),
+                choices=settings.LANGUAGES,
+                initial=language,
+                required=False,  # left out (a page from before it was asked): as it was
+            )
         for channel, preference in preferences.items():
             label = ContactChannel(channel).label
             self.fields[f"{channel}_contact"] = forms.BooleanField(

@@ -22,9 +22,10 @@ from feedback_app.customers.forms import (
     MergeForm,
     PreferencesForm,
 )
-from feedback_app.customers.languages import speak_to
+from feedback_app.customers.languages import language_of, speak_to
 from feedback_app.customers.models import (
     Attachment,
+    Channel,
     ContactChannel,
     ContactPreference,
     Customer,
@@ -210,7 +211,10 @@ class PreferencesView(View):
         customer = _link_customer(request, token)
         if customer is None:
             return render(request, "customers/public/link_invalid.html", status=404)
-        form = PreferencesForm(preferences=selectors.customer_preferences(customer=customer))
+        form = PreferencesForm(
+            preferences=selectors.customer_preferences(customer=customer),
+            language=language_of(customer),
+        )
         return render(request, self.template_name, {"customer": customer, "form": form})
 
     def post(self, request, token):
@@ -218,7 +222,9 @@ class PreferencesView(View):
         if customer is None:
             return render(request, "customers/public/link_invalid.html", status=404)
         form = PreferencesForm(
-            request.POST, preferences=selectors.customer_preferences(customer=customer)
+            request.POST,
+            preferences=selectors.customer_preferences(customer=customer),
+            language=language_of(customer),
         )
         if not form.is_valid():
             return render(
@@ -232,6 +238,10 @@ class PreferencesView(View):
                 allow_solicitations=solicitations,
                 source=ContactPreference.Source.CUSTOMER,
             )
+        wanted = form.cleaned_data.get("language") or language_of(customer)
+        if wanted != language_of(customer):
+            customer_update(customer=customer, language=wanted, channel=Channel.WEB)
+            speak_to(request, customer)  # the page that says it is saved speaks it already
         return render(request, "customers/public/preferences_saved.html", {"customer": customer})
 
 

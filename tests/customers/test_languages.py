@@ -308,3 +308,22 @@ def test_money_is_written_as_the_customers_language_writes_it(manager):
     assert slots["restitution"] == "einen Gutschein über 1.234,50\xa0€"
     slots = step_slots(ticket, "restitution", {"kind": "voucher", "amount": "5", "currency": "x"})
     assert slots["restitution"] == "einen Gutschein über 5 X"  # not a currency: as written
+
+
+def test_on_their_preferences_page_customers_choose_the_language_we_write_in(client):
+    from tests.factories import CustomerWithEmailFactory
+
+    customer = CustomerWithEmailFactory()
+    url = reverse("preferences", args=[customer.token])
+    page = client.get(url).content.decode()
+    assert "The language we write to you in" in page and '<option value="es">Español' in page
+    data = {"language": "es", "email_contact": "on", "email_solicitations": "on"}
+    saved = client.post(url, data).content.decode()
+    customer.refresh_from_db()
+    assert customer.language == "es"
+    assert '<html lang="es">' in saved and "Gracias, sus preferencias están guardadas" in saved
+    entry = customer.timeline.get(kind="customer.updated")
+    assert entry.title == "Profile updated: language" and entry.channel == "web"
+    assert client.post(url, dict(data, language="xx")).status_code == 400  # not one of ours
+    customer.refresh_from_db()
+    assert customer.language == "es"

@@ -14,8 +14,11 @@ from feedback_app.customers.models import (
 from feedback_app.customers.services.timeline import timeline_record
 
 
-def customer_update(*, customer: Customer, actor=None, **changes) -> Customer:
-    """Change profile fields (name, preferred channel, language, time zone, segments)."""
+def customer_update(
+    *, customer: Customer, actor=None, channel: str = Channel.STAFF, **changes
+) -> Customer:
+    """Change profile fields (name, preferred channel, language, time zone, segments);
+    `channel`: where the change was made (the customer's own page: web)."""
     editable = {
         "full_name",
         "preferred_channel",
@@ -40,7 +43,7 @@ def customer_update(*, customer: Customer, actor=None, **changes) -> Customer:
         customer=customer,
         kind="customer.updated",
         title="Profile updated: " + ", ".join(changed),
-        channel=Channel.STAFF,
+        channel=channel,
         actor=actor,
     )
     return customer
