@@ -209,4 +209,14 @@ EXAMPLES = {
         "Pause a rule",
         {"active": False},
     ),
+    "POST /api/v1/webhooks/": (
+        "Tell the CRM when a ticket opens or a detractor answers",
+        {
+            "name": "CRM",
+            "url": "https://crm.example.com/hooks/feedback",
+            "events": ["ticket.opened", "feedback.detractor"],
+            "format": "json",
+        },
+    ),
+    "PATCH /api/v1/webhooks/{id}/": ("Pause an endpoint", {"active": False}),
 }

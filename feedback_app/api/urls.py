@@ -4,6 +4,7 @@ from django.urls import path
 from rest_framework.routers import DefaultRouter
 
 from feedback_app.customers.api.views import CustomerViewSet
+from feedback_app.webhooks.api import WebhookViewSet
 from recovery.api import views as recovery
 from recovery.dashboards.views import ReportAPIView
 from surveys.api import views as surveys
@@ -30,6 +31,7 @@ router.register("tickets", recovery.TicketViewSet, basename="ticket")
 router.register("ticket-events", recovery.TicketEventViewSet, basename="ticketevent")
 router.register("restitutions", recovery.RestitutionViewSet, basename="restitution")
 router.register("improvements", recovery.ImprovementViewSet, basename="improvement")
+router.register("webhooks", WebhookViewSet, basename="webhook")
 
 urlpatterns = [
     *router.urls,

@@ -237,6 +237,15 @@ API: dict[str, frozenset[str]] = {
     "improvement.link": MANAGERS,
     "improvement.ship": MANAGERS,
     "improvement.decline": MANAGERS,
+    # Webhook endpoints: managers, as on the staff pages (integrations do not register their own)
+    "webhook.list": MANAGERS,
+    "webhook.retrieve": MANAGERS,
+    "webhook.create": MANAGERS,
+    "webhook.partial_update": MANAGERS,
+    "webhook.destroy": MANAGERS,
+    "webhook.rotate_secret": MANAGERS,
+    "webhook.send_test": MANAGERS,
+    "webhook.deliveries": MANAGERS,
     "report.get": MANAGERS,
 }
 

@@ -51,8 +51,13 @@ REFERENCES = "refers to other records by id: an unknown id is a 400 naming the f
 # a rule across fields that the schema does not express yet.
 IDENTITY = "needs one usable identity of the customer: a rule across fields"
 STATEFUL_RUNS = 40  # scenarios of up to 6 linked calls each
+# A webhook's address must reach a public host over https (checked against what the name
+# resolves to): no schema says that.
+PUBLIC_ADDRESS = "the address must be https to a public host: checked when it is resolved"
 KNOWN = {
     "POST /api/v1/complaints/": {positive_data_acceptance: IDENTITY},
+    "POST /api/v1/webhooks/": {positive_data_acceptance: PUBLIC_ADDRESS},
+    "PATCH /api/v1/webhooks/{id}/": {positive_data_acceptance: PUBLIC_ADDRESS},
     "POST /api/v1/customers/": {positive_data_acceptance: IDENTITY},
     "POST /api/v1/events/": {positive_data_acceptance: IDENTITY},
     "POST /api/v1/tickets/": {positive_data_acceptance: IDENTITY},

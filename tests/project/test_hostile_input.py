@@ -140,6 +140,7 @@ def path_of(operation, world) -> str:
         "tickets": world["ticket"],
         "improvements": world["improvement"],
         "invitations": world["invitation"],
+        "webhooks": world["webhook"],
     }
     resource = operation.path.split("/")[3]
     obj = objects.get(resource)
