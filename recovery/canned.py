@@ -20,7 +20,7 @@ from django.utils.translation import gettext_lazy
 
 from feedback_app.core.formatting import money
 from feedback_app.core.translations import has_language, text_in
-from feedback_app.customers.languages import in_language_of, language_of
+from feedback_app.customers.languages import language_of
 from recovery.models import CannedMessage, Restitution, Ticket
 
 # step → the fields of its form that fill the message, in the order the form shows them.
@@ -155,10 +155,15 @@ def language_note(ticket: Ticket, step: str, choice: int | None = None) -> str:
 
 def step_slots(ticket: Ticket, step: str, fields) -> dict:
     """The slot values of a step's message from its fields (a form's values or a service's
-    arguments): what fills it for the preview and for sending alike, in the customer's
-    language (what we give: "a voucher for £15.00", "un bon d'achat de 15,00 €")."""
+    arguments): what fills it for the preview and for sending alike, in the language the step's
+    message is drafted in for this customer (what we give: "a voucher for £15.00", "un bon
+    d'achat de 15,00 €"), so a draft in English never carries French words, nor the reverse."""
     if step == "restitution":
-        with in_language_of(ticket.customer):
+        language = language_of(ticket.customer)
+        if language != settings.LANGUAGE_CODE:
+            message = canned_for(ticket, step)
+            language = draft_language(ticket, message) if message else language
+        with translation.override(language):
             return {
                 "restitution": restitution_words(
                     fields.get("kind") or "",

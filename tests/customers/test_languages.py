@@ -302,8 +302,15 @@ def test_money_is_written_as_the_customers_language_writes_it(manager):
         subject="Kaputt",
     )
     from recovery.canned import step_slots
+    from recovery.models import CannedMessage
 
     fields = {"kind": "voucher", "amount": "1234.5", "currency": "EUR"}
+    # The restitution message has no German yet: its draft is English, and so is what fills it.
+    slots = step_slots(ticket, "restitution", fields)
+    assert slots["restitution"] == "a voucher for €1,234.50"
+    restitution = CannedMessage.objects.get(step="restitution", topic=None)
+    restitution.translations = {"de": {"subject": "Für Sie", "body": "{{ restitution }}"}}
+    restitution.save()
     slots = step_slots(ticket, "restitution", fields)
     assert slots["restitution"] == "einen Gutschein über 1.234,50\xa0€"
     slots = step_slots(ticket, "restitution", {"kind": "voucher", "amount": "5", "currency": "x"})
