@@ -1,13 +1,15 @@
-"""The project's own middleware: the access policy at the door of every page, and a clear
-"please try again" when the database is busy for a moment."""
+"""The project's own middleware: the access policy at the door of every page, staff pages and
+the API in English, and a clear "please try again" when the database is busy for a moment."""
 
 import logging
 
+from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.db import InterfaceError, OperationalError
 from django.http import JsonResponse
 from django.shortcuts import render
+from django.utils import translation
 
 from feedback_app.core import policy
 
@@ -43,6 +45,26 @@ class AccessPolicyMiddleware:
         if rule is None:
             logger.error("No access rule for %s (%s): refused", match.view_name, request.path)
         raise PermissionDenied("Your role does not allow this page or action.")
+
+
+# Where people who are not customers work: staff pages, sign-in, the admin, the API and its
+# documentation. They are written in English only so far, so they are served in English
+# whatever the browser asks: never English pages with Django's own words (form errors, month
+# names) in another language.
+ENGLISH_ONLY = ("/staff/", "/accounts/", "/admin/", "/api/")
+
+
+class StaffInEnglishMiddleware:
+    """After LocaleMiddleware: the paths of ENGLISH_ONLY speak LANGUAGE_CODE."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.path.startswith(ENGLISH_ONLY):
+            translation.activate(settings.LANGUAGE_CODE)
+            request.LANGUAGE_CODE = settings.LANGUAGE_CODE
+        return self.get_response(request)
 
 
 class DatabaseBusyMiddleware:

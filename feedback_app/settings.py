@@ -213,6 +213,8 @@ MIDDLEWARE = [
     # The language of public pages: the switcher's cookie, else the browser's Accept-Language;
     # pages opened from a customer's link use the customer's own (customers/languages.py).
     "django.middleware.locale.LocaleMiddleware",
+    # ...except staff pages, the admin and the API: English until the staff UI is translated.
+    "feedback_app.middleware.StaffInEnglishMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
