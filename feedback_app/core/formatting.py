@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
 
-from babel.numbers import UnknownCurrencyError, format_currency, is_currency
+from babel.numbers import format_currency, is_currency
 from django.utils import timezone
 from django.utils.translation import get_language, to_locale
 
@@ -42,5 +42,5 @@ def money(amount, currency: str, language: str | None = None) -> str:
         locale = "en_GB"  # our English is British: "£20.00", "€20.00", "US$20.00"
     try:
         return format_currency(value, currency, locale=locale)
-    except (UnknownCurrencyError, ValueError, InvalidOperation):  # not a currency; NaN, 1e999
+    except (ValueError, InvalidOperation):  # an amount too large to write (1e999)
         return f"{amount} {currency}".strip()

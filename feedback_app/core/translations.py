@@ -72,17 +72,15 @@ def _filled(value) -> bool:
 class TranslationsFormMixin:
     """Adds a field per other language for each of `translated` (named `<field>__<code>`),
     laid out beside the original by the template (`form.translation_rows`), and keeps them in
-    the instance's `translations` when saved. Subclasses say `translated` and `source_language`.
+    the instance's `translations` when saved. Subclasses say `translated`; the originals are in
+    LANGUAGE_CODE (a survey, which has a language of its own, has its own page).
     """
 
     translated: Sequence[str] = ()
 
-    def source_language(self) -> str:
-        return settings.LANGUAGE_CODE
-
     def add_translation_fields(self) -> None:
         saved = getattr(self.instance, "translations", None) or {}
-        for code, name in other_languages(self.source_language()):
+        for code, name in other_languages(settings.LANGUAGE_CODE):
             for field_name in self.translated:
                 original = self.fields[field_name]
                 field = forms.CharField(
@@ -100,7 +98,7 @@ class TranslationsFormMixin:
         """[(language name, [(original bound field, translation bound field)])]."""
         return [
             (name, [(self[f], self[f"{f}__{code}"]) for f in self.translated])
-            for code, name in other_languages(self.source_language())
+            for code, name in other_languages(settings.LANGUAGE_CODE)
         ]
 
     def cleaned_originals(self) -> dict:
@@ -109,7 +107,7 @@ class TranslationsFormMixin:
 
     def cleaned_translations(self) -> dict:
         result = {}
-        for code, _name in other_languages(self.source_language()):
+        for code, _name in other_languages(settings.LANGUAGE_CODE):
             texts = {
                 f: self.cleaned_data.get(f"{f}__{code}", "").strip()
                 for f in self.translated

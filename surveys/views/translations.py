@@ -101,8 +101,7 @@ class SurveyTranslationsView(SurveyMixin, View):
         wanted = request.POST.get("language") or request.GET.get("language")
         return next(((c, n) for c, n in choices if c == wanted), choices[0])
 
-    def _page(self, request, form, language, status=200):
-        questions = selectors.survey_questions(self.survey)
+    def _page(self, request, form, language, questions, status=200):
         context = {
             "survey": self.survey,
             "form": form,
@@ -117,7 +116,7 @@ class SurveyTranslationsView(SurveyMixin, View):
         code, name = self._language(request)
         questions = selectors.survey_questions(self.survey)
         form = TranslationForm(survey=self.survey, questions=questions, language=code)
-        return self._page(request, form, (code, name))
+        return self._page(request, form, (code, name), questions)
 
     def post(self, request, pk):
         code, name = self._language(request)
@@ -138,4 +137,4 @@ class SurveyTranslationsView(SurveyMixin, View):
             else:
                 messages.success(request, f"{name} saved.")
                 return redirect(reverse("surveys:translations", args=[pk]) + f"?language={code}")
-        return self._page(request, form, (code, name), status=400)
+        return self._page(request, form, (code, name), questions, status=400)
