@@ -1,5 +1,5 @@
-"""The project's own middleware: the access policy at the door of every page, staff pages and
-the API in English, and a clear "please try again" when the database is busy for a moment."""
+"""The project's own middleware: the access policy at the door of every page, the API and the
+admin in English, and a clear "please try again" when the database is busy for a moment."""
 
 import logging
 
@@ -10,6 +10,7 @@ from django.db import InterfaceError, OperationalError
 from django.http import JsonResponse
 from django.shortcuts import render
 from django.utils import translation
+from django.utils.translation import gettext as _
 
 from feedback_app.core import policy
 
@@ -44,17 +45,18 @@ class AccessPolicyMiddleware:
             return redirect_to_login(request.get_full_path())
         if rule is None:
             logger.error("No access rule for %s (%s): refused", match.view_name, request.path)
-        raise PermissionDenied("Your role does not allow this page or action.")
+        raise PermissionDenied(_("Your role does not allow this page or action."))
 
 
-# Where people who are not customers work: staff pages, sign-in, the admin, the API and its
-# documentation. They are written in English only so far, so they are served in English
-# whatever the browser asks: never English pages with Django's own words (form errors, month
-# names) in another language.
-ENGLISH_ONLY = ("/staff/", "/accounts/", "/admin/", "/api/")
+# What machines and operators read: the API (its messages and field names are a contract that
+# integrations match on) and the admin (the operators' back office, whose field names are the
+# models' own). They speak English whatever the browser asks; every other page, staff pages
+# and sign-in included, speaks the language LocaleMiddleware chose (the language menu's cookie,
+# else the browser's Accept-Language).
+ENGLISH_ONLY = ("/admin/", "/api/")
 
 
-class StaffInEnglishMiddleware:
+class MachinesInEnglishMiddleware:
     """After LocaleMiddleware: the paths of ENGLISH_ONLY speak LANGUAGE_CODE."""
 
     def __init__(self, get_response):

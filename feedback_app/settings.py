@@ -214,7 +214,7 @@ MIDDLEWARE = [
     # pages opened from a customer's link use the customer's own (customers/languages.py).
     "django.middleware.locale.LocaleMiddleware",
     # ...except staff pages, the admin and the API: English until the staff UI is translated.
-    "feedback_app.middleware.StaffInEnglishMiddleware",
+    "feedback_app.middleware.MachinesInEnglishMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",

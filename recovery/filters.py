@@ -6,6 +6,7 @@ import django_filters
 from django.contrib.auth import get_user_model
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from feedback_app.core.api.filters import IdFilter
 from feedback_app.core.numbers import whole_number
@@ -22,10 +23,10 @@ from recovery.selectors import (
 from surveys.models import Topic
 
 SLA_CHOICES = [
-    ("breached", "Breached"),
-    ("due_today", "Due today or late"),
-    ("due_soon", "Due within 4 hours"),
-    ("on_track", "On track"),
+    ("breached", _("Breached")),
+    ("due_today", _("Due today or late")),
+    ("due_soon", _("Due within 4 hours")),
+    ("on_track", _("On track")),
 ]
 
 
@@ -38,61 +39,69 @@ def _staff(request=None):
 
 
 class TicketFilter(django_filters.FilterSet):
-    q = django_filters.CharFilter(method="search", label="Search")
+    q = django_filters.CharFilter(method="search", label=_("Search"))
     state = django_filters.ChoiceFilter(
+        label=_("State"),
         choices=[
-            ("action", "Needs action"),
-            ("follow_up", "Waiting for the follow-up"),
-            ("open", "All open"),
-            ("all", "All tickets"),
+            ("action", _("Needs action")),
+            ("follow_up", _("Waiting for the follow-up")),
+            ("open", _("All open")),
+            ("all", _("All tickets")),
             *State.choices,
         ],
         method="filter_state",
     )
-    priority = django_filters.ChoiceFilter(choices=Priority.choices, empty_label="Any priority")
-    assignee = django_filters.ModelChoiceFilter(
-        queryset=_staff, null_label="Unassigned", empty_label="Anyone"
+    priority = django_filters.ChoiceFilter(
+        label=_("Priority"), choices=Priority.choices, empty_label=_("Any priority")
     )
-    team = django_filters.ModelChoiceFilter(queryset=Team.objects.all(), empty_label="Any team")
+    assignee = django_filters.ModelChoiceFilter(
+        label=_("Assignee"), queryset=_staff, null_label=_("Unassigned"), empty_label=_("Anyone")
+    )
+    team = django_filters.ModelChoiceFilter(
+        label=_("Team"), queryset=Team.objects.all(), empty_label=_("Any team")
+    )
     topic = django_filters.ModelChoiceFilter(
         field_name="topics",
         queryset=Topic.objects.filter(active=True),
-        empty_label="Any topic",
-        label="Topic",
+        empty_label=_("Any topic"),
+        label=_("Topic"),
     )
     channel = django_filters.ChoiceFilter(
-        choices=Channel.choices, method="filter_channel", label="Channel", empty_label="Any channel"
+        choices=Channel.choices,
+        method="filter_channel",
+        label=_("Channel"),
+        empty_label=_("Any channel"),
     )
     sla = django_filters.ChoiceFilter(
-        choices=SLA_CHOICES, method="filter_sla", label="SLA", empty_label="Any"
+        choices=SLA_CHOICES, method="filter_sla", label=_("SLA"), empty_label=_("Any")
     )
     opened_after = django_filters.DateFilter(
-        field_name="opened_at", lookup_expr="date__gte", label="Opened from"
+        field_name="opened_at", lookup_expr="date__gte", label=_("Opened from")
     )
     opened_before = django_filters.DateFilter(
-        field_name="opened_at", lookup_expr="date__lte", label="Opened until"
+        field_name="opened_at", lookup_expr="date__lte", label=_("Opened until")
     )
     recovered = django_filters.ChoiceFilter(
         choices=[
-            ("yes", "Said we made it right"),
-            ("no", "Said we did not"),
-            ("none", "No answer"),
+            ("yes", _("Said we made it right")),
+            ("no", _("Said we did not")),
+            ("none", _("No answer")),
         ],
         method="filter_recovered",
-        label="Made it right?",
-        empty_label="Any answer",
+        label=_("Made it right?"),
+        empty_label=_("Any answer"),
     )
     sort = django_filters.ChoiceFilter(
         choices=[
-            ("next_due", "Next due first"),
-            ("priority", "Priority"),
-            ("oldest", "Oldest"),
-            ("newest", "Newest"),
-            ("due", "Apology due"),
+            ("next_due", _("Next due first")),
+            ("priority", _("Priority")),
+            ("oldest", _("Oldest")),
+            ("newest", _("Newest")),
+            ("due", _("Apology due")),
         ],
         method="filter_sort",
-        empty_label="Next due first",
-        label="Sort",
+        empty_label=_("Next due first"),
+        label=_("Sort"),
     )
 
     class Meta:

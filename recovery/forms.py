@@ -2,7 +2,7 @@
 
 from django import forms
 from django.conf import settings
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy as _
 
 from feedback_app.core.forms import FilesField
 from feedback_app.core.numbers import whole_numbers
@@ -37,15 +37,17 @@ class MessageForm(StepForm):
 
     canned_step = ""
     template = forms.TypedChoiceField(
-        coerce=int, required=False, empty_value=None, label="Start from"
+        coerce=int, required=False, empty_value=None, label=_("Start from")
     )
-    subject = forms.CharField(max_length=300)
+    subject = forms.CharField(label=_("Subject"), max_length=300)
     body = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 8}),
         max_length=20_000,
-        label="Message to the customer",
-        help_text="{{ cause }}, {{ corrective_action }}, {{ restitution }} and {{ note }} are "
-        "filled from the fields above when it is sent; the preview shows the result.",
+        label=_("Message to the customer"),
+        help_text=_(
+            "{{ cause }}, {{ corrective_action }}, {{ restitution }} and {{ note }} are "
+            "filled from the fields above when it is sent; the preview shows the result."
+        ),
     )
 
     def __init__(self, *args, templates=None, **kwargs):
@@ -68,20 +70,20 @@ class ReassuranceForm(MessageForm):
     step = "reassure"
     canned_step = "reassurance"
     cause = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 2}), max_length=2000, label="What caused it"
+        widget=forms.Textarea(attrs={"rows": 2}), max_length=2000, label=_("What caused it")
     )
     corrective_action = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 2}),
         max_length=2000,
-        label="What was done so it will not happen again",
+        label=_("What was done so it will not happen again"),
     )
     improvement = forms.ModelChoiceField(
         queryset=Improvement.objects.exclude(status=Improvement.Status.DECLINED),
         required=False,
-        label="Linked improvement (the \u201cwe did\u201d record)",
+        label=_("Linked improvement (the “we did” record)"),
     )
     new_improvement_title = forms.CharField(
-        max_length=200, required=False, label="…or propose a new improvement"
+        max_length=200, required=False, label=_("…or propose a new improvement")
     )
 
     field_order = [
@@ -98,13 +100,18 @@ class ReassuranceForm(MessageForm):
 class RestitutionForm(MessageForm):
     step = "offer_restitution"
     canned_step = "restitution"
-    kind = forms.ChoiceField(choices=Restitution.Kind.choices)
-    amount = forms.DecimalField(max_digits=10, decimal_places=2, required=False, min_value=0)
-    currency = forms.ChoiceField(required=False)
-    item = forms.CharField(
-        max_length=200, required=False, help_text="For a replacement or gift: what."
+    kind = forms.ChoiceField(label=_("Kind"), choices=Restitution.Kind.choices)
+    amount = forms.DecimalField(
+        label=_("Amount"), max_digits=10, decimal_places=2, required=False, min_value=0
     )
-    note = forms.CharField(max_length=2000, required=False)
+    currency = forms.ChoiceField(label=_("Currency"), required=False)
+    item = forms.CharField(
+        label=_("Item"),
+        max_length=200,
+        required=False,
+        help_text=_("For a replacement or gift: what."),
+    )
+    note = forms.CharField(label=_("Note"), max_length=2000, required=False)
 
     field_order = ["kind", "amount", "currency", "item", "note", "template", "subject", "body"]
 
@@ -121,10 +128,10 @@ class RestitutionForm(MessageForm):
 class ResolveForm(StepForm):
     step = "resolve"
     note = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 2}), max_length=2000, required=False
+        label=_("Note"), widget=forms.Textarea(attrs={"rows": 2}), max_length=2000, required=False
     )
     no_restitution_reason = forms.CharField(
-        max_length=500, required=False, label="If nothing was given: why none is due"
+        max_length=500, required=False, label=_("If nothing was given: why none is due")
     )
 
 
@@ -135,42 +142,51 @@ class FollowUpNowForm(StepForm):
 class CloseForm(StepForm):
     step = "close"
     reason = forms.CharField(
-        max_length=500, required=False, help_text="Required before resolution."
+        label=_("Reason"),
+        max_length=500,
+        required=False,
+        help_text=_("Required before resolution."),
     )
 
 
 class ReopenForm(StepForm):
     step = "reopen"
-    reason = forms.CharField(max_length=500)
+    reason = forms.CharField(label=_("Reason"), max_length=500)
 
 
 class SkipForm(StepForm):
-    step = forms.ChoiceField(choices=[(s, s.replace("_", " ").capitalize()) for s in SKIPPABLE])
-    reason = forms.CharField(max_length=500, label="Why (recorded)")
+    step = forms.ChoiceField(
+        label=_("Step"), choices=[(s, s.replace("_", " ").capitalize()) for s in SKIPPABLE]
+    )
+    reason = forms.CharField(max_length=500, label=_("Why (recorded)"))
 
 
 class DecisionForm(forms.Form):
     restitution = forms.IntegerField(min_value=1, widget=forms.HiddenInput)
-    decision = forms.ChoiceField(choices=[("approve", "Approve"), ("reject", "Reject")])
-    reason = forms.CharField(max_length=500, required=False)
+    decision = forms.ChoiceField(
+        label=_("Decision"), choices=[("approve", _("Approve")), ("reject", _("Reject"))]
+    )
+    reason = forms.CharField(label=_("Reason"), max_length=500, required=False)
 
 
 class WithdrawForm(forms.Form):
     restitution = forms.IntegerField(min_value=1, widget=forms.HiddenInput)
-    reason = forms.CharField(max_length=500, required=False, label="Why it is withdrawn")
+    reason = forms.CharField(max_length=500, required=False, label=_("Why it is withdrawn"))
 
 
 class AssignForm(forms.Form):
     assignee = forms.ModelChoiceField(
+        label=_("Assignee"),
         queryset=people(),
         required=False,
-        empty_label="Nobody",
+        empty_label=_("Nobody"),
         widget=forms.Select(attrs={"class": "form-select form-select-sm"}),
     )
     team = forms.ModelChoiceField(
+        label=_("Team"),
         queryset=Team.objects.all(),
         required=False,
-        empty_label="No team",
+        empty_label=_("No team"),
         widget=forms.Select(attrs={"class": "form-select form-select-sm"}),
     )
 
@@ -186,12 +202,17 @@ class ReplyForm(forms.Form):
     prefix = "reply"
 
     subject = forms.CharField(
-        max_length=300, required=False, help_text="Blank: \u201cAbout your case C-...\u201d."
+        label=_("Subject"),
+        max_length=300,
+        required=False,
+        help_text=_("Blank: “About your case C-...”."),
     )
     body = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 4}), max_length=20_000, label="Reply to the customer"
+        widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=20_000,
+        label=_("Reply to the customer"),
     )
-    files = FilesField(label="Attach files (photos or PDF)")
+    files = FilesField(label=_("Attach files (photos or PDF)"))
 
 
 class CaseReplyForm(forms.Form):
@@ -202,29 +223,29 @@ class CaseReplyForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 4}),
         max_length=20_000,
         required=False,
-        label=gettext_lazy("Your message"),
+        label=_("Your message"),
     )
-    files = FilesField(label=gettext_lazy("Add photos (or a PDF)"))
+    files = FilesField(label=_("Add photos (or a PDF)"))
     submission = forms.UUIDField(widget=forms.HiddenInput)
 
 
 class NoteForm(forms.Form):
     text = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 2}), max_length=5000, label="Internal note"
+        widget=forms.Textarea(attrs={"rows": 2}), max_length=5000, label=_("Internal note")
     )
 
 
 class BulkForm(forms.Form):
     ACTIONS = [
-        ("assign_me", "Assign to me"),
-        ("assign", "Assign to…"),
-        ("close", "Close with reason"),
+        ("assign_me", _("Assign to me")),
+        ("assign", _("Assign to…")),
+        ("close", _("Close with reason")),
     ]
 
-    tickets = forms.TypedMultipleChoiceField(coerce=int, choices=())
-    action = forms.ChoiceField(choices=ACTIONS)
-    assignee = forms.ModelChoiceField(queryset=people(), required=False)
-    reason = forms.CharField(max_length=500, required=False)
+    tickets = forms.TypedMultipleChoiceField(label=_("Tickets"), coerce=int, choices=())
+    action = forms.ChoiceField(label=_("Action"), choices=ACTIONS)
+    assignee = forms.ModelChoiceField(label=_("Assignee"), queryset=people(), required=False)
+    reason = forms.CharField(label=_("Reason"), max_length=500, required=False)
 
     def __init__(self, *args, ticket_ids=(), **kwargs):
         super().__init__(*args, **kwargs)
@@ -234,23 +255,26 @@ class BulkForm(forms.Form):
     def clean(self):
         data = super().clean()
         if data.get("action") == "assign" and not data.get("assignee"):
-            self.add_error("assignee", "Choose who gets them.")
+            self.add_error("assignee", _("Choose who gets them."))
         if data.get("action") == "close" and not (data.get("reason") or "").strip():
-            self.add_error("reason", "Closing needs a reason.")
+            self.add_error("reason", _("Closing needs a reason."))
         return data
 
 
 class TicketCreateForm(forms.Form):
-    email = forms.EmailField(required=False)
-    phone = forms.CharField(max_length=40, required=False)
-    full_name = forms.CharField(max_length=200, required=False)
-    subject = forms.CharField(max_length=200, label="What went wrong")
-    reference = forms.CharField(max_length=100, required=False)
+    email = forms.EmailField(label=_("Email"), required=False)
+    phone = forms.CharField(label=_("Phone"), max_length=40, required=False)
+    full_name = forms.CharField(label=_("Full name"), max_length=200, required=False)
+    subject = forms.CharField(max_length=200, label=_("What went wrong"))
+    reference = forms.CharField(label=_("Reference"), max_length=100, required=False)
     priority = forms.TypedChoiceField(
-        choices=[(1, "Low"), (2, "Normal"), (3, "High"), (4, "Urgent")], coerce=int, initial=2
+        label=_("Priority"),
+        choices=[(1, _("Low")), (2, _("Normal")), (3, _("High")), (4, _("Urgent"))],
+        coerce=int,
+        initial=2,
     )
     note = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 3}), max_length=5000, required=False
+        label=_("Note"), widget=forms.Textarea(attrs={"rows": 3}), max_length=5000, required=False
     )
 
 
@@ -262,6 +286,14 @@ class CannedMessageForm(TranslationsFormMixin, forms.ModelForm):
     class Meta:
         model = CannedMessage
         fields = ["name", "step", "topic", "subject", "body", "active"]
+        labels = {
+            "name": _("Name"),
+            "step": _("Step"),
+            "topic": _("Topic"),
+            "subject": _("Subject"),
+            "body": _("Body"),
+            "active": _("Active"),
+        }
         widgets = {"body": forms.Textarea(attrs={"rows": 10})}
 
     def __init__(self, *args, **kwargs):
@@ -277,11 +309,16 @@ class ApprovalLimitForm(forms.ModelForm):
     class Meta:
         model = ApprovalLimit
         fields = ["currency", "agent_limit", "customer_limit"]
+        labels = {
+            "currency": _("Currency"),
+            "agent_limit": _("Agent limit"),
+            "customer_limit": _("Customer limit"),
+        }
 
     def clean_currency(self):
         currency = self.cleaned_data["currency"].strip().upper()
         if len(currency) != 3 or not currency.isalpha():
-            raise forms.ValidationError("A currency is a three-letter code such as GBP.")
+            raise forms.ValidationError(_("A currency is a three-letter code such as GBP."))
         return currency
 
 
@@ -302,6 +339,15 @@ class ImprovementForm(TranslationsFormMixin, forms.ModelForm):
             "status",
             "planned_for",
         ]
+        labels = {
+            "title": _("Title"),
+            "customer_text": _("Customer text"),
+            "description": _("Description"),
+            "owner": _("Owner"),
+            "topics": _("Topics"),
+            "status": _("Status"),
+            "planned_for": _("Planned for"),
+        }
         widgets = {
             "customer_text": forms.Textarea(attrs={"rows": 3}),
             "description": forms.Textarea(attrs={"rows": 3}),
@@ -323,13 +369,18 @@ class ImprovementForm(TranslationsFormMixin, forms.ModelForm):
 class LinkForm(forms.Form):
     """Link by numbers (comma-separated) and/or by a topic filter."""
 
-    tickets = forms.CharField(required=False, help_text="Ticket numbers, comma-separated.")
-    complaints = forms.CharField(required=False)
-    responses = forms.CharField(required=False)
-    topic = forms.ModelChoiceField(queryset=Topic.objects.filter(active=True), required=False)
-    days = forms.IntegerField(min_value=1, max_value=3650, initial=90)
+    tickets = forms.CharField(
+        label=_("Tickets"), required=False, help_text=_("Ticket numbers, comma-separated.")
+    )
+    complaints = forms.CharField(label=_("Complaints"), required=False)
+    responses = forms.CharField(label=_("Responses"), required=False)
+    topic = forms.ModelChoiceField(
+        label=_("Topic"), queryset=Topic.objects.filter(active=True), required=False
+    )
+    days = forms.IntegerField(label=_("Days"), min_value=1, max_value=3650, initial=90)
     sentiment = forms.ChoiceField(
-        choices=[("negative", "Negative only"), ("", "Any sentiment")],
+        label=_("Sentiment"),
+        choices=[("negative", _("Negative only")), ("", _("Any sentiment"))],
         required=False,
         initial="negative",
     )
@@ -340,7 +391,7 @@ class LinkForm(forms.Form):
         parts = [p for p in raw.replace(";", ",").split(",") if p.strip()]
         numbers = whole_numbers(parts)
         if len(numbers) != len(parts):
-            raise forms.ValidationError("Numbers only, separated by commas.")
+            raise forms.ValidationError(_("Numbers only, separated by commas."))
         return numbers
 
     def clean_tickets(self):
@@ -357,16 +408,16 @@ class ShipForm(forms.Form):
     customer_text = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 4}),
         max_length=2000,
-        label="What changed, as customers will read it",
+        label=_("What changed, as customers will read it"),
     )
 
 
 class DeclineForm(forms.Form):
     reason = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 3}), max_length=2000, label="Why not"
+        widget=forms.Textarea(attrs={"rows": 3}), max_length=2000, label=_("Why not")
     )
     tell_customers = forms.BooleanField(
-        required=False, label="Tell the customers who asked why not"
+        required=False, label=_("Tell the customers who asked why not")
     )
 
 
@@ -374,6 +425,13 @@ class StandardForm(forms.ModelForm):
     class Meta:
         model = ExperienceStandard
         fields = ["promise", "measure", "target", "position", "active"]
+        labels = {
+            "promise": _("Promise"),
+            "measure": _("Measure"),
+            "target": _("Target"),
+            "position": _("Position"),
+            "active": _("Active"),
+        }
 
 
 class MysteryVisitForm(forms.ModelForm):
@@ -383,6 +441,12 @@ class MysteryVisitForm(forms.ModelForm):
     class Meta:
         model = MysteryVisit
         fields = ["visited_on", "channel", "shopper", "summary"]
+        labels = {
+            "visited_on": _("Visited on"),
+            "channel": _("Channel"),
+            "shopper": _("Shopper"),
+            "summary": _("Summary"),
+        }
         widgets = {"visited_on": forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})}
 
     def __init__(self, *args, standards=(), **kwargs):
@@ -391,7 +455,7 @@ class MysteryVisitForm(forms.ModelForm):
         for standard in self.standards:
             self.fields[f"result_{standard.pk}"] = forms.TypedChoiceField(
                 label=standard.promise,
-                choices=[("", "Not tested"), *MysteryScore.Result.choices],
+                choices=[("", _("Not tested")), *MysteryScore.Result.choices],
                 coerce=int,
                 empty_value=None,
                 required=False,
@@ -412,7 +476,7 @@ class MysteryVisitForm(forms.ModelForm):
     def clean(self):
         data = super().clean()
         if not self.scores():
-            raise forms.ValidationError("Score the visit on at least one standard.")
+            raise forms.ValidationError(_("Score the visit on at least one standard."))
         return data
 
     def scores(self) -> list[tuple[ExperienceStandard, int, str]]:

@@ -91,7 +91,7 @@ class SurveyForm(forms.ModelForm):
         assume_scheme="https",
         max_length=500,
         required=False,
-        label="Public review link for happy customers (optional)",
+        label=_("Public review link for happy customers (optional)"),
         help_text=Survey._meta.get_field("review_url").help_text,
     )
 
@@ -99,11 +99,16 @@ class SurveyForm(forms.ModelForm):
         model = Survey
         fields = list(SURVEY_FIELDS)
         labels = {
-            "thank_you": "Thank-you",
-            "thank_you_detractor": "Thank-you after a low score (optional)",
-            "thank_you_passive": "Thank-you after a middling score (optional)",
-            "thank_you_promoter": "Thank-you after a high score (optional)",
-            "one_at_a_time": "One question at a time on a phone",
+            "name": _("Name"),
+            "purpose": _("Purpose"),
+            "language": _("Language"),
+            "intro": _("Intro"),
+            "thank_you": _("Thank-you"),
+            "thank_you_detractor": _("Thank-you after a low score (optional)"),
+            "thank_you_passive": _("Thank-you after a middling score (optional)"),
+            "thank_you_promoter": _("Thank-you after a high score (optional)"),
+            "public_link_enabled": _("Public link enabled"),
+            "one_at_a_time": _("One question at a time on a phone"),
         }
         widgets = {
             "intro": forms.Textarea(attrs={"rows": 3}),
@@ -120,46 +125,50 @@ class SurveyForm(forms.ModelForm):
             "language"
         ].help_text = "The language it is written in. Add other languages on its Languages page."
         self.helper = FormHelper()
-        self.helper.add_input(Submit("save", "Save survey"))
+        self.helper.add_input(Submit("save", _("Save survey")))
 
     def clean_language(self):
         return self.cleaned_data.get("language") or self.instance.language or settings.LANGUAGE_CODE
 
 
 class QuestionForm(forms.Form):
-    kind = forms.ChoiceField(choices=Question.Kind.choices)
-    prompt = forms.CharField(max_length=300)
-    help_text = forms.CharField(max_length=300, required=False)
-    required = forms.BooleanField(required=False, initial=True)
+    kind = forms.ChoiceField(label=_("Kind"), choices=Question.Kind.choices)
+    prompt = forms.CharField(label=_("Prompt"), max_length=300)
+    help_text = forms.CharField(label=_("Help text"), max_length=300, required=False)
+    required = forms.BooleanField(label=_("Required"), required=False, initial=True)
     choices = forms.CharField(
+        label=_("Choices"),
         widget=forms.Textarea(attrs={"rows": 3}),
         required=False,
-        help_text="For choice questions: one option per line.",
+        help_text=_("For choice questions: one option per line."),
     )
 
     # Show only if (surveys/logic.py): an earlier rating or choice question, and a range of
     # its scores or some of its options.
     show_if_question = forms.TypedChoiceField(
-        coerce=int, empty_value=None, required=False, label="Show this question"
+        coerce=int, empty_value=None, required=False, label=_("Show this question")
     )
-    show_if_min = forms.IntegerField(required=False, label="when the score is at least")
-    show_if_max = forms.IntegerField(required=False, label="and at most")
+    show_if_min = forms.IntegerField(required=False, label=_("when the score is at least"))
+    show_if_max = forms.IntegerField(required=False, label=_("and at most"))
     show_if_options = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 2}),
         required=False,
-        label="or when one of these options is chosen",
-        help_text="One option per line, as written in that question (or its number, from 1).",
+        label=_("or when one of these options is chosen"),
+        help_text=_("One option per line, as written in that question (or its number, from 1)."),
     )
 
-    def __init__(self, *args, submit_label="Add question", earlier=(), **kwargs):
+    def __init__(self, *args, submit_label=None, earlier=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.earlier = [q for q in earlier if q.is_rating or q.kind in Question.CHOICE_KINDS]
         self.fields["show_if_question"].choices = [
-            ("", "Always"),
-            *((q.pk, f"Only after an answer to \u201c{q.prompt}\u201d") for q in self.earlier),
+            ("", _("Always")),
+            *(
+                (q.pk, _("Only after an answer to “%(question)s”") % {"question": q.prompt})
+                for q in self.earlier
+            ),
         ]
         self.helper = FormHelper()
-        self.helper.add_input(Submit("save_question", submit_label))
+        self.helper.add_input(Submit("save_question", submit_label or _("Add question")))
 
     @staticmethod
     def initial_condition(question: Question) -> dict:
@@ -196,7 +205,7 @@ class QuestionForm(forms.Form):
         if source.is_rating:
             bounds = {k: v for k, v in (("min", low), ("max", high)) if v is not None}
             if not bounds:
-                self.add_error("show_if_min", "Give the lowest score, the highest, or both.")
+                self.add_error("show_if_min", _("Give the lowest score, the highest, or both."))
             data["show_if"] = {"question": pk, **bounds}
             return data
         numbers = []
@@ -209,22 +218,22 @@ class QuestionForm(forms.Form):
             else:
                 self.add_error("show_if_options", f"\u201c{line}\u201d is not one of its options.")
         if not lines:
-            self.add_error("show_if_options", "Write at least one of its options.")
+            self.add_error("show_if_options", _("Write at least one of its options."))
         data["show_if"] = {"question": pk, "any_of": numbers}
         return data
 
 
 class TriggerRuleForm(forms.ModelForm):
     delay_days = forms.IntegerField(
-        min_value=0, max_value=365, initial=1, label="Days after the event"
+        min_value=0, max_value=365, initial=1, label=_("Days after the event")
     )
-    delay_hours = forms.IntegerField(min_value=0, max_value=23, initial=0, label="and hours")
+    delay_hours = forms.IntegerField(min_value=0, max_value=23, initial=0, label=_("and hours"))
     # An A/B split (surveys/funnel.py): B's delay and/or subject line.
     b_delay_days = forms.IntegerField(
-        min_value=0, max_value=365, required=False, label="A/B split: B's days after the event"
+        min_value=0, max_value=365, required=False, label=_("A/B split: B's days after the event")
     )
     b_delay_hours = forms.IntegerField(
-        min_value=0, max_value=23, required=False, label="and hours (blank: the same as A)"
+        min_value=0, max_value=23, required=False, label=_("and hours (blank: the same as A)")
     )
 
     class Meta:
@@ -239,10 +248,13 @@ class TriggerRuleForm(forms.ModelForm):
             "active",
         ]
         labels = {
-            "subject": "Subject line",
-            "b_subject": "A/B split: B's subject line",
-            "send_from": "Send hours: from",
-            "send_until": "until",
+            "event_type": _("Event type"),
+            "survey": _("Survey"),
+            "subject": _("Subject line"),
+            "b_subject": _("A/B split: B's subject line"),
+            "send_from": _("Send hours: from"),
+            "send_until": _("until"),
+            "active": _("Active"),
         }
         widgets = {
             "send_from": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
@@ -260,7 +272,7 @@ class TriggerRuleForm(forms.ModelForm):
                 self.fields["b_delay_days"].initial = rule.b_delay.days
                 self.fields["b_delay_hours"].initial = rule.b_delay.seconds // 3600
         self.helper = FormHelper()
-        self.helper.add_input(Submit("save", "Save rule"))
+        self.helper.add_input(Submit("save", _("Save rule")))
 
     def delay(self) -> timedelta:
         return timedelta(
@@ -276,27 +288,28 @@ class TriggerRuleForm(forms.ModelForm):
 
 class ImportForm(forms.Form):
     KINDS = [
-        ("responses", "Survey responses"),
-        ("events", "Events (order.delivered, store.visit...)"),
+        ("responses", _("Survey responses")),
+        ("events", _("Events (order.delivered, store.visit...)")),
     ]
 
-    kind = forms.ChoiceField(choices=KINDS)
+    kind = forms.ChoiceField(label=_("Kind"), choices=KINDS)
     survey = forms.ModelChoiceField(
+        label=_("Survey"),
         queryset=Survey.objects.filter(status=Survey.Status.LIVE),
         required=False,
-        help_text="For responses: the survey the answers belong to.",
+        help_text=_("For responses: the survey the answers belong to."),
     )
-    file = forms.FileField(help_text="CSV with a header row, UTF-8.")
+    file = forms.FileField(label=_("File"), help_text=_("CSV with a header row, UTF-8."))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.helper = FormHelper()
-        self.helper.add_input(Submit("upload", "Import"))
+        self.helper.add_input(Submit("upload", _("Import")))
 
     def clean(self):
         data = super().clean()
         if data.get("kind") == "responses" and not data.get("survey"):
-            self.add_error("survey", "Choose the survey these responses belong to.")
+            self.add_error("survey", _("Choose the survey these responses belong to."))
         return data
 
 
@@ -370,27 +383,38 @@ class FeedbackFilterForm(forms.Form):
     """Filters of the recent-feedback list; every field optional."""
 
     kind = forms.ChoiceField(
-        choices=[("", "Everything"), ("response", "Survey responses"), ("complaint", "Complaints")],
+        label=_("Kind"),
+        choices=[
+            ("", _("Everything")),
+            ("response", _("Survey responses")),
+            ("complaint", _("Complaints")),
+        ],
         required=False,
     )
     sentiment = forms.ChoiceField(
-        choices=[("", "Any sentiment"), *Sentiment.choices], required=False
+        label=_("Sentiment"), choices=[("", _("Any sentiment")), *Sentiment.choices], required=False
     )
     severity = forms.TypedChoiceField(
-        choices=[("", "Any severity"), *Severity.choices],
+        label=_("Severity"),
+        choices=[("", _("Any severity")), *Severity.choices],
         coerce=int,
         empty_value=None,
         required=False,
     )
     topic = forms.ModelChoiceField(
-        queryset=Topic.objects.filter(active=True), required=False, empty_label="Any topic"
+        label=_("Topic"),
+        queryset=Topic.objects.filter(active=True),
+        required=False,
+        empty_label=_("Any topic"),
     )
-    channel = forms.ChoiceField(choices=[("", "Any channel"), *Channel.choices], required=False)
+    channel = forms.ChoiceField(
+        label=_("Channel"), choices=[("", _("Any channel")), *Channel.choices], required=False
+    )
     since = forms.DateField(
-        required=False, label="From", widget=forms.DateInput(attrs={"type": "date"})
+        required=False, label=_("From"), widget=forms.DateInput(attrs={"type": "date"})
     )
     until = forms.DateField(
-        required=False, label="Until", widget=forms.DateInput(attrs={"type": "date"})
+        required=False, label=_("Until"), widget=forms.DateInput(attrs={"type": "date"})
     )
 
     def filters(self) -> dict:

@@ -24,12 +24,22 @@ from statistics import median
 from django.db.models import Count, Q
 from django.db.models.functions import ExtractHour, ExtractIsoWeekDay
 from django.utils import timezone
+from django.utils.formats import number_format
+from django.utils.translation import gettext_lazy as _
 
 from feedback_app.customers.models import ValueTier
 from surveys.models import Invitation, Survey, TriggerRule
 from surveys.selectors import survey_questions
 
-WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
+WEEKDAYS = [
+    _("Monday"),
+    _("Tuesday"),
+    _("Wednesday"),
+    _("Thursday"),
+    _("Friday"),
+    _("Saturday"),
+    _("Sunday"),
+]
 # A split's winner is named only with at least this many sent in each arm and p below ALPHA.
 MIN_ARM = 30
 ALPHA = 0.05
@@ -80,10 +90,10 @@ class Row:
         if minutes is None:
             return "\u2014"
         if minutes < 120:
-            return f"{minutes:.0f} min"
+            return _("%(time)s min") % {"time": number_format(minutes, 0)}
         if minutes < 48 * 60:
-            return f"{minutes / 60:.1f} h"
-        return f"{minutes / 1440:.1f} d"
+            return _("%(time)s h") % {"time": number_format(minutes / 60, 1)}
+        return _("%(time)s d") % {"time": number_format(minutes / 1440, 1)}
 
 
 @dataclass
@@ -137,45 +147,65 @@ def needed_per_arm(p1: float, p2: float) -> int | None:
 def split_verdict(split: Split) -> Split:
     """Fill in the test and a sentence a manager can act on."""
     a, b = split.a, split.b
-    sizes = f"A {a.completed} of {a.sent} sent, B {b.completed} of {b.sent}"
+    sizes = _("A %(a)s of %(a_sent)s sent, B %(b)s of %(b_sent)s") % {
+        "a": a.completed,
+        "a_sent": a.sent,
+        "b": b.completed,
+        "b_sent": b.sent,
+    }
     tested = two_proportions(a.completed, a.sent, b.completed, b.sent)
     if tested is None:
-        split.verdict = f"Not enough answers to compare yet ({sizes})."
+        split.verdict = _("Not enough answers to compare yet (%(sizes)s).") % {"sizes": sizes}
         return split
     split.z, split.p = round(tested[0], 2), round(tested[1], 4)
-    rates = f"{b.rate}% against {a.rate}%"
+    rates = _("%(b)s%% against %(a)s%%") % {"b": b.rate, "a": a.rate}
     if min(a.sent, b.sent) >= MIN_ARM and split.p < ALPHA:
         better = "B" if split.z > 0 else "A"
-        split.verdict = (
-            f"{better} completes more often: B {rates} (z = {split.z}, p = {split.p}; {sizes})."
-        )
+        split.verdict = _(
+            "%(better)s completes more often: B %(rates)s (z = %(z)s, p = %(p)s; %(sizes)s)."
+        ) % {"better": better, "rates": rates, "z": split.z, "p": split.p, "sizes": sizes}
         return split
     need = needed_per_arm(a.completed / a.sent, b.completed / b.sent)
-    more = f"; about {need} sent in each arm would show a difference this size" if need else ""
-    split.verdict = (
-        f"No clear difference yet: B {rates} (p = {split.p}, winner named below {ALPHA} with at "
-        f"least {MIN_ARM} sent in each arm; {sizes}){more}."
-    )
+    values = {"rates": rates, "p": split.p, "alpha": ALPHA, "least": MIN_ARM, "sizes": sizes}
+    if need:
+        split.verdict = _(
+            "No clear difference yet: B %(rates)s (p = %(p)s, winner named below %(alpha)s with "
+            "at least %(least)s sent in each arm; %(sizes)s); about %(need)s sent in each arm "
+            "would show a difference this size."
+        ) % {**values, "need": need}
+    else:
+        split.verdict = (
+            _(
+                "No clear difference yet: B %(rates)s (p = %(p)s, winner named below %(alpha)s "
+                "with at least %(least)s sent in each arm; %(sizes)s)."
+            )
+            % values
+        )
     return split
 
 
 def _reason_kind(reason: str) -> str:
     """A suppression reason without its particulars: "quiet period: "Jo, how did we do..." went
     out on 17 Nov" is a "quiet period"."""
-    return (reason or "").split(":", 1)[0].strip() or "(no reason given)"
+    return (reason or "").split(":", 1)[0].strip() or str(_("(no reason given)"))
 
 
-def _rule_label(rule: TriggerRule | None) -> str:
+def _rule_label(rule: TriggerRule | None, variant: str = "") -> str:
     if rule is None:
-        return "Sent without a rule (follow-ups, staff)"
-    return f"{rule.event_type}, {_delay(rule.delay)} after"
+        label = str(_("Sent without a rule (follow-ups, staff)"))
+    else:
+        label = _("%(event)s, %(delay)s after") % {
+            "event": rule.event_type,
+            "delay": _delay(rule.delay),
+        }
+    return _("%(label)s (arm %(arm)s)") % {"label": label, "arm": variant} if variant else label
 
 
 def _delay(delay: timedelta) -> str:
     days, hours = delay.days, delay.seconds // 3600
     if days and hours:
-        return f"{days} d {hours} h"
-    return f"{days} d" if days else f"{hours} h"
+        return _("%(days)s d %(hours)s h") % {"days": days, "hours": hours}
+    return _("%(days)s d") % {"days": days} if days else _("%(hours)s h") % {"hours": hours}
 
 
 # Long on purpose: two aggregates feed every table of the page, then the answered ones' times.
@@ -198,7 +228,7 @@ def survey_funnel(
 
     # One GROUP BY for the rule, channel and segment tables (and the total), one for the send
     # hour and weekday (read in local time by a function call per row on SQLite: one pass).
-    total = Row("All invitations")
+    total = Row(_("All invitations"))
     by_rule: dict[tuple, Row] = {}
     by_channel: dict[str, Row] = {}
     by_segment: dict[str, Row] = {}
@@ -209,7 +239,7 @@ def survey_funnel(
     for row in period.values(*keys).annotate(**STAGES, left=left):
         rule_id, variant, channel, tier, region, reached = (row[key] for key in keys)
         stopped[reached or 0] += row["left"]
-        label = _rule_label(rules.get(rule_id)) + (f" (arm {variant})" if variant else "")
+        label = _rule_label(rules.get(rule_id), variant)
         total.count(row)
         by_rule.setdefault((rule_id, variant), Row(label)).count(row)
         by_channel.setdefault(channel, Row(channels.get(channel, channel))).count(row)
@@ -274,7 +304,10 @@ def survey_funnel(
         reasons=reasons.most_common(10),
         stopped=[
             (
-                "Before answering anything" if n == 0 else f"After {n}. {questions[n - 1].prompt}",
+                _("Before answering anything")
+                if n == 0
+                else _("After %(number)s. %(question)s")
+                % {"number": n, "question": questions[n - 1].prompt},
                 count,
             )
             for n, count in sorted(stopped.items())

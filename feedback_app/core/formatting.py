@@ -7,6 +7,7 @@ from decimal import Decimal, InvalidOperation
 from babel.numbers import format_currency, is_currency
 from django.utils import timezone
 from django.utils.translation import get_language, to_locale
+from django.utils.translation import gettext as _
 
 
 def countdown(due, now=None) -> str:
@@ -19,12 +20,12 @@ def countdown(due, now=None) -> str:
     hours, minutes = divmod(minutes, 60)
     days, hours = divmod(hours, 24)
     if days:
-        text = f"{days}d {hours}h"
+        text = _("%(days)dd %(hours)dh") % {"days": days, "hours": hours}
     elif hours:
-        text = f"{hours}h {minutes}m"
+        text = _("%(hours)dh %(minutes)dm") % {"hours": hours, "minutes": minutes}
     else:
-        text = f"{minutes}m"
-    return f"{text} late" if late else f"in {text}"
+        text = _("%(minutes)dm") % {"minutes": minutes}
+    return (_("%(time)s late") if late else _("in %(time)s")) % {"time": text}
 
 
 def money(amount, currency: str, language: str | None = None) -> str:

@@ -4,7 +4,7 @@ from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Submit
 from django import forms
 from django.conf import settings
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _
 
 from feedback_app.customers.models import ContactChannel, Customer, Identity
 
@@ -21,18 +21,30 @@ class CustomerProfileForm(forms.ModelForm):
             "age_band",
             "value_tier",
         ]
+        labels = {
+            "full_name": _("Full name"),
+            "preferred_channel": _("Preferred channel"),
+            "language": _("Language"),
+            "time_zone": _("Time zone"),
+            "region": _("Region"),
+            "age_band": _("Age band"),
+            "value_tier": _("Value tier"),
+        }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.helper = FormHelper()
-        self.helper.add_input(Submit("save", "Save profile"))
+        self.helper.add_input(Submit("save", _("Save profile")))
 
 
 class IdentityForm(forms.Form):
-    kind = forms.ChoiceField(choices=Identity.Kind.choices)
-    value = forms.CharField(max_length=320)
+    kind = forms.ChoiceField(label=_("Kind"), choices=Identity.Kind.choices)
+    value = forms.CharField(label=_("Value"), max_length=320)
     source = forms.CharField(
-        max_length=50, required=False, help_text="For an external id: the system that issued it."
+        label=_("Source"),
+        max_length=50,
+        required=False,
+        help_text=_("For an external id: the system that issued it."),
     )
 
     def __init__(self, *args, **kwargs):
@@ -86,9 +98,11 @@ class PreferencesForm(forms.Form):
 
 class MergeForm(forms.Form):
     other = forms.CharField(
-        label="Profile to merge into this one",
+        label=_("Profile to merge into this one"),
         max_length=320,
-        help_text="Its customer number, e-mail address or phone number.",
+        help_text=_("Its customer number, e-mail address or phone number."),
     )
-    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), max_length=2000)
+    reason = forms.CharField(
+        label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}), max_length=2000
+    )
     confirm = forms.BooleanField(required=False, widget=forms.HiddenInput)

@@ -18,6 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from feedback_app.core.phrases import phrase_text
 from feedback_app.customers.languages import language_choices
 from feedback_app.customers.merge_rules import MOVE, OWN_STEP, STAYS, keep_one
 
@@ -53,26 +54,26 @@ class ContactChannel(models.TextChoices):
 class Channel(models.TextChoices):
     """Where something on the timeline came from or went to."""
 
-    WEB = "web", "Web"
-    EMAIL = "email", "E-mail"
-    SMS = "sms", "Text message"
-    PHONE = "phone", "Phone"
-    API = "api", "API"
-    IMPORT = "import", "File import"
-    STORE = "store", "In store"
-    KIOSK = "kiosk", "Kiosk or QR code"
-    SOCIAL = "social", "Social media"
-    STAFF = "staff", "Staff"
-    SYSTEM = "system", "System"
+    WEB = "web", _("Web")
+    EMAIL = "email", _("E-mail")
+    SMS = "sms", _("Text message")
+    PHONE = "phone", _("Phone")
+    API = "api", _("API")
+    IMPORT = "import", _("File import")
+    STORE = "store", _("In store")
+    KIOSK = "kiosk", _("Kiosk or QR code")
+    SOCIAL = "social", _("Social media")
+    STAFF = "staff", _("Staff")
+    SYSTEM = "system", _("System")
 
 
 class AgeBand(models.TextChoices):
-    UNDER_25 = "under_25", "Under 25"
+    UNDER_25 = "under_25", _("Under 25")
     FROM_25 = "25_34", "25\u201334"
     FROM_35 = "35_44", "35\u201344"
     FROM_45 = "45_54", "45\u201354"
     FROM_55 = "55_64", "55\u201364"
-    OVER_65 = "65_plus", "65 and over"
+    OVER_65 = "65_plus", _("65 and over")
 
 
 def validate_time_zone(value: str) -> None:
@@ -81,10 +82,10 @@ def validate_time_zone(value: str) -> None:
 
 
 class ValueTier(models.TextChoices):
-    STANDARD = "standard", "Standard"
-    SILVER = "silver", "Silver"
-    GOLD = "gold", "Gold"
-    PLATINUM = "platinum", "Platinum"
+    STANDARD = "standard", _("Standard")
+    SILVER = "silver", _("Silver")
+    GOLD = "gold", _("Gold")
+    PLATINUM = "platinum", _("Platinum")
 
 
 class Customer(models.Model):
@@ -109,7 +110,7 @@ class Customer(models.Model):
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="merged_from"
     )
     merged_at = models.DateTimeField(null=True, blank=True)
-    erased_at = models.DateTimeField(null=True, blank=True, help_text="Personal data erased.")
+    erased_at = models.DateTimeField(null=True, blank=True, help_text=_("Personal data erased."))
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -142,16 +143,16 @@ class Identity(models.Model):
     """One way we recognise a customer: an e-mail, a phone number or an id in another system."""
 
     class Kind(models.TextChoices):
-        EMAIL = "email", "E-mail"
-        PHONE = "phone", "Phone"
-        EXTERNAL = "external", "External id"
+        EMAIL = "email", _("E-mail")
+        PHONE = "phone", _("Phone")
+        EXTERNAL = "external", _("External id")
 
     CUSTOMER_MERGE = MOVE
     customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="identities")
     kind = models.CharField(max_length=10, choices=Kind.choices)
     # For external ids, the system that issued it ("shop", "app", "twitter"); blank otherwise.
     source = models.CharField(max_length=50, blank=True)
-    value = models.CharField(max_length=320, help_text="As first given to us.")
+    value = models.CharField(max_length=320, help_text=_("As first given to us."))
     normalized = models.CharField(max_length=320, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     # Set when a message to it bounced or a text failed for good: nothing is sent there until
@@ -183,12 +184,12 @@ class ContactPreference(models.Model):
     """
 
     class Source(models.TextChoices):
-        CUSTOMER = "customer", "Customer (preferences page)"
-        UNSUBSCRIBE = "unsubscribe", "Unsubscribe link"
-        STAFF = "staff", "Staff"
-        IMPORT = "import", "Import"
-        MERGE = "merge", "Merge of two profiles"
-        TEXT_KEYWORD = "text_keyword", "Texted STOP or START"
+        CUSTOMER = "customer", _("Customer (preferences page)")
+        UNSUBSCRIBE = "unsubscribe", _("Unsubscribe link")
+        STAFF = "staff", _("Staff")
+        IMPORT = "import", _("Import")
+        MERGE = "merge", _("Merge of two profiles")
+        TEXT_KEYWORD = "text_keyword", _("Texted STOP or START")
 
     CUSTOMER_MERGE = OWN_STEP  # the stricter answer per channel wins
     customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="preferences")
@@ -245,6 +246,12 @@ class TimelineEntry(models.Model):
     def __str__(self) -> str:
         return f"{self.occurred_at:%Y-%m-%d %H:%M} {self.title}"
 
+    @property
+    def heading(self) -> str:
+        """The title in the reader's language when it was written as a Phrase."""
+        said = (self.data or {}).get("title")
+        return phrase_text(said) if isinstance(said, dict) else self.title
+
 
 class CustomerMerge(models.Model):
     """Audit of one merge: who folded which profile into which, and what moved."""
@@ -256,8 +263,8 @@ class CustomerMerge(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     reason = models.TextField(blank=True)
-    moved = models.JSONField(default=dict, help_text="Rows moved to the target, by model.")
-    source_snapshot = models.JSONField(default=dict, help_text="The source profile as it was.")
+    moved = models.JSONField(default=dict, help_text=_("Rows moved to the target, by model."))
+    source_snapshot = models.JSONField(default=dict, help_text=_("The source profile as it was."))
     merged_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -309,27 +316,27 @@ class Message(models.Model):
     """
 
     class Kind(models.TextChoices):
-        SOLICITATION = "solicitation", "Solicitation"
-        REPLY = "reply", "Reply to the customer's case"
+        SOLICITATION = "solicitation", _("Solicitation")
+        REPLY = "reply", _("Reply to the customer's case")
 
     class Status(models.TextChoices):
-        QUEUED = "queued", "Queued"
-        SENDING = "sending", "Sending"
-        SENT = "sent", "Sent"
-        SUPPRESSED = "suppressed", "Suppressed"
-        FAILED = "failed", "Failed"
+        QUEUED = "queued", _("Queued")
+        SENDING = "sending", _("Sending")
+        SENT = "sent", _("Sent")
+        SUPPRESSED = "suppressed", _("Suppressed")
+        FAILED = "failed", _("Failed")
 
     CUSTOMER_MERGE = MOVE
     customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="messages")
     kind = models.CharField(max_length=20, choices=Kind.choices)
-    purpose = models.CharField(max_length=40, help_text="For example survey.invitation.")
+    purpose = models.CharField(max_length=40, help_text=_("For example survey.invitation."))
     channel = models.CharField(max_length=10, choices=ContactChannel.choices)
     to_address = models.CharField(max_length=320, blank=True)
     subject = models.CharField(max_length=300)
     body_text = models.TextField()
     body_html = models.TextField(blank=True)
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.QUEUED)
-    reason = models.CharField(max_length=500, blank=True, help_text="Why suppressed or failed.")
+    reason = models.CharField(max_length=500, blank=True, help_text=_("Why suppressed or failed."))
     # Messages of one conversation (an invitation and its reminder) share a thread; the quiet
     # period counts other threads only.
     thread = models.CharField(max_length=100, blank=True)
@@ -380,8 +387,8 @@ class IncomingMessage(models.Model):
     thread = models.CharField(max_length=100, db_index=True)
     channel = models.CharField(max_length=10, choices=Channel.choices)
     subject = models.CharField(max_length=300, blank=True)
-    body = models.TextField(blank=True, help_text="What they wrote now, without quotes.")
-    sender = models.CharField(max_length=320, blank=True, help_text="The address it came from.")
+    body = models.TextField(blank=True, help_text=_("What they wrote now, without quotes."))
+    sender = models.CharField(max_length=320, blank=True, help_text=_("The address it came from."))
     in_reply_to = models.ForeignKey(
         Message, null=True, blank=True, on_delete=models.SET_NULL, related_name="replies"
     )
@@ -406,15 +413,15 @@ class Attachment(models.Model):
     open it through a view that checks who they are."""
 
     class Kind(models.TextChoices):
-        JPEG = "image/jpeg", "JPEG image"
-        PNG = "image/png", "PNG image"
-        HEIC = "image/heic", "HEIC image"
-        PDF = "application/pdf", "PDF document"
+        JPEG = "image/jpeg", _("JPEG image")
+        PNG = "image/png", _("PNG image")
+        HEIC = "image/heic", _("HEIC image")
+        PDF = "application/pdf", _("PDF document")
 
     CUSTOMER_MERGE = MOVE
     customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="attachments")
     file = models.FileField(storage=attachment_storage, upload_to=attachment_path, max_length=200)
-    name = models.CharField(max_length=200, help_text="The name it came with (display only).")
+    name = models.CharField(max_length=200, help_text=_("The name it came with (display only)."))
     content_type = models.CharField(max_length=40, choices=Kind.choices)
     size = models.PositiveIntegerField()
     sha256 = models.CharField(max_length=64)

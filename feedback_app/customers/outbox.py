@@ -16,9 +16,12 @@ from django.core.mail.message import make_msgid
 from django.db import models, transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from feedback_app.core.background import queue_item_task
 from feedback_app.core.errors import DomainError
+from feedback_app.core.phrases import Phrase
 from feedback_app.customers.models import Channel, ContactChannel, Customer, Message
 from feedback_app.customers.policy import Decision, contact_decision
 from feedback_app.customers.selectors import customer_survivor
@@ -85,7 +88,7 @@ def message_send(
     if kind not in Message.Kind.values:
         raise DomainError(f"Unknown kind of message {kind!r}.")
     if not subject.strip() or not body_text.strip():
-        raise DomainError("A message needs a subject and a text.", field="body_text")
+        raise DomainError(_("A message needs a subject and a text."), field="body_text")
     with transaction.atomic():
         customer = Customer.objects.select_for_update().get(pk=customer_survivor(customer).pk)
         existing = Message.objects.filter(dedupe_key=dedupe_key).first()
@@ -120,15 +123,10 @@ def message_send(
             message.about_id = about.pk
         message.save()
         # A message that could not go the first way says why on the timeline.
-        switched = f" ({channel_reason})" if channel_reason.startswith("not by") else ""
         timeline_record(
             customer=customer,
             kind="message.queued" if decision.allowed else "message.suppressed",
-            title=(
-                f"{ContactChannel(channel).label}{switched}: {message.subject}"[:200]
-                if decision.allowed
-                else f"Not sent ({decision.reason}): {message.subject}"
-            ),
+            title=_queued_title(decision, channel, channel_reason, message.subject),
             body=body_text if decision.allowed else "",
             channel=channel if channel in Channel.values else "",
             actor=actor,
@@ -236,7 +234,7 @@ def message_deliver(*, message_id: int) -> Message:
     else:
         failure = f"no gateway for {message.get_channel_display()} is configured"
     if failure:
-        message_failed(message, reason=failure, title="Delivery failed")
+        message_failed(message, reason=failure, title=gettext_noop("Delivery failed"))
         return message
     message.status = Message.Status.SENT
     message.sent_at = timezone.now()
@@ -247,3 +245,26 @@ def message_deliver(*, message_id: int) -> Message:
 def deliver_message(message_id: int) -> str:
     """The task (queued by function object after commit): deliver one stored message."""
     return message_deliver(message_id=message_id).status
+
+
+def _queued_title(decision, channel: str, channel_reason: str, subject: str) -> Phrase:
+    """The timeline's line for a message queued (by which channel, and why when it could not
+    go the first way) or refused (and why)."""
+    if not decision.allowed:
+        return Phrase(
+            gettext_noop("Not sent (%(reason)s): %(subject)s"),
+            reason=decision.reason,
+            subject=subject,
+        )
+    if channel_reason.startswith("not by"):
+        return Phrase(
+            gettext_noop("%(channel)s (%(why)s): %(subject)s"),
+            channel=ContactChannel(channel).label,
+            why=channel_reason,
+            subject=subject,
+        )
+    return Phrase(
+        gettext_noop("%(channel)s: %(subject)s"),
+        channel=ContactChannel(channel).label,
+        subject=subject,
+    )

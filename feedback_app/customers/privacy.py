@@ -14,8 +14,11 @@ from django.core import serializers
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from feedback_app.core.errors import Conflict
+from feedback_app.core.phrases import Phrase
 from feedback_app.core.signals import customer_erasing
 from feedback_app.customers.models import (
     Attachment,
@@ -104,7 +107,7 @@ def customer_erase(*, customer: Customer, actor=None, reason: str = "") -> Custo
     with transaction.atomic():
         customer = Customer.objects.select_for_update().get(pk=customer.pk)
         if customer.holds.filter(released_at__isnull=True).exists():
-            raise Conflict("This customer has an open recovery case; close it before erasing.")
+            raise Conflict(_("This customer has an open recovery case; close it before erasing."))
         if customer.merged_into_id:
             raise Conflict(
                 f"This profile was merged into #{customer.merged_into_id}; erase that one."
@@ -141,7 +144,7 @@ def customer_erase(*, customer: Customer, actor=None, reason: str = "") -> Custo
         timeline_record(
             customer=customer,
             kind="customer.erased",
-            title="Personal data erased",
+            title=Phrase(gettext_noop("Personal data erased")),
             body=reason[:500],
             actor=actor,
         )

@@ -7,6 +7,7 @@ from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.decorators import method_decorator
+from django.utils.translation import gettext as _
 from django.views import View
 from django.views.decorators.csrf import csrf_exempt
 from django.views.generic import ListView
@@ -93,7 +94,7 @@ class CustomerDetailView(View):
         customer = _customer_or_404(pk)
         if customer.is_merged:
             messages.error(
-                request, "This profile was merged; change the surviving profile instead."
+                request, _("This profile was merged; change the surviving profile instead.")
             )
             return redirect(customer.merged_into)
         if "add_identity" in request.POST:
@@ -104,7 +105,7 @@ class CustomerDetailView(View):
                 except DomainError as exc:
                     form.add_error("value", exc.message)
                 else:
-                    messages.success(request, "Identity added.")
+                    messages.success(request, _("Identity added."))
                     return redirect(customer)
             return self.get(request, pk, identity_form=form)
         if "identity_usable" in request.POST:  # staff confirmed the address with the customer
@@ -112,7 +113,10 @@ class CustomerDetailView(View):
             identity = customer.identities.filter(pk=number).first() if number else None
             if identity is not None and identity.undeliverable_at is not None:
                 identity_usable_again(identity, actor=request.user)
-                messages.success(request, f"Messages go to {identity.normalized} again.")
+                messages.success(
+                    request,
+                    _("Messages go to %(address)s again.") % {"address": identity.normalized},
+                )
             return redirect(customer)
         if "save_preferences" in request.POST:
             form = PreferencesForm(
@@ -128,7 +132,7 @@ class CustomerDetailView(View):
                         source=ContactPreference.Source.STAFF,
                         actor=request.user,
                     )
-                messages.success(request, "Contact preferences saved.")
+                messages.success(request, _("Contact preferences saved."))
                 return redirect(customer)
             return self.get(request, pk, preferences_form=form)
         form = CustomerProfileForm(request.POST, instance=Customer.objects.get(pk=customer.pk))
@@ -142,7 +146,7 @@ class CustomerDetailView(View):
             except DomainError as exc:
                 form_error(form, exc)
             else:
-                messages.success(request, "Profile saved.")
+                messages.success(request, _("Profile saved."))
                 return redirect(customer)
         return self.get(request, pk, profile_form=form)
 
@@ -184,7 +188,9 @@ class CustomerMergeView(View):
                     form.add_error("other", exc.message)
                 else:
                     messages.success(
-                        request, f"{matches[0]} (#{matches[0].pk}) was merged into this profile."
+                        request,
+                        _("%(customer)s (#%(number)d) was merged into this profile.")
+                        % {"customer": matches[0], "number": matches[0].pk},
                     )
                     return redirect(target)
         return render(request, self.template_name, context)
@@ -293,14 +299,14 @@ class CustomerEraseView(View):
         customer = _customer_or_404(pk)
         reason = (request.POST.get("reason") or "").strip()
         if not reason:
-            messages.error(request, "Say why (for example: the customer asked).")
+            messages.error(request, _("Say why (for example: the customer asked)."))
             return redirect("customers:erase", pk=pk)
         try:
             customer_erase(customer=customer, actor=request.user, reason=reason)
         except DomainError as exc:
             messages.error(request, exc.message)
             return redirect(customer)
-        messages.success(request, "Personal data erased.")
+        messages.success(request, _("Personal data erased."))
         return redirect(customer)
 
 

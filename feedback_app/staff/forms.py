@@ -2,6 +2,7 @@
 
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
 
 from feedback_app.core.policy import INTEGRATION
 from feedback_app.core.roles import user_roles
@@ -21,4 +22,4 @@ class StaffAuthenticationForm(AuthenticationForm):
                 code="integration",
             )
         if not roles:
-            raise ValidationError("This account holds no staff role.", code="no_role")
+            raise ValidationError(_("This account holds no staff role."), code="no_role")

@@ -3,6 +3,7 @@
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from feedback_app.core.errors import DomainError
 from feedback_app.core.roles import ROLES, roles_sync
@@ -22,13 +23,13 @@ def staff_user_create(
     if role not in ROLES:
         raise DomainError(f"Unknown role {role!r}; choose one of {', '.join(ROLES)}.", field="role")
     if not username.strip():
-        raise DomainError("A username is required.", field="username")
+        raise DomainError(_("A username is required."), field="username")
     role_def = ROLES[role]
     User = get_user_model()
     with transaction.atomic():
         if not Group.objects.filter(name=role_def.group).exists():
             roles_sync()
-        user, _ = User.objects.get_or_create(username=username.strip())
+        user, _created = User.objects.get_or_create(username=username.strip())
         user.email = email
         user.first_name = first_name
         user.last_name = last_name

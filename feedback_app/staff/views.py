@@ -4,6 +4,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.views import PasswordResetView
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
 from django_ratelimit.core import is_ratelimited
 
@@ -25,7 +26,7 @@ class HomeView(TemplateView):
         availability_set(user=request.user, away=away)
         messages.success(
             request,
-            "You are away: new tickets go to your colleagues."
+            _("You are away: new tickets go to your colleagues.")
             if away
             else "You are back: new tickets can come to you.",
         )

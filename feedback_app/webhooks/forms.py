@@ -1,23 +1,31 @@
 """The endpoint form managers fill in; the rules themselves are the service's."""
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from feedback_app.webhooks.models import SUBSCRIBABLE, Webhook
 
 
 class WebhookForm(forms.Form):
-    name = forms.CharField(max_length=100, help_text="Who receives it, e.g. “CRM” or “#care”.")
+    name = forms.CharField(
+        label=_("Name"), max_length=100, help_text=_("Who receives it, e.g. “CRM” or “#care”.")
+    )
     url = forms.CharField(
-        label="URL",
+        label=_("URL"),
         max_length=500,
-        help_text="The receiver's https:// address (for Slack, the channel's incoming webhook).",
+        help_text=_("The receiver's https:// address (for Slack, the channel's incoming webhook)."),
     )
     events = forms.MultipleChoiceField(
-        choices=SUBSCRIBABLE, widget=forms.CheckboxSelectMultiple, label="Send these events"
+        choices=SUBSCRIBABLE, widget=forms.CheckboxSelectMultiple, label=_("Send these events")
     )
-    format = forms.ChoiceField(choices=Webhook.Format.choices, initial=Webhook.Format.JSON)
+    format = forms.ChoiceField(
+        label=_("Format"), choices=Webhook.Format.choices, initial=Webhook.Format.JSON
+    )
     active = forms.BooleanField(
-        required=False, initial=True, help_text="Untick to pause it; events are not kept."
+        label=_("Active"),
+        required=False,
+        initial=True,
+        help_text=_("Untick to pause it; events are not kept."),
     )
 
     @classmethod

@@ -8,18 +8,19 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 
 class Event(models.TextChoices):
     """What other systems can be told of. The value is the event's `type` in the payload."""
 
-    TICKET_OPENED = "ticket.opened", "Ticket opened"
-    STEP_TAKEN = "ticket.step_taken", "Recovery step taken (apology, reassurance, restitution…)"
-    RESTITUTION_GRANTED = "restitution.granted", "Restitution granted to the customer"
-    IMPROVEMENT_SHIPPED = "improvement.shipped", "Improvement shipped (“you said, we did”)"
-    DETRACTOR = "feedback.detractor", "Detractor received (NPS 0-6)"
+    TICKET_OPENED = "ticket.opened", _("Ticket opened")
+    STEP_TAKEN = "ticket.step_taken", _("Recovery step taken (apology, reassurance, restitution…)")
+    RESTITUTION_GRANTED = "restitution.granted", _("Restitution granted to the customer")
+    IMPROVEMENT_SHIPPED = "improvement.shipped", _("Improvement shipped (“you said, we did”)")
+    DETRACTOR = "feedback.detractor", _("Detractor received (NPS 0-6)")
     # Sent by hand from the endpoint's page to check a receiver; nobody subscribes to it.
-    TEST = "webhook.test", "Test event"
+    TEST = "webhook.test", _("Test event")
 
 
 SUBSCRIBABLE = [(value, label) for value, label in Event.choices if value != Event.TEST]
@@ -34,12 +35,12 @@ class Webhook(models.Model):
     """An endpoint of another system, told of the events it subscribes to."""
 
     class Format(models.TextChoices):
-        JSON = "json", "JSON event (for your own systems, signed)"
-        SLACK = "slack", "Slack-compatible message (a team channel's incoming webhook)"
+        JSON = "json", _("JSON event (for your own systems, signed)")
+        SLACK = "slack", _("Slack-compatible message (a team channel's incoming webhook)")
 
     name = models.CharField(max_length=100)
-    url = models.URLField(max_length=500, verbose_name="URL")
-    events = models.JSONField(default=list, help_text="Event types it receives.")
+    url = models.URLField(max_length=500, verbose_name=_("URL"))
+    events = models.JSONField(default=list, help_text=_("Event types it receives."))
     format = models.CharField(max_length=10, choices=Format.choices, default=Format.JSON)
     secret = models.CharField(max_length=100, default=new_secret, editable=False)
     # The secret before the last rotation: deliveries are signed with both for a day.
@@ -74,11 +75,11 @@ class Delivery(models.Model):
     go to an endpoint one after another, in the order they happened."""
 
     class Status(models.TextChoices):
-        PENDING = "pending", "Waiting"
-        SENDING = "sending", "Sending"
-        DELIVERED = "delivered", "Delivered"
-        FAILED = "failed", "Gave up"
-        CANCELLED = "cancelled", "Cancelled (endpoint gone)"
+        PENDING = "pending", _("Waiting")
+        SENDING = "sending", _("Sending")
+        DELIVERED = "delivered", _("Delivered")
+        FAILED = "failed", _("Gave up")
+        CANCELLED = "cancelled", _("Cancelled (endpoint gone)")
 
     webhook = models.ForeignKey(Webhook, on_delete=models.CASCADE, related_name="deliveries")
     event = models.CharField(max_length=40, choices=Event.choices)

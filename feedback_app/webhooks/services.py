@@ -20,6 +20,7 @@ from django.core.cache import cache
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from feedback_app.core.background import queue_item_task, queue_item_task_on_commit
 from feedback_app.core.errors import Conflict, DomainError, NotAllowed
@@ -130,7 +131,7 @@ def events_publish(announcements: list[Announcement], *, only: int | None = None
 
 def _can_manage(actor) -> None:
     if actor is not None and not actor.has_perm("webhooks.change_webhook"):
-        raise NotAllowed("Only a manager can change webhooks.")
+        raise NotAllowed(_("Only a manager can change webhooks."))
 
 
 def webhook_save(
@@ -148,7 +149,7 @@ def webhook_save(
     known = {value for value, _label in SUBSCRIBABLE}
     events = [event for event in dict.fromkeys(events) if event]
     if not events:
-        raise DomainError("Choose at least one event to send.", field="events")
+        raise DomainError(_("Choose at least one event to send."), field="events")
     if unknown := [event for event in events if event not in known]:
         raise DomainError(f"Unknown event {unknown[0]!r}.", field="events")
     if format not in Webhook.Format.values:
@@ -160,7 +161,7 @@ def webhook_save(
     webhook.name, webhook.url, webhook.events = (name or "").strip()[:100], url, events
     webhook.format, webhook.active = format, bool(active)
     if not webhook.name:
-        raise DomainError("Give the endpoint a name.", field="name")
+        raise DomainError(_("Give the endpoint a name."), field="name")
     if webhook.active:
         webhook.disabled_reason = ""
     webhook.save()
@@ -205,9 +206,9 @@ def delivery_replay(*, delivery: Delivery, actor) -> Delivery:
     receiver that has it already can drop it), behind whatever waits for the same ticket."""
     _can_manage(actor)
     if delivery.status in (Delivery.Status.PENDING, Delivery.Status.SENDING):
-        raise Conflict("It is still being delivered; replay it once it has finished.")
+        raise Conflict(_("It is still being delivered; replay it once it has finished."))
     if not Delivery.objects.filter(pk=delivery.pk).exists():
-        raise Conflict("This delivery no longer exists.")
+        raise Conflict(_("This delivery no longer exists."))
     with transaction.atomic():
         copy = Delivery.objects.create(
             webhook_id=delivery.webhook_id,

@@ -3,6 +3,7 @@ a test event and replays."""
 
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
 from django.views import View
 
 from feedback_app.core.errors import DomainError
@@ -45,7 +46,7 @@ class WebhookCreateView(View):
         webhook, form = _save(request, None)
         if webhook is None:
             return render(request, FORM, {"form": form}, status=400)
-        messages.success(request, "Endpoint added. Send it a test event to check the receiver.")
+        messages.success(request, _("Endpoint added. Send it a test event to check the receiver."))
         return redirect(webhook)
 
 
@@ -69,27 +70,29 @@ class WebhookEditView(View):
                 saved, form = _save(request, webhook)
                 if saved is None:
                     return self.get(request, pk, form=form, status=400)
-                messages.success(request, "Endpoint saved.")
+                messages.success(request, _("Endpoint saved."))
             elif action == "rotate":
                 webhook_rotate_secret(webhook=webhook, actor=request.user)
                 messages.success(
-                    request, "New secret made; the old one also signs for the next 24 hours."
+                    request, _("New secret made; the old one also signs for the next 24 hours.")
                 )
             elif action == "test":
                 webhook_send_test(webhook=webhook, actor=request.user)
-                messages.success(request, "Test event sent; its answer is in the log below.")
+                messages.success(request, _("Test event sent; its answer is in the log below."))
             elif action == "replay":
                 delivery = get_object_or_404(
                     Delivery, pk=whole_number(request.POST.get("delivery")), webhook=webhook
                 )
                 delivery_replay(delivery=delivery, actor=request.user)
-                messages.success(request, "Sent again, as a new delivery of the same event.")
+                messages.success(request, _("Sent again, as a new delivery of the same event."))
             elif action == "delete":
                 webhook_delete(webhook=webhook, actor=request.user)
-                messages.success(request, f"Endpoint “{webhook.name}” deleted.")
+                messages.success(
+                    request, _("Endpoint “%(name)s” deleted.") % {"name": webhook.name}
+                )
                 return redirect("webhooks:list")
             else:
-                messages.error(request, "Nothing to do: unknown action.")
+                messages.error(request, _("Nothing to do: unknown action."))
         except DomainError as exc:
             messages.error(request, exc.message)
         return redirect(webhook)

@@ -8,6 +8,7 @@ import re
 import pygal
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext as _
 from pygal.style import Style
 
 from recovery.dashboards.figures import Table
@@ -53,7 +54,9 @@ def svg(table: Table) -> SafeString:
     # pygal writes its tooltip configuration as an inline script even with js=[]; the chart
     # needs none, and the Content-Security-Policy would block it anyway.
     rendered = _SCRIPT.sub("", chart.render(is_unicode=True))
-    label = escape(f"Chart: {table.title}. The numbers are in the table that follows.")
+    label = escape(
+        _("Chart: %(title)s. The numbers are in the table that follows.") % {"title": table.title}
+    )
     rendered = rendered.replace("<svg ", f'<svg role="img" aria-label="{label}" ', 1)
     return mark_safe(rendered)  # noqa: S308 - pygal output from our own numbers and escaped labels
 
@@ -91,7 +94,7 @@ def sparkline(points: list[tuple[str, float | None]], label: str) -> SafeString:
         for index, value in values
     )
     spoken = ", ".join(f"{period}: {value}" for period, value in points if value is not None)
-    aria = escape(f"{label} by period: {spoken}")
+    aria = escape(_("%(label)s by period: %(values)s") % {"label": label, "values": spoken})
     return mark_safe(  # noqa: S308 - numbers we computed and an escaped label
         f'<svg class="sparkline" role="img" aria-label="{aria}" viewBox="0 0 {width} {height}" '
         f'width="{width}" height="{height}"><polyline fill="none" stroke="#0d6efd" '

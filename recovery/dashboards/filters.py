@@ -9,6 +9,7 @@ from datetime import date, datetime, time, timedelta
 from django import forms
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from feedback_app.customers.models import AgeBand, Channel, ValueTier
 from recovery.models import Team
@@ -71,15 +72,30 @@ class Filters:
 
 
 class DashboardFilterForm(forms.Form):
-    start = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    end = forms.DateField(
-        required=False, widget=forms.DateInput(attrs={"type": "date"}), help_text="Included."
+    start = forms.DateField(
+        label=_("Start"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
-    channel = forms.ChoiceField(choices=[("", "All channels"), *Channel.choices], required=False)
-    segment = forms.ChoiceField(choices=[("", "All customers"), *SEGMENTS.items()], required=False)
-    segment_value = forms.CharField(required=False, max_length=100, label="Segment value")
-    team = forms.ModelChoiceField(queryset=None, required=False, empty_label="All teams")
-    period = forms.ChoiceField(choices=[("week", "By week"), ("month", "By month")], required=False)
+    end = forms.DateField(
+        label=_("End"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text=_("Included."),
+    )
+    channel = forms.ChoiceField(
+        label=_("Channel"), choices=[("", _("All channels")), *Channel.choices], required=False
+    )
+    segment = forms.ChoiceField(
+        label=_("Segment"), choices=[("", _("All customers")), *SEGMENTS.items()], required=False
+    )
+    segment_value = forms.CharField(required=False, max_length=100, label=_("Segment value"))
+    team = forms.ModelChoiceField(
+        label=_("Team"), queryset=None, required=False, empty_label=_("All teams")
+    )
+    period = forms.ChoiceField(
+        label=_("Period"),
+        choices=[("week", _("By week")), ("month", _("By month"))],
+        required=False,
+    )
 
     TIERS = dict(ValueTier.choices)
     AGES = dict(AgeBand.choices)
@@ -98,9 +114,9 @@ class DashboardFilterForm(forms.Form):
         data = super().clean()
         start, end = data.get("start"), data.get("end")
         if start and end and end < start:
-            self.add_error("end", "The end is before the start.")
+            self.add_error("end", _("The end is before the start."))
         if start and end and (end - start).days > 3660:
-            self.add_error("start", "Choose at most ten years.")
+            self.add_error("start", _("Choose at most ten years."))
         return data
 
     def filters(self) -> Filters:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.http import Http404
 from django.shortcuts import render
+from django.utils.translation import gettext_lazy
 from django.views import View
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -18,15 +19,15 @@ from recovery.exports import table_csv
 from recovery.models import ExperienceStandard, MysteryVisit
 
 TITLES = {
-    "overview": "Overview",
-    "experience": "Experience",
-    "recovery": "Failure and recovery",
-    "restitution": "Restitution",
-    "retention": "Retention after recovery",
-    "engagement": "Engagement",
-    "valuable": "Most valuable customers",
-    "people": "Agents and teams",
-    "standards": "Experience standards",
+    "overview": gettext_lazy("Overview"),
+    "experience": gettext_lazy("Experience"),
+    "recovery": gettext_lazy("Failure and recovery"),
+    "restitution": gettext_lazy("Restitution"),
+    "retention": gettext_lazy("Retention after recovery"),
+    "engagement": gettext_lazy("Engagement"),
+    "valuable": gettext_lazy("Most valuable customers"),
+    "people": gettext_lazy("Agents and teams"),
+    "standards": gettext_lazy("Experience standards"),
 }
 # Dashboards with a page of their own; the rest share the tables-and-charts page.
 TEMPLATES = {

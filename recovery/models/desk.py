@@ -3,6 +3,7 @@ by e-mail as they choose)."""
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from recovery.models.tickets import Ticket
 
@@ -35,13 +36,13 @@ class StaffNotice(models.Model):
     by e-mail when they chose so). `key` makes a notice about the same thing once."""
 
     class Kind(models.TextChoices):
-        ASSIGNED = "assigned", "A ticket was given to me"
-        CUSTOMER_WROTE = "customer_wrote", "A customer wrote on my ticket"
-        APPROVAL_WAITING = "approval_waiting", "A restitution waits for my approval"
-        DECIDED = "decided", "My restitution request was decided"
-        SLA_SOON = "sla_soon", "My ticket's SLA is about to be missed"
-        ALERT = "alert", "Detractors or a topic rose above their usual level (managers)"
-        DIGEST = "digest", "The weekly digest (managers)"
+        ASSIGNED = "assigned", _("A ticket was given to me")
+        CUSTOMER_WROTE = "customer_wrote", _("A customer wrote on my ticket")
+        APPROVAL_WAITING = "approval_waiting", _("A restitution waits for my approval")
+        DECIDED = "decided", _("My restitution request was decided")
+        SLA_SOON = "sla_soon", _("My ticket's SLA is about to be missed")
+        ALERT = "alert", _("Detractors or a topic rose above their usual level (managers)")
+        DIGEST = "digest", _("The weekly digest (managers)")
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notices"

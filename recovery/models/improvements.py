@@ -5,6 +5,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from feedback_app.core.translations import missing_languages
 from feedback_app.customers.merge_rules import keep_one
@@ -17,15 +18,17 @@ class Improvement(models.Model):
     """What we change because customers asked ("we did"), linked to what they said."""
 
     class Status(models.TextChoices):
-        PROPOSED = "proposed", "Proposed"
-        PLANNED = "planned", "Planned"
-        IN_PROGRESS = "in_progress", "In progress"
-        SHIPPED = "shipped", "Shipped"
-        DECLINED = "declined", "Declined"
+        PROPOSED = "proposed", _("Proposed")
+        PLANNED = "planned", _("Planned")
+        IN_PROGRESS = "in_progress", _("In progress")
+        SHIPPED = "shipped", _("Shipped")
+        DECLINED = "declined", _("Declined")
 
     title = models.CharField(max_length=200)
-    customer_text = models.TextField(blank=True, help_text="What changed, written for customers.")
-    description = models.TextField(blank=True, help_text="Internal notes.")
+    customer_text = models.TextField(
+        blank=True, help_text=_("What changed, written for customers.")
+    )
+    description = models.TextField(blank=True, help_text=_("Internal notes."))
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
@@ -106,13 +109,13 @@ class ImprovementNotice(models.Model):
     expires with the reason. Only a delivered message counts as told."""
 
     class Kind(models.TextChoices):
-        SHIPPED = "shipped", "We did it"
-        DECLINED = "declined", "Why not"
+        SHIPPED = "shipped", _("We did it")
+        DECLINED = "declined", _("Why not")
 
     class Status(models.TextChoices):
-        WAITING = "waiting", "Waiting until our contact rules allow it"
-        DECIDED = "decided", "Handed to the outbox"
-        EXPIRED = "expired", "Expired: never allowed in time"
+        WAITING = "waiting", _("Waiting until our contact rules allow it")
+        DECIDED = "decided", _("Handed to the outbox")
+        EXPIRED = "expired", _("Expired: never allowed in time")
 
     improvement = models.ForeignKey(Improvement, on_delete=models.CASCADE, related_name="notices")
     # A customer told twice of one improvement is told once: of two profiles' notices the merge
@@ -126,7 +129,7 @@ class ImprovementNotice(models.Model):
         "customers.Message", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     quote = models.CharField(
-        max_length=300, blank=True, help_text="The customer's own words, quoted."
+        max_length=300, blank=True, help_text=_("The customer's own words, quoted.")
     )
     status = models.CharField(
         max_length=10, choices=Status.choices, default=Status.DECIDED, db_index=True

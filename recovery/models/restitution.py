@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from recovery.models.tickets import Ticket
 
@@ -12,18 +13,18 @@ class Restitution(models.Model):
     """What we give back for the trouble. Money is Decimal, with its currency."""
 
     class Kind(models.TextChoices):
-        REFUND = "refund", "Refund"
-        CREDIT = "credit", "Account credit"
-        VOUCHER = "voucher", "Voucher"
-        REPLACEMENT = "replacement", "Replacement"
-        GIFT = "gift", "Gift"
-        OTHER = "other", "Other"
+        REFUND = "refund", _("Refund")
+        CREDIT = "credit", _("Account credit")
+        VOUCHER = "voucher", _("Voucher")
+        REPLACEMENT = "replacement", _("Replacement")
+        GIFT = "gift", _("Gift")
+        OTHER = "other", _("Other")
 
     class Status(models.TextChoices):
-        PENDING = "pending", "Waiting for approval"
-        GRANTED = "granted", "Granted"
-        REJECTED = "rejected", "Rejected"
-        WITHDRAWN = "withdrawn", "Withdrawn"
+        PENDING = "pending", _("Waiting for approval")
+        GRANTED = "granted", _("Granted")
+        REJECTED = "rejected", _("Rejected")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
 
     MONEY_KINDS = (Kind.REFUND, Kind.CREDIT, Kind.VOUCHER)
 
@@ -32,7 +33,7 @@ class Restitution(models.Model):
     amount = models.DecimalField(max_digits=10, decimal_places=2, null=True, blank=True)
     currency = models.CharField(max_length=3, blank=True)
     item = models.CharField(
-        max_length=200, blank=True, help_text="For a replacement or gift: what."
+        max_length=200, blank=True, help_text=_("For a replacement or gift: what.")
     )
     note = models.TextField(blank=True)
     status = models.CharField(max_length=10, choices=Status.choices, db_index=True)
@@ -78,14 +79,14 @@ class ApprovalLimit(models.Model):
 
     currency = models.CharField(max_length=3, unique=True)
     agent_limit = models.DecimalField(
-        max_digits=10, decimal_places=2, help_text="Per ticket, in total."
+        max_digits=10, decimal_places=2, help_text=_("Per ticket, in total.")
     )
     customer_limit = models.DecimalField(
         max_digits=10,
         decimal_places=2,
         null=True,
         blank=True,
-        help_text="Per customer over the rolling period, in total (blank: no such limit).",
+        help_text=_("Per customer over the rolling period, in total (blank: no such limit)."),
     )
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -1,6 +1,7 @@
 """What managers set for the workflow: canned messages per step and topic, and SLA targets."""
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from feedback_app.customers.models import Channel, ValueTier
 from recovery.models.tickets import Priority
@@ -18,9 +19,9 @@ class CannedMessage(models.Model):
     """
 
     class Step(models.TextChoices):
-        APOLOGY = "apology", "Apology"
-        REASSURANCE = "reassurance", "Reassurance"
-        RESTITUTION = "restitution", "Restitution notice"
+        APOLOGY = "apology", _("Apology")
+        REASSURANCE = "reassurance", _("Reassurance")
+        RESTITUTION = "restitution", _("Restitution notice")
 
     name = models.CharField(max_length=100)
     step = models.CharField(max_length=12, choices=Step.choices)
@@ -65,24 +66,24 @@ class RoutingRule(models.Model):
     """Which team gets a new ticket: the first active rule, by position, whose conditions all
     hold (a blank condition holds for every ticket). Kept by managers in the admin."""
 
-    position = models.PositiveSmallIntegerField(default=0, help_text="Lower is tried first.")
+    position = models.PositiveSmallIntegerField(default=0, help_text=_("Lower is tried first."))
     topic = models.ForeignKey(
         Topic,
         null=True,
         blank=True,
         on_delete=models.CASCADE,
         related_name="+",
-        help_text="The ticket's main topic.",
+        help_text=_("The ticket's main topic."),
     )
     channel = models.CharField(
         max_length=10,
         choices=Channel.choices,
         blank=True,
-        help_text="Where the feedback that opened it came from.",
+        help_text=_("Where the feedback that opened it came from."),
     )
     value_tier = models.CharField(max_length=10, choices=ValueTier.choices, blank=True)
     min_priority = models.PositiveSmallIntegerField(
-        choices=Priority.choices, null=True, blank=True, help_text="This priority or higher."
+        choices=Priority.choices, null=True, blank=True, help_text=_("This priority or higher.")
     )
     team = models.ForeignKey("recovery.Team", on_delete=models.CASCADE, related_name="rules")
     active = models.BooleanField(default=True)

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from feedback_app.customers.models import Channel
 
@@ -20,24 +21,26 @@ class ExperienceStandard(models.Model):
             "detractor_contact",
             "Detractors contacted within one business day (%)",
         )
-        APOLOGY_FIRST = "apology_first", "Apology before any restitution (%)"
-        APOLOGY_IN_SLA = "apology_in_sla", "Apology within its SLA (%)"
-        TOLD_WHAT_CHANGED = "told_what_changed", "Customers who asked told what changed (%)"
-        RECOVERY_RATE = "recovery_rate", "Customers who said we made it right (%)"
-        NPS = "nps", "NPS (-100 to 100)"
+        APOLOGY_FIRST = "apology_first", _("Apology before any restitution (%)")
+        APOLOGY_IN_SLA = "apology_in_sla", _("Apology within its SLA (%)")
+        TOLD_WHAT_CHANGED = "told_what_changed", _("Customers who asked told what changed (%)")
+        RECOVERY_RATE = "recovery_rate", _("Customers who said we made it right (%)")
+        NPS = "nps", _("NPS (-100 to 100)")
 
-    promise = models.CharField(max_length=200, help_text="What we promise, as customers read it.")
+    promise = models.CharField(
+        max_length=200, help_text=_("What we promise, as customers read it.")
+    )
     measure = models.CharField(
         max_length=20,
         choices=Measure.choices,
         blank=True,
-        help_text="How the app measures it from the data (blank: mystery shoppers only).",
+        help_text=_("How the app measures it from the data (blank: mystery shoppers only)."),
     )
     target = models.DecimalField(
         max_digits=5,
         decimal_places=1,
         validators=[MinValueValidator(-100), MaxValueValidator(100)],
-        help_text="The figure the measure must reach (a percentage, or an NPS).",
+        help_text=_("The figure the measure must reach (a percentage, or an NPS)."),
     )
     position = models.PositiveSmallIntegerField(default=0)
     active = models.BooleanField(default=True)
@@ -56,8 +59,8 @@ class MysteryVisit(models.Model):
 
     visited_on = models.DateField(default=timezone.localdate)
     channel = models.CharField(max_length=10, choices=Channel.choices)
-    shopper = models.CharField(max_length=100, help_text="Who visited (a name or an agency).")
-    summary = models.TextField(blank=True, help_text="What happened, in a few lines.")
+    shopper = models.CharField(max_length=100, help_text=_("Who visited (a name or an agency)."))
+    summary = models.TextField(blank=True, help_text=_("What happened, in a few lines."))
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -74,9 +77,9 @@ class MysteryScore(models.Model):
     """How one visit scored on one standard."""
 
     class Result(models.IntegerChoices):
-        MET = 100, "Met"
-        PARTLY = 50, "Partly met"
-        MISSED = 0, "Missed"
+        MET = 100, _("Met")
+        PARTLY = 50, _("Partly met")
+        MISSED = 0, _("Missed")
 
     visit = models.ForeignKey(MysteryVisit, on_delete=models.CASCADE, related_name="scores")
     standard = models.ForeignKey(

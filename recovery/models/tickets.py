@@ -6,6 +6,7 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from feedback_app.customers.merge_rules import MOVE
 from feedback_app.customers.models import Customer
@@ -14,24 +15,24 @@ from surveys.models.base import new_case_number, new_token
 
 
 class State(models.TextChoices):
-    NEW = "new", "New"
-    APOLOGISED = "apologised", "Apologised"
-    REASSURED = "reassured", "Reassured"
-    RESTITUTION_OFFERED = "restitution_offered", "Restitution offered"
-    RESOLVED = "resolved", "Resolved"
-    FOLLOW_UP_SENT = "follow_up_sent", "Follow-up sent"
-    CLOSED = "closed", "Closed"
-    REOPENED = "reopened", "Reopened"
+    NEW = "new", _("New")
+    APOLOGISED = "apologised", _("Apologised")
+    REASSURED = "reassured", _("Reassured")
+    RESTITUTION_OFFERED = "restitution_offered", _("Restitution offered")
+    RESOLVED = "resolved", _("Resolved")
+    FOLLOW_UP_SENT = "follow_up_sent", _("Follow-up sent")
+    CLOSED = "closed", _("Closed")
+    REOPENED = "reopened", _("Reopened")
 
 
 OPEN_STATES = frozenset(State) - {State.CLOSED}
 
 
 class Priority(models.IntegerChoices):
-    LOW = 1, "Low"
-    NORMAL = 2, "Normal"
-    HIGH = 3, "High"
-    URGENT = 4, "Urgent"
+    LOW = 1, _("Low")
+    NORMAL = 2, _("Normal")
+    HIGH = 3, _("High")
+    URGENT = 4, _("Urgent")
 
 
 class Team(models.Model):
@@ -48,9 +49,9 @@ class Team(models.Model):
     members = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="teams")
 
     class AssignBy(models.TextChoices):
-        NOBODY = "nobody", "Nobody: the team picks from its queue"
-        ROUND_ROBIN = "round_robin", "Each available member in turn"
-        LEAST_OPEN = "least_open", "The available member with the fewest open tickets"
+        NOBODY = "nobody", _("Nobody: the team picks from its queue")
+        ROUND_ROBIN = "round_robin", _("Each available member in turn")
+        LEAST_OPEN = "least_open", _("The available member with the fewest open tickets")
 
     assign_by = models.CharField(
         max_length=12, choices=AssignBy.choices, default=AssignBy.LEAST_OPEN
@@ -105,7 +106,7 @@ class Ticket(models.Model):
     apologised_at = models.DateTimeField(null=True, blank=True)
     resolved_at = models.DateTimeField(null=True, blank=True)
     breached = models.BooleanField(
-        default=False, db_index=True, help_text="An SLA target was missed."
+        default=False, db_index=True, help_text=_("An SLA target was missed.")
     )
     closed_at = models.DateTimeField(null=True, blank=True)
     # The "did we make it right?" invitation of the latest resolution, and the answer to it.
@@ -205,29 +206,29 @@ class TicketEvent(models.Model):
     """
 
     class Kind(models.TextChoices):
-        OPENED = "opened", "Opened"
-        ITEM_ATTACHED = "item_attached", "Feedback attached"
-        PRIORITY_RAISED = "priority_raised", "Priority raised"
-        ASSIGNED = "assigned", "Assigned"
-        NOTE = "note", "Note"
-        APOLOGISED = "apologised", "Apologised"
-        REASSURED = "reassured", "Reassured"
-        RESTITUTION_REQUESTED = "restitution_requested", "Restitution requested"
-        RESTITUTION_APPROVED = "restitution_approved", "Restitution approved"
-        RESTITUTION_REJECTED = "restitution_rejected", "Restitution rejected"
-        RESTITUTION_WITHDRAWN = "restitution_withdrawn", "Restitution withdrawn"
-        RESTITUTION_OFFERED = "restitution_offered", "Restitution offered"
-        RESOLVED = "resolved", "Resolved"
-        FOLLOW_UP_SENT = "follow_up_sent", "Follow-up sent"
-        FOLLOW_UP_NOT_SENT = "follow_up_not_sent", "Follow-up not sent"
-        FOLLOW_UP_ANSWERED = "follow_up_answered", "Follow-up answered"
-        CLOSED = "closed", "Closed"
-        REOPENED = "reopened", "Reopened"
-        SKIPPED = "skipped", "Step skipped"
-        SLA_BREACHED = "sla_breached", "SLA missed"
-        ACKNOWLEDGED = "acknowledged", "Acknowledged"
-        REPLIED = "replied", "Replied"
-        CUSTOMER_WROTE = "customer_wrote", "Customer wrote"
+        OPENED = "opened", _("Opened")
+        ITEM_ATTACHED = "item_attached", _("Feedback attached")
+        PRIORITY_RAISED = "priority_raised", _("Priority raised")
+        ASSIGNED = "assigned", _("Assigned")
+        NOTE = "note", _("Note")
+        APOLOGISED = "apologised", _("Apologised")
+        REASSURED = "reassured", _("Reassured")
+        RESTITUTION_REQUESTED = "restitution_requested", _("Restitution requested")
+        RESTITUTION_APPROVED = "restitution_approved", _("Restitution approved")
+        RESTITUTION_REJECTED = "restitution_rejected", _("Restitution rejected")
+        RESTITUTION_WITHDRAWN = "restitution_withdrawn", _("Restitution withdrawn")
+        RESTITUTION_OFFERED = "restitution_offered", _("Restitution offered")
+        RESOLVED = "resolved", _("Resolved")
+        FOLLOW_UP_SENT = "follow_up_sent", _("Follow-up sent")
+        FOLLOW_UP_NOT_SENT = "follow_up_not_sent", _("Follow-up not sent")
+        FOLLOW_UP_ANSWERED = "follow_up_answered", _("Follow-up answered")
+        CLOSED = "closed", _("Closed")
+        REOPENED = "reopened", _("Reopened")
+        SKIPPED = "skipped", _("Step skipped")
+        SLA_BREACHED = "sla_breached", _("SLA missed")
+        ACKNOWLEDGED = "acknowledged", _("Acknowledged")
+        REPLIED = "replied", _("Replied")
+        CUSTOMER_WROTE = "customer_wrote", _("Customer wrote")
 
     ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="events")
     actor = models.ForeignKey(

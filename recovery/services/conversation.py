@@ -12,6 +12,7 @@ from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.text import Truncator
+from django.utils.translation import gettext as _
 
 from feedback_app.core.errors import DomainError
 from feedback_app.core.numbers import whole_number
@@ -31,7 +32,7 @@ THREAD_PREFIX = "recovery.ticket:"
 def ticket_for_thread(thread: str) -> Ticket | None:
     """The ticket a conversation belongs to: its own thread ("recovery.ticket:<id>"), or the
     thread of its "did we make it right?" invitation."""
-    prefix, _, digits = thread.partition(":")
+    prefix, _colon, digits = thread.partition(":")
     if (pk := whole_number(digits)) is None or digits != digits.strip():
         return None
     if f"{prefix}:" == THREAD_PREFIX:
@@ -93,7 +94,7 @@ def ticket_reply(
     reply, on the ticket's log, and the customer no longer waits for us."""
     subject = (subject or "").strip() or f"About your case {ticket.case_number}"
     if not (body or "").strip():
-        raise DomainError("The message to the customer is empty.", field="body")
+        raise DomainError(_("The message to the customer is empty."), field="body")
     with transaction.atomic():
         ticket = (
             Ticket.objects.select_for_update(of=("self",))

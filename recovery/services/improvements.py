@@ -20,7 +20,9 @@ from django.db.models import Exists, OuterRef, Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.formats import date_format
 from django.utils.text import Truncator
+from django.utils.translation import gettext as _
 from django_q.tasks import async_task
 
 from feedback_app.core.errors import Conflict, DomainError, NotAllowed
@@ -39,7 +41,7 @@ DONE = (Improvement.Status.SHIPPED, Improvement.Status.DECLINED)
 
 def _can_manage(actor) -> None:
     if actor is None or not actor.has_perm("recovery.change_improvement"):
-        raise NotAllowed("Only a manager can do that with an improvement.")
+        raise NotAllowed(_("Only a manager can do that with an improvement."))
 
 
 def improvement_save(
@@ -61,10 +63,10 @@ def improvement_save(
     _can_manage(actor)
     title = " ".join((title or "").split())[:200]
     if not title:
-        raise DomainError("An improvement needs a title.", field="title")
+        raise DomainError(_("An improvement needs a title."), field="title")
     if status in DONE and (improvement is None or improvement.status != status):
         raise DomainError(
-            "Shipping and declining are steps of their own, not a status to set.", field="status"
+            _("Shipping and declining are steps of their own, not a status to set."), field="status"
         )
     if status not in Improvement.Status.values:
         raise DomainError(f"Unknown status {status!r}.", field="status")
@@ -99,7 +101,7 @@ def link_preview(
 ) -> dict[str, int]:
     """How many items and customers linking by this filter would take, before linking."""
     if days < 1 or days > 3650:
-        raise DomainError("Choose between 1 and 3650 days.", field="days")
+        raise DomainError(_("Choose between 1 and 3650 days."), field="days")
     responses, complaints = _feedback_filter(topic, days, sentiment)
     customers = set(responses.exclude(customer=None).values_list("customer_id", flat=True))
     customers |= set(complaints.values_list("customer_id", flat=True))
@@ -166,8 +168,8 @@ def improvement_link(
         improvement = Improvement.objects.select_for_update().get(pk=improvement.pk)
         if improvement.status in DONE:
             raise Conflict(
-                f"This improvement is {improvement.get_status_display().lower()}; "
-                "link to an open one."
+                _("This improvement is %(status)s; link to an open one.")
+                % {"status": improvement.get_status_display().lower()}
             )
         chosen = {
             "ticket": _load(Ticket, tickets, "tickets"),
@@ -176,7 +178,7 @@ def improvement_link(
         }
         if topic is not None:
             if not (0 < days <= 3650):
-                raise DomainError("Choose between 1 and 3650 days.", field="days")
+                raise DomainError(_("Choose between 1 and 3650 days."), field="days")
             by_topic_responses, by_topic_complaints = _feedback_filter(topic, days, sentiment)
             chosen["response"] += list(by_topic_responses)
             chosen["complaint"] += list(by_topic_complaints)
@@ -218,7 +220,8 @@ def _customers(improvement: Improvement) -> dict[int, str]:
             text = complaints[0].text if complaints else link.ticket.subject
             keep(link.ticket.customer_id, link.ticket.opened_at, text)
     return {
-        pk: Truncator(" ".join(text.split())).chars(QUOTE_CHARS) for pk, (_, text) in said.items()
+        pk: Truncator(" ".join(text.split())).chars(QUOTE_CHARS)
+        for pk, (_when, text) in said.items()
     }
 
 
@@ -233,15 +236,16 @@ def improvement_ship(
         improvement = Improvement.objects.select_for_update().get(pk=improvement.pk)
         if improvement.status == Improvement.Status.SHIPPED:
             raise Conflict(
-                f"Already shipped on {improvement.shipped_at:%d %b %Y}; customers were told once."
+                _("Already shipped on %(when)s; customers were told once.")
+                % {"when": date_format(improvement.shipped_at, "j M Y")}
             )
         if improvement.status == Improvement.Status.DECLINED:
-            raise Conflict("A declined improvement cannot ship; create a new one.")
+            raise Conflict(_("A declined improvement cannot ship; create a new one."))
         if customer_text is not None:
             improvement.customer_text = customer_text.strip()
         if not improvement.customer_text:
             raise DomainError(
-                "Write what changed, for customers, before shipping.", field="customer_text"
+                _("Write what changed, for customers, before shipping."), field="customer_text"
             )
         improvement.status, improvement.shipped_at = Improvement.Status.SHIPPED, timezone.now()
         improvement.save(update_fields=["status", "shipped_at", "customer_text"])
@@ -256,7 +260,7 @@ def improvement_decline(
     """Decline with a reason; optionally tell the customers who asked why not."""
     _can_manage(actor)
     if not (reason or "").strip():
-        raise DomainError("Say why it is declined.", field="reason")
+        raise DomainError(_("Say why it is declined."), field="reason")
     with transaction.atomic():
         improvement = Improvement.objects.select_for_update().get(pk=improvement.pk)
         if improvement.status in DONE:

@@ -66,9 +66,9 @@ def customer_message(
     with the case footer and any files the agent attached. By text message it is `sms_body`
     (else `body`) and the case's reference and link."""
     if not (subject or "").strip():
-        raise DomainError("The message needs a subject.", field="subject")
+        raise DomainError(_("The message needs a subject."), field="subject")
     if not (body or "").strip():
-        raise DomainError("The message to the customer is empty.", field="body")
+        raise DomainError(_("The message to the customer is empty."), field="body")
     message = message_send(
         customer=ticket.customer,
         kind=Message.Kind.REPLY,

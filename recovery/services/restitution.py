@@ -10,6 +10,7 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from feedback_app.core.errors import Conflict, DomainError, NotAllowed
 from recovery.canned import fill, step_slots
@@ -24,29 +25,40 @@ def _amount(kind: str, amount, currency: str, item: str) -> tuple[Decimal | None
     if amount in (None, ""):
         if kind in Restitution.MONEY_KINDS:
             raise DomainError(
-                f"A {Restitution.Kind(kind).label.lower()} needs an amount.", field="amount"
+                _("A %(kind)s needs an amount.")
+                % {"kind": str(Restitution.Kind(kind).label).lower()},
+                field="amount",
             )
         if not (item or "").strip():
-            raise DomainError("Say what the customer gets.", field="item")
+            raise DomainError(_("Say what the customer gets."), field="item")
         return None, ""
     try:
         value = Decimal(str(amount))
     except (InvalidOperation, ValueError):
-        raise DomainError(f"{amount!r} is not an amount of money.", field="amount") from None
+        raise DomainError(
+            _("%(amount)s is not an amount of money.") % {"amount": repr(amount)}, field="amount"
+        ) from None
     if not value.is_finite() or value <= 0:
-        raise DomainError("The amount must be more than zero.", field="amount")
+        raise DomainError(_("The amount must be more than zero."), field="amount")
     if value != value.quantize(Decimal("0.01")):
-        raise DomainError("The amount has at most two decimal places.", field="amount")
+        raise DomainError(_("The amount has at most two decimal places."), field="amount")
     if value > settings.RESTITUTION_MAX_AMOUNT:
         raise DomainError(
-            f"No single restitution above {settings.RESTITUTION_MAX_AMOUNT:,}.", field="amount"
+            _("No single restitution above %(most)s.")
+            % {"most": f"{settings.RESTITUTION_MAX_AMOUNT:,}"},
+            field="amount",
         )
     known = list(ApprovalLimit.objects.values_list("currency", flat=True))
     if not currency:
-        raise DomainError(f"Give the amount's currency ({', '.join(known)}).", field="currency")
+        raise DomainError(
+            _("Give the amount's currency (%(known)s).") % {"known": ", ".join(known)},
+            field="currency",
+        )
     if currency not in known:
         raise DomainError(
-            f"{currency} is not a currency we pay in ({', '.join(known)}).", field="currency"
+            _("%(currency)s is not a currency we pay in (%(known)s).")
+            % {"currency": currency, "known": ", ".join(known)},
+            field="currency",
         )
     return value, currency
 
@@ -133,10 +145,10 @@ def ticket_offer_restitution(
     slots = step_slots(ticket, "restitution", fields)
     subject, body = fill(subject, **slots), fill(body, **slots)
     if not (body or "").strip():
-        raise DomainError("The message to the customer is empty.", field="body")
+        raise DomainError(_("The message to the customer is empty."), field="body")
     with locked_step(ticket, "offer_restitution", expected_state) as (ticket, target):
         if ticket.restitutions.filter(status=Restitution.Status.PENDING).exists():
-            raise Conflict("A restitution for this ticket is already waiting for approval.")
+            raise Conflict(_("A restitution for this ticket is already waiting for approval."))
         over = _over_limit(actor, ticket, value, currency)
         restitution = Restitution.objects.create(
             ticket=ticket,
@@ -200,14 +212,17 @@ def restitution_decide(
 ) -> Restitution:
     """A manager approves (the customer is told) or rejects (with a reason) a pending one."""
     if actor is None or not actor.has_perm("recovery.approve_restitution"):
-        raise NotAllowed("Only a manager can approve or reject restitution above the agent limit.")
+        raise NotAllowed(
+            _("Only a manager can approve or reject restitution above the agent limit.")
+        )
     if not approve and not (reason or "").strip():
-        raise DomainError("Say why it is rejected.", field="reason")
+        raise DomainError(_("Say why it is rejected."), field="reason")
     with transaction.atomic():
         restitution = Restitution.objects.select_for_update().get(pk=restitution.pk)
         if restitution.status != Restitution.Status.PENDING:
             raise Conflict(
-                f"This restitution was already {restitution.get_status_display().lower()}."
+                _("This restitution was already %(status)s.")
+                % {"status": restitution.get_status_display().lower()}
             )
         restitution.decided_by, restitution.decided_at = actor, timezone.now()
         restitution.decision_reason = (reason or "").strip()
@@ -256,7 +271,8 @@ def restitution_withdraw(*, restitution: Restitution, actor, reason: str = "") -
         restitution = Restitution.objects.select_for_update().get(pk=restitution.pk)
         if restitution.status != Restitution.Status.PENDING:
             raise Conflict(
-                f"This restitution was already {restitution.get_status_display().lower()}."
+                _("This restitution was already %(status)s.")
+                % {"status": restitution.get_status_display().lower()}
             )
         restitution.status = Restitution.Status.WITHDRAWN
         restitution.decided_by, restitution.decided_at = actor, timezone.now()

@@ -6,8 +6,11 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils import timezone
 from django.utils.text import Truncator
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from feedback_app.core.errors import DomainError
+from feedback_app.core.phrases import Lower, Phrase
 from feedback_app.core.roles import is_person
 from feedback_app.customers.models import Channel, Customer, TimelineEntry
 from feedback_app.customers.services.holds import hold_place, holds_place_new
@@ -268,7 +271,7 @@ def ticket_create(
     surveys pause, and the opening is on the timeline."""
     subject = one_line(subject, 200)
     if not subject:
-        raise DomainError("A ticket needs a subject: what went wrong.", field="subject")
+        raise DomainError(_("A ticket needs a subject: what went wrong."), field="subject")
     if priority not in Priority.values:
         raise DomainError(
             f"Priority is one of {', '.join(map(str, Priority.values))}.", field="priority"
@@ -320,9 +323,9 @@ def _opened_event(ticket: Ticket, item, actor=None, note: str = "") -> TicketEve
     )
 
 
-def _held(ticket: Ticket) -> str:
+def _held(ticket: Ticket) -> Phrase:
     """Why the customer's surveys wait while the ticket is open."""
-    return f"recovery ticket #{ticket.pk} is open"
+    return Phrase(gettext_noop("recovery ticket #%(number)s is open"), number=ticket.pk)
 
 
 def _opened_entry(ticket: Ticket, actor=None) -> dict:
@@ -330,8 +333,11 @@ def _opened_entry(ticket: Ticket, actor=None) -> dict:
     return {
         "customer": ticket.customer,
         "kind": "ticket.opened",
-        "title": f"Recovery ticket #{ticket.pk} opened "
-        f"({ticket.get_priority_display().lower()} priority)",
+        "title": Phrase(
+            gettext_noop("Recovery ticket #%(number)s opened (%(priority)s priority)"),
+            number=ticket.pk,
+            priority=Lower(Priority(ticket.priority).label),
+        ),
         "body": ticket.subject,
         "channel": Channel.SYSTEM if actor is None else Channel.STAFF,
         "actor": actor,
@@ -346,7 +352,8 @@ def ticket_assign(*, ticket: Ticket, actor, assignee=None, team=None) -> Ticket:
     role, not deactivated ones."""
     if assignee is not None and not is_person(assignee):
         raise DomainError(
-            f"{assignee.get_username()} does not work tickets: choose an agent or a manager.",
+            _("%(person)s does not work tickets: choose an agent or a manager.")
+            % {"person": assignee.get_username()},
             field="assignee",
         )
     with transaction.atomic():
@@ -379,7 +386,7 @@ def ticket_note(*, ticket: Ticket, actor, text: str) -> TicketEvent:
     """An internal note: on the ticket's log, never sent to the customer."""
     text = (text or "").strip()
     if not text:
-        raise DomainError("The note is empty.", field="text")
+        raise DomainError(_("The note is empty."), field="text")
     return ticket_event(ticket=ticket, kind=TicketEvent.Kind.NOTE, actor=actor, text=text[:5000])
 
 

@@ -15,8 +15,11 @@ from datetime import timedelta
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from feedback_app.core.errors import Conflict, DomainError, NotAllowed
+from feedback_app.core.phrases import Phrase
 from feedback_app.customers.models import Channel, Message
 from feedback_app.customers.services.holds import hold_place, hold_release
 from feedback_app.customers.services.timeline import timeline_record
@@ -95,8 +98,11 @@ def locked_step(ticket: Ticket, step: str, expected_state: str | None = None):
         )
         if expected_state and locked.state != expected_state:
             raise Conflict(
-                f"Someone else changed this ticket while you were working on it: it is now "
-                f"{State(locked.state).label.lower()}. Reload it to see what happened.",
+                _(
+                    "Someone else changed this ticket while you were working on it: it is now "
+                    "%(state)s. Reload it to see what happened."
+                )
+                % {"state": str(State(locked.state).label).lower()},
                 allowed=allowed_steps(locked.state),
             )
         yield locked, check(step, locked.state)
@@ -116,7 +122,7 @@ def move_to(ticket: Ticket, target: str, *extra_fields: str) -> None:
     ticket.save(update_fields=["state", "updated_at", *extra_fields])
 
 
-def on_timeline(ticket: Ticket, kind: str, title: str, actor, body: str = "") -> None:
+def on_timeline(ticket: Ticket, kind: str, title: Phrase, actor, body: str = "") -> None:
     timeline_record(
         customer=ticket.customer,
         kind=kind,
@@ -150,20 +156,20 @@ def ticket_apologise(
 def _reassurance_check(cause, corrective_action, improvement, new_improvement_title) -> None:
     """A reassurance names the cause and the corrective action, linked to an improvement."""
     if not (cause or "").strip():
-        raise DomainError("Say what caused it.", field="cause")
+        raise DomainError(_("Say what caused it."), field="cause")
     if not (corrective_action or "").strip():
         raise DomainError(
-            "Name the corrective action: what was done so it will not happen again.",
+            _("Name the corrective action: what was done so it will not happen again."),
             field="corrective_action",
         )
     if improvement is None and not (new_improvement_title or "").strip():
         raise DomainError(
-            "Link the corrective action to an improvement, or propose a new one.",
+            _("Link the corrective action to an improvement, or propose a new one."),
             field="improvement",
         )
     if improvement is not None and improvement.status == Improvement.Status.DECLINED:
         raise DomainError(
-            "That improvement was declined; link another or propose one.", field="improvement"
+            _("That improvement was declined; link another or propose one."), field="improvement"
         )
 
 
@@ -220,8 +226,11 @@ def refuse_while_pending(ticket: Ticket, done: str) -> None:
     """A request waiting for a manager would be orphaned by resolving or closing."""
     if ticket.restitutions.filter(status=Restitution.Status.PENDING).exists():
         raise Conflict(
-            f"A restitution is waiting for a manager's approval: it must be decided or "
-            f"withdrawn before the ticket is {done}.",
+            _(
+                "A restitution is waiting for a manager's approval: it must be decided or "
+                "withdrawn before the ticket is %(done)s."
+            )
+            % {"done": _(done)},
             field="restitution",
         )
 
@@ -237,11 +246,13 @@ def ticket_resolve(
     """Mark the incident resolved. Without a granted restitution, say why none is due. Schedules
     the "did we make it right?" follow-up."""
     with locked_step(ticket, "resolve", expected_state) as (ticket, target):
-        refuse_while_pending(ticket, "resolved")
+        refuse_while_pending(ticket, gettext_noop("resolved"))
         if ticket.state == State.REASSURED and not (no_restitution_reason or "").strip():
             raise DomainError(
-                "No restitution was given: say why none is due "
-                "(for example, the customer declined).",
+                _(
+                    "No restitution was given: say why none is due "
+                    "(for example, the customer declined)."
+                ),
                 field="no_restitution_reason",
             )
         before = ticket.state
@@ -258,7 +269,8 @@ def ticket_resolve(
             no_restitution_reason=(no_restitution_reason or "").strip(),
             **_follow_up_payload(ticket),
         )
-        on_timeline(ticket, "ticket.resolved", f"Recovery ticket #{ticket.pk} resolved", actor)
+        resolved = Phrase(gettext_noop("Recovery ticket #%(number)s resolved"), number=ticket.pk)
+        on_timeline(ticket, "ticket.resolved", resolved, actor)
     return ticket
 
 
@@ -324,7 +336,8 @@ def ticket_follow_up_now(*, ticket: Ticket, actor, expected_state: str | None = 
         invitation = invitation_send_now(invitation=invitation)
     if invitation.status != Invitation.Status.SENT:
         raise Conflict(
-            f"The follow-up was not sent: {invitation.reason or invitation.get_status_display()}."
+            _("The follow-up was not sent: %(why)s.")
+            % {"why": invitation.reason or invitation.get_status_display()}
         )
     return ticket_follow_up_sent(ticket=ticket, actor=actor)
 
@@ -340,12 +353,12 @@ def ticket_close(
     """Close. Before resolution (a duplicate, a withdrawn complaint) only with a written reason.
     Surveys to the customer resume."""
     with locked_step(ticket, "close", expected_state) as (ticket, target):
-        refuse_while_pending(ticket, "closed")
+        refuse_while_pending(ticket, gettext_noop("closed"))
         if (
             ticket.state not in (State.RESOLVED, State.FOLLOW_UP_SENT)
             and not (reason or "").strip()
         ):
-            raise DomainError("Closing before resolution needs a reason.", field="reason")
+            raise DomainError(_("Closing before resolution needs a reason."), field="reason")
         before = ticket.state
         ticket.closed_at = timezone.now()
         fields = ["closed_at"]
@@ -363,12 +376,16 @@ def ticket_close(
             recovered=recovered,
         )
         hold_release(customer=ticket.customer, reference=ticket.hold_reference, actor=actor)
-        on_timeline(ticket, "ticket.closed", f"Recovery ticket #{ticket.pk} closed", actor, reason)
+        closed = Phrase(gettext_noop("Recovery ticket #%(number)s closed"), number=ticket.pk)
+        on_timeline(ticket, "ticket.closed", closed, actor, reason)
         if recovered:
             timeline_record(
                 customer=ticket.customer,
                 kind="ticket.recovered",
-                title=f"Recovered: said we made it right (ticket #{ticket.pk})",
+                title=Phrase(
+                    gettext_noop("Recovered: said we made it right (ticket #%(number)s)"),
+                    number=ticket.pk,
+                ),
                 channel=Channel.SYSTEM,
                 subject=ticket,
             )
@@ -380,19 +397,18 @@ def ticket_reopen(
 ) -> Ticket:
     """Back to work: the customer is not satisfied. The assignee is told; surveys pause again."""
     if not (reason or "").strip():
-        raise DomainError("Say why the ticket is reopened.", field="reason")
+        raise DomainError(_("Say why the ticket is reopened."), field="reason")
     with locked_step(ticket, "reopen", expected_state) as (ticket, target):
         before = ticket.state
         ticket.closed_at = None
         move_to(ticket, target, "closed_at")
         log_event(ticket, TicketEvent.Kind.REOPENED, actor, before, target, reason=reason.strip())
-        on_timeline(
-            ticket, "ticket.reopened", f"Recovery ticket #{ticket.pk} reopened", actor, reason
-        )
+        reopened = Phrase(gettext_noop("Recovery ticket #%(number)s reopened"), number=ticket.pk)
+        on_timeline(ticket, "ticket.reopened", reopened, actor, reason)
         hold_place(
             customer=ticket.customer,
             reference=ticket.hold_reference,
-            reason=f"recovery ticket #{ticket.pk} is open",
+            reason=Phrase(gettext_noop("recovery ticket #%(number)s is open"), number=ticket.pk),
             actor=actor,
         )
         ticket_mail(ticket.assignee, ticket, "reopened", f"Reopened: {reason.strip()}")
@@ -406,9 +422,9 @@ def ticket_skip(
     if step not in SKIPPABLE:
         raise DomainError(f"Only {', '.join(SKIPPABLE)} can be skipped.", field="step")
     if actor is None or not actor.has_perm("recovery.skip_step"):
-        raise NotAllowed("Only a manager can skip a step.")
+        raise NotAllowed(_("Only a manager can skip a step."))
     if not (reason or "").strip():
-        raise DomainError("Skipping a step needs a written reason.", field="reason")
+        raise DomainError(_("Skipping a step needs a written reason."), field="reason")
     with locked_step(ticket, step, expected_state) as (ticket, target):
         before = ticket.state
         move_to(ticket, target)

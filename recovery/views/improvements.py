@@ -7,7 +7,8 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils.translation import get_language
+from django.utils.translation import get_language, ngettext
+from django.utils.translation import gettext as _
 from django.views import View
 
 from feedback_app.core.errors import DomainError, NotAllowed
@@ -127,7 +128,7 @@ class ImprovementView(View):
                 improvement_decline(
                     improvement=improvement, actor=request.user, **form.cleaned_data
                 )
-                messages.success(request, "Declined.")
+                messages.success(request, _("Declined."))
             else:
                 raise Http404
         except NotAllowed:
@@ -175,26 +176,39 @@ class ImprovementView(View):
         except DomainError as exc:
             form_error(form, exc)
             return self.get(request, improvement.pk, link_form=form, status=400)
-        messages.success(request, f"Linked {sum(added.values())} more.")
+        messages.success(request, _("Linked %(count)d more.") % {"count": sum(added.values())})
         return redirect("recovery:improvement", pk=improvement.pk)
 
 
 def shipped_message(forecast: dict[str, int]) -> str:
     """What shipping will do, in counts: told now, told later, not told."""
 
-    def people(n):
-        return f"{n} customer{'' if n == 1 else 's'}"
-
-    parts = [f"{people(forecast['now'])} told now"]
-    if forecast["later"]:
-        days = settings.IMPROVEMENT_NOTICE_WAIT_DAYS
+    now, later, never = forecast["now"], forecast["later"], forecast["never"]
+    parts = [
+        ngettext("%(count)d customer told now", "%(count)d customers told now", now)
+        % {"count": now}
+    ]
+    if later:
         parts.append(
-            f"{people(forecast['later'])} told later, when our contact rules allow (a recent "
-            f"message or an open case holds them back; within {days} days)"
+            ngettext(
+                "%(count)d customer told later, when our contact rules allow (a recent message "
+                "or an open case holds them back; within %(days)d days)",
+                "%(count)d customers told later, when our contact rules allow (a recent message "
+                "or an open case holds them back; within %(days)d days)",
+                later,
+            )
+            % {"count": later, "days": settings.IMPROVEMENT_NOTICE_WAIT_DAYS}
         )
-    if forecast["never"]:
-        parts.append(f"{people(forecast['never'])} cannot be told (opted out or no address)")
-    return "Shipped: " + "; ".join(parts) + "."
+    if never:
+        parts.append(
+            ngettext(
+                "%(count)d customer cannot be told (opted out or no address)",
+                "%(count)d customers cannot be told (opted out or no address)",
+                never,
+            )
+            % {"count": never}
+        )
+    return _("Shipped: %(parts)s.") % {"parts": "; ".join(parts)}
 
 
 def _link_customer(link):

@@ -5,6 +5,8 @@ from django import forms
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views import View
 
 from recovery import selectors
@@ -17,7 +19,7 @@ class NoticeEmailsForm(forms.Form):
         choices=StaffNotice.Kind.choices,
         required=False,
         widget=forms.CheckboxSelectMultiple,
-        label="Also send me an e-mail when",
+        label=gettext_lazy("Also send me an e-mail when"),
     )
 
 
@@ -44,8 +46,8 @@ class NoticesView(View):
             if not form.is_valid():
                 return self.get(request, form=form)
             notice_emails_set(user=request.user, kinds=form.cleaned_data["kinds"])
-            messages.success(request, "Saved: which notices also come by e-mail.")
+            messages.success(request, _("Saved: which notices also come by e-mail."))
         else:
             count = notices_read(user=request.user)
-            messages.success(request, f"{count} marked as read.")
+            messages.success(request, _("%(count)d marked as read.") % {"count": count})
         return redirect("recovery:notices")

@@ -11,6 +11,8 @@ from django.utils.dateformat import format as date_format
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import Truncator
 from django.utils.timesince import timesince
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 from django.views import View
 
 from feedback_app.core.formatting import countdown
@@ -27,9 +29,9 @@ QUEUE_PAGE = 50
 # Column headers that sort: (label, the order a click asks for, then the one a second click
 # asks for, how each reads to a screen reader).
 SORTABLE = {
-    "priority": ("Priority", ("priority",), "descending"),
-    "sla": ("SLA", ("next_due",), "ascending"),
-    "opened": ("Opened", ("newest", "oldest"), None),
+    "priority": (gettext_lazy("Priority"), ("priority",), "descending"),
+    "sla": (gettext_lazy("SLA"), ("next_due",), "ascending"),
+    "opened": (gettext_lazy("Opened"), ("newest", "oldest"), None),
 }
 
 
@@ -66,8 +68,14 @@ def queue_rows(tickets) -> list[SafeString]:
     # One reversal each for the whole page: a row's address differs only in its number.
     ticket_url = reverse("recovery:ticket", args=[0]).replace("/0/", "/{}/")
     customer_url = reverse("customers:detail", args=[0]).replace("/0/", "/{}/")
-    states, priorities = dict(State.choices), dict(Priority.choices)
-    tiers = dict(ValueTier.choices)
+    # Each label and phrase in the reader's language, translated once for the whole page.
+    states = {value: str(label) for value, label in State.choices}
+    priorities = {value: str(label) for value, label in Priority.choices}
+    tiers = {value: str(label) for value, label in ValueTier.choices}
+    wrote, select = _("customer wrote %(time)s ago"), _("Select ticket %(number)s")
+    sla = {"apology": _("apology %(when)s"), "resolution": _("resolution %(when)s")}
+    sla |= {"met": _("met"), "breached": _("breached")}
+    opened_format = _("j M, H:i")
     rows = []
     for ticket in tickets:
         pk, customer = ticket.pk, ticket.customer
@@ -76,7 +84,7 @@ def queue_rows(tickets) -> list[SafeString]:
             subject += f' <span class="small text-secondary">{_e(ticket.reference)}</span>'
         if ticket.customer_waiting_since:
             waited = _e(timesince(ticket.customer_waiting_since, now))
-            subject += f' <span class="badge text-bg-warning">customer wrote {waited} ago</span>'
+            subject += f' <span class="badge text-bg-warning">{wrote % {"time": waited}}</span>'
         who = _e(customer)
         if customer.value_tier != ValueTier.STANDARD:
             tier = tiers.get(customer.value_tier, customer.value_tier)
@@ -86,35 +94,35 @@ def queue_rows(tickets) -> list[SafeString]:
         if ticket.team_id:
             assignee += f'<br><span class="small text-secondary">{_e(ticket.team.name)}</span>'
         topics = _e(", ".join(ticket.topic_names))
-        opened = _e(date_format(timezone.localtime(ticket.opened_at), "j M H:i"))
+        opened = _e(date_format(timezone.localtime(ticket.opened_at), opened_format))
         danger = ' class="table-danger"' if ticket.breached else ""
         rows.append(
             mark_safe(  # noqa: S308 - every value above is escaped by _e()
                 f"<tr{danger}>"
                 '<td><input class="form-check-input" type="checkbox" name="tickets" '
-                f'value="{pk}" aria-label="Select ticket {pk}"></td><td>{pk}</td>'
+                f'value="{pk}" aria-label="{select % {"number": pk}}"></td><td>{pk}</td>'
                 f'<td><a href="{ticket_url.format(pk)}">{subject}</a></td>'
                 f'<td><a href="{customer_url.format(customer.pk)}">{who}</a></td>'
                 f"<td>{_e(states.get(ticket.state, ticket.state))}</td>"
                 f'<td><span class="badge text-bg-{badge}">'
                 f"{_e(priorities.get(ticket.priority, ticket.priority))}</span></td>"
-                f'<td>{assignee}</td><td class="small nowrap">{_sla(ticket, now)}</td>'
+                f'<td>{assignee}</td><td class="small nowrap">{_sla(ticket, now, sla)}</td>'
                 f'<td class="small">{topics}</td><td class="small nowrap">{opened}</td></tr>'
             )
         )
     return rows
 
 
-def _sla(ticket: Ticket, now) -> str:
+def _sla(ticket: Ticket, now, words: dict[str, str]) -> str:
     if not ticket.is_open:
         return ""
     if not ticket.apologised_at:
-        text = f"apology {_e(countdown(ticket.apology_due_at, now))}"
+        text = words["apology"] % {"when": _e(countdown(ticket.apology_due_at, now))}
     elif not ticket.resolved_at:
-        text = f"resolution {_e(countdown(ticket.resolution_due_at, now))}"
+        text = words["resolution"] % {"when": _e(countdown(ticket.resolution_due_at, now))}
     else:
-        text = "met"
-    return f"{text}<br><strong>breached</strong>" if ticket.breached else text
+        text = words["met"]
+    return f"{text}<br><strong>{words['breached']}</strong>" if ticket.breached else text
 
 
 def options(choices, selected="") -> SafeString:
@@ -142,7 +150,7 @@ def filter_controls(form) -> list[dict]:
         if name == "q":
             control = (
                 f'<input class="form-control form-control-sm" type="search" {attrs} '
-                f'value="{_e(value)}" placeholder="#, subject, order, name">'
+                f'value="{_e(value)}" placeholder="{_e(_("#, subject, order, name"))}">'
             )
         elif name in ("opened_after", "opened_before"):
             control = (
@@ -217,7 +225,11 @@ class QueueView(View):
             assignee=assignee,
             reason=data["reason"],
         )
-        messages.success(request, f"{done} ticket{'s' if done != 1 else ''} updated.")
+        messages.success(
+            request,
+            ngettext("%(count)d ticket updated.", "%(count)d tickets updated.", done)
+            % {"count": done},
+        )
         for problem in problems:
             messages.error(request, problem)
         return redirect(f"{reverse('recovery:queue')}?{request.GET.urlencode()}")

@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
 from django.views import View
 
 from feedback_app.core.numbers import whole_number
@@ -35,14 +36,14 @@ class SettingsView(View):
             form = ApprovalLimitForm(request.POST, instance=instance)
             if form.is_valid():
                 form.save()
-                messages.success(request, "Approval limit saved.")
+                messages.success(request, _("Approval limit saved."))
                 return redirect("recovery:settings")
             return self.get(request, limit_form=form)
         instance = CannedMessage.objects.filter(pk=whole_number(request.POST.get("pk"))).first()
         form = CannedMessageForm(request.POST, instance=instance)
         if form.is_valid():
             form.save()
-            messages.success(request, "Canned message saved.")
+            messages.success(request, _("Canned message saved."))
             return redirect("recovery:settings")
         return self.get(request, canned_form=form)
 
@@ -63,6 +64,6 @@ class CannedMessageEditView(View):
         form = CannedMessageForm(request.POST, instance=message)
         if form.is_valid():
             form.save()
-            messages.success(request, "Canned message saved.")
+            messages.success(request, _("Canned message saved."))
             return redirect("recovery:settings")
         return self.get(request, pk, form=form)

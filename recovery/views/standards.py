@@ -3,6 +3,8 @@ visit against them. The scorecard itself is the "standards" dashboard."""
 
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views import View
 
 from recovery.forms import MysteryVisitForm, StandardForm
@@ -27,7 +29,7 @@ class StandardEditView(View):
             context = {"form": form}
             return render(request, "recovery/staff/standard_form.html", context, status=400)
         standard_save(standard=standard, **form.cleaned_data)
-        messages.success(request, "Standard saved: the scorecard measures it from now on.")
+        messages.success(request, _("Standard saved: the scorecard measures it from now on."))
         return redirect(*SCORECARD)
 
 
@@ -47,5 +49,13 @@ class MysteryVisitView(View):
         scores = form.scores()
         fields = {name: form.cleaned_data[name] for name in form.Meta.fields}
         mystery_visit_record(actor=request.user, scores=scores, **fields)
-        messages.success(request, f"Visit recorded, scored on {len(scores)} standard(s).")
+        messages.success(
+            request,
+            ngettext(
+                "Visit recorded, scored on %(count)d standard.",
+                "Visit recorded, scored on %(count)d standards.",
+                len(scores),
+            )
+            % {"count": len(scores)},
+        )
         return redirect(*SCORECARD)

@@ -11,6 +11,7 @@ from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views import View
 
 from feedback_app.core.errors import DomainError, NotAllowed
@@ -62,7 +63,7 @@ def _pending(ticket: Ticket, restitution: int) -> Restitution:
     try:
         return ticket.restitutions.get(pk=restitution)
     except Restitution.DoesNotExist:
-        raise DomainError("No such restitution on this ticket.", field="restitution") from None
+        raise DomainError(_("No such restitution on this ticket."), field="restitution") from None
 
 
 def _decide(*, ticket: Ticket, actor, restitution: int, decision: str, reason: str):
@@ -279,7 +280,9 @@ class TicketStepView(View):
             return TicketView().get(request, pk, bound={step: form}, status=status)
         if isinstance(result, Restitution) and result.status == Restitution.Status.PENDING:
             messages.info(
-                request, f"{result.summary} is above your limit: it waits for a manager's approval."
+                request,
+                _("%(what)s is above your limit: it waits for a manager's approval.")
+                % {"what": result.summary},
             )
         else:
             messages.success(request, STEPS[step].done)

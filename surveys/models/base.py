@@ -5,6 +5,7 @@ import secrets
 
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from feedback_app.customers.models import Customer
 from surveys.triage.lexicon import keyword_lines
@@ -29,23 +30,25 @@ def new_case_number() -> str:
 
 
 class Sentiment(models.TextChoices):
-    NEGATIVE = "negative", "Negative"
-    NEUTRAL = "neutral", "Neutral"
-    POSITIVE = "positive", "Positive"
+    NEGATIVE = "negative", _("Negative")
+    NEUTRAL = "neutral", _("Neutral")
+    POSITIVE = "positive", _("Positive")
 
 
 class Severity(models.IntegerChoices):
-    LOW = 1, "Low"
-    MEDIUM = 2, "Medium"
-    HIGH = 3, "High"
-    CRITICAL = 4, "Critical"
+    LOW = 1, _("Low")
+    MEDIUM = 2, _("Medium")
+    HIGH = 3, _("High")
+    CRITICAL = 4, _("Critical")
 
 
 class Topic(models.Model):
     """A theme of feedback (delivery, billing...), found by its keywords. Managed in the admin."""
 
     name = models.CharField(max_length=60, unique=True)
-    keywords = models.TextField(help_text="Words and phrases that mean this topic, one per line.")
+    keywords = models.TextField(
+        help_text=_("Words and phrases that mean this topic, one per line.")
+    )
     active = models.BooleanField(default=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -5,6 +5,7 @@ from django.contrib.contenttypes.fields import GenericRelation
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 
 from feedback_app.customers.merge_rules import MOVE
 from feedback_app.customers.models import Channel, Customer
@@ -40,7 +41,7 @@ class Response(Segmented, Triaged):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     source_reference = models.CharField(
-        max_length=200, blank=True, help_text="Store, import file and row..."
+        max_length=200, blank=True, help_text=_("Store, import file and row...")
     )
     # A copy of the response's NPS answer (0-10; its first NPS question if it has two), set when
     # it is stored: a customer's score before and after a ticket, an invitation or a notice is
@@ -113,7 +114,7 @@ class Complaint(Segmented, Triaged):
     customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="complaints")
     channel = models.CharField(max_length=10, choices=Channel.choices)
     reference = models.CharField(
-        max_length=100, blank=True, help_text="Order or case number, if given."
+        max_length=100, blank=True, help_text=_("Order or case number, if given.")
     )
     subject = models.CharField(max_length=200, blank=True)
     text = models.TextField()

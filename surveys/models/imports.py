@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from surveys.models.surveys import Survey
 
@@ -16,15 +17,15 @@ class ImportJob(models.Model):
     """
 
     class Kind(models.TextChoices):
-        RESPONSES = "responses", "Survey responses"
-        EVENTS = "events", "Events"
-        COMPLAINTS = "complaints", "Complaints"
+        RESPONSES = "responses", _("Survey responses")
+        EVENTS = "events", _("Events")
+        COMPLAINTS = "complaints", _("Complaints")
 
     class Status(models.TextChoices):
-        QUEUED = "queued", "Queued"
-        RUNNING = "running", "Running"
-        DONE = "done", "Done"
-        FAILED = "failed", "Failed"
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
 
     kind = models.CharField(max_length=10, choices=Kind.choices)
     survey = models.ForeignKey(
@@ -36,9 +37,9 @@ class ImportJob(models.Model):
     total_rows = models.PositiveIntegerField(null=True, blank=True)
     processed_rows = models.PositiveIntegerField(default=0)
     accepted_rows = models.PositiveIntegerField(default=0)
-    duplicate_rows = models.PositiveIntegerField(default=0, help_text="Already imported before.")
+    duplicate_rows = models.PositiveIntegerField(default=0, help_text=_("Already imported before."))
     rejected_rows = models.PositiveIntegerField(default=0)
-    error = models.CharField(max_length=500, blank=True, help_text="Why the whole file failed.")
+    error = models.CharField(max_length=500, blank=True, help_text=_("Why the whole file failed."))
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -66,7 +67,7 @@ class ImportJob(models.Model):
 
 class ImportRejection(models.Model):
     job = models.ForeignKey(ImportJob, on_delete=models.CASCADE, related_name="rejections")
-    row = models.PositiveIntegerField(help_text="Line number in the file; the header is line 1.")
+    row = models.PositiveIntegerField(help_text=_("Line number in the file; the header is line 1."))
     reason = models.CharField(max_length=500)
 
     class Meta:
@@ -83,7 +84,9 @@ class SetAsideMail(models.Model):
     often the mailbox is read."""
 
     digest = models.CharField(max_length=64, unique=True, editable=False)
-    source = models.CharField(max_length=500, help_text="The mailbox and the message's key in it.")
+    source = models.CharField(
+        max_length=500, help_text=_("The mailbox and the message's key in it.")
+    )
     raw = models.BinaryField(editable=False)
     reason = models.CharField(max_length=500)
     attempts = models.PositiveIntegerField(default=1)

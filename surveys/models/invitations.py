@@ -6,6 +6,7 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from feedback_app.customers.merge_rules import MOVE
 from feedback_app.customers.models import Channel, ContactChannel, Customer, Message
@@ -62,12 +63,12 @@ class Event(models.Model):
 
 class Invitation(models.Model):
     class Status(models.TextChoices):
-        SCHEDULED = "scheduled", "Scheduled"
-        SENT = "sent", "Sent"
-        SUPPRESSED = "suppressed", "Suppressed"
-        FAILED = "failed", "Failed"
-        ANSWERED = "answered", "Answered"
-        CANCELLED = "cancelled", "Cancelled"
+        SCHEDULED = "scheduled", _("Scheduled")
+        SENT = "sent", _("Sent")
+        SUPPRESSED = "suppressed", _("Suppressed")
+        FAILED = "failed", _("Failed")
+        ANSWERED = "answered", _("Answered")
+        CANCELLED = "cancelled", _("Cancelled")
 
     CUSTOMER_MERGE = MOVE
     survey = models.ForeignKey(Survey, on_delete=models.PROTECT, related_name="invitations")
@@ -92,7 +93,7 @@ class Invitation(models.Model):
     )
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.SCHEDULED)
     reason = models.CharField(
-        max_length=500, blank=True, help_text="Why it was suppressed or failed."
+        max_length=500, blank=True, help_text=_("Why it was suppressed or failed.")
     )
     scheduled_for = models.DateTimeField()
     sent_at = models.DateTimeField(null=True, blank=True)
@@ -152,7 +153,7 @@ class ReceivedAnswers(models.Model):
     invitation = models.OneToOneField(
         Invitation, on_delete=models.CASCADE, related_name="received", primary_key=True
     )
-    answers = models.JSONField(help_text="Question id → the value the form gave.")
+    answers = models.JSONField(help_text=_("Question id → the value the form gave."))
     received_at = models.DateTimeField(default=timezone.now)
     attempts = models.PositiveSmallIntegerField(default=0)
     last_error = models.CharField(max_length=500, blank=True)

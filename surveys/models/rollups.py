@@ -1,6 +1,7 @@
 """The day tables the dashboards read: one row per day, channel and grain."""
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from surveys.models.base import SEGMENT_FIELDS, SegmentColumns, Topic
 
@@ -16,10 +17,10 @@ class FeedbackDay(SegmentColumns):
     `manage.py rebuild_rollups`.
     """
 
-    day = models.DateField(help_text="Local date the item arrived.")
+    day = models.DateField(help_text=_("Local date the item arrived."))
     channel = models.CharField(max_length=10)
     grain = models.CharField(max_length=40)
-    survey_key = models.PositiveIntegerField(default=0, help_text="Survey id in survey grains.")
+    survey_key = models.PositiveIntegerField(default=0, help_text=_("Survey id in survey grains."))
     # region, age_band, value_tier: blank outside the grain.
     # Every item once it arrives; sentiment and failures once triage has read it.
     items = models.IntegerField(default=0)

@@ -14,6 +14,7 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from feedback_app.core.errors import Conflict, DomainError
 from surveys.languages import QUESTION_TEXTS, SURVEY_TEXTS
@@ -27,20 +28,23 @@ def _clean_choices(kind: str, choices) -> list[str]:
     if kind not in Question.CHOICE_KINDS:
         return []
     if not isinstance(choices, list | tuple):
-        raise DomainError("Options must be a list of texts.", field="choices")
+        raise DomainError(_("Options must be a list of texts."), field="choices")
     cleaned = []
     for option in choices:
         if not isinstance(option, str):
-            raise DomainError("Each option must be a text.", field="choices")
+            raise DomainError(_("Each option must be a text."), field="choices")
         option = " ".join(option.split())[:200]
         if option and option not in cleaned:
             cleaned.append(option)
     if len(cleaned) < 2:
         raise DomainError(
-            "A choice question needs at least two different options.", field="choices"
+            _("A choice question needs at least two different options."), field="choices"
         )
     if len(cleaned) > MAX_CHOICES:
-        raise DomainError(f"A choice question has at most {MAX_CHOICES} options.", field="choices")
+        raise DomainError(
+            _("A choice question has at most %(count)d options.") % {"count": MAX_CHOICES},
+            field="choices",
+        )
     return cleaned
 
 
@@ -59,7 +63,7 @@ def survey_create(
     name = " ".join((name or "").split())
     language = _language_clean(language or settings.LANGUAGE_CODE)
     if not name:
-        raise DomainError("A survey needs a name.", field="name")
+        raise DomainError(_("A survey needs a name."), field="name")
     if purpose not in Survey.Purpose.values:
         raise DomainError(f"Unknown purpose {purpose!r}.", field="purpose")
     survey = Survey(
@@ -99,7 +103,7 @@ def _endings_clean(endings: dict) -> dict:
     url = endings.get("review_url")
     if url and not str(url).startswith(("https://", "http://")):
         raise DomainError(
-            "The review link must be a web address starting with https:// (or http://).",
+            _("The review link must be a web address starting with https:// (or http://)."),
             field="review_url",
         )
     return {key: (value or "") for key, value in endings.items()}
@@ -111,7 +115,7 @@ def survey_update(*, survey: Survey, actor=None, **changes) -> Survey:
     if unknown:
         raise DomainError(f"These fields cannot be changed here: {', '.join(sorted(unknown))}.")
     if "name" in changes and not " ".join((changes["name"] or "").split()):
-        raise DomainError("A survey needs a name.", field="name")
+        raise DomainError(_("A survey needs a name."), field="name")
     if "purpose" in changes and changes["purpose"] not in Survey.Purpose.values:
         raise DomainError(f"Unknown purpose {changes['purpose']!r}.", field="purpose")
     if "language" in changes:
@@ -139,7 +143,7 @@ def survey_translations_save(
     {"prompt", "help_text", "choices"}}); an empty text removes it. Customers of that language
     get the survey in it once all of it is there (surveys/languages.py)."""
     if language == survey.language or language not in dict(settings.LANGUAGES):
-        raise DomainError("Choose another of our languages to translate into.", field="language")
+        raise DomainError(_("Choose another of our languages to translate into."), field="language")
     own = {k: str(v).strip() for k, v in texts.items() if k in SURVEY_TEXTS and str(v).strip()}
     with transaction.atomic():
         for question in survey.questions.all():
@@ -147,8 +151,11 @@ def survey_translations_save(
             kept = {k: given[k] for k in QUESTION_TEXTS if given.get(k)}
             if "choices" in kept and len(kept["choices"]) != len(question.choices):
                 raise DomainError(
-                    f"\u201c{question.prompt}\u201d has {len(question.choices)} options: give "
-                    "each of them, one per line, in the same order.",
+                    _(
+                        "“%(question)s” has %(count)d options: give each of them, one per line, "
+                        "in the same order."
+                    )
+                    % {"question": question.prompt, "count": len(question.choices)},
                     field=f"q{question.pk}__choices",
                 )
             question.translations = {**question.translations, language: kept}
@@ -182,16 +189,18 @@ def question_add(
     """Add a question at the end. Allowed on a live survey: earlier answers keep their meaning.
     `show_if` may name any question already there (all come before it)."""
     if survey.status == Survey.Status.CLOSED:
-        raise Conflict("This survey is closed; copy it to a new version to change it.")
+        raise Conflict(_("This survey is closed; copy it to a new version to change it."))
     if kind not in Question.Kind.values:
         raise DomainError(f"Unknown kind of question {kind!r}.", field="kind")
     prompt = " ".join((prompt or "").split())
     if not prompt:
-        raise DomainError("A question needs a text.", field="prompt")
+        raise DomainError(_("A question needs a text."), field="prompt")
     if survey.status == Survey.Status.LIVE and required and survey.responses.exists():
         raise Conflict(
-            "Customers have already answered this survey; a question added now must be optional "
-            "(or copy the survey to a new version).",
+            _(
+                "Customers have already answered this survey; a question added now must be "
+                "optional (or copy the survey to a new version)."
+            ),
             field="required",
         )
     with transaction.atomic():
@@ -221,7 +230,7 @@ def question_update(*, question: Question, actor=None, **changes) -> Question:
     if unknown:
         raise DomainError(f"These fields cannot be changed here: {', '.join(sorted(unknown))}.")
     if question.survey.status == Survey.Status.CLOSED:
-        raise Conflict("This survey is closed; copy it to a new version to change it.")
+        raise Conflict(_("This survey is closed; copy it to a new version to change it."))
     kind = changes.get("kind", question.kind)
     if kind not in Question.Kind.values:
         raise DomainError(f"Unknown kind of question {kind!r}.", field="kind")
@@ -230,7 +239,7 @@ def question_update(*, question: Question, actor=None, **changes) -> Question:
     if "prompt" in changes:
         changes["prompt"] = " ".join((changes["prompt"] or "").split())[:300]
         if not changes["prompt"]:
-            raise DomainError("A question needs a text.", field="prompt")
+            raise DomainError(_("A question needs a text."), field="prompt")
     if _has_answers(question):
         message = (
             "Customers have already answered this question, so {what} would change what their "
@@ -272,11 +281,13 @@ def _check_with(changed: Question) -> None:
 def question_delete(*, question: Question, actor=None) -> None:
     if _has_answers(question):
         raise Conflict(
-            "Customers have already answered this question; it cannot be deleted. "
-            "Copy the survey to a new version without it.",
+            _(
+                "Customers have already answered this question; it cannot be deleted. "
+                "Copy the survey to a new version without it."
+            ),
         )
     if question.survey.status == Survey.Status.CLOSED:
-        raise Conflict("This survey is closed; copy it to a new version to change it.")
+        raise Conflict(_("This survey is closed; copy it to a new version to change it."))
     dependent = question.survey.questions.filter(show_if__question=question.pk).first()
     if dependent is not None:
         raise Conflict(
@@ -298,8 +309,8 @@ def question_move(*, question: Question, offset: int, actor=None) -> Question:
             conditions_check(questions)
         except DomainError as exc:
             raise Conflict(
-                "A question can depend only on one before it, so this move is refused: "
-                + exc.message
+                _("A question can depend only on one before it, so this move is refused: %(why)s")
+                % {"why": exc.message}
             ) from exc
         for position, item in enumerate(questions):
             if item.position != position:
@@ -314,9 +325,9 @@ def survey_publish(*, survey: Survey, actor=None) -> Survey:
     if survey.status == Survey.Status.LIVE:
         return survey
     if survey.status == Survey.Status.CLOSED:
-        raise Conflict("A closed survey cannot go live again; copy it to a new version.")
+        raise Conflict(_("A closed survey cannot go live again; copy it to a new version."))
     if not survey.questions.exists():
-        raise Conflict("Add at least one question before publishing.")
+        raise Conflict(_("Add at least one question before publishing."))
     survey.status = Survey.Status.LIVE
     survey.save(update_fields=["status", "updated_at"])
     return survey

@@ -15,9 +15,11 @@ from django.utils import timezone
 from django.utils.formats import number_format
 from django.utils.text import Truncator
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from feedback_app.core.background import queue_item_task_on_commit
 from feedback_app.core.errors import DomainError
+from feedback_app.core.phrases import Phrase
 from feedback_app.customers.languages import supported
 from feedback_app.customers.services.conversation import Upload, attachments_store
 from feedback_app.customers.services.resolve import customer_resolve
@@ -115,7 +117,10 @@ def complaint_submit(
         timeline_record(
             customer=customer,
             kind="complaint.received",
-            title=f"Complaint: {Truncator(complaint.subject or text).chars(90)}",
+            title=Phrase(
+                gettext_noop("Complaint: %(said)s"),
+                said=Truncator(complaint.subject or text).chars(90),
+            ),
             body=Truncator(text).chars(2000),
             channel=channel,
             actor=actor,

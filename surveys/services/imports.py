@@ -21,6 +21,7 @@ from django.db import transaction
 from django.db.models import prefetch_related_objects
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
+from django.utils.translation import gettext as _
 from django_q.conf import Conf
 from django_q.tasks import async_task
 
@@ -360,7 +361,7 @@ def import_create(*, kind: str, uploaded, survey: Survey | None = None, actor=No
     if kind not in ImportJob.Kind.values:
         raise DomainError(f"Unknown kind of import {kind!r}.", field="kind")
     if kind == ImportJob.Kind.RESPONSES and (survey is None or survey.status != Survey.Status.LIVE):
-        raise DomainError("Choose a live survey for the responses.", field="survey")
+        raise DomainError(_("Choose a live survey for the responses."), field="survey")
     job = ImportJob.objects.create(
         kind=kind,
         survey=survey if kind == ImportJob.Kind.RESPONSES else None,
@@ -406,9 +407,9 @@ def import_resume(*, job: ImportJob, actor=None) -> ImportJob:
     with transaction.atomic():
         job = ImportJob.objects.select_for_update().get(pk=job.pk)
         if job.status == ImportJob.Status.DONE:
-            raise Conflict("This import is finished.")
+            raise Conflict(_("This import is finished."))
         if not job.file:
-            raise DomainError("This import has no stored file to go on with.")
+            raise DomainError(_("This import has no stored file to go on with."))
         job.status, job.error, job.finished_at = ImportJob.Status.QUEUED, "", None
         job.save(update_fields=["status", "error", "finished_at"])
         transaction.on_commit(lambda: async_task(run_import, job.pk))

@@ -19,9 +19,12 @@ from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from feedback_app.core.background import queue_item_task
 from feedback_app.core.errors import DomainError
+from feedback_app.core.phrases import Phrase
 from feedback_app.core.signals import customer_active
 from feedback_app.customers.languages import language_of
 from feedback_app.customers.models import Channel, ContactChannel, Message
@@ -50,7 +53,7 @@ def _check_event_type(event_type: str) -> str:
     event_type = (event_type or "").strip().lower()
     if not event_type or len(event_type) > 60 or not EVENT_TYPE.match(event_type):
         raise DomainError(
-            "An event type is lowercase words joined by dots, such as order.delivered.",
+            _("An event type is lowercase words joined by dots, such as order.delivered."),
             field="event_type",
         )
     return event_type
@@ -77,22 +80,22 @@ def trigger_rule_save(
     event_type = _check_event_type(event_type)
     for name, value in (("delay", delay), ("b_delay", b_delay)):
         if value is not None and (value < timedelta(0) or value > timedelta(days=365)):
-            raise DomainError("The delay must be between 0 and 365 days.", field=name)
+            raise DomainError(_("The delay must be between 0 and 365 days."), field=name)
     if (send_from is None) != (send_until is None):
-        raise DomainError("Give both send hours, or neither.", field="send_from")
+        raise DomainError(_("Give both send hours, or neither."), field="send_from")
     if send_from is not None and send_from >= send_until:
         raise DomainError(
-            "The send hours must start before they end, within one day.", field="send_until"
+            _("The send hours must start before they end, within one day."), field="send_until"
         )
     subject, b_subject = (" ".join((text or "").split())[:150] for text in (subject, b_subject))
     if b_delay == delay and b_subject in ("", subject) and (b_delay is not None or b_subject):
         raise DomainError(
-            "B is the same as A: give it another delay or another subject line.", field="b_delay"
+            _("B is the same as A: give it another delay or another subject line."), field="b_delay"
         )
     if channel != ContactChannel.EMAIL:
-        raise DomainError("Survey invitations are sent by e-mail.", field="channel")
+        raise DomainError(_("Survey invitations are sent by e-mail."), field="channel")
     if survey.status == Survey.Status.CLOSED:
-        raise DomainError("A closed survey cannot be triggered.", field="survey")
+        raise DomainError(_("A closed survey cannot be triggered."), field="survey")
     rule = rule or TriggerRule()
     rule.event_type, rule.survey, rule.delay, rule.channel, rule.active = (
         event_type,
@@ -149,9 +152,11 @@ def event_record(
     now = now or timezone.now()
     event_type = _check_event_type(event_type)
     if occurred_at is None or timezone.is_naive(occurred_at):
-        raise DomainError("occurred_at needs a date, a time and a time zone.", field="occurred_at")
+        raise DomainError(
+            _("occurred_at needs a date, a time and a time zone."), field="occurred_at"
+        )
     if occurred_at > now + timedelta(minutes=5):
-        raise DomainError("occurred_at is in the future.", field="occurred_at")
+        raise DomainError(_("occurred_at is in the future."), field="occurred_at")
     data = dict(data or {})
     if len(str(data)) > MAX_EVENT_DATA:
         raise DomainError(f"Event data is limited to {MAX_EVENT_DATA} characters.", field="data")
@@ -204,8 +209,14 @@ def event_record(
     return EventResult(event, True, scheduled["invitations"], scheduled["skipped"])
 
 
-def _event_title(event: Event) -> str:
-    return f"Event: {event.label}" + (f" ({event.reference})" if event.reference else "")
+def _event_title(event: Event) -> Phrase:
+    if event.reference:
+        return Phrase(
+            gettext_noop("Event: %(event)s (%(reference)s)"),
+            event=event.label,
+            reference=event.reference,
+        )
+    return Phrase(gettext_noop("Event: %(event)s"), event=event.label)
 
 
 def _schedule(event: Event, now: datetime) -> list[Invitation]:
@@ -248,7 +259,7 @@ def invitation_create(
     the customer's own case, so it goes despite the recovery hold, once, with no reminder.
     """
     if survey.status != Survey.Status.LIVE:
-        raise DomainError("Only a live survey can be sent.", field="survey")
+        raise DomainError(_("Only a live survey can be sent."), field="survey")
     now = timezone.now()
     scheduled_for = scheduled_for or now
     if dedupe_key:

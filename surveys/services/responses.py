@@ -19,11 +19,13 @@ from django.utils import timezone
 from django.utils.formats import number_format
 from django.utils.text import Truncator
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from feedback_app.core.background import (
     queue_item_task_on_commit,
 )
 from feedback_app.core.errors import Conflict, DomainError
+from feedback_app.core.phrases import Phrase
 from feedback_app.core.signals import customer_active
 from feedback_app.customers.models import Customer
 from feedback_app.customers.services.timeline import timeline_record
@@ -200,7 +202,7 @@ def submitted_entry(response: Response, cleaned: list, actor=None) -> dict:
     return {
         "customer": response.customer,
         "kind": "response.submitted",
-        "title": f"Answered \u201c{response.survey.name}\u201d",
+        "title": Phrase(gettext_noop("Answered “%(survey)s”"), survey=response.survey.name),
         "body": _summary(cleaned),
         "channel": response.channel,
         "actor": actor,

@@ -9,6 +9,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import ListView
 
@@ -53,7 +54,7 @@ class SurveyListView(ListView):
 class SurveyCreateView(View):
     def get(self, request):
         return render(
-            request, "surveys/staff/form.html", {"form": SurveyForm(), "title": "New survey"}
+            request, "surveys/staff/form.html", {"form": SurveyForm(), "title": _("New survey")}
         )
 
     def post(self, request):
@@ -64,10 +65,10 @@ class SurveyCreateView(View):
             except DomainError as exc:
                 form_error(form, exc)
             else:
-                messages.success(request, "Survey created. Add its questions, then publish it.")
+                messages.success(request, _("Survey created. Add its questions, then publish it."))
                 return redirect(survey)
         return render(
-            request, "surveys/staff/form.html", {"form": form, "title": "New survey"}, status=400
+            request, "surveys/staff/form.html", {"form": form, "title": _("New survey")}, status=400
         )
 
 
@@ -81,7 +82,9 @@ class SurveyEditView(SurveyMixin, View):
     def get(self, request, pk):
         form = SurveyForm(instance=self.survey)
         return render(
-            request, "surveys/staff/form.html", {"form": form, "title": f"Edit {self.survey}"}
+            request,
+            "surveys/staff/form.html",
+            {"form": form, "title": _("Edit %(survey)s") % {"survey": self.survey}},
         )
 
     def post(self, request, pk):
@@ -92,7 +95,7 @@ class SurveyEditView(SurveyMixin, View):
             except DomainError as exc:
                 form_error(form, exc)
             else:
-                messages.success(request, "Survey saved.")
+                messages.success(request, _("Survey saved."))
                 return redirect(self.survey)
         return render(
             request,
@@ -162,24 +165,24 @@ class SurveyDetailView(SurveyMixin, View):
             "funnel_days": chosen,
             "funnel_periods": self.periods,
             "funnel_stages": [
-                ("Invited", total.invited),
-                ("Suppressed", total.suppressed),
-                ("Sent", total.sent),
-                ("Clicked", total.clicked),
-                ("Started", total.started),
-                ("Completed", total.completed),
-                ("Completion rate", f"{total.rate}%" if total.rate is not None else "\u2014"),
-                ("Time to answer", total.median_text),
+                (_("Invited"), total.invited),
+                (_("Suppressed"), total.suppressed),
+                (_("Sent"), total.sent),
+                (_("Clicked"), total.clicked),
+                (_("Started"), total.started),
+                (_("Completed"), total.completed),
+                (_("Completion rate"), f"{total.rate}%" if total.rate is not None else "\u2014"),
+                (_("Time to answer"), total.median_text),
             ],
             "funnel_tables": [
-                ("By trigger rule and A/B arm", funnel.by_rule),
-                ("By channel", funnel.by_channel),
-                ("By segment (value tier)", funnel.by_segment),
-                ("By region", funnel.by_region),
+                (_("By trigger rule and A/B arm"), _("Trigger rule and A/B arm"), funnel.by_rule),
+                (_("By channel"), _("Channel"), funnel.by_channel),
+                (_("By segment (value tier)"), _("Segment (value tier)"), funnel.by_segment),
+                (_("By region"), _("Region"), funnel.by_region),
             ],
             "funnel_times": [
-                ("Completion by send hour", "Hour sent (local)", funnel.by_hour),
-                ("Completion by weekday", "Day sent", funnel.by_weekday),
+                (_("Completion by send hour"), _("Hour sent (local)"), funnel.by_hour),
+                (_("Completion by weekday"), _("Day sent"), funnel.by_weekday),
             ],
         }
 
@@ -194,7 +197,7 @@ class SurveyDetailView(SurveyMixin, View):
             except DomainError as exc:
                 form_error(form, exc)
             else:
-                messages.success(request, "Question added.")
+                messages.success(request, _("Question added."))
                 return redirect(self.survey)
         return self.get(request, pk, question_form=form)
 
@@ -228,8 +231,10 @@ class SurveyActionView(SurveyMixin, View):
         if action == "publish" and nobody_invited(result):
             messages.warning(
                 request,
-                "No active trigger rule sends this survey, so nobody will be invited to it: "
-                "add one under Rules, or share its public link.",
+                _(
+                    "No active trigger rule sends this survey, so nobody will be invited to it: "
+                    "add one under Rules, or share its public link."
+                ),
             )
         return redirect(result)
 
@@ -265,7 +270,9 @@ class QuestionView(View):
             "choices": "\n".join(q.choices),
             **QuestionForm.initial_condition(q),
         }
-        form = QuestionForm(initial=initial, submit_label="Save question", earlier=self._earlier())
+        form = QuestionForm(
+            initial=initial, submit_label=_("Save question"), earlier=self._earlier()
+        )
         return self._render(request, form)
 
     def _earlier(self) -> list[Question]:
@@ -283,19 +290,19 @@ class QuestionView(View):
                 return redirect(question.survey)
             if "delete" in request.POST:
                 building.question_delete(question=question, actor=request.user)
-                messages.success(request, "Question deleted.")
+                messages.success(request, _("Question deleted."))
                 return redirect(question.survey)
         except DomainError as exc:
             messages.error(request, exc.message)
             return redirect(question.survey)
-        form = QuestionForm(request.POST, submit_label="Save question", earlier=self._earlier())
+        form = QuestionForm(request.POST, submit_label=_("Save question"), earlier=self._earlier())
         if form.is_valid():
             try:
                 building.question_update(question=question, actor=request.user, **form.cleaned_data)
             except DomainError as exc:
                 form_error(form, exc)
             else:
-                messages.success(request, "Question saved.")
+                messages.success(request, _("Question saved."))
                 return redirect(question.survey)
         return self._render(request, form, status=400)
 
@@ -347,7 +354,9 @@ class TriggerRuleEditView(View):
 
     def get(self, request, pk=None):
         form = TriggerRuleForm(instance=self._rule(pk))
-        return render(request, "surveys/staff/form.html", {"form": form, "title": "Trigger rule"})
+        return render(
+            request, "surveys/staff/form.html", {"form": form, "title": _("Trigger rule")}
+        )
 
     def post(self, request, pk=None):
         rule = self._rule(pk)
@@ -370,10 +379,13 @@ class TriggerRuleEditView(View):
             except DomainError as exc:
                 form_error(form, exc)
             else:
-                messages.success(request, "Trigger rule saved.")
+                messages.success(request, _("Trigger rule saved."))
                 return redirect("surveys:rules")
         return render(
-            request, "surveys/staff/form.html", {"form": form, "title": "Trigger rule"}, status=400
+            request,
+            "surveys/staff/form.html",
+            {"form": form, "title": _("Trigger rule")},
+            status=400,
         )
 
 
@@ -421,7 +433,9 @@ class ImportDetailView(View):
         except DomainError as exc:
             messages.error(request, exc.message)
         else:
-            messages.success(request, f"Going on from row {job.processed_rows + 1}.")
+            messages.success(
+                request, _("Going on from row %(row)d.") % {"row": job.processed_rows + 1}
+            )
         return redirect(job)
 
 

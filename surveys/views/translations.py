@@ -10,6 +10,8 @@ from django import forms
 from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views import View
 
 from feedback_app.core.errors import DomainError
@@ -21,11 +23,11 @@ from surveys.services.building import survey_translations_save
 from surveys.views.staff import SurveyMixin
 
 LABELS = {
-    "intro": "Introduction",
-    "thank_you": "Thank-you",
-    "thank_you_detractor": "Thank-you after a low score",
-    "thank_you_passive": "Thank-you after a middling score",
-    "thank_you_promoter": "Thank-you after a high score",
+    "intro": gettext_lazy("Introduction"),
+    "thank_you": gettext_lazy("Thank-you"),
+    "thank_you_detractor": gettext_lazy("Thank-you after a low score"),
+    "thank_you_passive": gettext_lazy("Thank-you after a middling score"),
+    "thank_you_promoter": gettext_lazy("Thank-you after a high score"),
 }
 
 
@@ -44,7 +46,7 @@ class TranslationForm(forms.Form):
             prefix = f"q{question.pk}__"
             self._add(
                 f"{prefix}prompt",
-                f"Question {number}",
+                _("Question %(number)d") % {"number": number},
                 question.prompt,
                 given.get("prompt"),
                 language,
@@ -52,7 +54,7 @@ class TranslationForm(forms.Form):
             if question.help_text:
                 self._add(
                     f"{prefix}help_text",
-                    f"Question {number}: help",
+                    _("Question %(number)d: help") % {"number": number},
                     question.help_text,
                     given.get("help_text"),
                     language,
@@ -60,7 +62,7 @@ class TranslationForm(forms.Form):
             if question.choices:
                 self._add(
                     f"{prefix}choices",
-                    f"Question {number}: options, one per line",
+                    _("Question %(number)d: options, one per line") % {"number": number},
                     "\n".join(question.choices),
                     "\n".join(given.get("choices") or []),
                     language,
@@ -135,6 +137,6 @@ class SurveyTranslationsView(SurveyMixin, View):
             except DomainError as exc:
                 form_error(form, exc)
             else:
-                messages.success(request, f"{name} saved.")
+                messages.success(request, _("%(language)s saved.") % {"language": name})
                 return redirect(reverse("surveys:translations", args=[pk]) + f"?language={code}")
         return self._page(request, form, (code, name), questions, status=400)

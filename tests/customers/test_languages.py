@@ -334,16 +334,3 @@ def test_on_their_preferences_page_customers_choose_the_language_we_write_in(cli
     assert client.post(url, dict(data, language="xx")).status_code == 400  # not one of ours
     customer.refresh_from_db()
     assert customer.language == "es"
-
-
-def test_staff_pages_and_the_api_stay_english_whatever_the_browser_asks(client, manager):
-    client.force_login(manager)
-    page = client.get(reverse("staff:home"), HTTP_ACCEPT_LANGUAGE="de")
-    assert lang_of(page.content.decode()) == "en" and page["Content-Language"] == "en"
-    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "fr"  # chosen on a customer page
-    refused = client.post(reverse("surveys:create"), {}).content.decode()
-    assert "This field is required." in refused and "Ce champ" not in refused
-    api = client.get("/api/v1/tickets/?page=x", HTTP_ACCEPT_LANGUAGE="es")
-    assert api["Content-Language"] == "en"
-    # ...while the customer pages follow the same browser.
-    assert lang_of(client.get(reverse("complaint")).content.decode()) == "fr"

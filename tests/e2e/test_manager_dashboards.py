@@ -27,9 +27,9 @@ def test_manager_sees_every_dashboard(page):
     page.get_by_role("link", name="Reports").click()
     for title in TITLES.values():
         page.get_by_role("navigation", name="Dashboards").get_by_role(
-            "link", name=title, exact=True
+            "link", name=str(title), exact=True
         ).click()
-        expect(page.get_by_role("heading", level=1)).to_have_text(title)
+        expect(page.get_by_role("heading", level=1)).to_have_text(str(title))
     page.get_by_role("link", name="Experience", exact=True).click()
     expect(page.get_by_role("img", name="Chart: Scores by week").first).to_be_visible()
     expect(page.get_by_role("heading", name="Scores by channel")).to_be_visible()

@@ -178,4 +178,5 @@ def test_you_said_we_did_goes_in_french_where_written_and_whole_in_english_other
     assert "Sturdier boxes" in client.get(reverse("we-did")).content.decode()
     client.force_login(manager)
     detail = reverse("recovery:improvement", args=[asked_in_two_languages.pk])
+    client.cookies["django_language"] = "en"  # the manager works in English
     assert "Not written in Deutsch, Español yet" in client.get(detail).content.decode()

@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from email.message import EmailMessage
 from email.parser import HeaderParser
 
+from django.utils.translation import gettext_noop
+
 from feedback_app.core.errors import DomainError
 from feedback_app.customers.identities import normalize_email
 from feedback_app.customers.models import ContactChannel, Identity, Message
@@ -89,7 +91,7 @@ def bounce_record(message: EmailMessage) -> int:
     for bounce in bounces:
         returned = ours is not None and ours.to_address == bounce.address
         if returned and ours.status != Message.Status.FAILED:
-            message_failed(ours, reason=bounce.reason, title="E-mail bounced")
+            message_failed(ours, reason=bounce.reason, title=gettext_noop("E-mail bounced"))
         identities = Identity.objects.filter(
             kind=Identity.Kind.EMAIL, normalized=bounce.address
         ).select_related("customer")

@@ -24,8 +24,10 @@ from django.utils import timezone
 from django.utils.formats import number_format
 from django.utils.text import Truncator, get_valid_filename
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from feedback_app.core.errors import DomainError
+from feedback_app.core.phrases import Phrase, Said
 from feedback_app.core.signals import customer_replied
 from feedback_app.customers.models import Attachment, Customer, IncomingMessage, Message
 from feedback_app.customers.selectors import customer_survivor
@@ -203,7 +205,11 @@ def inbound_receive(
             timeline_record(
                 customer=incoming.customer,
                 kind="message.received",
-                title=f"Wrote to us: {Truncator(incoming.subject or body or 'a photo').chars(90)}",
+                title=Phrase(
+                    gettext_noop("Wrote to us: %(said)s"),
+                    said=Truncator(incoming.subject or body).chars(90)
+                    or Said(gettext_noop("a photo")),
+                ),
                 body=Truncator(body).chars(2000),
                 channel=channel,
                 subject=incoming,

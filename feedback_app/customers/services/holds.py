@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
+from feedback_app.core.phrases import Phrase
 from feedback_app.customers.models import (
     ContactHold,
     Customer,
@@ -13,38 +15,49 @@ from feedback_app.customers.selectors import customer_survivor
 from feedback_app.customers.services.timeline import timeline_entry, timeline_record
 
 
-def hold_place(*, customer: Customer, reference: str, reason: str, actor=None):
+def hold_place(*, customer: Customer, reference: str, reason: str | Phrase, actor=None):
     """Pause solicitations to this customer until `hold_release` with the same reference."""
     customer = customer_survivor(customer)
+    text = _text(reason)
     hold, created = ContactHold.objects.get_or_create(
-        customer=customer, reference=reference, released_at=None, defaults={"reason": reason[:200]}
+        customer=customer, reference=reference, released_at=None, defaults={"reason": text[:200]}
     )
     if created:
-        timeline_record(**_placed(hold, actor))
+        timeline_record(**_placed(hold, actor, reason))
     return hold
 
 
-def _placed(hold: ContactHold, actor=None) -> dict:
-    """The timeline entry of a hold placed."""
+def _placed(hold: ContactHold, actor=None, reason: str | Phrase | None = None) -> dict:
+    """The timeline entry of a hold placed (its reason as a Phrase when the caller has one)."""
     return {
         "customer": hold.customer,
         "kind": "hold.placed",
-        "title": f"Surveys paused: {hold.reason}",
+        "title": Phrase(gettext_noop("Surveys paused: %(reason)s"), reason=reason or hold.reason),
         "actor": actor,
     }
 
 
-def holds_place_new(holds: list[tuple[Customer, str, str]]) -> None:
+def holds_place_new(holds: list[tuple[Customer, str, str | Phrase]]) -> None:
     """Place holds under references that are new (a batch of tickets just opened), each as
     (customer, reference, reason), for customers the caller has just read and found not merged:
     one insert for the holds and one for their timeline entries."""
+    reasons = [reason for _customer, _reference, reason in holds]
     placed = ContactHold.objects.bulk_create(
         [
-            ContactHold(customer=customer, reference=reference, reason=reason[:200])
+            ContactHold(customer=customer, reference=reference, reason=_text(reason)[:200])
             for customer, reference, reason in holds
         ]
     )
-    TimelineEntry.objects.bulk_create([timeline_entry(**_placed(hold)) for hold in placed])
+    TimelineEntry.objects.bulk_create(
+        [
+            timeline_entry(**_placed(hold, None, reason))
+            for hold, reason in zip(placed, reasons, strict=True)
+        ]
+    )
+
+
+def _text(reason: str | Phrase) -> str:
+    return reason.english() if isinstance(reason, Phrase) else reason
 
 
 def hold_release(*, customer: Customer, reference: str, actor=None) -> int:
@@ -54,6 +67,9 @@ def hold_release(*, customer: Customer, reference: str, actor=None) -> int:
     ).update(released_at=timezone.now())
     if released:
         timeline_record(
-            customer=customer, kind="hold.released", title="Surveys resumed", actor=actor
+            customer=customer,
+            kind="hold.released",
+            title=Phrase(gettext_noop("Surveys resumed")),
+            actor=actor,
         )
     return released

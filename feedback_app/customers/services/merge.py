@@ -5,8 +5,11 @@ from __future__ import annotations
 from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from feedback_app.core.errors import Conflict, DomainError
+from feedback_app.core.phrases import Phrase, Said
 from feedback_app.core.signals import customers_merged
 from feedback_app.customers.merge_rules import rule_for
 from feedback_app.customers.models import (
@@ -110,7 +113,7 @@ def customer_merge(
     audit entry keep resolving; blank profile fields of the target are filled from the source.
     """
     if source.pk == target.pk:
-        raise DomainError("A customer cannot be merged into itself.", field="target")
+        raise DomainError(_("A customer cannot be merged into itself."), field="target")
     with transaction.atomic():
         # Lock both in a fixed order so two merges of the same pair cannot deadlock.
         locked = {
@@ -120,7 +123,7 @@ def customer_merge(
             .order_by("pk")
         }
         if len(locked) != 2:
-            raise DomainError("One of the two customers no longer exists.")
+            raise DomainError(_("One of the two customers no longer exists."))
         source, target = locked[source.pk], locked[target.pk]
         if source.merged_into_id is not None:
             raise Conflict(
@@ -168,7 +171,11 @@ def customer_merge(
         timeline_record(
             customer=target,
             kind="customer.merged",
-            title=f"Merged with {snapshot['full_name'] or 'customer'} (#{source.pk})",
+            title=Phrase(
+                gettext_noop("Merged with %(name)s (#%(number)s)"),
+                name=snapshot["full_name"] or Said(gettext_noop("customer")),
+                number=source.pk,
+            ),
             body=reason,
             channel=Channel.STAFF,
             actor=actor,

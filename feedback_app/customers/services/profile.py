@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from django.db import transaction
+from django.utils.translation import gettext_noop
 
 from feedback_app.core.errors import DomainError
+from feedback_app.core.phrases import Phrase, Said
 from feedback_app.customers.models import (
     Channel,
     ContactChannel,
@@ -42,7 +44,7 @@ def customer_update(
     timeline_record(
         customer=customer,
         kind="customer.updated",
-        title="Profile updated: " + ", ".join(changed),
+        title=Phrase(gettext_noop("Profile updated: %(fields)s"), fields=", ".join(changed)),
         channel=channel,
         actor=actor,
     )
@@ -62,7 +64,7 @@ def preference_set(
     if channel not in ContactChannel.values:
         raise DomainError(f"Unknown contact channel {channel!r}.", field="channel")
     with transaction.atomic():
-        preference, _ = ContactPreference.objects.select_for_update().get_or_create(
+        preference, _created = ContactPreference.objects.select_for_update().get_or_create(
             customer=customer, channel=channel
         )
         before = (preference.allow_contact, preference.allow_solicitations)
@@ -77,17 +79,25 @@ def preference_set(
         )
         if before != after:
             label = ContactChannel(channel).label
-            state = []
-            state.append("contact allowed" if preference.allow_contact else "no contact")
-            state.append(
-                "surveys and notices allowed"
+            contact = (
+                gettext_noop("contact allowed")
+                if preference.allow_contact
+                else gettext_noop("no contact")
+            )
+            asking = (
+                gettext_noop("surveys and notices allowed")
                 if preference.allow_solicitations
-                else "no surveys or notices"
+                else gettext_noop("no surveys or notices")
             )
             timeline_record(
                 customer=customer,
                 kind="consent.changed",
-                title=f"{label}: {', '.join(state)}",
+                title=Phrase(
+                    gettext_noop("%(channel)s: %(contact)s, %(asking)s"),
+                    channel=label,
+                    contact=Said(contact),
+                    asking=Said(asking),
+                ),
                 channel=Channel.WEB if source in {"customer", "unsubscribe"} else Channel.STAFF,
                 actor=actor,
                 data={"channel": channel, "source": source, "before": before, "after": after},

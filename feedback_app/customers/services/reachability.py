@@ -6,14 +6,16 @@ and staff see it on the profile); the customer using it again makes it usable ag
 from datetime import datetime
 
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
+from feedback_app.core.phrases import Phrase, Said
 from feedback_app.customers.models import Customer, Identity, Message
 from feedback_app.customers.services.timeline import timeline_record
 
 
 def message_failed(
     message: Message, *, reason: str, title: str, now: datetime | None = None
-) -> None:
+) -> None:  # `title`: a message marked with gettext_noop
     """Record that a message did not reach the customer: its status and reason, and the
     timeline entry ("<title>: <subject>")."""
     message.status, message.reason = Message.Status.FAILED, reason[:500]
@@ -21,7 +23,9 @@ def message_failed(
     timeline_record(
         customer=message.customer,
         kind="message.failed",
-        title=f"{title}: {message.subject}"[:200],
+        title=Phrase(
+            gettext_noop("%(what)s: %(subject)s"), what=Said(title), subject=message.subject
+        ),
         body=message.reason,
         channel=message.channel,
         subject=message,
@@ -41,7 +45,12 @@ def identity_undeliverable(
         timeline_record(
             customer=customer,
             kind="identity.undeliverable",
-            title=f"{Identity.Kind(kind).label} {address} no longer reaches them: {reason}"[:200],
+            title=Phrase(
+                gettext_noop("%(kind)s %(address)s no longer reaches them: %(reason)s"),
+                kind=Identity.Kind(kind).label,
+                address=address,
+                reason=reason[:120],
+            ),
             data={"kind": kind, "address": address, "reason": reason[:300]},
             occurred_at=now,
         )
@@ -56,10 +65,16 @@ def identity_usable_again(identity: Identity, actor=None) -> None:
             undeliverable_at=None, undeliverable_reason=""
         )
         identity.undeliverable_at, identity.undeliverable_reason = None, ""
-        how = " (confirmed by staff)" if actor is not None else ""
+        again = (
+            gettext_noop("%(kind)s %(address)s reaches them again (confirmed by staff)")
+            if actor is not None
+            else gettext_noop("%(kind)s %(address)s reaches them again")
+        )
         timeline_record(
             customer=identity.customer,
             kind="identity.usable",
-            title=f"{identity.get_kind_display()} {identity.normalized} reaches them again{how}",
+            title=Phrase(
+                again, kind=Identity.Kind(identity.kind).label, address=identity.normalized
+            ),
             actor=actor,
         )

@@ -6,8 +6,11 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from django.db import IntegrityError, models, transaction
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from feedback_app.core.errors import Conflict, DomainError
+from feedback_app.core.phrases import Phrase
 from feedback_app.customers.identities import normalize
 from feedback_app.customers.models import (
     Channel,
@@ -97,7 +100,7 @@ def customer_resolve(
     claims = _claims(email=email, phone=phone, external=external, strict=strict, skipped=skipped)
     if not claims:
         raise DomainError(
-            "No usable identity: give an e-mail address, a phone number or an external id.",
+            _("No usable identity: give an e-mail address, a phone number or an external id."),
             field="identity",
             **({"skipped": skipped} if skipped else {}),
         )
@@ -141,7 +144,7 @@ def _profile_create(claims, full_name, channel, actor) -> Customer:
     timeline_record(
         customer=customer,
         kind="customer.created",
-        title="Profile created",
+        title=Phrase(gettext_noop("Profile created")),
         channel=channel,
         actor=actor,
         data={"identities": [c.normalized for c in claims]},
@@ -190,7 +193,7 @@ def _resolve_once(claims, full_name, channel, actor, skipped, verified, known=No
         timeline_record(
             customer=apart,
             kind="customer.possible_duplicate",
-            title=f"Possible duplicate of {customer} (#{customer.pk})",
+            title=_possible_duplicate(customer),
             body="Given together with an identity of that profile through a channel that does "
             "not verify identities. Merge the two if they are the same person.",
             channel=channel,
@@ -215,7 +218,7 @@ def _resolve_once(claims, full_name, channel, actor, skipped, verified, known=No
         timeline_record(
             customer=customer,
             kind="customer.possible_duplicate",
-            title=f"Possible duplicate of {other} (#{other.pk})",
+            title=_possible_duplicate(other),
             channel=channel,
             actor=actor,
             data={"other_customer": other.pk},
@@ -255,9 +258,21 @@ def identity_add(
     timeline_record(
         customer=customer,
         kind="identity.added",
-        title=f"{identity.get_kind_display()} added: {normalized}",
+        title=Phrase(
+            gettext_noop("%(kind)s added: %(address)s"),
+            kind=Identity.Kind(identity.kind).label,
+            address=normalized,
+        ),
         channel=channel,
         actor=actor,
         subject=identity,
     )
     return identity
+
+
+def _possible_duplicate(other: Customer) -> Phrase:
+    return Phrase(
+        gettext_noop("Possible duplicate of %(customer)s (#%(number)s)"),
+        customer=str(other),
+        number=other.pk,
+    )

@@ -9,8 +9,10 @@ from datetime import datetime
 
 from django.conf import settings
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from feedback_app.core.errors import DomainError
+from feedback_app.core.phrases import Phrase
 from feedback_app.customers.identities import normalize_phone
 from feedback_app.customers.models import ContactChannel, ContactPreference, Identity, Message
 from feedback_app.customers.selectors import customer_survivor
@@ -79,7 +81,7 @@ def text_receipt(
     elif status in FAILED_RECEIPTS and message.status != Message.Status.FAILED:
         code = f", code {error_code}" if error_code else ""
         why = f"the network did not deliver it ({status}{code})"
-        message_failed(message, reason=why, title="Text not delivered", now=now)
+        message_failed(message, reason=why, title=gettext_noop("Text not delivered"), now=now)
         identity_undeliverable(
             customer=message.customer,
             kind=Identity.Kind.PHONE,
@@ -131,7 +133,7 @@ def text_incoming(
         timeline_record(
             customer=customer,
             kind="message.received",
-            title="Texted us outside any conversation",
+            title=Phrase(gettext_noop("Texted us outside any conversation")),
             body=body[:2000],
             channel=ContactChannel.SMS,
         )

@@ -10,6 +10,7 @@ from django.db import models
 from django.utils import timezone
 
 from feedback_app.core.errors import DomainError
+from feedback_app.core.phrases import Phrase
 from feedback_app.customers.models import (
     Channel,
     Customer,
@@ -21,7 +22,7 @@ def timeline_entry(
     *,
     customer: Customer,
     kind: str,
-    title: str,
+    title: str | Phrase,
     channel: str = "",
     body: str = "",
     actor=None,
@@ -29,9 +30,14 @@ def timeline_entry(
     data: Mapping | None = None,
     occurred_at: datetime | None = None,
 ) -> TimelineEntry:
-    """One entry of the customer's timeline, not yet saved (for bulk_create)."""
+    """One entry of the customer's timeline, not yet saved (for bulk_create). A title given as
+    a Phrase is kept in English and as its message, so each reader sees it in their language."""
     if channel and channel not in Channel.values:
         raise DomainError(f"Unknown channel {channel!r}.", field="channel")
+    data = dict(data or {})
+    if isinstance(title, Phrase):
+        data["title"] = title.stored()
+        title = title.english()
     entry = TimelineEntry(
         customer=customer,
         kind=kind,
@@ -39,7 +45,7 @@ def timeline_entry(
         channel=channel,
         body=body,
         actor=actor,
-        data=dict(data or {}),
+        data=data,
         occurred_at=occurred_at or timezone.now(),
     )
     if subject is not None:

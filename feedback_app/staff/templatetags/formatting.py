@@ -4,6 +4,8 @@ import re
 from datetime import datetime, timedelta
 
 from django import template
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from feedback_app.core.formatting import countdown
 
@@ -17,13 +19,20 @@ def duration(value: timedelta | None) -> str:
         return ""
     seconds = int(value.total_seconds())
     if seconds <= 0:
-        return "at once"
+        return _("at once")
     parts = []
-    for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60)):
+    for size, words in _UNITS:
         count, seconds = divmod(seconds, size)
         if count:
-            parts.append(f"{count} {unit}{'' if count == 1 else 's'}")
-    return " ".join(parts[:2]) or "under a minute"
+            parts.append(words(count) % {"count": count})
+    return " ".join(parts[:2]) or _("under a minute")
+
+
+_UNITS = (
+    (86400, lambda n: ngettext("%(count)d day", "%(count)d days", n)),
+    (3600, lambda n: ngettext("%(count)d hour", "%(count)d hours", n)),
+    (60, lambda n: ngettext("%(count)d minute", "%(count)d minutes", n)),
+)
 
 
 register.filter("countdown", countdown)  # "in 3h 20m", "5h late"
@@ -48,7 +57,7 @@ _CUSTOMER_LINK = re.compile(r"\S*/(?:s|c|case)/[A-Za-z0-9_\-]{16,}/\S*")
 @register.filter
 def without_customer_links(text: str) -> str:
     """The text with each of the customer's own links replaced by a mention of it."""
-    return _CUSTOMER_LINK.sub("[the customer's link]", text or "")
+    return _CUSTOMER_LINK.sub(_("[the customer's link]"), text or "")
 
 
 @register.filter

@@ -4,6 +4,7 @@ per "you said, we did" notice, who was told and whether they came back."""
 from __future__ import annotations
 
 from django.db.models import Avg
+from django.utils.translation import gettext_lazy as _
 
 from recovery.dashboards.figures.loop import outcomes, outcomes_table
 from recovery.dashboards.figures.tables import (
@@ -19,19 +20,19 @@ from recovery.dashboards.filters import Filters
 from surveys.selectors import nps_first_after, nps_last_before
 
 SURVEY_COLUMNS = [
-    "Survey",
-    "Sent",
-    "Suppressed",
-    "Answered",
-    "Answered %",
-    "NPS before",
-    "NPS after",
-    "Change",
+    _("Survey"),
+    _("Sent"),
+    _("Suppressed"),
+    _("Answered"),
+    _("Answered %"),
+    _("NPS before"),
+    _("NPS after"),
+    _("Change"),
 ]
 
 
 def engagement(f: Filters) -> Dashboard:
-    dashboard = Dashboard("Engagement")
+    dashboard = Dashboard(_("Engagement"))
     dashboard.tables["surveys"] = _surveys(f)
     notices = [
         o
@@ -78,11 +79,13 @@ def _surveys(f: Filters) -> Table:
             ]
         )
     return Table(
-        "Surveys",
+        _("Surveys"),
         SURVEY_COLUMNS,
         rows,
         chart="bar",
         series=(1, 2, 3),
-        note="NPS before and after: each recipient's last NPS answer before the invitation went "
-        "out and first one after it.",
+        note=_(
+            "NPS before and after: each recipient's last NPS answer before the invitation went "
+            "out and first one after it."
+        ),
     )

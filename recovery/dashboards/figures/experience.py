@@ -8,6 +8,7 @@ from urllib.parse import urlencode
 
 from django.db.models import Q, Sum
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 
 from feedback_app.customers.models import AgeBand, ValueTier
 from recovery.dashboards.figures.tables import (
@@ -44,7 +45,7 @@ def experience(f: Filters) -> Dashboard:
     )
     for row in daily:
         row["bucket"] = bucket(row["day"], f.period)
-    dashboard = Dashboard("Experience")
+    dashboard = Dashboard(_("Experience"))
     dashboard.tables["over_time"] = _over_time(f, daily)
     dashboard.tables["ces_over_time"] = _ces_over_time(f, dashboard.tables["over_time"])
     dashboard.tables["by_channel"] = _by_channel(f)
@@ -68,7 +69,7 @@ def _over_time(f: Filters, daily: list[dict]) -> Table:
         rows,
         chart="line",
         series=(1, 3),
-        note="The chart shows NPS and CSAT %; CES (1-7) is charted on its own scale below.",
+        note=_("The chart shows NPS and CSAT %; CES (1-7) is charted on its own scale below."),
         links=[_feedback_in(f, date.fromisoformat(row[0])) for row in rows],
     )
 
@@ -85,11 +86,11 @@ def _feedback_in(f: Filters, first: date) -> str:
 
 
 def _ces_over_time(f: Filters, scores: Table) -> Table:
-    ces = SCORE_COLUMNS.index("CES mean") + 1
+    ces = SCORE_COLUMNS.index(_("CES mean")) + 1
     rows = [[row[0], row[ces], row[ces + 1]] for row in scores.rows if row[ces + 1]]
     return Table(
         f"CES by {f.period} (1-7: 1 very hard, 7 very easy)",
-        [f.period.capitalize(), "CES mean", "CES answers"],
+        [f.period.capitalize(), _("CES mean"), _("CES answers")],
         rows,
         chart="line",
         series=(1,),
@@ -105,8 +106,8 @@ def _by_channel(f: Filters) -> Table:
     )
     feedback = reverse("surveys:feedback")
     return Table(
-        "Scores by channel",
-        ["Channel", *SCORE_COLUMNS],
+        _("Scores by channel"),
+        [_("Channel"), *SCORE_COLUMNS],
         [[CHANNELS.get(row[0], row[0]), *row[1:]] for row in rows],
         chart="bar",
         series=(1, 3),
@@ -145,8 +146,8 @@ def _by_survey(f: Filters) -> Table:
         survey = names.get(row["survey_key"])
         row["survey"] = survey.name if survey else f"Survey #{row['survey_key']}"
     return Table(
-        "Scores by survey",
-        ["Survey", *SCORE_COLUMNS],
+        _("Scores by survey"),
+        [_("Survey"), *SCORE_COLUMNS],
         by(by_survey, "survey"),
         chart="bar",
         series=(1, 3),
@@ -161,8 +162,15 @@ def _response_rates(f: Filters) -> Table:
         .order_by("survey__name", "channel")
     )
     return Table(
-        "Response rates",
-        ["Survey", "Channel", "Sent", "Answered", "Response rate %", "Suppressed"],
+        _("Response rates"),
+        [
+            _("Survey"),
+            _("Channel"),
+            _("Sent"),
+            _("Answered"),
+            _("Response rate %"),
+            _("Suppressed"),
+        ],
         [
             [
                 r["survey__name"],
@@ -185,7 +193,7 @@ def _sentiment_mix(f: Filters, daily: list[dict]) -> Table:
             counts[sentiment] += row[sentiment] or 0
     return Table(
         f"Sentiment mix by {f.period}",
-        [f.period.capitalize(), "Negative", "Neutral", "Positive", "Negative %"],
+        [f.period.capitalize(), _("Negative"), _("Neutral"), _("Positive"), _("Negative %")],
         [
             [
                 b.isoformat(),
@@ -204,7 +212,7 @@ def _sentiment_mix(f: Filters, daily: list[dict]) -> Table:
 
 def _topics(f: Filters) -> Table:
     """Topics by volume now, and how that compares with the period before (rising topics)."""
-    before_start, _ = f.previous()
+    before_start, _before_end = f.previous()
     start = local_day(f.start)
     rows_by_day = days(f, table=TopicDay, since=before_start)
     counts = {
@@ -223,8 +231,8 @@ def _topics(f: Filters) -> Table:
     ids = dict(Topic.objects.filter(name__in=[r[0] for r in rows]).values_list("name", "pk"))
     feedback = reverse("surveys:feedback")
     return Table(
-        "Topics (rising: change against the period before)",
-        ["Topic", "Mentions", "Period before", "Change", "Change %"],
+        _("Topics (rising: change against the period before)"),
+        [_("Topic"), _("Mentions"), _("Period before"), _("Change"), _("Change %")],
         rows,
         chart="bar",
         series=(1, 2),
@@ -236,10 +244,10 @@ def _topics(f: Filters) -> Table:
 
 def _headline(daily: list[dict]) -> list[tuple[str, object]]:
     total = rollup(daily, None).get(None, dict.fromkeys(SCORE_AGGREGATES, 0))
-    nps, _, csat, _, ces, _ = scores(total)
+    nps, _nps_n, csat, _csat_n, ces, _ces_n = scores(total)
     return [
         ("NPS", nps),
         ("CSAT %", csat),
-        ("CES mean", ces),
-        ("Rated answers", total["nps_n"] + total["csat_n"] + total["ces_n"]),
+        (_("CES mean"), ces),
+        (_("Rated answers"), total["nps_n"] + total["csat_n"] + total["ces_n"]),
     ]

@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 
 from django.db.models import Avg, Count, Min, Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from feedback_app.customers.models import Message
 from recovery.dashboards.figures.tables import Table, rounded
@@ -148,20 +149,27 @@ def period(days: int) -> datetime:
 
 
 OUTCOME_COLUMNS = [
-    "Told",
-    "Not told",
-    "Waiting",
-    "Came back",
-    "NPS before",
-    "NPS after",
-    "Change",
+    _("Told"),
+    _("Not told"),
+    _("Waiting"),
+    _("Came back"),
+    _("NPS before"),
+    _("NPS after"),
+    _("Change"),
 ]
 
 
 def themes_table(rows: list[Theme]) -> Table:
     return Table(
-        "Themes: what customers raise",
-        ["Topic", "Feedback", "Negative", "Negative share %", "Open loop", "Improvements"],
+        _("Themes: what customers raise"),
+        [
+            _("Topic"),
+            _("Feedback"),
+            _("Negative"),
+            _("Negative share %"),
+            _("Open loop"),
+            _("Improvements"),
+        ],
         [
             [
                 t.topic.name,
@@ -184,10 +192,10 @@ def outcomes_table(rows: list[Outcome], *, shipped_column: bool = False) -> Tabl
             return None
         return rounded(o.nps_after - o.nps_before)
 
-    shipped = ["Shipped", "Days from first feedback"] if shipped_column else []
+    shipped = [_("Shipped"), _("Days from first feedback")] if shipped_column else []
     return Table(
         "\u201cYou said, we did\u201d notices",
-        ["Improvement", *shipped, *OUTCOME_COLUMNS],
+        [_("Improvement"), *shipped, *OUTCOME_COLUMNS],
         [
             [
                 o.improvement.title,

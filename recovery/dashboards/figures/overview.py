@@ -16,6 +16,7 @@ from django.db.models import Count, Q, Sum
 from django.db.models.functions import TruncMonth, TruncWeek
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from feedback_app.customers.models import Message
 from recovery.dashboards.figures.recovery import queue_link
@@ -28,6 +29,7 @@ from recovery.dashboards.figures.tables import (
     days,
     pct,
     rollup,
+    words,
 )
 from recovery.dashboards.filters import Filters
 from recovery.models import ExperienceStandard, Improvement, ImprovementNotice, Restitution, Ticket
@@ -49,6 +51,11 @@ class Card:
     target: float | None = None
     trend: list[tuple[str, float | None]] = field(default_factory=list)
     detail: str = ""
+
+    def __post_init__(self):
+        self.label, self.question, self.detail = map(
+            words, (self.label, self.question, self.detail)
+        )
 
     @property
     def low_sample(self) -> bool:
@@ -99,25 +106,25 @@ def overview(f: Filters) -> Dashboard:
     cards = [
         Card(
             "recovery_rate",
-            "Recovery rate",
+            _("Recovery rate"),
             pct(recovered_now, _sum(tickets, "answered")),
             _sum(tickets, "answered"),
             pct(_sum(tickets_before, "recovered"), _sum(tickets_before, "answered")),
             "%",
             queue_link(f, recovered="yes"),
-            "Of customers who told us whether we made it right, how many said yes.",
+            _("Of customers who told us whether we made it right, how many said yes."),
             trend=_trend(tickets, lambda r: pct(r["recovered"], r["answered"])),
             detail=f"{recovered_now} of {_sum(tickets, 'answered')} said yes.",
         ),
         Card(
             "came_back",
-            "Customers who came back",
+            _("Customers who came back"),
             pct(_sum(tickets, "came_back"), _sum(tickets, "n")),
             _sum(tickets, "n"),
             pct(_sum(tickets_before, "came_back"), _sum(tickets_before, "n")),
             "%",
             _dashboard("retention", f),
-            "Of customers with a ticket, how many ordered or answered again afterwards.",
+            _("Of customers with a ticket, how many ordered or answered again afterwards."),
             trend=_trend(tickets, lambda r: pct(r["came_back"], r["n"])),
         ),
         Card(
@@ -128,53 +135,56 @@ def overview(f: Filters) -> Dashboard:
             _sum_nps(scores_before)["nps"],
             "",
             _dashboard("experience", f),
-            "How likely customers are to recommend us (-100 to 100).",
+            _("How likely customers are to recommend us (-100 to 100)."),
             target=float(target) if target is not None else None,
             trend=_trend(scores, lambda r: scores_from(r)["nps"]),
         ),
         Card(
             "restitution",
-            "Restitution given",
+            _("Restitution given"),
             float(_sum(money, "total")) if money else None,
             _sum(money, "n"),
             float(_sum(money_before, "total")) if money_before else None,
             settings.SHOP_CURRENCY,
             _dashboard("restitution", f),
-            "What recovery cost, in money granted.",
+            _("What recovery cost, in money granted."),
             trend=_trend(money, lambda r: float(r["total"])),
             detail=_per_recovered(_sum(money, "total"), recovered_now),
         ),
         Card(
             "shipped",
-            "Improvements shipped",
+            _("Improvements shipped"),
             _sum(shipped, "shipped") if shipped else None,
             _sum(shipped, "shipped"),
             _sum(shipped_before, "shipped") if shipped_before else None,
             "",
             _loop_report(f),
-            "What we changed because customers asked.",
+            _("What we changed because customers asked."),
             trend=_trend(shipped, lambda r: r["shipped"]),
         ),
         Card(
             "told",
-            "Customers told what changed",
+            _("Customers told what changed"),
             pct(_sum(shipped, "told"), _sum(shipped, "asked")),
             _sum(shipped, "asked"),
             pct(_sum(shipped_before, "told"), _sum(shipped_before, "asked")),
             "%",
             _loop_report(f),
-            "Of customers who asked for what shipped, how many we told.",
+            _("Of customers who asked for what shipped, how many we told."),
             trend=_trend(shipped, lambda r: pct(r["told"], r["asked"])),
             detail=f"{_sum(shipped, 'told')} of {_sum(shipped, 'asked')} told.",
         ),
     ]
-    dashboard = Dashboard("Overview", cards=cards)
+    dashboard = Dashboard(_("Overview"), cards=cards)
     dashboard.tables["figures"] = Table(
-        "The figures",
-        ["Figure", "This period", "Cases", "Previous period", "Target"],
+        _("The figures"),
+        [_("Figure"), _("This period"), _("Cases"), _("Previous period"), _("Target")],
         [[c.label, c.value, c.cases, c.previous, c.target] for c in cards],
-        note="A percentage resting on fewer than "
-        f"{LOW_SAMPLE} cases is marked as a low sample; money is in {settings.SHOP_CURRENCY}.",
+        note=_(
+            "A percentage resting on fewer than %(few)d cases is marked as a low sample; money "
+            "is in %(currency)s."
+        )
+        % {"few": LOW_SAMPLE, "currency": settings.SHOP_CURRENCY},
     )
     return dashboard
 

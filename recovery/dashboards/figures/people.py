@@ -12,6 +12,7 @@ from statistics import median
 
 from django.conf import settings
 from django.db.models import Avg, Count, F, Min, OuterRef, Q, Subquery, Sum
+from django.utils.translation import gettext_lazy as _
 
 from recovery.dashboards.figures.tables import Dashboard, Table, pct
 from recovery.dashboards.filters import Filters
@@ -19,31 +20,38 @@ from recovery.models import Restitution, Ticket, TicketEvent
 from surveys.models import Answer, Question
 
 COLUMNS = [
-    "Tickets",
-    "First response, median hours",
-    "Apology within SLA %",
-    "Recovery rate %",
-    "Said whether we made it right",
-    "Handling CSAT, mean (1-5)",
-    "Handling CSAT answers",
-    f"Restitution per recovered customer ({settings.SHOP_CURRENCY})",
+    _("Tickets"),
+    _("First response, median hours"),
+    _("Apology within SLA %"),
+    _("Recovery rate %"),
+    _("Said whether we made it right"),
+    _("Handling CSAT, mean (1-5)"),
+    _("Handling CSAT answers"),
+    _("Restitution per recovered customer (%(currency)s)"),
 ]
 
-GROUPS = {
-    "assignee": ("Agent", "(unassigned)"),
-    "team": ("Team", "(no team)"),
+GROUPS = {  # key: (column, table title, the group of tickets without one)
+    "assignee": (_("Agent"), _("By agent"), _("(unassigned)")),
+    "team": (_("Team"), _("By team"), _("(no team)")),
 }
+NOTE = _(
+    "Tickets opened in the period, by whom they are assigned to now. First response: "
+    "wall-clock hours to the first apology or reply. Handling CSAT: the customer's answer "
+    "to “How satisfied are you with how we handled it?” in the follow-up sent on "
+    "resolution (1 very dissatisfied, 5 very satisfied). Restitution: granted, in "
+    "%(currency)s."
+)
 
 
 def performance(f: Filters) -> Dashboard:
     tickets = f.tickets(Ticket.objects.all())
-    dashboard = Dashboard("Agents and teams")
-    for key, (label, nobody) in GROUPS.items():
-        dashboard.tables[f"by_{key}"] = _table(tickets, key, label, nobody)
+    dashboard = Dashboard(_("Agents and teams"))
+    for key, (label, title, nobody) in GROUPS.items():
+        dashboard.tables[f"by_{key}"] = _table(tickets, key, label, str(title), str(nobody))
     return dashboard
 
 
-def _table(tickets, key: str, label: str, nobody: str) -> Table:
+def _table(tickets, key: str, label: str, title: str, nobody: str) -> Table:
     names = _names(tickets, key)
     counts = {
         row[key]: row
@@ -90,18 +98,9 @@ def _table(tickets, key: str, label: str, nobody: str) -> Table:
             ]
         )
     rows.sort(key=lambda r: (r[0] == nobody, str(r[0]).lower()))
-    return Table(
-        f"By {label.lower()}",
-        [label, *COLUMNS],
-        rows,
-        chart="bar",
-        series=(4,),
-        note="Tickets opened in the period, by whom they are assigned to now. First response: "
-        "wall-clock hours to the first apology or reply. Handling CSAT: the customer's answer "
-        "to \u201cHow satisfied are you with how we handled it?\u201d in the follow-up sent on "
-        "resolution (1 very dissatisfied, 5 very satisfied). Restitution: granted, in "
-        f"{settings.SHOP_CURRENCY}.",
-    )
+    currency = {"currency": settings.SHOP_CURRENCY}
+    columns = [label, *COLUMNS[:-1], COLUMNS[-1] % currency]
+    return Table(title, columns, rows, chart="bar", series=(4,), note=NOTE % currency)
 
 
 def _handling(tickets, key: str) -> dict:

@@ -11,6 +11,7 @@ from urllib.parse import urlencode
 from django.db.models import Count, Exists, F, FloatField, Func, OuterRef, Q, Sum, Window
 from django.db.models.functions import RowNumber
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 
 from recovery.dashboards.figures.tables import Dashboard, Table, days, pct
 from recovery.dashboards.filters import Filters
@@ -135,16 +136,16 @@ def funnel(f: Filters) -> Dashboard:
     took = _percentiles(
         tickets, {"apologised_at": steps["apologised"], "resolved_at": steps["resolved"]}
     )
-    dashboard = Dashboard("Failure and recovery")
+    dashboard = Dashboard(_("Failure and recovery"))
     dashboard.tables["funnel"] = _stages(feedback, steps, f)
     dashboard.tables["times"] = _times(steps, took)
     dashboard.tables["breaches_by_team"] = _breaches(teams, f)
     dashboard.headline = [
-        ("Tickets", steps["tickets"]),
-        ("Recovered %", pct(steps["reached_recovered"], steps["tickets"])),  # as the funnel
-        ("Restitution given", steps["restitution"]),
-        ("Median hours to apology", took["apologised_at"][0]),
-        ("SLA breaches", steps["breached"]),
+        (_("Tickets"), steps["tickets"]),
+        (_("Recovered %"), pct(steps["reached_recovered"], steps["tickets"])),  # as the funnel
+        (_("Restitution given"), steps["restitution"]),
+        (_("Median hours to apology"), took["apologised_at"][0]),
+        (_("SLA breaches"), steps["breached"]),
     ]
     return dashboard
 
@@ -166,28 +167,28 @@ def queue_link(f: Filters, **params) -> str:
 def _stages(feedback: dict, steps: dict, f: Filters) -> Table:
     # Restitution is not a stage (a ticket may be resolved without it): it is in the headline.
     stages = [
-        ("Feedback", feedback["n"] or 0),
-        ("Failures", feedback["failed"] or 0),
-        ("Tickets", steps["tickets"]),
-        ("Apologised", steps["reached_apologised"]),
-        ("Reassured", steps["reached_reassured"]),
-        ("Resolved", steps["reached_resolved"]),
-        ("Said whether we made it right", steps["reached_answered"]),
-        ("Recovered", steps["reached_recovered"]),
+        (_("Feedback"), feedback["n"] or 0),
+        (_("Failures"), feedback["failed"] or 0),
+        (_("Tickets"), steps["tickets"]),
+        (_("Apologised"), steps["reached_apologised"]),
+        (_("Reassured"), steps["reached_reassured"]),
+        (_("Resolved"), steps["reached_resolved"]),
+        (_("Said whether we made it right"), steps["reached_answered"]),
+        (_("Recovered"), steps["reached_recovered"]),
     ]
     rows, previous = [], None
     for name, count in stages:
         rows.append([name, count, pct(count, previous) if previous is not None else None])
         previous = count
     drill = {
-        "Feedback": reverse("surveys:feedback"),
-        "Failures": reverse("surveys:feedback") + "?sentiment=negative",
-        "Tickets": queue_link(f),
-        "Recovered": queue_link(f, recovered="yes"),
+        _("Feedback"): reverse("surveys:feedback"),
+        _("Failures"): reverse("surveys:feedback") + "?sentiment=negative",
+        _("Tickets"): queue_link(f),
+        _("Recovered"): queue_link(f, recovered="yes"),
     }
     return Table(
-        "Funnel",
-        ["Stage", "Count", "From the stage before %"],
+        _("Funnel"),
+        [_("Stage"), _("Count"), _("From the stage before %")],
         rows,
         chart="bar",
         series=(1,),
@@ -199,20 +200,20 @@ def _times(steps: dict, took: dict) -> Table:
     apology = (*took["apologised_at"], steps["apologised"])
     resolution = (*took["resolved_at"], steps["resolved"])
     return Table(
-        "Time to act (hours, on the clock)",
-        ["Step", "Median hours", "90th percentile hours", "Tickets", "Within SLA %"],
+        _("Time to act (hours, on the clock)"),
+        [_("Step"), _("Median hours"), "90th percentile hours", _("Tickets"), _("Within SLA %")],
         [
-            ["Apology", *apology, pct(steps["apology_in_sla"], apology[2])],
-            ["Resolution", *resolution, pct(steps["resolution_in_sla"], resolution[2])],
+            [_("Apology"), *apology, pct(steps["apology_in_sla"], apology[2])],
+            [_("Resolution"), *resolution, pct(steps["resolution_in_sla"], resolution[2])],
         ],
-        note="SLA targets count business hours only; these durations are wall-clock hours.",
+        note=_("SLA targets count business hours only; these durations are wall-clock hours."),
     )
 
 
 def _breaches(teams: list[dict], f: Filters) -> Table:
     return Table(
-        "SLA breaches by team",
-        ["Team", "Tickets", "Breached", "Breached %"],
+        _("SLA breaches by team"),
+        [_("Team"), _("Tickets"), _("Breached"), _("Breached %")],
         [
             [
                 r["team__name"] or "(no team)",

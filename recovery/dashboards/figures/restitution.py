@@ -5,24 +5,27 @@ from __future__ import annotations
 
 from django.db.models import Avg, Count, Q, Sum
 from django.db.models.functions import TruncMonth
+from django.utils.translation import gettext_lazy as _
 
 from recovery.dashboards.figures.tables import Dashboard, Table, pct
 from recovery.dashboards.filters import Filters
 from recovery.models import Restitution, Ticket
 
 MONEY = {"total": Sum("amount"), "average": Avg("amount"), "n": Count("id")}
-MONEY_COLUMNS = ["Currency", "Total", "Average", "Count"]
+MONEY_COLUMNS = [_("Currency"), _("Total"), _("Average"), _("Count")]
 
 
 def restitution(f: Filters) -> Dashboard:
     given = Restitution.objects.filter(ticket__in=f.tickets(Ticket.objects.all()))
     granted = given.filter(status=Restitution.Status.GRANTED, amount__isnull=False)
-    dashboard = Dashboard("Restitution")
-    dashboard.tables["by_kind"] = _cost_by(granted, "Cost by kind", "kind", "Kind")
+    dashboard = Dashboard(_("Restitution"))
+    dashboard.tables["by_kind"] = _cost_by(granted, _("Cost by kind"), "kind", _("Kind"))
     dashboard.tables["by_topic"] = _cost_by(
-        granted, "Cost by topic", "ticket__topics__name", "Topic"
+        granted, _("Cost by topic"), "ticket__topics__name", _("Topic")
     )
-    dashboard.tables["by_team"] = _cost_by(granted, "Cost by team", "ticket__team__name", "Team")
+    dashboard.tables["by_team"] = _cost_by(
+        granted, _("Cost by team"), "ticket__team__name", _("Team")
+    )
     dashboard.tables["by_month"] = _cost_by_month(granted)
     recovered = (
         f.tickets(Ticket.objects.filter(recovered=True)).values("customer_id").distinct().count()
@@ -35,9 +38,9 @@ def restitution(f: Filters) -> Dashboard:
         ),
     )
     dashboard.headline = [
-        ("Restitutions", approvals["n"]),
-        ("Needed approval %", pct(approvals["approval"], approvals["n"])),
-        ("Recovered customers", recovered),
+        (_("Restitutions"), approvals["n"]),
+        (_("Needed approval %"), pct(approvals["approval"], approvals["n"])),
+        (_("Recovered customers"), recovered),
     ]
     return dashboard
 
@@ -70,8 +73,8 @@ def _cost_by_month(granted) -> Table:
         .order_by("month", "currency")
     )
     return Table(
-        "Cost by month",
-        ["Month", *MONEY_COLUMNS],
+        _("Cost by month"),
+        [_("Month"), *MONEY_COLUMNS],
         [
             [
                 r["month"].strftime("%Y-%m"),
@@ -90,8 +93,13 @@ def _cost_by_month(granted) -> Table:
 def _per_recovered(granted, recovered: int) -> Table:
     totals = granted.values("currency").annotate(total=Sum("amount")).order_by("currency")
     return Table(
-        "Cost per recovered customer",
-        ["Currency", "Total given", "Recovered customers", "Cost per recovered customer"],
+        _("Cost per recovered customer"),
+        [
+            _("Currency"),
+            _("Total given"),
+            _("Recovered customers"),
+            _("Cost per recovered customer"),
+        ],
         [
             [
                 r["currency"],
@@ -101,6 +109,8 @@ def _per_recovered(granted, recovered: int) -> Table:
             ]
             for r in totals
         ],
-        note="All restitution given in the period, divided by the customers who said we made it "
-        "right.",
+        note=_(
+            "All restitution given in the period, divided by the customers who said we made it "
+            "right."
+        ),
     )

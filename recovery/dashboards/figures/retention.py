@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from django.db.models import Avg, Count, Q
+from django.utils.translation import gettext_lazy as _
 
 from recovery.dashboards.figures.tables import Dashboard, Table, pct, rounded
 from recovery.dashboards.filters import Filters
@@ -23,7 +24,7 @@ def retention(f: Filters) -> Dashboard:
         f"back_{days}": Count("id", filter=Q(came_back_after__lte=timedelta(days=days)))
         for days in WINDOWS
     }
-    groups = {True: "Recovered", False: "Not recovered", None: "No answer yet"}
+    groups = {True: _("Recovered"), False: _("Not recovered"), None: _("No answer yet")}
     rows = []
     for row in tickets.values("recovered").annotate(n=Count("id"), **windows).order_by("recovered"):
         rows.append(
@@ -33,10 +34,10 @@ def retention(f: Filters) -> Dashboard:
                 *[pct(row[f"back_{d}"], row["n"]) for d in WINDOWS],
             ]
         )
-    dashboard = Dashboard("Retention after recovery")
+    dashboard = Dashboard(_("Retention after recovery"))
     dashboard.tables["came_back"] = Table(
-        "Came back within",
-        ["Customers", "Tickets", *[f"{d} days %" for d in WINDOWS]],
+        _("Came back within"),
+        [_("Customers"), _("Tickets"), *[f"{d} days %" for d in WINDOWS]],
         rows,
         chart="bar",
         series=(2, 3, 4),
@@ -50,18 +51,20 @@ def retention(f: Filters) -> Dashboard:
         .order_by("recovered")
     )
     dashboard.tables["scores"] = Table(
-        "NPS before the ticket and after its resolution",
-        ["Customers", "Mean NPS before", "Mean NPS after"],
+        _("NPS before the ticket and after its resolution"),
+        [_("Customers"), _("Mean NPS before"), _("Mean NPS after")],
         [[groups[r["recovered"]], rounded(r["before"]), rounded(r["after"])] for r in before_after],
         chart="bar",
         series=(1, 2),
-        note="Each customer's last NPS answer before the ticket opened and first after it was "
-        "resolved.",
+        note=_(
+            "Each customer's last NPS answer before the ticket opened and first after it was "
+            "resolved."
+        ),
     )
-    recovered = next((r for r in rows if r[0] == "Recovered"), None)
-    not_recovered = next((r for r in rows if r[0] == "Not recovered"), None)
+    recovered = next((r for r in rows if r[0] == _("Recovered")), None)
+    not_recovered = next((r for r in rows if r[0] == _("Not recovered")), None)
     dashboard.headline = [
-        ("Came back in 90 days, recovered %", recovered[3] if recovered else None),
-        ("Came back in 90 days, not recovered %", not_recovered[3] if not_recovered else None),
+        (_("Came back in 90 days, recovered %"), recovered[3] if recovered else None),
+        (_("Came back in 90 days, not recovered %"), not_recovered[3] if not_recovered else None),
     ]
     return dashboard

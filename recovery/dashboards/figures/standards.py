@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 
 from django.db.models import Avg, Count, Exists, F, Min, OuterRef, Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from feedback_app.customers.models import Message
 from recovery.business_hours import add_business_hours, business_day_hours
@@ -186,18 +187,18 @@ def scorecard(f: Filters) -> Dashboard:
                 shoppers.get("visits", 0),
             ]
         )
-    dashboard = Dashboard("Experience standards")
+    dashboard = Dashboard(_("Experience standards"))
     dashboard.tables["standards"] = Table(
-        "Our standards, measured and mystery-shopped",
+        _("Our standards, measured and mystery-shopped"),
         [
-            "Standard",
-            "Target",
-            "Measured",
-            "Cases",
-            "Previous period",
-            "Verdict",
-            "Mystery shoppers %",
-            "Visits",
+            _("Standard"),
+            _("Target"),
+            _("Measured"),
+            _("Cases"),
+            _("Previous period"),
+            _("Verdict"),
+            _("Mystery shoppers %"),
+            _("Visits"),
         ],
         rows,
         note=f"Measured from the data over the period; fewer than {LOW_SAMPLE} cases is a low "
@@ -206,7 +207,8 @@ def scorecard(f: Filters) -> Dashboard:
     dashboard.tables["trend"] = _trend(f, standards)
     met = sum(1 for row in rows if row[5] == "met")
     judged = sum(1 for row in rows if row[5] in ("met", "missed"))
-    dashboard.headline = [("Standards met", f"{met} of {judged}" if judged else None)]
+    met_of = _("%(met)s of %(judged)s") % {"met": met, "judged": judged} if judged else None
+    dashboard.headline = [(_("Standards met"), met_of)]
     return dashboard
 
 
@@ -243,5 +245,5 @@ def _trend(f: Filters, standards) -> Table:
         rows if measured else [],
         chart="line",
         series=tuple(range(1, len(measured) + 1)),
-        note="Percentages, and NPS on the same -100 to 100 scale.",
+        note=_("Percentages, and NPS on the same -100 to 100 scale."),
     )

@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from django.db.models import Count, Q, Sum
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
 
 from feedback_app.customers.models import Channel
 from recovery.dashboards.filters import Filters
@@ -30,6 +32,13 @@ class Table:
     # Where each row's own records are (a drill-down from its cell and its chart point), or "".
     links: list[str] = field(default_factory=list)
 
+    def __post_init__(self):
+        # Titles, columns and labels in the reader's language, fixed now: charts, CSV and JSON
+        # get plain text.
+        self.title, self.note = words(self.title), words(self.note)
+        self.columns = [words(column) for column in self.columns]
+        self.rows = [[words(cell) for cell in row] for row in self.rows]
+
     def as_dict(self) -> dict:
         shape = {"title": self.title, "columns": self.columns, "rows": self.rows, "note": self.note}
         if self.links:
@@ -47,15 +56,24 @@ class Dashboard:
     tables: dict[str, Table] = field(default_factory=dict)
     cards: list = field(default_factory=list)  # the overview's figures (overview.Card)
 
+    def __post_init__(self):
+        self.title = words(self.title)
+
     def as_dict(self) -> dict:
         shape = {
             "title": self.title,
-            "headline": dict(self.headline),
+            "headline": {words(label): value for label, value in self.headline},
             "tables": {key: table.as_dict() for key, table in self.tables.items()},
         }
         if self.cards:
             shape["cards"] = [card.as_dict() for card in self.cards]
         return shape
+
+
+def words(value):
+    """A label of ours (a lazy translation) as text in the active language; anything else as
+    it is."""
+    return str(value) if isinstance(value, Promise) else value
 
 
 def pct(part: int, whole: int) -> float | None:
@@ -72,7 +90,14 @@ def scores(row: dict) -> list:
     return [figures[key] for key in ("nps", "nps_n", "csat", "csat_n", "ces", "ces_n")]
 
 
-SCORE_COLUMNS = ["NPS", "NPS answers", "CSAT %", "CSAT answers", "CES mean", "CES answers"]
+SCORE_COLUMNS = [
+    "NPS",
+    _("NPS answers"),
+    "CSAT %",
+    _("CSAT answers"),
+    _("CES mean"),
+    _("CES answers"),
+]
 
 
 # Scores, sentiment and topics come from the day tables the surveys services keep (FeedbackDay,

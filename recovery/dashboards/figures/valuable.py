@@ -4,6 +4,7 @@ have a case open right now."""
 from __future__ import annotations
 
 from django.db.models import Count, Q
+from django.utils.translation import gettext_lazy as _
 
 from feedback_app.customers.models import Customer, ValueTier
 from recovery.dashboards.figures.tables import (
@@ -30,10 +31,10 @@ def valuable(f: Filters) -> Dashboard:
         .values("customer__value_tier")
         .annotate(n=Count("id"))
     }
-    dashboard = Dashboard("Most valuable customers")
+    dashboard = Dashboard(_("Most valuable customers"))
     dashboard.tables["by_tier"] = Table(
-        "Scores and open tickets by value tier",
-        ["Value tier", *SCORE_COLUMNS, "Open tickets"],
+        _("Scores and open tickets by value tier"),
+        [_("Value tier"), *SCORE_COLUMNS, _("Open tickets")],
         [
             [label, *scored.get(value, [None, 0, None, 0, None, 0]), open_by_tier.get(value, 0)]
             for value, label in reversed(ValueTier.choices)
@@ -52,14 +53,14 @@ def valuable(f: Filters) -> Dashboard:
         .order_by("-worst", "-open_tickets", "full_name")[:50]
     )
     dashboard.tables["open_top_customers"] = Table(
-        "Top-tier customers with open tickets",
-        ["Customer", "Number", "Value tier", "Open tickets", "High or urgent"],
+        _("Top-tier customers with open tickets"),
+        [_("Customer"), _("Number"), _("Value tier"), _("Open tickets"), _("High or urgent")],
         [
             [c.full_name or f"#{c.pk}", c.pk, c.get_value_tier_display(), c.open_tickets, c.worst]
             for c in customers
         ],
     )
     dashboard.headline = [
-        ("Open tickets of top-tier customers", sum(open_by_tier.get(t, 0) for t in TOP_TIERS))
+        (_("Open tickets of top-tier customers"), sum(open_by_tier.get(t, 0) for t in TOP_TIERS))
     ]
     return dashboard
