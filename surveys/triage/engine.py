@@ -21,6 +21,7 @@ from textblob._text import EMOTICONS
 from textblob.en import sentiment as _ANALYSER
 
 from surveys.triage import cues, lexicon, model
+from surveys.triage import reasons as said
 from surveys.triage.scores import scored
 
 MAX_CHARS = 20_000
@@ -229,7 +230,7 @@ def _polarity(text: str, reasons: list[str]) -> tuple[float, bool]:
             return 0.0, False
         if before_words and after_words:
             polarity = 0.3 * before + 0.7 * after
-            reasons.append(f"Contrast: what follows \u201c{contrast.group(0)}\u201d counts more")
+            reasons.append(said.CONTRAST % {"word": contrast.group(0)})
         else:
             polarity = before if before_words else after
         words = [" ".join(a[0]) for a in (*before_words, *after_words)]
@@ -238,7 +239,7 @@ def _polarity(text: str, reasons: list[str]) -> tuple[float, bool]:
         if not assessed:
             return 0.0, False
         words = [" ".join(a[0]) for a in assessed]
-    reasons.append(f"Words with feeling (TextBlob): {_quote(words)}; polarity {polarity:+.2f}")
+    reasons.append(said.FEELING % {"words": _quote(words), "polarity": f"{polarity:+.2f}"})
     return polarity, True
 
 
@@ -324,19 +325,19 @@ def _read(
         - min(0.3, 0.15 * len(found["polite"]))
     )
     facts += min(0.6, 0.3 * emoji_pos) - min(0.6, 0.3 * emoji_neg)
-    for label, phrases in (
-        ("Failure stated", failures),
-        ("Good news stated", good),
-        ("Negated, so no failure", signals.negated_failures),
-        ("Negated praise, read as a complaint", signals.negated_good),
-        ("Chasing what is outstanding, or asking why it went wrong", found["chasing"]),
-        ("Sarcasm, so the praise is not counted", found["sarcasm"]),
-        ("Disappointment put politely", found["polite"]),
+    for message, phrases in (
+        (said.FAILURE, failures),
+        (said.GOOD, good),
+        (said.NEGATED_FAILURE, signals.negated_failures),
+        (said.NEGATED_PRAISE, signals.negated_good),
+        (said.CHASING, found["chasing"]),
+        (said.SARCASM, found["sarcasm"]),
+        (said.POLITE, found["polite"]),
     ):
         if phrases:
-            reasons.append(f"{label}: {_quote(phrases)}")
+            reasons.append(message % {"words": _quote(phrases)})
     if emoji_neg or emoji_pos:
-        reasons.append(f"Emoji: {emoji_pos} happy, {emoji_neg} unhappy")
+        reasons.append(said.EMOJI % {"happy": emoji_pos, "unhappy": emoji_neg})
     tokens = model.tokens(lowered)
     hard_facts = bool(bad_facts)
     reading = _Reading(signals, polarity, felt, facts, found, tokens, hard_facts)
@@ -361,20 +362,19 @@ def _learned_verdict(reading: _Reading, by_rules: str, reasons: list[str]) -> st
     percent = f"{score.probability:.0%}"
     rules_negative = reading.leans_negative
     if model.load().complaint(score.probability, rules_negative, reading.hard_facts):
-        said = f"Learned model: {percent} likely a complaint"
         if score.leaning:
-            said += f"; words that usually mean one: {_quote(score.leaning, 3)}"
+            reason = said.LEARNED_WORDS % {"percent": percent, "words": _quote(score.leaning, 3)}
         elif rules_negative and reading.hard_facts:
-            said += "; the stated facts decide"
-        reasons.append(said)
+            reason = said.LEARNED_FACTS % {"percent": percent}
+        else:
+            reason = said.LEARNED % {"percent": percent}
+        reasons.append(reason)
         return "negative"
     if by_rules == "negative":
-        reasons.append(
-            f"The words lean negative ({reading.combined:+.2f}), but the learned model reads "
-            f"no complaint ({percent} likely)"
-        )
+        combined = f"{reading.combined:+.2f}"
+        reasons.append(said.LEAN_NEGATIVE % {"combined": combined, "percent": percent})
         return "neutral"
-    reasons.append(f"Learned model: {percent} likely a complaint")
+    reasons.append(said.LEARNED % {"percent": percent})
     return by_rules
 
 
@@ -394,7 +394,7 @@ def triage(
     raw = text or ""
     if len(raw) > MAX_CHARS:
         raw = raw[:MAX_CHARS]
-        reasons.append(f"Only the first {MAX_CHARS:,} characters were read")
+        reasons.append(said.FIRST_CHARS % {"count": f"{MAX_CHARS:,}"})
     if "<" in raw:
         raw = _TAG.sub(" ", raw)
     lowered = raw.replace("\u2019", "'").lower()
@@ -411,17 +411,13 @@ def triage(
     emoji_pos, emoji_neg = _emoji(raw)
     if not raw.strip():
         if not ratings:
-            reasons.append("Nothing to judge: no text and no score; left neutral")
+            reasons.append(said.NOTHING)
     elif not words and not (emoji_neg or emoji_pos):
-        reasons.append(
-            "No words we can read (another script, or only symbols); the text was not judged"
-        )
+        reasons.append(said.NO_WORDS)
     elif (language := other_language(raw, words, lowered)) is not None:
         judgeable = False
-        reasons.append(
-            f"Written in {language}, which triage does not read: "
-            + ("the scores decide" if ratings else "the text was not judged")
-        )
+        message = said.OTHER_LANGUAGE_SCORED if ratings else said.OTHER_LANGUAGE
+        reasons.append(message % {"language": language})
 
     readable = judgeable or (not words and (emoji_pos or emoji_neg))
     reading = _read(raw, lowered, emoji_pos, emoji_neg, reasons) if readable else None
@@ -444,7 +440,7 @@ def triage(
         and not (reading.felt or signals.found or signals.negated_good)
         and not any(reading.cues.values())
     ):
-        reasons.append("No words of feeling or fact found in the text")
+        reasons.append(said.NO_FEELING)
 
     if forcing:
         sentiment = "negative"
@@ -452,15 +448,15 @@ def triage(
         sentiment = "positive"
     if kind == "complaint" and sentiment == "positive":
         sentiment = "neutral"
-        reasons.append("A complaint is never counted as positive, however politely it is put")
+        reasons.append(said.COMPLAINT_NEVER_POSITIVE)
 
     severity = 2 if sentiment == "negative" else 1
     if kind == "complaint" and (judgeable or ratings) and raw.strip():
         severity = max(severity, 2)
     if money:
-        reasons.append(f"Money at stake: {_quote(money)}")
+        reasons.append(said.MONEY % {"words": _quote(money)})
     if churn:
-        reasons.append(f"May leave us: {_quote(churn)}")
+        reasons.append(said.CHURN % {"words": _quote(churn)})
     if sentiment == "negative" and (
         combined <= -0.5 or len(failures) >= 2 or strong_bad or money or churn
     ):
@@ -469,13 +465,14 @@ def triage(
         severity = max(severity, 2)
     if urgent and severity == 2:
         severity = 3
-        reasons.append(f"Urgent or repeated: {_quote(urgent)}")
+        reasons.append(said.URGENT % {"words": _quote(urgent)})
     elif urgent and severity >= 2:
-        reasons.append(f"Urgent or repeated: {_quote(urgent)}")
+        reasons.append(said.URGENT % {"words": _quote(urgent)})
     if risk:
         severity = 4
-        reasons.append(f"Risk (safety, health, legal or fraud): {_quote(risk)}")
+        reasons.append(said.RISK % {"words": _quote(risk)})
 
     topics = (vocabulary or default_vocabulary()).topics(lowered) if judgeable else ()
-    reasons.append(f"Severity {severity} ({SEVERITY_NAMES[severity]}), {sentiment}")
+    name = SEVERITY_NAMES[severity]
+    reasons.append(said.SEVERITY % {"severity": severity, "name": name, "sentiment": sentiment})
     return Result(sentiment, round(combined, 3), severity, topics, tuple(reasons))

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from surveys.triage import reasons as said
+
 SCALES = {"nps": (0, 10), "csat": (1, 5), "ces": (1, 7)}
 
 
@@ -22,29 +24,21 @@ def _rating(scale: str, score: float) -> tuple[str, bool, str]:
     name = scale.upper()
     if scale == "nps":
         if value <= 6:
-            return (
-                "negative",
-                value <= 3,
-                f"Score: NPS {value} is a detractor (0-6)",
-            )
+            return "negative", value <= 3, said.NPS_DETRACTOR % {"value": value}
         if value <= 8:
-            return "neutral", False, f"Score: NPS {value} is passive (7-8)"
-        return "positive", False, f"Score: NPS {value} is a promoter (9-10)"
+            return "neutral", False, said.NPS_PASSIVE % {"value": value}
+        return "positive", False, said.NPS_PROMOTER % {"value": value}
     if scale == "csat":
         if value <= 2:
-            return (
-                "negative",
-                value == 1,
-                f"Score: CSAT {value} of 5 is dissatisfied",
-            )
+            return "negative", value == 1, said.CSAT_DISSATISFIED % {"value": value}
         if value == 3:
-            return "neutral", False, "Score: CSAT 3 of 5 is neither satisfied nor dissatisfied"
-        return "positive", False, f"Score: CSAT {value} of 5 is satisfied"
+            return "neutral", False, said.CSAT_NEITHER
+        return "positive", False, said.CSAT_SATISFIED % {"value": value}
     if value <= 3:
-        return "negative", value == 1, f"Score: CES {value} of 7 means it was hard for the customer"
+        return "negative", value == 1, said.CES_HARD % {"value": value}
     if value == 4:
-        return "neutral", False, "Score: CES 4 of 7 is neither easy nor hard"
-    return "positive", False, f"Score: {name} {value} of {high} means it was easy"
+        return "neutral", False, said.CES_NEITHER
+    return "positive", False, said.CES_EASY % {"scale": name, "value": value, "high": high}
 
 
 def category(scale: str, score: float) -> str:
@@ -68,12 +62,16 @@ def scored(scores: Sequence[tuple[str, float]]) -> tuple[list, list[tuple[str, i
     for scale, value, category, strong, reason in ratings:
         over = next((s for s in OUTWEIGHS.get(scale, ()) if s in happy), None)
         if category == "negative" and not strong and over is not None:
-            reason += f", but {over.upper()} {happy[over]} says otherwise: the words decide"
+            reason = said.OUTWEIGHED % {
+                "reason": reason,
+                "scale": over.upper(),
+                "value": happy[over],
+            }
             category = "outweighed"
         elif category == "negative":
             forcing.append((scale, value))
             if scale != "ces":  # "means it was hard for the customer" says enough
-                reason += ", a failure whatever the words say"
+                reason = said.FAILURE_ANYWAY % {"reason": reason}
         rated.append((scale, value, category, strong, reason))
     return rated, forcing
 

@@ -155,3 +155,39 @@ def as_given(sentence: str) -> bool:
         or sentence in sent
         or any(prompt in sentence for prompt in prompts)
     )
+
+
+# Triage's reasons are stored in English; staff read them in their language.
+TEXTS = [
+    ("The parcel never arrived and nobody answers. I want a refund now or I will cancel!", ()),
+    ("Great service, but the box was damaged and the glass cut my hand.", ()),
+    ("Not bad at all, thank you \U0001f600", ()),
+    ("Wow, great, another week of waiting. Where is my order?", ()),
+    ("Das Paket ist nie angekommen und niemand antwortet mir.", (("nps", 2),)),
+    ("", (("nps", 9), ("csat", 2))),
+    ("", (("csat", 1),)),
+    ("", (("ces", 4), ("csat", 3))),
+    ("", ()),
+    ("x" * 30_000, ()),
+]
+
+
+@pytest.mark.parametrize("code", SHIPPED)
+def test_every_reason_triage_gives_reads_in_the_staff_members_language(code):
+    from django.utils import translation
+
+    from surveys.triage.engine import triage
+    from surveys.triage.reasons import in_language
+
+    reasons = {r for text, scores in TEXTS for r in triage(text, scores=scores).reasons}
+    reasons |= set(triage("The order came late", kind="complaint").reasons)
+    assert len(reasons) > 15
+    with translation.override(code):
+        said = {reason: in_language(reason) for reason in reasons}
+    untranslated = [reason for reason, read in said.items() if read == reason]
+    assert not untranslated
+    # The customer's own words stay as they wrote them; a reason from no message, as stored.
+    with translation.override("de"):
+        assert in_language("Money at stake: “refund”") == "Geld steht auf dem Spiel: “refund”"
+        assert in_language("Severity 3 (high), negative") == "Schweregrad 3 (hoch), negativ"
+        assert in_language("Something else") == "Something else"
