@@ -50,8 +50,7 @@ class AnswerForm(forms.Form):
             )
         # Each option's value as written in the survey's language, shown as the page shows it
         # (surveys/languages.py).
-        shown = getattr(question, "choice_labels", question.choices)
-        options = list(zip(question.choices, shown, strict=True))
+        options = list(zip(question.choices, question.shown_choices, strict=True))
         if question.kind == Question.Kind.SINGLE:
             return forms.ChoiceField(choices=options, widget=forms.RadioSelect, **common)
         if question.kind == Question.Kind.MULTIPLE:

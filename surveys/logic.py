@@ -161,7 +161,7 @@ def describe(question: Question, questions: Sequence[Question]) -> str:
     if source is None:
         return ""
     if "any_of" in condition:
-        shown = getattr(source, "choice_labels", source.choices)
+        shown = source.shown_choices
         options = [f"\u201c{shown[n - 1]}\u201d" for n in condition["any_of"] if n <= len(shown)]
         what = _(" or ").join(options)
     else:

@@ -57,8 +57,7 @@ def quick_links(question: Question, answer_url: str) -> list[tuple[str, str]]:
     if question.is_rating:
         low, high = question.scale
         return [(str(n), f"{answer_url}?score={n}") for n in range(low, high + 1)]
-    shown = getattr(question, "choice_labels", question.choices)
-    return [(c, f"{answer_url}?choice={n}") for n, c in enumerate(shown, start=1)]
+    return [(c, f"{answer_url}?choice={n}") for n, c in enumerate(question.shown_choices, start=1)]
 
 
 def quick_ends(question: Question) -> tuple[str, str] | None:

@@ -130,6 +130,15 @@ class Question(models.Model):
     def __str__(self) -> str:
         return self.prompt
 
+    # A copy made to show the survey in another language carries its options as shown
+    # (surveys/languages.py); a stored question shows its own.
+    choice_labels: list[str] | None = None
+
+    @property
+    def shown_choices(self) -> list[str]:
+        """The options as the page shows them, in their stored order."""
+        return self.choices if self.choice_labels is None else self.choice_labels
+
     @property
     def scale(self) -> tuple[int, int] | None:
         return self.SCALES.get(self.kind)

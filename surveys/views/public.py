@@ -94,9 +94,8 @@ def _shown_answer(questions, chosen: dict) -> str | None:
     """The first chosen answer as the page shows it (an option in the page's language)."""
     for key, value in chosen.items():
         question = next((q for q in questions if f"q{q.pk}" == key), None)
-        labels = getattr(question, "choice_labels", None)
-        if question is not None and labels and value in question.choices:
-            return labels[question.choices.index(value)]
+        if question is not None and value in question.choices:
+            return question.shown_choices[question.choices.index(value)]
         return value
     return None
 
