@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from feedback_app.core.formatting import money
+from feedback_app.core.numbers import whole_number
 from feedback_app.core.translations import has_language, text_in
 from feedback_app.customers.languages import language_of
 from recovery.models import CannedMessage, Restitution, Ticket
@@ -156,12 +157,13 @@ def language_note(ticket: Ticket, step: str, choice: int | None = None) -> str:
 def step_slots(ticket: Ticket, step: str, fields) -> dict:
     """The slot values of a step's message from its fields (a form's values or a service's
     arguments): what fills it for the preview and for sending alike, in the language the step's
-    message is drafted in for this customer (what we give: "a voucher for £15.00", "un bon
-    d'achat de 15,00 €"), so a draft in English never carries French words, nor the reverse."""
+    message (the canned one the agent chose, `template`, else the ticket's) is drafted in for
+    this customer (what we give: "a voucher for £15.00", "un bon d'achat de 15,00 €"), so a
+    draft in English never carries French words, nor the reverse."""
     if step == "restitution":
         language = language_of(ticket.customer)
         if language != settings.LANGUAGE_CODE:
-            message = canned_for(ticket, step)
+            message = canned_for(ticket, step, whole_number(str(fields.get("template") or "")))
             language = draft_language(ticket, message) if message else language
         with translation.override(language):
             return {

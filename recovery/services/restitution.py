@@ -133,6 +133,7 @@ def ticket_offer_restitution(
     currency: str = "",
     item: str = "",
     note: str = "",
+    template: int | None = None,
     expected_state: str | None = None,
 ) -> Restitution:
     """Give something back. Within the actor's limit it is granted and the customer told at
@@ -142,7 +143,7 @@ def ticket_offer_restitution(
         raise DomainError(f"Unknown kind of restitution {kind!r}.", field="kind")
     value, currency = _amount(kind, amount, currency, item)
     fields = {"kind": kind, "amount": value, "currency": currency, "item": item, "note": note}
-    slots = step_slots(ticket, "restitution", fields)
+    slots = step_slots(ticket, "restitution", {**fields, "template": template})
     subject, body = fill(subject, **slots), fill(body, **slots)
     if not (body or "").strip():
         raise DomainError(_("The message to the customer is empty."), field="body")

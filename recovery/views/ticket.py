@@ -12,6 +12,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views import View
 
 from feedback_app.core.errors import DomainError, NotAllowed
@@ -93,7 +94,7 @@ class Step:
 
     form: type[forms.Form]
     run: Any
-    done: str = "Done."
+    done: str = gettext_lazy("Done.")
 
 
 # URL slug (as in the API: /api/v1/tickets/{id}/<slug>/) → step. Who may post each one is in
@@ -102,10 +103,10 @@ STEPS: dict[str, Step] = {
     "apologise": Step(ApologyForm, ticket_apologise),
     "reassure": Step(ReassuranceForm, ticket_reassure),
     "offer-restitution": Step(RestitutionForm, ticket_offer_restitution),
-    "approve-restitution": Step(DecisionForm, _decide, "Decision recorded."),
-    "withdraw-restitution": Step(WithdrawForm, _withdraw, "Request withdrawn."),
+    "approve-restitution": Step(DecisionForm, _decide, gettext_lazy("Decision recorded.")),
+    "withdraw-restitution": Step(WithdrawForm, _withdraw, gettext_lazy("Request withdrawn.")),
     "resolve": Step(ResolveForm, ticket_resolve),
-    "send-follow-up": Step(FollowUpNowForm, ticket_follow_up_now, "Follow-up sent."),
+    "send-follow-up": Step(FollowUpNowForm, ticket_follow_up_now, gettext_lazy("Follow-up sent.")),
     "close": Step(CloseForm, ticket_close),
     "reopen": Step(ReopenForm, ticket_reopen),
     "skip": Step(SkipForm, ticket_skip),
@@ -267,7 +268,13 @@ class TicketStepView(View):
                     request, " ".join(e for errors in form.errors.values() for e in errors)
                 )
             return TicketView().get(request, pk, bound={step: form}, status=400)
-        data = {name: value for name, value in form.cleaned_data.items() if name != "template"}
+        # The canned message the agent drafted from only matters to restitution: what is given
+        # is written in that message's language.
+        data = {
+            name: value
+            for name, value in form.cleaned_data.items()
+            if name != "template" or step == "offer-restitution"
+        }
         try:
             result = STEPS[step].run(ticket=ticket, actor=request.user, **data)
         except NotAllowed:

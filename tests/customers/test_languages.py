@@ -315,6 +315,20 @@ def test_money_is_written_as_the_customers_language_writes_it(manager):
     assert slots["restitution"] == "einen Gutschein über 1.234,50\xa0€"
     slots = step_slots(ticket, "restitution", {"kind": "voucher", "amount": "5", "currency": "x"})
     assert slots["restitution"] == "einen Gutschein über 5 X"  # not a currency: as written
+    # The agent drafts from another restitution message, which has German while the step's
+    # default has not: what is given is said in the language of the message chosen.
+    restitution.translations = {}
+    restitution.save()
+    chosen = CannedMessage.objects.create(
+        name="Voucher, in German too",
+        step="restitution",
+        subject="For you",
+        body="{{ restitution }}",
+        translations={"de": {"subject": "Für Sie", "body": "{{ restitution }}"}},
+    )
+    assert step_slots(ticket, "restitution", fields)["restitution"] == "a voucher for €1,234.50"
+    slots = step_slots(ticket, "restitution", {**fields, "template": str(chosen.pk)})
+    assert slots["restitution"] == "einen Gutschein über 1.234,50\xa0€"
 
 
 def test_on_their_preferences_page_customers_choose_the_language_we_write_in(client):
