@@ -14,6 +14,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
 from django.db import transaction
 from django.db.models import Q
+from django.utils.translation import gettext_noop
 
 
 @dataclass(frozen=True)
@@ -28,7 +29,7 @@ class Role:
 
 AGENT = Role(
     key="agent",
-    group="Support agent",
+    group=gettext_noop("Support agent"),
     description="Works the recovery queue and talks to customers.",
     permissions=(
         "customers.view_*",
@@ -48,7 +49,7 @@ AGENT = Role(
 )
 MANAGER = Role(
     key="manager",
-    group="Manager",
+    group=gettext_noop("Manager"),
     description="Approves restitution, runs reports, records improvements.",
     permissions=(
         *AGENT.permissions,
@@ -62,7 +63,7 @@ MANAGER = Role(
 )
 ADMIN = Role(
     key="admin",
-    group="Administrator",
+    group=gettext_noop("Administrator"),
     description="Everything a manager does, plus staff accounts and API tokens.",
     permissions=(*MANAGER.permissions, "auth.*", "authtoken.*", "django_q.*"),
     admin_site=True,

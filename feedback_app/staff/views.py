@@ -28,7 +28,7 @@ class HomeView(TemplateView):
             request,
             _("You are away: new tickets go to your colleagues.")
             if away
-            else "You are back: new tickets can come to you.",
+            else _("You are back: new tickets can come to you."),
         )
         return redirect("staff:home")
 
@@ -36,7 +36,7 @@ class HomeView(TemplateView):
         context = super().get_context_data(**kwargs)
         roles = user_roles(self.request.user)
         context.update(
-            role_names=[ROLES[key].group for key in ROLES if key in roles],
+            role_names=[_(ROLES[key].group) for key in ROLES if key in roles],
             customer_count=Customer.objects.filter(merged_into__isnull=True).count(),
             recent=timeline_recent()[:15],
             no_follow_up_survey=follow_up_survey() is None,

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from feedback_app.core.errors import Conflict, DomainError, NotAllowed
+from feedback_app.core.formatting import money
 from recovery.canned import fill, step_slots
 from recovery.models import ApprovalLimit, Restitution, StaffNotice, Ticket, TicketEvent
 from recovery.services.messages import customer_message, sent_payload
@@ -101,7 +102,7 @@ def _over_limit(actor, ticket: Ticket, value: Decimal | None, currency: str) -> 
 def allowance(actor, ticket: Ticket, limits=None) -> str:
     """What `actor` may still give on this ticket without a manager, in words, for the form."""
     if actor is not None and actor.has_perm("recovery.approve_restitution"):
-        return "You approve restitution yourself: no limit applies."
+        return _("You approve restitution yourself: no limit applies.")
     limits = list(ApprovalLimit.objects.all()) if limits is None else limits
     granted = dict(
         Restitution.objects.filter(
@@ -111,15 +112,15 @@ def allowance(actor, ticket: Ticket, limits=None) -> str:
         .annotate(total=Sum("amount"))
     )
     parts = [
-        f"{limit.currency} {max(limit.agent_limit - granted.get(limit.currency, 0), 0):,.2f}"
+        money(max(limit.agent_limit - granted.get(limit.currency, 0), 0), limit.currency)
         for limit in limits
     ]
     if not parts:
         return ""
-    return (
-        f"On your own you can give up to {', '.join(parts)} more on this ticket (the per-ticket "
-        "limit, less what it has had); above that a manager approves before the customer hears."
-    )
+    return _(
+        "On your own you can give up to %(amounts)s more on this ticket (the per-ticket limit, "
+        "less what it has had); above that a manager approves before the customer hears."
+    ) % {"amounts": ", ".join(parts)}
 
 
 def ticket_offer_restitution(
