@@ -120,13 +120,28 @@ def numbers_preview(
     numbers and merged profiles are refused as linking would refuse them."""
     shown = []
     for ticket in _load(Ticket, tickets, "tickets"):
-        shown.append((f"Ticket #{ticket.pk}", f"{ticket.customer}: {ticket.subject}"))
+        shown.append((_named("tickets", ticket.pk), f"{ticket.customer}: {ticket.subject}"))
     for complaint in _load(Complaint, complaints, "complaints"):
-        shown.append((f"Complaint #{complaint.pk}", f"{complaint.customer}: {complaint.text}"))
+        shown.append(
+            (_named("complaints", complaint.pk), f"{complaint.customer}: {complaint.text}")
+        )
     for response in _load(Response, responses, "responses"):
-        who = response.customer or "anonymous"
-        shown.append((f"Response #{response.pk}", f"{who}: answer to {response.survey}"))
+        said = _("%(customer)s: answer to %(survey)s") % {
+            "customer": response.customer or _("anonymous"),
+            "survey": response.survey,
+        }
+        shown.append((_named("responses", response.pk), said))
     return shown
+
+
+def _named(field: str, number) -> str:
+    """What the numbers of `field` are, one of them: "Ticket #12"."""
+    names = {
+        "tickets": _("Ticket #%(number)s"),
+        "complaints": _("Complaint #%(number)s"),
+        "responses": _("Response #%(number)s"),
+    }
+    return names[field] % {"number": number}
 
 
 def _load(model, ids: Iterable[int], field: str):
@@ -135,16 +150,26 @@ def _load(model, ids: Iterable[int], field: str):
     found = {obj.pk: obj for obj in found}
     missing = [pk for pk in ids if pk not in found]
     if missing:
-        raise DomainError(
-            f"No {model._meta.verbose_name} with number {', '.join(map(str, missing))}.",
-            field=field,
-        )
+        unknown = {
+            "tickets": _("No ticket with number %(numbers)s."),
+            "complaints": _("No complaint with number %(numbers)s."),
+            "responses": _("No response with number %(numbers)s."),
+        }
+        numbers = ", ".join(map(str, missing))
+        raise DomainError(unknown[field] % {"numbers": numbers}, field=field)
     merged = [obj for obj in found.values() if obj.customer_id and obj.customer.merged_into_id]
     if merged:
         obj = merged[0]
         raise DomainError(
-            f"{model._meta.verbose_name.capitalize()} #{obj.pk} belongs to a merged profile "
-            f"(#{obj.customer_id} → #{obj.customer.merged_into_id}); reload and link again.",
+            _(
+                "%(what)s belongs to a merged profile (#%(customer)s → #%(survivor)s); reload "
+                "and link again."
+            )
+            % {
+                "what": _named(field, obj.pk),
+                "customer": obj.customer_id,
+                "survivor": obj.customer.merged_into_id,
+            },
             field=field,
         )
     return list(found.values())

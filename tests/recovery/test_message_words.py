@@ -143,10 +143,7 @@ def test_restitution_defaults_to_the_shop_currency_and_shows_the_agents_limit(
     page = agent_client.get(ticket.get_absolute_url())
     form = page.context["step_forms"]["offer-restitution"]
     assert form.fields["currency"].initial == "EUR"
-    assert (
-        "up to €60.00, £50.00, US$65.00 more on this ticket"
-        in form.fields["amount"].help_text
-    )
+    assert "up to €60.00, £50.00, US$65.00 more on this ticket" in form.fields["amount"].help_text
     data = {
         "expected_state": "reassured",
         "kind": "voucher",
