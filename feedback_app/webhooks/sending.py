@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 
 import requests
 from django.conf import settings
+from django.utils.translation import gettext as _
 from standardwebhooks.webhooks import Webhook as Signer
 
 from feedback_app.webhooks.models import Webhook
@@ -69,22 +70,22 @@ def address_refusal(url: str) -> str:
     point elsewhere."""
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        return "Give a full web address, starting with https://."
+        return _("Give a full web address, starting with https://.")
     if settings.WEBHOOKS_ALLOW_LOCAL:
         return ""
     if parts.scheme != "https":
-        return "Use an https:// address: events carry customers' names and what they said."
+        return _("Use an https:// address: events carry customers' names and what they said.")
     try:
         port = parts.port or 443
         found = socket.getaddrinfo(parts.hostname, port, proto=socket.IPPROTO_TCP)
     except (socket.gaierror, UnicodeError, ValueError):
-        return f"{parts.hostname} cannot be found (no DNS record)."
+        return _("%(host)s cannot be found (no DNS record).") % {"host": parts.hostname}
     for *_rest, sockaddr in found:
         address = ipaddress.ip_address(str(sockaddr[0]).split("%")[0])
         if not address.is_global:
-            return (
-                f"{parts.hostname} is on a private or local network ({address}); it must be public."
-            )
+            return _(
+                "%(host)s is on a private or local network (%(address)s); it must be public."
+            ) % {"host": parts.hostname, "address": address}
     return ""
 
 

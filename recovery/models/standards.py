@@ -19,7 +19,7 @@ class ExperienceStandard(models.Model):
     class Measure(models.TextChoices):
         DETRACTOR_CONTACT = (
             "detractor_contact",
-            "Detractors contacted within one business day (%)",
+            _("Detractors contacted within one business day (%)"),
         )
         APOLOGY_FIRST = "apology_first", _("Apology before any restitution (%)")
         APOLOGY_IN_SLA = "apology_in_sla", _("Apology within its SLA (%)")
