@@ -17,8 +17,11 @@ from django.db.models import (
     When,
 )
 from django.utils import timezone
+from django.utils.html import conditional_escape
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext as _
 
-from feedback_app.customers.models import IncomingMessage, Message
+from feedback_app.customers.models import Channel, IncomingMessage, Message
 from recovery.models import (
     Improvement,
     ImprovementLink,
@@ -234,6 +237,11 @@ def improvements_public(*, topic=None) -> QuerySet[Improvement]:
     return queryset
 
 
+# Labels of a conversation entry's channel and delivery, in the reader's language when read.
+CHANNELS = dict(Channel.choices)
+DELIVERY = dict(Message.Status.choices)
+
+
 @dataclass(frozen=True)
 class Entry:
     """One message of a ticket's conversation, whichever way it went."""
@@ -247,6 +255,28 @@ class Entry:
     delivery: str = ""  # for "out": queued, sending, sent, suppressed or failed
     reason: str = ""
     files: tuple = ()
+
+    def who(self) -> SafeString:
+        """Who said it and how, in the reader's language: "Ann Lee wrote (E-mail)", "Note by
+        Sam (never sent)", "To the customer, by Sam · Sent"."""
+        values = {
+            "author": conditional_escape(self.author),
+            "channel": conditional_escape(CHANNELS.get(self.channel, self.channel)),
+        }
+        if self.direction == "in":
+            said = _("<strong>%(author)s</strong> wrote (%(channel)s)") % values
+        elif self.direction == "note":
+            said = _("Note by %(author)s (never sent)") % values
+        else:
+            said = (
+                _("To the customer, by %(author)s") % values
+                if self.author
+                else _("To the customer")
+            )
+            said += " · " + conditional_escape(DELIVERY.get(self.delivery, self.delivery))
+            if self.reason:
+                said += f" ({conditional_escape(self.reason)})"
+        return mark_safe(said)  # noqa: S308 - our message, every value in it escaped
 
 
 def ticket_threads(ticket: Ticket) -> list[str]:

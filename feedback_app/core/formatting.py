@@ -10,22 +10,34 @@ from django.utils.translation import get_language, to_locale
 from django.utils.translation import gettext as _
 
 
-def countdown(due, now=None) -> str:
-    """Time left until `due` ("in 3h 20m"), or how late it is ("5h late")."""
+def countdown(due, now=None, words: dict[str, str] | None = None) -> str:
+    """Time left until `due` ("in 3h 20m"), or how late it is ("5h late"). A page that writes
+    many passes `countdown_words()`, translated once."""
     if due is None:
         return ""
+    words = words or countdown_words()
     delta = due - (now or timezone.now())
     late = delta.total_seconds() < 0
     minutes = int(abs(delta.total_seconds()) // 60)
     hours, minutes = divmod(minutes, 60)
     days, hours = divmod(hours, 24)
     if days:
-        text = _("%(days)dd %(hours)dh") % {"days": days, "hours": hours}
+        text = words["days"] % {"days": days, "hours": hours}
     elif hours:
-        text = _("%(hours)dh %(minutes)dm") % {"hours": hours, "minutes": minutes}
+        text = words["hours"] % {"hours": hours, "minutes": minutes}
     else:
-        text = _("%(minutes)dm") % {"minutes": minutes}
-    return (_("%(time)s late") if late else _("in %(time)s")) % {"time": text}
+        text = words["minutes"] % {"minutes": minutes}
+    return words["late" if late else "in"] % {"time": text}
+
+
+def countdown_words() -> dict[str, str]:
+    return {
+        "days": _("%(days)dd %(hours)dh"),
+        "hours": _("%(hours)dh %(minutes)dm"),
+        "minutes": _("%(minutes)dm"),
+        "late": _("%(time)s late"),
+        "in": _("in %(time)s"),
+    }
 
 
 def money(amount, currency: str, language: str | None = None) -> str:

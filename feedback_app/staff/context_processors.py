@@ -1,6 +1,7 @@
-"""Template context for the staff navigation."""
+"""Template context for the staff pages: the navigation's counts and the dates' formats."""
 
 from django.utils.functional import SimpleLazyObject
+from django.utils.translation import gettext
 
 from feedback_app.core.roles import user_roles
 from recovery.selectors import queue_counts, unread_notice_count
@@ -19,4 +20,18 @@ def staff_roles(request):
         "queue_counts": SimpleLazyObject(
             lambda: queue_counts(user=user, manager=manager) if roles else {}
         ),
+        # Each in the reader's language, read once a page rather than once a row.
+        "formats": SimpleLazyObject(date_formats),
+    }
+
+
+def date_formats() -> dict[str, str]:
+    """How staff pages write a moment ("1 Dec 2026, 14:00"; "1. Dez 2026, 14:00")."""
+    return {
+        "when": gettext("j M Y, H:i"),
+        "when_long": gettext("j F Y, H:i"),
+        "day": gettext("j M Y"),
+        "short": gettext("j M, H:i"),
+        "seconds": gettext("j M, H:i:s"),
+        "day_month": gettext("j M"),
     }

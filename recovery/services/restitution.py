@@ -165,25 +165,30 @@ def ticket_offer_restitution(
             notice_body=body.strip(),
         )
         if restitution.status == Restitution.Status.PENDING:
-            log_event(
-                ticket,
-                TicketEvent.Kind.RESTITUTION_REQUESTED,
-                actor,
-                restitution=restitution.pk,
-                summary=restitution.summary,
-                why=over,
-            )
-            for manager in approvers(ticket):
-                staff_notice(
-                    user=manager,
-                    kind=StaffNotice.Kind.APPROVAL_WAITING,
-                    ticket=ticket,
-                    text=f"{restitution.summary} waits for your approval ({over})",
-                    key=f"approval:{restitution.pk}",
-                )
+            _ask_approval(ticket, restitution, actor, over)
             return restitution
         _grant(ticket, restitution, actor, target)
     return restitution
+
+
+def _ask_approval(ticket: Ticket, restitution: Restitution, actor, over: str) -> None:
+    """Log the request and tell each manager who may approve it."""
+    log_event(
+        ticket,
+        TicketEvent.Kind.RESTITUTION_REQUESTED,
+        actor,
+        restitution=restitution.pk,
+        summary=restitution.summary,
+        why=over,
+    )
+    for manager in approvers(ticket):
+        staff_notice(
+            user=manager,
+            kind=StaffNotice.Kind.APPROVAL_WAITING,
+            ticket=ticket,
+            text=f"{restitution.summary} waits for your approval ({over})",
+            key=f"approval:{restitution.pk}",
+        )
 
 
 def _grant(ticket: Ticket, restitution: Restitution, actor, target: str) -> None:

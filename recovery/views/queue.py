@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views import View
 
-from feedback_app.core.formatting import countdown
+from feedback_app.core.formatting import countdown, countdown_words
 from feedback_app.core.numbers import whole_numbers
 from feedback_app.customers.models import ValueTier
 from recovery import selectors
@@ -74,7 +74,7 @@ def queue_rows(tickets) -> list[SafeString]:
     tiers = {value: str(label) for value, label in ValueTier.choices}
     wrote, select = _("customer wrote %(time)s ago"), _("Select ticket %(number)s")
     sla = {"apology": _("apology %(when)s"), "resolution": _("resolution %(when)s")}
-    sla |= {"met": _("met"), "breached": _("breached")}
+    sla |= {"met": _("met"), "breached": _("breached"), "countdown": countdown_words()}
     opened_format = _("j M, H:i")
     rows = []
     for ticket in tickets:
@@ -113,13 +113,15 @@ def queue_rows(tickets) -> list[SafeString]:
     return rows
 
 
-def _sla(ticket: Ticket, now, words: dict[str, str]) -> str:
+def _sla(ticket: Ticket, now, words: dict) -> str:
     if not ticket.is_open:
         return ""
     if not ticket.apologised_at:
-        text = words["apology"] % {"when": _e(countdown(ticket.apology_due_at, now))}
+        due = countdown(ticket.apology_due_at, now, words["countdown"])
+        text = words["apology"] % {"when": _e(due)}
     elif not ticket.resolved_at:
-        text = words["resolution"] % {"when": _e(countdown(ticket.resolution_due_at, now))}
+        due = countdown(ticket.resolution_due_at, now, words["countdown"])
+        text = words["resolution"] % {"when": _e(due)}
     else:
         text = words["met"]
     return f"{text}<br><strong>{words['breached']}</strong>" if ticket.breached else text

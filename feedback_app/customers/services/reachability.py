@@ -15,9 +15,9 @@ from feedback_app.customers.services.timeline import timeline_record
 
 def message_failed(
     message: Message, *, reason: str, title: str, now: datetime | None = None
-) -> None:  # `title`: a message marked with gettext_noop
+) -> None:
     """Record that a message did not reach the customer: its status and reason, and the
-    timeline entry ("<title>: <subject>")."""
+    timeline entry ("<title>: <subject>"; `title` marked with gettext_noop where written)."""
     message.status, message.reason = Message.Status.FAILED, reason[:500]
     message.save(update_fields=["status", "reason"])
     timeline_record(

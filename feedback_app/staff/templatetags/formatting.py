@@ -57,7 +57,7 @@ _CUSTOMER_LINK = re.compile(r"\S*/(?:s|c|case)/[A-Za-z0-9_\-]{16,}/\S*")
 @register.filter
 def without_customer_links(text: str) -> str:
     """The text with each of the customer's own links replaced by a mention of it."""
-    return _CUSTOMER_LINK.sub(_("[the customer's link]"), text or "")
+    return _CUSTOMER_LINK.sub(lambda _link: _("[the customer's link]"), text or "")
 
 
 @register.filter
