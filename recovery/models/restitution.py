@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext, override
 from django.utils.translation import gettext_lazy as _
 
 from recovery.models.tickets import Ticket
@@ -64,9 +65,20 @@ class Restitution(models.Model):
 
     @property
     def summary(self) -> str:
+        """What is given, in the reader's language: "Voucher of 15.00 GBP"."""
+        kind = self.get_kind_display()
         if self.amount is not None:
-            return f"{self.get_kind_display()} of {self.amount} {self.currency}"
-        return f"{self.get_kind_display()}: {self.item}" if self.item else self.get_kind_display()
+            values = {"kind": kind, "amount": self.amount, "currency": self.currency}
+            return gettext("%(kind)s of %(amount)s %(currency)s") % values
+        return (
+            gettext("%(kind)s: %(item)s") % {"kind": kind, "item": self.item} if self.item else kind
+        )
+
+    @property
+    def recorded_summary(self) -> str:
+        """The summary as logs and notices keep it: in English, whoever acted."""
+        with override(settings.LANGUAGE_CODE):
+            return self.summary
 
 
 class ApprovalLimit(models.Model):

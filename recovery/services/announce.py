@@ -9,6 +9,7 @@ from collections.abc import Callable
 
 from django.conf import settings
 from django.urls import reverse
+from django.utils.translation import override
 
 from feedback_app.webhooks.models import Event
 from feedback_app.webhooks.services import Announcement, events_publish, listened
@@ -97,6 +98,7 @@ def _announcement(event: TicketEvent, name: str) -> Announcement:
     )
 
 
+@override(settings.LANGUAGE_CODE)  # other systems read the same words, whoever acted
 def ticket_events_announce(events: list[TicketEvent]) -> None:
     """Publish the ticket log entries other systems subscribe to (called with saved entries)."""
     if not listened(Event.TICKET_OPENED, Event.STEP_TAKEN, Event.RESTITUTION_GRANTED):
@@ -104,6 +106,7 @@ def ticket_events_announce(events: list[TicketEvent]) -> None:
     events_publish([_announcement(event, name) for event in events for name in _names(event)])
 
 
+@override(settings.LANGUAGE_CODE)  # other systems read the same words, whoever acted
 def improvement_shipped_announce(
     improvement: Improvement, count_customers: Callable[[], int]
 ) -> None:

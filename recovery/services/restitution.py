@@ -178,7 +178,7 @@ def _ask_approval(ticket: Ticket, restitution: Restitution, actor, over: str) ->
         TicketEvent.Kind.RESTITUTION_REQUESTED,
         actor,
         restitution=restitution.pk,
-        summary=restitution.summary,
+        summary=restitution.recorded_summary,
         why=over,
     )
     for manager in approvers(ticket):
@@ -186,7 +186,7 @@ def _ask_approval(ticket: Ticket, restitution: Restitution, actor, over: str) ->
             user=manager,
             kind=StaffNotice.Kind.APPROVAL_WAITING,
             ticket=ticket,
-            text=f"{restitution.summary} waits for your approval ({over})",
+            text=f"{restitution.recorded_summary} waits for your approval ({over})",
             key=f"approval:{restitution.pk}",
         )
 
@@ -209,7 +209,7 @@ def _grant(ticket: Ticket, restitution: Restitution, actor, target: str) -> None
         before,
         target,
         restitution=restitution.pk,
-        summary=restitution.summary,
+        summary=restitution.recorded_summary,
         **sent_payload(message),
     )
 
@@ -239,7 +239,7 @@ def restitution_decide(
                 user=restitution.requested_by,
                 kind=StaffNotice.Kind.DECIDED,
                 ticket=restitution.ticket,
-                text=f"your request for {restitution.summary} was {verdict}",
+                text=f"your request for {restitution.recorded_summary} was {verdict}",
                 key=f"decided:{restitution.pk}",
             )
         if approve:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.utils.text import Truncator
+from django.utils.translation import override
 
 from feedback_app.customers.models import Customer, ValueTier
 from feedback_app.webhooks.models import Event
@@ -68,6 +69,7 @@ def _announcement(response: Response) -> Announcement:
     )
 
 
+@override(settings.LANGUAGE_CODE)  # other systems read the same words, whoever acted
 def detractors_announce(items: list[Response | Complaint]) -> None:
     """Publish every detractor among items triaged for the first time."""
     if not listened(Event.DETRACTOR):

@@ -191,3 +191,16 @@ def test_every_reason_triage_gives_reads_in_the_staff_members_language(code):
         assert in_language("Money at stake: “refund”") == "Geld steht auf dem Spiel: “refund”"
         assert in_language("Severity 3 (high), negative") == "Schweregrad 3 (hoch), negativ"
         assert in_language("Something else") == "Something else"
+
+
+def test_what_is_recorded_stays_english_while_pages_speak_the_readers_language():
+    from decimal import Decimal
+
+    from django.utils import translation
+
+    from recovery.models import Restitution
+
+    given = Restitution(kind="voucher", amount=Decimal("15.00"), currency="GBP")
+    with translation.override("de"):
+        assert given.summary == "Gutschein über 15.00 GBP"  # the approvals page, in German
+        assert given.recorded_summary == "Voucher of 15.00 GBP"  # the log and the notices

@@ -111,3 +111,18 @@ def test_an_endpoint_that_came_to_point_inside_is_not_called(
     delivery = Delivery.objects.get()
     assert receiver.received == []
     assert delivery.status == "pending" and "Use an https:// address" in delivery.last_error
+
+
+def test_other_systems_read_english_whatever_language_the_agent_works_in(hook, manager):
+    """A German-speaking agent's step: the payload's labels and summary are the same words a
+    receiver always gets (its parsers match on them)."""
+    from django.utils import translation
+
+    from recovery.services.workflow import ticket_apologise
+    from tests.factories import open_ticket
+
+    with translation.override("de"):
+        ticket = open_ticket(priority=3)
+        ticket_apologise(ticket=ticket, actor=manager, subject="Sorry", body="Sorry.")
+    payloads = [d.payload for d in Delivery.objects.order_by("pk")]
+    assert payloads and {p["data"]["ticket"]["priority"] for p in payloads} == {"High"}
