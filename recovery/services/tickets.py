@@ -46,7 +46,7 @@ def _subject(item: Response | Complaint) -> str:
     if words.strip():
         return Truncator(first_line(words)).chars(120)
     scores = ", ".join(
-        f"{a.question.get_kind_display().split(' ')[0]} {a.number}"
+        f"{a.question.kind.upper()} {a.number}"
         for a in item.answers.all()
         if a.question.is_rating and a.number is not None
     )

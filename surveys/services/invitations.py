@@ -352,7 +352,7 @@ def invitation_send(*, invitation_id: int, now: datetime | None = None) -> Invit
             return _finish(
                 invitation,
                 Invitation.Status.CANCELLED,
-                f"survey is {invitation.survey.get_status_display().lower()}",
+                f"survey is {invitation.survey.status}",
             )
         late = now - invitation.scheduled_for
         if late > timedelta(days=settings.SURVEY_SEND_WINDOW_DAYS):

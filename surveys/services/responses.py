@@ -177,7 +177,7 @@ def _summary(answers: list[Answer]) -> str:
     for answer in answers:
         q = answer.question
         if q.is_rating:
-            parts.append(f"{q.get_kind_display().split(' ')[0]} {answer.number}")
+            parts.append(f"{q.kind.upper()} {answer.number}")
         elif answer.text:
             parts.append(f"\u201c{Truncator(answer.text).chars(120)}\u201d")
         elif answer.choices:
