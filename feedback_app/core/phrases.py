@@ -36,6 +36,11 @@ class Phrase:
         return phrase_text(self.stored())
 
 
+def english(text: str | Phrase) -> str:
+    """What a record keeps as its text: a phrase in English, a plain text as it is."""
+    return text.english() if isinstance(text, Phrase) else text
+
+
 class Lower:
     """A label of ours shown in lower case inside a sentence ("normal priority")."""
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.utils import timezone
 from django.utils.translation import gettext_noop
 
-from feedback_app.core.phrases import Phrase
+from feedback_app.core.phrases import Phrase, english
 from feedback_app.customers.models import (
     ContactHold,
     Customer,
@@ -18,7 +18,7 @@ from feedback_app.customers.services.timeline import timeline_entry, timeline_re
 def hold_place(*, customer: Customer, reference: str, reason: str | Phrase, actor=None):
     """Pause solicitations to this customer until `hold_release` with the same reference."""
     customer = customer_survivor(customer)
-    text = _text(reason)
+    text = english(reason)
     hold, created = ContactHold.objects.get_or_create(
         customer=customer, reference=reference, released_at=None, defaults={"reason": text[:200]}
     )
@@ -44,7 +44,7 @@ def holds_place_new(holds: list[tuple[Customer, str, str | Phrase]]) -> None:
     reasons = [reason for _customer, _reference, reason in holds]
     placed = ContactHold.objects.bulk_create(
         [
-            ContactHold(customer=customer, reference=reference, reason=_text(reason)[:200])
+            ContactHold(customer=customer, reference=reference, reason=english(reason)[:200])
             for customer, reference, reason in holds
         ]
     )
@@ -54,10 +54,6 @@ def holds_place_new(holds: list[tuple[Customer, str, str | Phrase]]) -> None:
             for hold, reason in zip(placed, reasons, strict=True)
         ]
     )
-
-
-def _text(reason: str | Phrase) -> str:
-    return reason.english() if isinstance(reason, Phrase) else reason
 
 
 def hold_release(*, customer: Customer, reference: str, actor=None) -> int:
