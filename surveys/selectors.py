@@ -23,16 +23,21 @@ SCORE_WINDOW_DAYS = 90
 
 
 def invitation_by_token(*, token: str, page: bool = True) -> Invitation | None:
-    """The invitation of an answer link, with its survey (its questions: `survey_questions`,
-    kept per process). `page` adds the customer and event the form greets them with; the form's
-    post, the hot path, goes without."""
-    related = ["survey", "received", *(["customer", "event"] if page else [])]
+    """The invitation of an answer link, with its customer's `language` (the page speaks it) and
+    its survey as this process keeps it (`survey_as_of`: the survey row itself is read only when
+    it changed; its questions: `survey_questions`). `page` adds the customer and event the form
+    greets them with; the form's post, the hot path, goes without."""
+    related = ["received", *(["customer", "event"] if page else [])]
     try:
-        return (
-            Invitation.objects.select_related(*related).get(token=token)  # unique: no ordering
+        invitation = (
+            Invitation.objects.select_related(*related)
+            .annotate(survey_version=F("survey__updated_at"), language=F("customer__language"))
+            .get(token=token)  # unique: no ordering
         )
     except Invitation.DoesNotExist:
         return None
+    invitation.survey = survey_as_of(invitation.survey_id, invitation.survey_version)
+    return invitation
 
 
 def invitation_by_short_code(*, code: str) -> Invitation | None:
@@ -244,25 +249,39 @@ def intake_backlog(*, now=None) -> dict[str, int]:
 # updated_at (surveys.services.building), so a read of the survey sees the change at once; a
 # change made around the services (the admin's question list) is seen within the window.
 _QUESTIONS: dict[tuple, tuple[float, list]] = {}
+_SURVEYS: dict[tuple, tuple[float, Survey]] = {}
 QUESTIONS_KEPT_SECONDS = 60
 QUESTIONS_KEPT_SURVEYS = 512
+
+
+def _kept(kept: dict, key: tuple, read):
+    """What `kept` holds for `key` if read less than QUESTIONS_KEPT_SECONDS ago, else `read()`,
+    kept from now on (at most QUESTIONS_KEPT_SURVEYS keys: then all are forgotten at once)."""
+    now = time.monotonic()
+    found = kept.get(key)
+    if found is not None and now - found[0] < QUESTIONS_KEPT_SECONDS:
+        return found[1]
+    value = read()
+    if len(kept) >= QUESTIONS_KEPT_SURVEYS:
+        kept.clear()
+    kept[key] = (now, value)
+    return value
+
+
+def survey_as_of(pk: int, updated_at) -> Survey:
+    """The survey `pk` as it was at `updated_at` (read with the invitation that names it), read
+    from the database once per version and process. Shared between requests: callers show it
+    (a language's copy: `surveys.languages.localized`) and never change it."""
+    return _kept(_SURVEYS, (pk, updated_at), lambda: Survey.objects.get(pk=pk))
 
 
 def survey_questions(survey: Survey) -> list[Question]:
     """The survey's questions in order, read once per survey version and process: as of the
     survey object given (its updated_at), so read the survey afresh to see a change."""
-    key = (survey.pk, survey.updated_at)
-    now = time.monotonic()
-    kept = _QUESTIONS.get(key)
-    if kept is not None and now - kept[0] < QUESTIONS_KEPT_SECONDS:
-        return kept[1]
-    questions = list(survey.questions.all())
-    if len(_QUESTIONS) >= QUESTIONS_KEPT_SURVEYS:
-        _QUESTIONS.clear()
-    _QUESTIONS[key] = (now, questions)
-    return questions
+    return _kept(_QUESTIONS, (survey.pk, survey.updated_at), lambda: list(survey.questions.all()))
 
 
 def survey_questions_forget() -> None:
     """Forget every kept copy (the test suite starts each test with none)."""
     _QUESTIONS.clear()
+    _SURVEYS.clear()

@@ -42,7 +42,12 @@ def chosen_on_page(request) -> str | None:
 def speak_to(request, customer) -> str:
     """Serve this request in the customer's language (a page opened from their link), unless
     they chose one on the page. Returns the language used."""
-    code = chosen_on_page(request) or language_of(customer)
+    return speak_in(request, getattr(customer, "language", None))
+
+
+def speak_in(request, language: str | None) -> str:
+    """`speak_to` with the customer's language as read (a page that reads only that)."""
+    code = chosen_on_page(request) or supported(language)
     translation.activate(code)
     request.LANGUAGE_CODE = code
     return code

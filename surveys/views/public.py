@@ -13,7 +13,7 @@ from django_ratelimit.core import is_ratelimited
 from feedback_app.core.errors import DomainError
 from feedback_app.core.forms import form_error
 from feedback_app.core.numbers import whole_number
-from feedback_app.customers.languages import speak_to
+from feedback_app.customers.languages import speak_in
 from feedback_app.customers.models import Channel
 from feedback_app.customers.services.conversation import uploads_from
 from feedback_app.customers.services.resolve import customer_resolve
@@ -107,7 +107,7 @@ class AnswerView(View):
         self.invitation = selectors.invitation_by_token(token=token, page=request.method != "POST")
         if self.invitation is None:
             return render(request, "customers/public/link_invalid.html", status=404)
-        speak_to(request, self.invitation.customer)
+        speak_in(request, self.invitation.language)
         # The survey in that language when it has it whole, else in its own (and the page too).
         self.survey, self.questions = speak_survey(
             request, self.invitation.survey, selectors.survey_questions(self.invitation.survey)
