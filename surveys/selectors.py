@@ -22,18 +22,26 @@ from surveys.models import Answer, Complaint, Invitation, Question, Response, Su
 SCORE_WINDOW_DAYS = 90
 
 
+# What the form's posts read of the invitation (sending the answers, a one-click answer saved,
+# progress reported); anything else is read when asked for, one statement a field.
+POSTED_FIELDS = ("token", "survey", "customer", "status", "expires_at", "received")
+
+
 def invitation_by_token(*, token: str, page: bool = True) -> Invitation | None:
     """The invitation of an answer link, with its customer's `language` (the page speaks it) and
     its survey as this process keeps it (`survey_as_of`: the survey row itself is read only when
     it changed; its questions: `survey_questions`). `page` adds the customer and event the form
     greets them with; the form's post, the hot path, goes without."""
-    related = ["received", *(["customer", "event"] if page else [])]
+    invitations = Invitation.objects.select_related("received")
+    if page:
+        invitations = invitations.select_related("customer", "event")
+    else:
+        invitations = invitations.only(*POSTED_FIELDS)
     try:
-        invitation = (
-            Invitation.objects.select_related(*related)
-            .annotate(survey_version=F("survey__updated_at"), language=F("customer__language"))
-            .get(token=token)  # unique: no ordering
-        )
+        invitation = invitations.annotate(
+            survey_version=F("survey__updated_at"), language=F("customer__language")
+        ).get(token=token)  # unique: no ordering
+
     except Invitation.DoesNotExist:
         return None
     invitation.survey = survey_as_of(invitation.survey_id, invitation.survey_version)

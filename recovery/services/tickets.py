@@ -9,10 +9,11 @@ from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
+from feedback_app.core.bulk import insert_rows
 from feedback_app.core.errors import DomainError
 from feedback_app.core.phrases import Lower, Phrase
 from feedback_app.core.roles import is_person
-from feedback_app.customers.models import Channel, Customer, TimelineEntry
+from feedback_app.customers.models import Channel, Customer
 from feedback_app.customers.services.holds import hold_place, holds_place_new
 from feedback_app.customers.services.timeline import timeline_entry, timeline_record
 from recovery.models import OPEN_STATES, Priority, StaffNotice, Ticket, TicketEvent, TicketItem
@@ -217,10 +218,10 @@ def _tickets_open(entries: list[tuple]) -> dict[int, Ticket]:
         Ticket.objects.bulk_create(tickets)
         pairs = list(zip(entries, tickets, strict=True))
         field = "complaint" if isinstance(entries[0][0], Complaint) else "response"
-        TicketItem.objects.bulk_create(
+        insert_rows(
             [TicketItem(ticket=ticket, **{field: item}) for (item, *_rest), ticket in pairs]
         )
-        Ticket.topics.through.objects.bulk_create(
+        insert_rows(
             [
                 Ticket.topics.through(ticket_id=ticket.pk, topic_id=found[name].pk)
                 for (_item, _severity, topics, _failure), ticket in pairs
@@ -230,9 +231,7 @@ def _tickets_open(entries: list[tuple]) -> dict[int, Ticket]:
         )
         ticket_events_save([_opened_event(ticket, item) for (item, *_rest), ticket in pairs])
         holds_place_new([(t.customer, t.hold_reference, _held(t)) for t in tickets])
-        TimelineEntry.objects.bulk_create(
-            [timeline_entry(**_opened_entry(ticket)) for ticket in tickets]
-        )
+        insert_rows([timeline_entry(**_opened_entry(ticket)) for ticket in tickets])
         tickets_route([(ticket, item.channel) for (item, *_rest), ticket in pairs], rules)
     return {item.pk: ticket for (item, *_rest), ticket in pairs}
 

@@ -9,6 +9,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Model
 from django.utils import timezone
 
+from feedback_app.core.bulk import insert_rows
 from feedback_app.core.errors import DomainError
 from feedback_app.customers.models import Channel
 
@@ -65,15 +66,16 @@ def by_key(model: type[T], **unique) -> T | None:
 
 
 def insert_once(model: type[Model], **fields) -> bool:
-    """Insert one row; False when a unique index refuses it (a replay). On its own (autocommit)
+    """Insert one row (its id not read back); False when a unique index refuses it (a replay).
+    On its own (autocommit)
     one INSERT needs no transaction around it; inside the caller's, a savepoint keeps that one
     usable after a refusal."""
     try:
         if transaction.get_connection().in_atomic_block:
             with transaction.atomic():
-                model.objects.create(**fields)
+                insert_rows([model(**fields)])
         else:
-            model.objects.create(**fields)
+            insert_rows([model(**fields)])
     except IntegrityError:
         return False
     return True

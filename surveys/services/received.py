@@ -25,11 +25,12 @@ from feedback_app.core.background import (
     queue_item_task,
     queue_item_task_on_commit,
 )
+from feedback_app.core.bulk import insert_rows
 from feedback_app.core.errors import DomainError
 from feedback_app.core.signals import customer_active
-from feedback_app.customers.models import Channel, TimelineEntry
+from feedback_app.customers.models import Channel
 from feedback_app.customers.services.timeline import timeline_entry
-from surveys.models import Answer, Invitation, ReceivedAnswers, Response
+from surveys.models import Invitation, ReceivedAnswers, Response
 from surveys.services.intake import insert_once
 from surveys.services.responses import (
     InvitationExpired,
@@ -266,12 +267,12 @@ def _store_many(keys: list[int]) -> tuple[int, list[int]]:
     for response, cleaned in stored:
         for answer in cleaned:
             answer.response = response
-    Answer.objects.bulk_create([answer for _response, cleaned in stored for answer in cleaned])
+    insert_rows([answer for _response, cleaned in stored for answer in cleaned])
     rollup_arrival_many(stored)
     Invitation.objects.filter(pk__in=[r.invitation_id for r, _c in stored]).update(
         status=Invitation.Status.ANSWERED, answered_at=now
     )
-    TimelineEntry.objects.bulk_create(
+    insert_rows(
         [
             timeline_entry(**submitted_entry(response, cleaned))
             for response, cleaned in stored

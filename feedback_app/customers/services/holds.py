@@ -5,11 +5,11 @@ from __future__ import annotations
 from django.utils import timezone
 from django.utils.translation import gettext_noop
 
+from feedback_app.core.bulk import insert_rows
 from feedback_app.core.phrases import Phrase, english
 from feedback_app.customers.models import (
     ContactHold,
     Customer,
-    TimelineEntry,
 )
 from feedback_app.customers.selectors import customer_survivor
 from feedback_app.customers.services.timeline import timeline_entry, timeline_record
@@ -42,13 +42,12 @@ def holds_place_new(holds: list[tuple[Customer, str, str | Phrase]]) -> None:
     (customer, reference, reason), for customers the caller has just read and found not merged:
     one insert for the holds and one for their timeline entries."""
     reasons = [reason for _customer, _reference, reason in holds]
-    placed = ContactHold.objects.bulk_create(
-        [
-            ContactHold(customer=customer, reference=reference, reason=english(reason)[:200])
-            for customer, reference, reason in holds
-        ]
-    )
-    TimelineEntry.objects.bulk_create(
+    placed = [
+        ContactHold(customer=customer, reference=reference, reason=english(reason)[:200])
+        for customer, reference, reason in holds
+    ]
+    insert_rows(placed)
+    insert_rows(
         [
             timeline_entry(**_placed(hold, None, reason))
             for hold, reason in zip(placed, reasons, strict=True)
