@@ -41,7 +41,6 @@ def invitation_by_token(*, token: str, page: bool = True) -> Invitation | None:
         invitation = invitations.annotate(
             survey_version=F("survey__updated_at"), language=F("customer__language")
         ).get(token=token)  # unique: no ordering
-
     except Invitation.DoesNotExist:
         return None
     invitation.survey = survey_as_of(invitation.survey_id, invitation.survey_version)

@@ -5,8 +5,8 @@ Django's bulk_create builds one statement with a placeholder group per row and p
 value through the SQL compiler, then asks the database for the new ids; for rows nobody reads
 back (answers, links, log and timeline entries) most of that is spent for nothing. Measured on
 SQLite: 70 µs a timeline entry through bulk_create, 45 through `insert_rows`, 30 of which are
-the values' preparation, and half of that was turning the same `now` into text again for every
-row (`benchmarks/README.md`, "Backlog in batches").
+the values' preparation, and half of that was turning the same moment into text again for
+every row (`benchmarks/README.md`, "Rows nobody reads back").
 """
 
 from __future__ import annotations
@@ -18,12 +18,12 @@ from django.db import connection, models
 
 
 def insert_rows(rows: Sequence[models.Model]) -> None:
-    """Insert model instances of one model whose ids the caller does not need: ids the database
+    """Insert instances of one model whose ids the caller does not need: ids the database
     numbers stay unset on the instances (a primary key that is a field of the row, such as a
-    one-to-one link, is written as given). Fields are filled as bulk_create fills them (defaults at
-    construction, `auto_now`/`auto_now_add` now); nothing is validated and no signal is sent,
-    as with bulk_create. A refused row (a unique index, a foreign key) fails the whole run,
-    which the caller's transaction rolls back."""
+    one-to-one link, is written as given). Fields are filled as bulk_create fills them
+    (defaults at construction, `auto_now`/`auto_now_add` now); nothing is validated and no
+    signal is sent, as with bulk_create. A refused row (a unique index, a foreign key) fails
+    the whole run, which the caller's transaction rolls back."""
     if not rows:
         return
     model = type(rows[0])

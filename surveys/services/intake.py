@@ -67,9 +67,8 @@ def by_key(model: type[T], **unique) -> T | None:
 
 def insert_once(model: type[Model], **fields) -> bool:
     """Insert one row (its id not read back); False when a unique index refuses it (a replay).
-    On its own (autocommit)
-    one INSERT needs no transaction around it; inside the caller's, a savepoint keeps that one
-    usable after a refusal."""
+    On its own (autocommit) one INSERT needs no transaction around it; inside the caller's, a
+    savepoint keeps that one usable after a refusal."""
     try:
         if transaction.get_connection().in_atomic_block:
             with transaction.atomic():
