@@ -25,8 +25,9 @@ def locked(*args, **kwargs):
 
 def test_customer_gets_please_try_again_and_nothing_is_stored(client, invitation, monkeypatch):
     from surveys.models import ReceivedAnswers
+    from surveys.services import intake
 
-    monkeypatch.setattr(ReceivedAnswers, "save", locked)  # the one write of the form post
+    monkeypatch.setattr(intake, "insert_rows", locked)  # the one write of the form post
     nps = invitation.survey.questions.get(kind="nps")
     response = client.post(reverse("survey-answer", args=[invitation.token]), {f"q{nps.pk}": "7"})
     assert response.status_code == 503 and response["Retry-After"] == "5"
