@@ -251,10 +251,11 @@ def intake_backlog(*, now=None) -> dict[str, int]:
     }
 
 
-# A survey's questions as last read in this process, by (survey, its updated_at): every answer
-# form shown and sent reads them, and they change rarely. Changing a question moves the survey's
-# updated_at (surveys.services.building), so a read of the survey sees the change at once; a
-# change made around the services (the admin's question list) is seen within the window.
+# A survey row and its questions as last read in this process, by (survey, its updated_at):
+# every answer form shown and sent reads them, and they change rarely. Changing the survey or a
+# question moves the survey's updated_at (surveys.services.building), so a read that names the
+# version sees the change at once; a question changed around the services (the admin's question
+# list) is seen within the window.
 _QUESTIONS: dict[tuple, tuple[float, list]] = {}
 _SURVEYS: dict[tuple, tuple[float, Survey]] = {}
 QUESTIONS_KEPT_SECONDS = 60
