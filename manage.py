@@ -7,9 +7,6 @@ import sys
 
 def main() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "feedback_app.settings")
-    from django.core.exceptions import ImproperlyConfigured
-    from django.db.utils import OperationalError
-
     try:
         if sys.argv[1:] == ["triage"]:
             # A filter in a pipe: straight to it, without setting up every app (surveys.triage.cli).
@@ -20,14 +17,19 @@ def main() -> None:
         from django.core.management import execute_from_command_line
 
         execute_from_command_line(sys.argv)
-    except ImproperlyConfigured as exc:
-        sys.stderr.write(f"Configuration error: {exc}\n")
-        sys.exit(2)
-    except OperationalError as exc:
-        if "connect" not in str(exc).lower() and "unable to open" not in str(exc).lower():
-            raise
-        sys.stderr.write(f"Cannot reach the database named by DATABASE_URL: {exc}\n")
-        sys.exit(2)
+    except Exception as exc:
+        # Imported only here: the filter above starts without Django's database layer.
+        from django.core.exceptions import ImproperlyConfigured
+        from django.db.utils import OperationalError
+
+        if isinstance(exc, ImproperlyConfigured):
+            sys.stderr.write(f"Configuration error: {exc}\n")
+            sys.exit(2)
+        said = str(exc).lower()
+        if isinstance(exc, OperationalError) and ("connect" in said or "unable to open" in said):
+            sys.stderr.write(f"Cannot reach the database named by DATABASE_URL: {exc}\n")
+            sys.exit(2)
+        raise
 
 
 if __name__ == "__main__":

@@ -76,10 +76,12 @@ def stored_vocabulary() -> Vocabulary:
     """The active topics, read with one query (the app registry need not be ready); the
     built-in topics when there are none or no database yet. SQLite is read with the standard
     library's driver, read-only: Django's connection imports the whole model layer first, a
-    third of this command's start-up."""
-    from django.conf import settings
+    third of this command's start-up. The settings module is read as it is (the filter runs
+    before Django is set up; `django.conf` would bring asyncio along)."""
+    import importlib
+    import os
 
-    database = settings.DATABASES["default"]
+    database = importlib.import_module(os.environ["DJANGO_SETTINGS_MODULE"]).DATABASES["default"]
     sql = f'SELECT name, keywords FROM "{TOPIC_TABLE}" WHERE active'  # noqa: S608 - a constant
     if database["ENGINE"].endswith("sqlite3"):
         rows = _sqlite_rows(str(database["NAME"]), sql)

@@ -12,7 +12,14 @@ from __future__ import annotations
 import re
 from functools import cache
 
-from django.utils.translation import gettext, gettext_noop
+
+def gettext_noop(message: str) -> str:
+    """Marks a message for translation and returns it as it is, as Django's does (`makemessages`
+    looks for this name). Django's translation module, and the autoreloader and asyncio it
+    brings, is imported only where a reason is translated (`in_language`): `manage.py triage`
+    starts without them."""
+    return message
+
 
 CONTRAST = gettext_noop("Contrast: what follows “%(word)s” counts more")
 FEELING = gettext_noop("Words with feeling (TextBlob): %(words)s; polarity %(polarity)s")
@@ -103,6 +110,8 @@ def _patterns() -> list[tuple[re.Pattern, str]]:
 def in_language(reason: str) -> str:
     """A stored reason in the active language: its message translated with its values (the
     customer's words as they wrote them); a reason from no message here is shown as it is."""
+    from django.utils.translation import gettext
+
     if not isinstance(reason, str):
         return str(reason)
     for pattern, message in _patterns():

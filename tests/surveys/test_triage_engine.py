@@ -382,12 +382,59 @@ def test_the_engine_needs_no_nltk_data(monkeypatch, tmp_path):
         'The "premium" service was terrible... really terrible',
         "It's not great, it isn't good, and I'm very unhappy :(",
         "Great product - well-made, five-star quality; thanks!",
+        "Not a very good day, 10/10 :-D but I'm really not happy, honestly!",
     ],
 )
 def test_the_words_are_read_as_textblob_reads_them(text):
-    """Triage splits text for TextBlob's analyser in one pass; the polarity is TextBlob's own."""
+    """Triage splits text for TextBlob's analyser in one pass; the polarity is TextBlob's own,
+    and so is every assessment (our copy of the analyser has its word list read up front)."""
     from textblob import TextBlob
+    from textblob.en import sentiment as textblob_analyser
 
-    from surveys.triage.engine import _assess
+    from surveys.triage.engine import _analyser, _assess, _feeling_words
 
     assert _assess(text)[0] == pytest.approx(TextBlob(text).sentiment.polarity)
+    words = [(word, None) for word in _feeling_words(text)]
+    assert _analyser().assessments(words) == textblob_analyser.assessments(words)
+
+
+def _alternation(phrases):
+    """What the phrase pattern was before it became a trie: one alternation, longest first."""
+    import re
+
+    body = "|".join(
+        re.escape(p).replace(r"\ ", r"\s+") for p in sorted(phrases, key=len, reverse=True)
+    )
+    return re.compile(r"(?<![\w'])(" + body + r")(?:s|es)?(?![\w'])")
+
+
+@pytest.mark.parametrize(
+    "phrases",
+    [
+        # Prefixes of each other, a phrase inside a longer one, marks and digits in keywords.
+        ["late", "late delivery", "later", "delivery", "deliver", "c++", "e-mail", "24/7"],
+        ["refund", "refunds", "refunded", "not refunded", "no", "no refund", "a", "an"],
+    ],
+)
+def test_the_phrase_trie_finds_what_the_alternation_found(phrases):
+    from surveys.triage.engine import _SIGNAL_PATTERN, _phrase_pattern
+
+    texts = [
+        "The late   delivery was later than late; my e-mails about c++ went unanswered 24/7.",
+        "Delivered? No refund, not refunded, no\nrefunds: a refunded order and an apology.",
+        "latedelivery relate it's late's refunding x-late",
+    ]
+    for pattern, reference in (
+        (_phrase_pattern(phrases), _alternation(phrases)),
+        (_SIGNAL_PATTERN, _alternation(_SIGNAL_PATTERN_PHRASES())),
+    ):
+        for text in texts:
+            found = [(m.start(), m.group(0)) for m in pattern.finditer(text.lower())]
+            assert found == [(m.start(), m.group(0)) for m in reference.finditer(text.lower())]
+    assert any(_phrase_pattern(phrases).search(text.lower()) for text in texts)
+
+
+def _SIGNAL_PATTERN_PHRASES():
+    from surveys.triage.engine import _CLASSES
+
+    return list(_CLASSES)
