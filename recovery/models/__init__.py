@@ -7,6 +7,7 @@ from recovery.models.restitution import ApprovalLimit, Restitution
 from recovery.models.settings import CannedMessage, RoutingRule, SlaTarget
 from recovery.models.standards import ExperienceStandard, MysteryScore, MysteryVisit
 from recovery.models.tickets import (
+    NEXT_DUE,
     OPEN_STATES,
     Priority,
     State,
@@ -17,6 +18,7 @@ from recovery.models.tickets import (
 )
 
 __all__ = [
+    "NEXT_DUE",
     "OPEN_STATES",
     "ApprovalLimit",
     "Availability",

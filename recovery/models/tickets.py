@@ -3,7 +3,7 @@ log."""
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import Case, F, Q, Value, When
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -26,6 +26,15 @@ class State(models.TextChoices):
 
 
 OPEN_STATES = frozenset(State) - {State.CLOSED}
+
+# When a ticket is next due: the apology's due time until it was sent, then the resolution's
+# until resolved, then none. The queue's default order and the "Due today" count read it from
+# an index on this very expression (Ticket.Meta: ticket_next_due), so it is defined once, here.
+NEXT_DUE = Case(
+    When(apologised_at__isnull=True, then=F("apology_due_at")),
+    When(resolved_at__isnull=True, then=F("resolution_due_at")),
+    default=Value(None),
+)
 
 
 class Priority(models.IntegerChoices):
@@ -95,6 +104,7 @@ class Ticket(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="tickets",
+        db_index=False,  # ticket_assignee_state begins with it
     )
     team = models.ForeignKey(
         Team, null=True, blank=True, on_delete=models.SET_NULL, related_name="tickets"
@@ -134,6 +144,11 @@ class Ticket(models.Model):
             models.Index(
                 fields=["-priority", "opened_at", "id", "state"], name="ticket_queue_order"
             ),
+            # The queue's default order (next due first; none due last) and the count of what
+            # is due today, with the state to filter on without reading the row.
+            models.Index(NEXT_DUE, F("priority").desc(), "id", "state", name="ticket_next_due"),
+            # "Mine": an agent's tickets in a state, counted from the index alone.
+            models.Index(fields=["assignee", "state"], name="ticket_assignee_state"),
         ]
         permissions = [
             ("skip_step", "Can skip a workflow step with a written reason"),

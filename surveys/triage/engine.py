@@ -17,12 +17,11 @@ from functools import lru_cache
 
 import pycld2
 from textblob import Word
-from textblob._text import EMOTICONS
-from textblob.en import Sentiment
-from textblob.en import sentiment as _TEXTBLOB_ANALYSER
 
 from surveys.triage import cues, lexicon, model
 from surveys.triage import reasons as said
+from surveys.triage.feeling import assess
+from surveys.triage.phrases import phrase_pattern
 from surveys.triage.scores import scored
 
 MAX_CHARS = 20_000
@@ -48,52 +47,7 @@ _SURELY_ENGLISH = frozenset(
     "the and my you your was with this that have of for we our it not are been i'm it's don't "
     "what when very".split()
 )
-# How TextBlob's tokenizer splits text before its analyser reads it (textblob._text.find_tokens).
-_CONTRACTIONS = ("'d", "'m", "'s", "'ll", "'re", "'ve", "n't")
-_QUOTES_APART = str.maketrans({q: f" {q} " for q in "\u201c\u201d\u2018\u2019'\""})
-_FEELING_TOKEN = re.compile(
-    "(?:"
-    + "|".join(
-        re.escape(e) for e in sorted({e for v in EMOTICONS.values() for e in v}, key=len)[::-1]
-    )
-    + r")(?=\s|$)|\.\.\.|[^\W_]+(?:[-.][^\W_]+)*|\S"
-)
 _CONTRAST = re.compile(r"\b(?:" + "|".join(lexicon.CONTRAST) + r")\b", re.IGNORECASE)
-
-
-class _ReadSentiment(Sentiment):
-    """TextBlob's English analyser, its word list read before first use. TextBlob's own
-    (`textblob.en.sentiment`) is a lazy dictionary: every `in` and `[]` it does on a word goes
-    through a Python method that checks whether the list is loaded yet, about a fifth of the
-    time triage spends on a text. Here they are the dictionary's own: the same words, the same
-    scores, the same assessments."""
-
-    __contains__ = dict.__contains__
-    __getitem__ = dict.__getitem__
-    __iter__ = dict.__iter__
-    __len__ = dict.__len__
-    get = dict.get
-    setdefault = dict.setdefault
-    items = dict.items
-    keys = dict.keys
-    values = dict.values
-
-
-@lru_cache(maxsize=1)
-def _analyser() -> Sentiment:
-    """Our copy of TextBlob's analyser, built with its settings and loaded on first use."""
-    original = _TEXTBLOB_ANALYSER
-    analyser = _ReadSentiment(
-        path=original.path,
-        synset=original._synset,
-        negations=original.negations,
-        modifiers=original.modifiers,
-        modifier=original.modifier,
-        tokenizer=original.tokenizer,
-        language=original.language,
-    )
-    analyser.load()
-    return analyser
 
 
 @dataclass(frozen=True)
@@ -114,32 +68,6 @@ class Result:
         }
 
 
-def _phrase_pattern(phrases: Iterable[str]) -> re.Pattern:
-    """Any of the phrases as a whole word or words (a space in a phrase takes any run of white
-    space), allowing a plural ending, the longest phrase that fits first."""
-    root: dict = {}
-    for phrase in {p.lower() for p in phrases}:
-        node = root
-        for char in phrase:
-            node = node.setdefault(char, {})
-        node[""] = {}  # a phrase ends here
-    return re.compile(r"(?<![\w'])(" + _trie(root) + r")(?:s|es)?(?![\w'])")
-
-
-def _trie(node: dict) -> str:
-    """A trie of phrases as a regular expression: phrases that begin alike share the test of
-    their beginning, where a plain alternation tries every phrase in turn at every word (4 times
-    faster on our phrase lists; benchmarks/README.md). Where a phrase ends and a longer one goes
-    on, the longer is tried first (a greedy "?"), as the longest-first alternation did."""
-    ways = [
-        (r"\s+" if char == " " else re.escape(char)) + _trie(node[char])
-        for char in sorted(c for c in node if c)
-    ]
-    if "" in node:
-        return "(?:" + "|".join(ways) + ")?" if ways else ""
-    return ways[0] if len(ways) == 1 else "(?:" + "|".join(ways) + ")"
-
-
 _SIGNALS = {
     "risk": lexicon.RISK,
     "churn": lexicon.CHURN,
@@ -152,7 +80,7 @@ _CLASSES: dict[str, set[str]] = {}
 for _name, _phrases in _SIGNALS.items():
     for _phrase in _phrases:
         _CLASSES.setdefault(" ".join(_phrase.split()), set()).add(_name)
-_SIGNAL_PATTERN = _phrase_pattern(_CLASSES)
+_SIGNAL_PATTERN = phrase_pattern(_CLASSES)
 
 
 class Vocabulary:
@@ -172,7 +100,7 @@ class Vocabulary:
                     self.by_keyword.setdefault(form, [])
                     if topic not in self.by_keyword[form]:
                         self.by_keyword[form].append(topic)
-        self.pattern = _phrase_pattern(self.by_keyword) if self.by_keyword else None
+        self.pattern = phrase_pattern(self.by_keyword) if self.by_keyword else None
 
     def topics(self, text: str) -> tuple[str, ...]:
         """The topics the text names, weightiest first: by how many times their keywords occur,
@@ -255,32 +183,13 @@ def _quote(phrases: Sequence[str], limit: int = 4) -> str:
     return shown + (f" and {len(phrases) - limit} more" if len(phrases) > limit else "")
 
 
-def _feeling_words(text: str) -> list[str]:
-    """The words TextBlob's analyser reads, split as its own tokenizer splits them (contractions
-    and quotes apart, punctuation off the words, emoticons whole) in one regular-expression pass
-    instead of its dozen: the same polarity for 99.4% of the 23,703 labelled snippets, the rest
-    within punctuation glued to words ("great,but"); see benchmarks/README.md."""
-    for contraction in _CONTRACTIONS:
-        if contraction in text:
-            text = text.replace(contraction, " " + contraction)
-    return [w.lower() for w in _FEELING_TOKEN.findall(text.translate(_QUOTES_APART))]
-
-
-def _assess(text: str) -> tuple[float, list]:
-    """TextBlob's pattern analyser (what TextBlob(text).sentiment uses) over `_feeling_words`:
-    the polarity (the mean of the words' scores, as TextBlob takes it) and the words behind it."""
-    assessed = _analyser().assessments(((w, None) for w in _feeling_words(text)), True)
-    polarity = sum(a[1] for a in assessed) / float(len(assessed) or 1)
-    return polarity, assessed
-
-
 def _polarity(text: str, reasons: list[str]) -> tuple[float, bool]:
     """TextBlob polarity; after a contrast word the second part weighs 70%."""
     contrasts = list(_CONTRAST.finditer(text))
     contrast = contrasts[-1] if contrasts else None
     if contrast is not None and contrast.start() > 0 and contrast.end() < len(text) - 1:
-        before, before_words = _assess(text[: contrast.start()])
-        after, after_words = _assess(text[contrast.end() :])
+        before, before_words = assess(text[: contrast.start()])
+        after, after_words = assess(text[contrast.end() :])
         if not (before_words or after_words):
             return 0.0, False
         if before_words and after_words:
@@ -290,7 +199,7 @@ def _polarity(text: str, reasons: list[str]) -> tuple[float, bool]:
             polarity = before if before_words else after
         words = [" ".join(a[0]) for a in (*before_words, *after_words)]
     else:
-        polarity, assessed = _assess(text)
+        polarity, assessed = assess(text)
         if not assessed:
             return 0.0, False
         words = [" ".join(a[0]) for a in assessed]

@@ -1,7 +1,7 @@
 """The words triage listens for beyond TextBlob's polarity. Our own lists, written for customer
 service text: facts of failure carry no feeling but mean something went wrong; urgency, money,
 churn and risk words raise the stakes. Phrases are lowercase; matching allows plural forms and
-common spellings (see engine._phrase_pattern)."""
+common spellings (see phrases.phrase_pattern)."""
 
 # Something went wrong, stated as fact ("my order was cancelled", "on hold for 2 hours").
 FAILURE = (

@@ -391,11 +391,11 @@ def test_the_words_are_read_as_textblob_reads_them(text):
     from textblob import TextBlob
     from textblob.en import sentiment as textblob_analyser
 
-    from surveys.triage.engine import _analyser, _assess, _feeling_words
+    from surveys.triage.feeling import analyser, assess, feeling_words
 
-    assert _assess(text)[0] == pytest.approx(TextBlob(text).sentiment.polarity)
-    words = [(word, None) for word in _feeling_words(text)]
-    assert _analyser().assessments(words) == textblob_analyser.assessments(words)
+    assert assess(text)[0] == pytest.approx(TextBlob(text).sentiment.polarity)
+    words = [(word, None) for word in feeling_words(text)]
+    assert analyser().assessments(words) == textblob_analyser.assessments(words)
 
 
 def _alternation(phrases):
@@ -417,7 +417,8 @@ def _alternation(phrases):
     ],
 )
 def test_the_phrase_trie_finds_what_the_alternation_found(phrases):
-    from surveys.triage.engine import _SIGNAL_PATTERN, _phrase_pattern
+    from surveys.triage.engine import _SIGNAL_PATTERN
+    from surveys.triage.phrases import phrase_pattern
 
     texts = [
         "The late   delivery was later than late; my e-mails about c++ went unanswered 24/7.",
@@ -425,13 +426,13 @@ def test_the_phrase_trie_finds_what_the_alternation_found(phrases):
         "latedelivery relate it's late's refunding x-late",
     ]
     for pattern, reference in (
-        (_phrase_pattern(phrases), _alternation(phrases)),
+        (phrase_pattern(phrases), _alternation(phrases)),
         (_SIGNAL_PATTERN, _alternation(_SIGNAL_PATTERN_PHRASES())),
     ):
         for text in texts:
             found = [(m.start(), m.group(0)) for m in pattern.finditer(text.lower())]
             assert found == [(m.start(), m.group(0)) for m in reference.finditer(text.lower())]
-    assert any(_phrase_pattern(phrases).search(text.lower()) for text in texts)
+    assert any(phrase_pattern(phrases).search(text.lower()) for text in texts)
 
 
 def _SIGNAL_PATTERN_PHRASES():
