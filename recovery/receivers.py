@@ -4,7 +4,7 @@ connected in RecoveryConfig.ready()."""
 from recovery.models import Ticket
 from recovery.privacy import erase_customer_recovery
 from recovery.services.conversation import (
-    complaint_acknowledge,
+    complaints_acknowledge,
     ticket_customer_wrote,
     ticket_for_thread,
 )
@@ -31,9 +31,9 @@ def on_feedback_triaged(sender, *, triaged, **kwargs):
         [(t.item, t.result.severity, list(t.result.topics), t.failure or complaint) for t in rest]
     )
     if complaint:
-        for t, ticket in zip(rest, tickets, strict=True):
-            if ticket is not None:
-                complaint_acknowledge(complaint=t.item, ticket=ticket)
+        complaints_acknowledge(
+            [(t.item, ticket) for t, ticket in zip(rest, tickets, strict=True) if ticket]
+        )
 
 
 def on_customer_replied(sender, *, incoming, **kwargs):

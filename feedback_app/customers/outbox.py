@@ -7,6 +7,7 @@ reason) and its timeline entry, and hands delivery to a background task after co
 
 from __future__ import annotations
 
+from dataclasses import dataclass, fields
 from datetime import datetime
 
 from django.conf import settings
@@ -20,6 +21,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from feedback_app.core.background import queue_item_task
+from feedback_app.core.bulk import insert_rows
 from feedback_app.core.errors import DomainError
 from feedback_app.core.phrases import Phrase
 from feedback_app.customers.models import Channel, ContactChannel, Customer, Message
@@ -27,7 +29,7 @@ from feedback_app.customers.policy import Decision, contact_decision
 from feedback_app.customers.selectors import customer_survivor
 from feedback_app.customers.services.reachability import message_failed
 from feedback_app.customers.services.texts import text_for, text_send
-from feedback_app.customers.services.timeline import timeline_record
+from feedback_app.customers.services.timeline import timeline_entry, timeline_record
 
 MAX_SUBJECT = 300
 
@@ -50,26 +52,37 @@ def customer_links(customer: Customer) -> dict[str, str]:
     }
 
 
-# Long on purpose: the contact policy's decision, the stored message and its delivery are one
-# audited sequence.
-def message_send(
-    *,
-    customer: Customer,
-    kind: str,
-    purpose: str,
-    subject: str,
-    body_text: str,
-    body_html: str = "",
-    channel: str = ContactChannel.EMAIL,
-    sms_text: str = "",
-    thread: str = "",
-    dedupe_key: str,
-    about: models.Model | None = None,
-    actor=None,
-    now: datetime | None = None,
-    wait: bool = False,
-) -> Message:
-    """Decide and record one message; deliver it after commit if the policy allows.
+@dataclass(frozen=True)
+class Outgoing:
+    """One message to decide and record: what `message_send` is given (`replies_send` takes
+    many)."""
+
+    customer: Customer
+    kind: str
+    purpose: str
+    subject: str
+    body_text: str
+    dedupe_key: str
+    body_html: str = ""
+    channel: str = ContactChannel.EMAIL
+    sms_text: str = ""
+    thread: str = ""
+    about: models.Model | None = None
+    actor: object = None
+
+    def check(self) -> None:
+        if self.kind not in Message.Kind.values:
+            raise DomainError(f"Unknown kind of message {self.kind!r}.")
+        if not self.subject.strip() or not self.body_text.strip():
+            raise DomainError(_("A message needs a subject and a text."), field="body_text")
+
+    def arguments(self) -> dict:
+        return {field.name: getattr(self, field.name) for field in fields(self)}
+
+
+def message_send(*, now: datetime | None = None, wait: bool = False, **given) -> Message:
+    """Decide and record one message (`Outgoing`'s fields, by name); deliver it after commit if
+    the policy allows.
 
     `channel` is where it should go first: a channel, or PREFERRED (the customer's own choice);
     when the customer cannot be reached there, it goes on the other (`channel_decide`). By text
@@ -84,59 +97,120 @@ def message_send(
     The customer row is locked so two sends to one person are decided one after the other.
     `now` is the moment of the decision (a sweep deciding for a given time passes it).
     """
+    outgoing = Outgoing(**given)
+    outgoing.check()
     now = now or timezone.now()
-    if kind not in Message.Kind.values:
-        raise DomainError(f"Unknown kind of message {kind!r}.")
-    if not subject.strip() or not body_text.strip():
-        raise DomainError(_("A message needs a subject and a text."), field="body_text")
     with transaction.atomic():
-        customer = Customer.objects.select_for_update().get(pk=customer_survivor(customer).pk)
-        existing = Message.objects.filter(dedupe_key=dedupe_key).first()
+        customer = customer_survivor(outgoing.customer, lock=True)
+        existing = Message.objects.filter(dedupe_key=outgoing.dedupe_key).first()
         if existing is not None:
             return existing
-        channel, channel_reason, decision = channel_decide(customer, kind, channel, thread, now)
-        if channel == ContactChannel.SMS:  # stored as it is sent: cut to fit, no HTML
-            body_text, body_html = text_for(sms_text or body_text), ""
+        decided = channel_decide(customer, outgoing.kind, outgoing.channel, outgoing.thread, now)
+        decision = decided[2]
         # Night where the customer is never makes a message suppressed: it waits for morning.
         if not decision.allowed and decision.temporary and (wait or decision.night):
             raise Deferred(decision)
-        message = Message(
-            customer=customer,
-            kind=kind,
-            purpose=purpose,
-            channel=channel,
-            to_address=decision.address,
-            subject=" ".join(subject.split())[:MAX_SUBJECT],
-            body_text=body_text,
-            body_html=body_html,
-            status=Message.Status.QUEUED if decision.allowed else Message.Status.SUPPRESSED,
-            reason=decision.reason,
-            channel_reason=channel_reason[:300],
-            thread=thread,
-            dedupe_key=dedupe_key,
-            actor=actor,
-            created_at=now,
-            message_id=message_id_for(thread),
-        )
-        if about is not None:
-            message.about_type = ContentType.objects.get_for_model(about)
-            message.about_id = about.pk
+        message = _message(outgoing, customer, decided, now)
         message.save()
-        # A message that could not go the first way says why on the timeline.
-        timeline_record(
-            customer=customer,
-            kind="message.queued" if decision.allowed else "message.suppressed",
-            title=_queued_title(decision, channel, channel_reason, message.subject),
-            body=body_text if decision.allowed else "",
-            channel=channel if channel in Channel.values else "",
-            actor=actor,
-            subject=message,
-            data={"purpose": purpose, "message": message.pk, "channel_reason": channel_reason},
-            occurred_at=now,
-        )
+        timeline_record(**_recorded(message, decided, now))
         if decision.allowed:
             transaction.on_commit(lambda: queue_item_task(deliver_message, message.pk))
     return message
+
+
+def replies_send(outgoing: list[Outgoing], now: datetime | None = None) -> list[Message]:
+    """`message_send` for many replies at once, in the same order: the customers locked in one
+    statement, the earlier messages of the same keys found in one, the new messages and their
+    timeline entries written in one each. Replies are never deferred (holds, the quiet period
+    and the night are for solicitations), so there is nothing to wait for; each still gets the
+    contact policy's own decision and channel."""
+    for one in outgoing:
+        one.check()
+        if one.kind != Message.Kind.REPLY:
+            raise DomainError(f"replies_send sends replies, not {one.kind!r}.")
+    now = now or timezone.now()
+    with transaction.atomic():
+        # Locked in one order, so two batches wait for each other rather than deadlock.
+        locked = Customer.objects.select_for_update().filter(
+            pk__in={one.customer.pk for one in outgoing}
+        )
+        customers = {customer.pk: customer for customer in locked.order_by("pk")}
+        existing = {
+            message.dedupe_key: message
+            for message in Message.objects.filter(
+                dedupe_key__in=[one.dedupe_key for one in outgoing]
+            )
+        }
+        made, new = [], []
+        for one in outgoing:
+            customer = customers[one.customer.pk]
+            if one.dedupe_key in existing:
+                made.append(existing[one.dedupe_key])
+            elif customer.merged_into_id:  # rare: the one-at-a-time path follows the merge
+                made.append(message_send(now=now, **one.arguments()))
+            else:
+                decided = channel_decide(customer, one.kind, one.channel, one.thread, now)
+                message = _message(one, customer, decided, now)
+                existing[one.dedupe_key] = message  # the same key twice: one message
+                made.append(message)
+                new.append((message, decided))
+        Message.objects.bulk_create([message for message, _decided in new])
+        insert_rows([timeline_entry(**_recorded(m, decided, now)) for m, decided in new])
+        allowed = [message.pk for message, decided in new if decided[2].allowed]
+        if allowed:
+            transaction.on_commit(lambda: [queue_item_task(deliver_message, pk) for pk in allowed])
+    return made
+
+
+def _message(outgoing: Outgoing, customer: Customer, decided: tuple, now: datetime) -> Message:
+    """The message as decided (not yet saved): by text message it is stored as it is sent, cut
+    to fit and without HTML."""
+    channel, channel_reason, decision = decided
+    body_text, body_html = outgoing.body_text, outgoing.body_html
+    if channel == ContactChannel.SMS:
+        body_text, body_html = text_for(outgoing.sms_text or body_text), ""
+    message = Message(
+        customer=customer,
+        kind=outgoing.kind,
+        purpose=outgoing.purpose,
+        channel=channel,
+        to_address=decision.address,
+        subject=" ".join(outgoing.subject.split())[:MAX_SUBJECT],
+        body_text=body_text,
+        body_html=body_html,
+        status=Message.Status.QUEUED if decision.allowed else Message.Status.SUPPRESSED,
+        reason=decision.reason,
+        channel_reason=channel_reason[:300],
+        thread=outgoing.thread,
+        dedupe_key=outgoing.dedupe_key,
+        actor=outgoing.actor,
+        created_at=now,
+        message_id=message_id_for(outgoing.thread),
+    )
+    if outgoing.about is not None:
+        message.about_type = ContentType.objects.get_for_model(outgoing.about)
+        message.about_id = outgoing.about.pk
+    return message
+
+
+def _recorded(message: Message, decided: tuple, now: datetime) -> dict:
+    """The message's timeline entry; one that could not go the first way says why."""
+    channel, channel_reason, decision = decided
+    return {
+        "customer": message.customer,
+        "kind": "message.queued" if decision.allowed else "message.suppressed",
+        "title": _queued_title(decision, channel, channel_reason, message.subject),
+        "body": message.body_text if decision.allowed else "",
+        "channel": channel if channel in Channel.values else "",
+        "actor": message.actor,
+        "subject": message,
+        "data": {
+            "purpose": message.purpose,
+            "message": message.pk,
+            "channel_reason": channel_reason,
+        },
+        "occurred_at": now,
+    }
 
 
 PREFERRED = "preferred"

@@ -47,16 +47,18 @@ def customer_get(*, pk: int) -> Customer:
     return Customer.objects.select_related("merged_into").get(pk=pk)
 
 
-def customer_survivor(customer: Customer) -> Customer:
-    """The profile a merged profile now lives on (itself if it was never merged).
+def customer_survivor(customer: Customer, *, lock: bool = False) -> Customer:
+    """The profile a merged profile now lives on (itself if it was never merged); with `lock`,
+    its row locked (select_for_update) in the same read.
 
     Reads the database, not the object given: the caller's copy may predate the merge.
     """
-    customer = Customer.objects.get(pk=customer.pk)
+    customers = Customer.objects.select_for_update() if lock else Customer.objects
+    customer = customers.get(pk=customer.pk)
     seen = set()
     while customer.merged_into_id and customer.pk not in seen:
         seen.add(customer.pk)
-        customer = Customer.objects.get(pk=customer.merged_into_id)
+        customer = customers.get(pk=customer.merged_into_id)
     return customer
 
 

@@ -18,10 +18,11 @@ from feedback_app.core.errors import DomainError
 from feedback_app.core.numbers import whole_number
 from feedback_app.customers.languages import in_language_of
 from feedback_app.customers.models import IncomingMessage, Message
+from feedback_app.customers.outbox import Outgoing, replies_send
 from feedback_app.customers.services.conversation import Upload
 from recovery.models import StaffNotice, Ticket, TicketEvent
-from recovery.services.log import ticket_event
-from recovery.services.messages import case_url, customer_message, sent_payload
+from recovery.services.log import ticket_event, ticket_event_new, ticket_events_save
+from recovery.services.messages import case_url, customer_message, sent_payload, ticket_outgoing
 from recovery.services.notices import staff_notice
 from recovery.services.sla import answer_due
 from surveys.models import Complaint
@@ -47,10 +48,45 @@ def complaint_acknowledge(*, complaint: Complaint, ticket: Ticket) -> Message | 
     and when to expect an answer (the apology's SLA, in business hours). Once per complaint; a
     complaint that reached us more than COMPLAINT_ACK_MAX_AGE_HOURS ago (an old file import)
     gets none."""
-    if complaint.received_at < timezone.now() - timedelta(
-        hours=settings.COMPLAINT_ACK_MAX_AGE_HOURS
-    ):
-        return None
+    return complaints_acknowledge([(complaint, ticket)])[0]
+
+
+def complaints_acknowledge(pairs: list[tuple[Complaint, Ticket]]) -> list[Message | None]:
+    """`complaint_acknowledge` for each (complaint, its ticket), in the same order; the
+    messages sent together (`replies_send`) and logged on their tickets in one statement."""
+    cutoff = timezone.now() - timedelta(hours=settings.COMPLAINT_ACK_MAX_AGE_HOURS)
+    due = [(complaint, ticket) for complaint, ticket in pairs if complaint.received_at >= cutoff]
+    if not due:
+        return [None] * len(pairs)
+    outgoing = [_acknowledgement(complaint, ticket) for complaint, ticket in due]
+    with transaction.atomic():
+        messages = replies_send(outgoing)
+        logged = set(
+            TicketEvent.objects.filter(
+                ticket__in=[ticket.pk for _complaint, ticket in due],
+                kind=TicketEvent.Kind.ACKNOWLEDGED,
+            ).values_list("payload__complaint", flat=True)
+        )
+        events = []
+        for (complaint, ticket), message in zip(due, messages, strict=True):
+            if complaint.pk not in logged:
+                logged.add(complaint.pk)  # once, even if the batch names it twice
+                events.append(
+                    ticket_event_new(
+                        ticket=ticket,
+                        kind=TicketEvent.Kind.ACKNOWLEDGED,
+                        complaint=complaint.pk,
+                        case_number=complaint.case_number,
+                        **sent_payload(message),
+                    )
+                )
+        ticket_events_save(events)
+    sent = {c.pk: message for (c, _ticket), message in zip(due, messages, strict=True)}
+    return [sent.get(complaint.pk) for complaint, _ticket in pairs]
+
+
+def _acknowledgement(complaint: Complaint, ticket: Ticket) -> Outgoing:
+    """The acknowledgement's words, in the customer's language."""
     due = answer_due(ticket)
     context = {
         "first_name": ticket.customer.first_name,
@@ -64,27 +100,9 @@ def complaint_acknowledge(*, complaint: Complaint, ticket: Ticket) -> Message | 
         subject = render_to_string("recovery/email/acknowledgement_subject.txt", context).strip()
         body = render_to_string("recovery/email/acknowledgement_body.txt", context)
         short = render_to_string("recovery/email/acknowledgement_sms.txt", context).strip()
-    with transaction.atomic():
-        message = customer_message(
-            ticket,
-            "acknowledge",
-            None,
-            subject,
-            body,
-            f"acknowledge:{complaint.pk}",
-            sms_body=short,
-        )
-        if not ticket.events.filter(
-            kind=TicketEvent.Kind.ACKNOWLEDGED, payload__complaint=complaint.pk
-        ).exists():
-            ticket_event(
-                ticket=ticket,
-                kind=TicketEvent.Kind.ACKNOWLEDGED,
-                complaint=complaint.pk,
-                case_number=complaint.case_number,
-                **sent_payload(message),
-            )
-    return message
+    return ticket_outgoing(
+        ticket, "acknowledge", None, subject, body, f"acknowledge:{complaint.pk}", sms_body=short
+    )
 
 
 def ticket_reply(

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from feedback_app.core.errors import DomainError
 from feedback_app.customers.languages import in_language_of
 from feedback_app.customers.models import Message
-from feedback_app.customers.outbox import PREFERRED, message_send
+from feedback_app.customers.outbox import PREFERRED, Outgoing, message_send
 from feedback_app.customers.services.conversation import Upload, attachments_store
 from recovery.models import Ticket
 
@@ -65,11 +65,26 @@ def customer_message(
     """Send one message about the ticket (once per `key`) on the customer's preferred channel,
     with the case footer and any files the agent attached. By text message it is `sms_body`
     (else `body`) and the case's reference and link."""
+    outgoing = ticket_outgoing(ticket, step, actor, subject, body, key, sms_body=sms_body)
+    message = message_send(**outgoing.arguments())
+    uploads = list(uploads)
+    if uploads and not message.attachments.exists():
+        attachments_store(
+            customer=ticket.customer, uploads=uploads, message=message, uploaded_by=actor
+        )
+    return message
+
+
+def ticket_outgoing(
+    ticket: Ticket, step: str, actor, subject: str, body: str, key: str, sms_body: str = ""
+) -> Outgoing:
+    """A message about the ticket as `customer_message` sends it (for `replies_send`, which
+    sends many)."""
     if not (subject or "").strip():
         raise DomainError(_("The message needs a subject."), field="subject")
     if not (body or "").strip():
         raise DomainError(_("The message to the customer is empty."), field="body")
-    message = message_send(
+    return Outgoing(
         customer=ticket.customer,
         kind=Message.Kind.REPLY,
         purpose=PURPOSE[step],
@@ -82,12 +97,6 @@ def customer_message(
         about=ticket,
         actor=actor,
     )
-    uploads = list(uploads)
-    if uploads and not message.attachments.exists():
-        attachments_store(
-            customer=ticket.customer, uploads=uploads, message=message, uploaded_by=actor
-        )
-    return message
 
 
 def sent_payload(message: Message) -> dict:

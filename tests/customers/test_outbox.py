@@ -231,3 +231,61 @@ class TestUnsubscribePage:
 
     def test_unknown_token(self, client):
         assert client.post("/c/nope/unsubscribe/").status_code == 404
+
+
+class TestRepliesSend:
+    """`replies_send`: many replies at once, each as `message_send` would send it alone."""
+
+    def _reply(self, customer, key, **extra):
+        from feedback_app.customers.outbox import Outgoing
+
+        fields = {
+            "customer": customer,
+            "kind": "reply",
+            "purpose": "ticket.acknowledgement",
+            "subject": f"Reply {key}",
+            "body_text": "We have your complaint.",
+            "dedupe_key": key,
+            "thread": f"recovery.ticket:{key}",
+        }
+        return Outgoing(**{**fields, **extra})
+
+    def test_each_reply_is_decided_recorded_and_delivered_as_one_alone(
+        self, ann, django_capture_on_commit_callbacks
+    ):
+        from feedback_app.customers.models import TimelineEntry
+        from feedback_app.customers.outbox import replies_send
+
+        bob = customer_resolve(phone="07700 900123").customer  # no e-mail, no SMS gateway here
+        twin = customer_resolve(email="ann.lee@example.com", full_name="Ann Lee").customer
+        customer_merge(source=twin, target=ann)
+        earlier = send(ann, "k0", kind="reply")
+        batch = [
+            self._reply(ann, "k1"),
+            self._reply(bob, "k2"),
+            self._reply(ann, "k0"),  # sent before: the same message back
+            self._reply(ann, "k1"),  # twice in the batch: one message
+            self._reply(twin, "k3"),  # a merged profile: to the one it lives on
+        ]
+        with django_capture_on_commit_callbacks(execute=True):
+            made = replies_send(batch)
+        assert made[2] == earlier and made[3] is made[0]
+        assert made[0].status == Message.Status.QUEUED  # as decided; delivered after commit
+        assert made[4].customer_id == ann.pk
+        assert Message.objects.count() == 4  # k0, k1, k2, k3
+        # Bob has no e-mail address and texts need a gateway: suppressed with the reason, as
+        # message_send records it; the timeline says so.
+        alone = send(bob, "k9", kind="reply", channel="preferred")
+        assert (made[1].status, made[1].reason) == (alone.status, alone.reason)
+        assert TimelineEntry.objects.filter(subject_id=made[1].pk, kind=f"message.{alone.status}")
+        delivered = Message.objects.get(pk=made[0].pk)
+        assert delivered.status == Message.Status.SENT
+        assert [m.subject for m in mail.outbox].count("Reply k1") == 1
+
+    def test_only_replies(self, ann):
+        from feedback_app.core.errors import DomainError
+        from feedback_app.customers.outbox import replies_send
+
+        with pytest.raises(DomainError):
+            replies_send([self._reply(ann, "s1", kind="solicitation")])
+        assert not Message.objects.exists()

@@ -117,6 +117,33 @@ class TestAcknowledgement:
             complaint_triage(complaint_id=fresh.complaint.pk)  # triaged again
         assert [m.to for m in mail.outbox] == [["a@example.com"]]
 
+    def test_a_batch_acknowledges_each_once_in_order_and_skips_an_old_one(self):
+        from recovery.services.conversation import complaints_acknowledge
+
+        submitted = [
+            complaint_submit(text="Parcel late", channel="api", email=f"k{n}@example.com")
+            for n in range(3)
+        ]
+        pairs = [
+            (s.complaint, open_ticket(email=f"k{n}@example.com", reference=f"A-{n}"))
+            for n, s in enumerate(submitted)
+        ]
+        Complaint.objects.filter(pk=pairs[1][0].pk).update(
+            received_at=timezone.now() - timedelta(days=20)
+        )
+        pairs[1][0].refresh_from_db()
+        sent = complaints_acknowledge(pairs)
+        assert sent[1] is None and all(
+            sent[n].customer_id == pairs[n][1].customer_id for n in (0, 2)
+        )
+        assert complaints_acknowledge(pairs) == sent  # again: the same messages, nothing new
+        for (complaint, ticket), message in zip(pairs, sent, strict=True):
+            logged = ticket.events.filter(kind="acknowledged")
+            assert [e.payload["complaint"] for e in logged] == ([complaint.pk] if message else [])
+            if message:
+                assert complaint.case_number in message.body_text
+        assert Message.objects.filter(purpose="ticket.acknowledgement").count() == 2
+
     def test_a_politely_put_complaint_still_opens_a_case_and_is_answered(
         self, django_capture_on_commit_callbacks
     ):
