@@ -157,8 +157,13 @@ def replies_send(outgoing: list[Outgoing], now: datetime | None = None) -> list[
         Message.objects.bulk_create([message for message, _decided in new])
         insert_rows([timeline_entry(**_recorded(m, decided, now)) for m, decided in new])
         allowed = [message.pk for message, decided in new if decided[2].allowed]
+
+        def deliver_all() -> None:
+            for pk in allowed:
+                queue_item_task(deliver_message, pk)
+
         if allowed:
-            transaction.on_commit(lambda: [queue_item_task(deliver_message, pk) for pk in allowed])
+            transaction.on_commit(deliver_all)
     return made
 
 
