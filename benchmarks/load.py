@@ -11,15 +11,17 @@ REDIS_URL set, django-q2 and the cache use Redis) and drives it from an asyncio 
 1. a bare Django view returning a constant (the ceiling for 2),
 2. survey answers: POST of the customer's answer form to /s/<token>/, one invitation each,
 3. a bare DRF view returning a constant (the ceiling for 4),
-4. complaints: POST /api/v1/complaints/ with an integration token and an idempotency key.
+4. complaints: POST /api/v1/complaints/ with an integration token and an idempotency key,
+5. the same with `Prefer: respond-async` (202 with a receipt, filed in the background).
 
 A request that fails (503 "try again", a timeout, a dropped connection) is retried with the same
 token or key, and 2% of the accepted ones are sent a second time on purpose, as a client that
-timed out would. Afterwards the database must hold each answer and complaint exactly once. Then a
+timed out would. Afterwards the database must hold each answer and complaint exactly once (or
+its accepted row, waiting to be stored or filed). Then a
 django-q2 cluster triages the backlog the load left; every item must be triaged exactly once and
 no item linked to two tickets. Prints throughput and p50/p95/p99 latency of each run.
 
-The four runs (and the two floors) go in `--rounds` interleaved rounds, each round with its own
+The five runs (and the two floors) go in `--rounds` interleaved rounds, each round with its own
 share of the invitations and complaint keys, so machine noise hits ours and its ceiling alike;
 each ratio is the median of the rounds' ratios, with its spread and the load average.
 
@@ -170,7 +172,7 @@ class Run:
         lat = sorted(self.latencies)
         q = statistics.quantiles(lat, n=100) if len(lat) > 1 else [lat[0]] * 99
         return (
-            f"{self.name:<22} {len(lat) / self.seconds:8.0f} req/s   p50 {q[49] * 1000:6.1f} ms"
+            f"{self.name:<32} {len(lat) / self.seconds:8.0f} req/s   p50 {q[49] * 1000:6.1f} ms"
             f"   p95 {q[94] * 1000:6.1f} ms   p99 {q[98] * 1000:6.1f} ms   "
             f"statuses {dict(sorted(self.statuses.items()))}  retries {self.retries}"
             f"  repeats {self.repeats}"
@@ -253,12 +255,18 @@ def survey_jobs(tokens: list[str], questions: tuple[int, int], prefix: str = "/s
 
 
 def complaint_jobs(
-    count: int, api_token: str, path: str = "/api/v1/complaints/", offset: int = 0
+    count: int,
+    api_token: str,
+    path: str = "/api/v1/complaints/",
+    offset: int = 0,
+    respond_async: bool = False,
 ) -> list[tuple]:
+    """Complaints for the API, each with its own key; `respond_async` asks to be answered at once
+    and filed in the background (`Prefer: respond-async`, keys of their own)."""
     jobs = []
     rng = random.Random(6 + offset)
     for n in range(offset, offset + count):
-        key = f"load-{n}"
+        key = f"load-async-{n}" if respond_async else f"load-{n}"
         body = json.dumps(
             {
                 "customer": {"email": f"load{n}@example.com"},
@@ -267,6 +275,8 @@ def complaint_jobs(
             }
         ).encode()
         headers = {"Content-Type": "application/json", "Authorization": f"Token {api_token}"}
+        if respond_async:
+            headers["Prefer"] = "respond-async"
         jobs.append((key, http("POST", path, body, headers)))
     return jobs
 
@@ -392,10 +402,11 @@ def stop(process: subprocess.Popen) -> None:
 
 def verify(surveys: Run, complaints: Run, form: Run | None = None) -> list[str]:
     """Every accepted answer is stored or waiting to be stored, once; every accepted complaint
-    is stored once; no item is linked to a ticket twice."""
+    is stored (or, accepted to be filed later, waiting to be filed) once; no item is linked to a
+    ticket twice."""
     from django.db.models import Q
 
-    from surveys.models import Complaint, Invitation, ReceivedAnswers, Response
+    from surveys.models import Complaint, Invitation, ReceivedAnswers, ReceivedComplaint, Response
 
     problems = []
     stored, waiting = Response.objects.count(), ReceivedAnswers.objects.count()
@@ -416,13 +427,15 @@ def verify(surveys: Run, complaints: Run, form: Run | None = None) -> list[str]:
     stored = [k or "" for k in Complaint.objects.values_list("idempotency_key", flat=True)]
     # From the API (keys scoped to the sender), and from the public form ("web:" + submission).
     api = {client_key_shown(k) for k in stored if not k.startswith("web:")}
+    api |= {client_key_shown(k) for k in ReceivedComplaint.objects.values_list("key", flat=True)}
     web = {k.removeprefix("web:") for k in stored if k.startswith("web:")}
     if api != complaints.accepted or web != (form.accepted if form else set()):
         problems.append(
             f"{len(stored)} complaints for {len(complaints.accepted)} accepted by the API"
             f" and {len(form.accepted) if form else 0} by the form"
         )
-    if len(stored) != len(api) + len(web):
+    filed = len({client_key_shown(k) for k in stored if not k.startswith("web:")})
+    if len(stored) != filed + len(web):
         problems.append(f"{len(stored)} complaints for {len(api) + len(web)} distinct keys")
     return problems + linked_twice()
 
@@ -452,11 +465,12 @@ def triage_backlog(
 ) -> tuple[float, int]:
     """Start `clusters` clusters on the queued tasks; wait until every accepted answer is stored
     and every item is triaged."""
-    from surveys.models import Complaint, ReceivedAnswers, Response
+    from surveys.models import Complaint, ReceivedAnswers, ReceivedComplaint, Response
 
     def untriaged() -> int:
         return (
             ReceivedAnswers.objects.count()
+            + ReceivedComplaint.objects.count()
             + Response.objects.filter(triaged_at__isnull=True).count()
             + Complaint.objects.filter(triaged_at__isnull=True).count()
         )
@@ -486,6 +500,7 @@ RUNS = (
     ("bare DRF view", "bare-api", {201}),
     ("floor: API token + 1 write", "floor-api", {201}),
     ("complaint API", "complaint", {200, 201}),
+    ("complaint API, respond-async", "complaint-async", {202}),
 )
 # With --peer: our public complaint form and complaint API, and django-helpdesk's public ticket
 # form and ticket API on its own server (benchmarks/peer_setup.py), in the same rounds.
@@ -510,6 +525,11 @@ RATIOS = (
     ("API floor / bare DRF view", "floor: API token + 1 write", "bare DRF view"),
     ("complaint API / bare DRF view", "complaint API", "bare DRF view"),
     ("complaint API / API floor", "complaint API", "floor: API token + 1 write"),
+    (
+        "complaint API async / API floor",
+        "complaint API, respond-async",
+        "floor: API token + 1 write",
+    ),
 )
 
 
@@ -530,7 +550,9 @@ def round_jobs(kind: str, tokens, questions, api_token: str, complaints: int, of
         return bare_jobs(complaints, "/bench/bare-api/", True)
     if kind == "floor-api":
         return complaint_jobs(complaints, api_token, "/bench/floor-api/", offset)
-    return complaint_jobs(complaints, api_token, offset=offset)
+    return complaint_jobs(
+        complaints, api_token, offset=offset, respond_async=kind == "complaint-async"
+    )
 
 
 def main() -> int:
@@ -584,7 +606,13 @@ def main() -> int:
     rates: dict[str, list[float]] = {name: [] for name, _kind, _ok in runs}
     loads: list[float] = []
     accepted = {
-        name: Run(name) for name in ("survey answer", "complaint API", "public complaint form")
+        name: Run(name)
+        for name in (
+            "survey answer",
+            "complaint API",
+            "complaint API, respond-async",
+            "public complaint form",
+        )
     }
     per_round = args.complaints // args.rounds
     try:
@@ -633,6 +661,7 @@ def main() -> int:
             f" (min {min(ratios):.2f}, max {max(ratios):.2f}, {len(ratios)} rounds)"
         )
     surveys, complaints = accepted["survey answer"], accepted["complaint API"]
+    complaints.accepted |= accepted["complaint API, respond-async"].accepted
     form = accepted["public complaint form"]
     problems = verify(surveys, complaints, form)
     total = len(surveys.accepted) + len(complaints.accepted) + len(form.accepted)

@@ -12,6 +12,7 @@ from surveys.models import (
     Invitation,
     Question,
     ReceivedAnswers,
+    ReceivedComplaint,
     Response,
     SetAsideMail,
     Survey,
@@ -22,6 +23,7 @@ from surveys.models import (
 from surveys.services.building import questions_changed
 from surveys.services.mail_intake import mail_retry
 from surveys.services.received import received_store_one
+from surveys.services.received_complaints import received_complaint_file
 from surveys.services.rollups import feedback_delete
 
 
@@ -117,6 +119,23 @@ class ReceivedAnswersAdmin(RecordAdmin):
         keys = list(queryset.values_list("pk", flat=True))
         stored = sum(received_store_one(key) for key in keys)
         self.message_user(request, f"{stored} of {len(keys)} stored.")
+
+
+@admin.register(ReceivedComplaint)
+class ReceivedComplaintAdmin(RecordAdmin):
+    """Complaints the API accepted to file in the background that are not filed yet: normally
+    none for more than a moment; a row with attempts and an error is one the store could not
+    file (tried again every minute, up to ten times)."""
+
+    list_display = ["key", "sent_by", "received_at", "attempts", "last_error"]
+    list_select_related = ["sent_by"]
+    actions = ["file_now"]
+
+    @admin.action(description="File the selected complaints now")
+    def file_now(self, request, queryset):
+        keys = list(queryset.values_list("pk", flat=True))
+        filed = sum(received_complaint_file(key) for key in keys)
+        self.message_user(request, f"{filed} of {len(keys)} filed.")
 
 
 @admin.register(SetAsideMail)

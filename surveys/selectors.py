@@ -247,16 +247,19 @@ def complaint_detail(*, pk: int) -> Complaint:
 
 def intake_backlog(*, now=None) -> dict[str, int]:
     """What the intake has not finished, for the operator's summary each minute: answers
-    accepted and not yet stored (and of those, failing), items stored and not yet triaged, and
+    accepted and not yet stored (and of those, failing), complaints accepted and not yet filed
+    (the same), items stored and not yet triaged, and
     background tasks that failed in the last minute. Each is an index-backed count."""
     from django_q.models import Failure
 
-    from surveys.models import ReceivedAnswers
+    from surveys.models import ReceivedAnswers, ReceivedComplaint
 
     now = now or timezone.now()
     return {
         "waiting": ReceivedAnswers.objects.count(),
         "failing": ReceivedAnswers.objects.filter(attempts__gt=0).count(),
+        "complaints_waiting": ReceivedComplaint.objects.count(),
+        "complaints_failing": ReceivedComplaint.objects.filter(attempts__gt=0).count(),
         "untriaged": Response.objects.filter(triaged_at__isnull=True).count()
         + Complaint.objects.filter(triaged_at__isnull=True).count(),
         "failed_tasks": Failure.objects.filter(stopped__gte=now - timedelta(minutes=1)).count(),

@@ -43,12 +43,16 @@ def sweep_untriaged() -> int:
     state in one line (django-q2's own per-task lines are below the default log level)."""
     done = triage_sweep()
     backlog = intake_backlog()
+    failing = backlog["failing"] or backlog["complaints_failing"] or backlog["failed_tasks"]
     logger.log(
-        logging.WARNING if backlog["failing"] or backlog["failed_tasks"] else logging.INFO,
-        "intake: %d answers waiting to be stored (%d failing), %d items untriaged, "
-        "%d swept now, %d background tasks failed in the last minute",
+        logging.WARNING if failing else logging.INFO,
+        "intake: %d answers waiting to be stored (%d failing), %d complaints waiting to be filed "
+        "(%d failing), %d items untriaged, %d swept now, %d background tasks failed in the last "
+        "minute",
         backlog["waiting"],
         backlog["failing"],
+        backlog["complaints_waiting"],
+        backlog["complaints_failing"],
         backlog["untriaged"],
         done,
         backlog["failed_tasks"],

@@ -60,7 +60,14 @@ def _codes(method: str, operation: dict) -> list[str]:
     parameters = operation.get("parameters", [])
     if operation.get("requestBody") or any(p.get("in") == "query" for p in parameters):
         codes.append("400")
-    if any(p.get("in") == "path" or p.get("name") == "page" for p in parameters):
+    # An id in the path, a page number, or a required query parameter naming a record (a
+    # complaint's receipt) can name nothing.
+    if any(
+        p.get("in") == "path"
+        or p.get("name") == "page"
+        or (p.get("in") == "query" and p.get("required"))
+        for p in parameters
+    ):
         codes.append("404")
     if method in WRITES:
         codes += ["409", "429"]

@@ -12,10 +12,11 @@ labels of our own (a priority, a channel: translated too) or phrases of their ow
 from __future__ import annotations
 
 from collections.abc import Mapping
+from contextlib import AbstractContextManager, nullcontext
 
 from django.conf import settings
 from django.utils.functional import Promise
-from django.utils.translation import gettext, override
+from django.utils.translation import get_language, gettext, override
 
 
 class Phrase:
@@ -23,14 +24,19 @@ class Phrase:
 
     def __init__(self, message: str, **values):
         self.message, self.values = message, values
+        self._stored: dict | None = None
 
     def english(self) -> str:
-        with override(settings.LANGUAGE_CODE):
+        with _english():
             return phrase_text(self.stored())
 
     def stored(self) -> dict:
-        """What a JSON field keeps: enough to say it again in any language."""
-        return {"message": self.message, "values": {k: _stored(v) for k, v in self.values.items()}}
+        """What a JSON field keeps: enough to say it again in any language. Made once: it does
+        not depend on the active language (labels are kept as their English message ids)."""
+        if self._stored is None:
+            values = {k: _stored(v) for k, v in self.values.items()}
+            self._stored = {"message": self.message, "values": values}
+        return self._stored
 
     def __str__(self) -> str:
         return phrase_text(self.stored())
@@ -69,8 +75,16 @@ def _stored(value):
 
 def _msgid(label: Promise) -> str:
     """A lazy label's English text, which is its message id (English is the source)."""
-    with override(settings.LANGUAGE_CODE):
+    with _english():
         return str(label)
+
+
+def _english() -> AbstractContextManager:
+    """English active while a record's text is made: nothing to switch when it already is (a
+    background worker, an English page), as when a batch writes thousands of entries."""
+    if get_language() == settings.LANGUAGE_CODE:
+        return nullcontext()
+    return override(settings.LANGUAGE_CODE)
 
 
 def phrase_text(stored: Mapping) -> str:

@@ -185,6 +185,7 @@ API: dict[str, frozenset[str]] = {
     "complaint.list": API_USERS,
     "complaint.retrieve": API_USERS,
     "complaint.create": SENDERS,
+    "complaint.receipt": SENDERS,  # its own receipts only (the key is scoped to the sender)
     # Surveys: read by all staff and integrations (to answer them), built by managers.
     "survey.list": API_USERS,
     "survey.retrieve": API_USERS,

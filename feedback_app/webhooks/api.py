@@ -108,7 +108,8 @@ class WebhookViewSet(
         return Response(DeliverySerializer(delivery).data, status=status.HTTP_202_ACCEPTED)
 
     @extend_schema(responses=DeliverySerializer(many=True))
-    @action(detail=True, methods=["get"])
+    # A plain list of the latest (no pages, no filters), and the schema says so.
+    @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
     def deliveries(self, request, pk=None):
         """Its most recent deliveries, newest first."""
         recent = self.get_object().deliveries.order_by("-id")[:RECENT_DELIVERIES]

@@ -327,6 +327,23 @@ class ComplaintSerializer(api_fields.ModelSerializer):
         return [topic.name for topic in complaint.topics.all()]
 
 
+class ComplaintReceiptSerializer(serializers.Serializer):
+    """Where a complaint accepted with `Prefer: respond-async` stands."""
+
+    receipt = api_fields.CharField(
+        help_text="The idempotency key you sent, or the one made for you when you sent none."
+    )
+    state = api_fields.ChoiceField(
+        choices=[
+            ("waiting", "accepted, not filed yet (normally a second or two)"),
+            ("failing", "could not be filed yet; tried again every minute"),
+            ("filed", "filed: `complaint` is the complaint"),
+        ]
+    )
+    url = serializers.URLField(help_text="Where to ask again.")
+    complaint = ComplaintSerializer(allow_null=True, help_text="Once filed.")
+
+
 class ComplaintCreateSerializer(serializers.Serializer):
     customer = CustomerResolveSerializer(help_text="Who complains: at least one usable identity.")
     text = api_fields.CharField(

@@ -1,11 +1,15 @@
 """Survey endpoints: events in, surveys and questions, trigger rules, invitations, responses."""
 
+from urllib.parse import urlencode
+
 from django.db import transaction
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.response import Response as APIResponse
+from rest_framework.reverse import reverse
 
 from feedback_app.core.roles import is_person
 from feedback_app.customers.api.serializers import vouched
@@ -13,6 +17,7 @@ from feedback_app.customers.services.resolve import customer_resolve
 from surveys import selectors
 from surveys.api.serializers import (
     ComplaintCreateSerializer,
+    ComplaintReceiptSerializer,
     ComplaintSerializer,
     EventCreateSerializer,
     EventSerializer,
@@ -28,6 +33,8 @@ from surveys.models import Complaint, Event, Invitation, Question, Survey
 from surveys.services import building
 from surveys.services.complaints import complaint_submit
 from surveys.services.invitations import event_record, trigger_rule_save
+from surveys.services.received import complaint_accept
+from surveys.services.received_complaints import Receipt, complaint_receipt
 from surveys.services.responses import AnswersInvalid, response_submit
 
 
@@ -209,14 +216,49 @@ class ComplaintViewSet(
 
     @extend_schema(
         request=ComplaintCreateSerializer,
-        responses={201: ComplaintSerializer, 200: ComplaintSerializer},
+        parameters=[
+            OpenApiParameter(
+                "Prefer",
+                OpenApiTypes.STR,
+                OpenApiParameter.HEADER,
+                description="`respond-async`: accept now, file in the background (202 with a "
+                "receipt; the answer does not wait for the customer's profile and timeline).",
+            )
+        ],
+        responses={
+            201: ComplaintSerializer,
+            200: ComplaintSerializer,
+            202: ComplaintReceiptSerializer,
+        },
     )
     def create(self, request):
         """File a complaint for a customer (from a shop, app or call centre). Triage runs after
-        it is stored; 200 with the first complaint when the idempotency key was seen before."""
+        it is stored; 200 with the first complaint when the idempotency key was seen before.
+
+        With `Prefer: respond-async` the complaint is checked and accepted at once and filed a
+        moment later: 202 with a receipt (your idempotency key, or one made for you) and its URL
+        in `Location`, which says when it is filed. Sending the same key again is safe either
+        way: it is filed once."""
         data = ComplaintCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data
+        if _prefers_async(request):
+            receipt = complaint_accept(
+                text=values["text"],
+                subject=values["subject"],
+                reference=values["reference"],
+                channel=values["channel"],
+                received_at=values.get("received_at"),
+                idempotency_key=values.get("idempotency_key"),
+                actor=request.user,
+                identities=vouched(request, values["customer"]),
+            )
+            body = _receipt_body(request, Receipt(receipt, "waiting"))
+            return APIResponse(
+                body,
+                status=status.HTTP_202_ACCEPTED,
+                headers={"Location": body["url"], "Preference-Applied": "respond-async"},
+            )
         intake = complaint_submit(
             text=values["text"],
             subject=values["subject"],
@@ -232,6 +274,44 @@ class ComplaintViewSet(
         return APIResponse(
             body, status=status.HTTP_201_CREATED if intake.created else status.HTTP_200_OK
         )
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "key",
+                OpenApiTypes.STR,
+                OpenApiParameter.QUERY,
+                required=True,
+                description="The receipt a 202 gave.",
+            )
+        ],
+        responses=ComplaintReceiptSerializer,
+    )
+    @action(detail=False, methods=["get"])
+    def receipt(self, request):
+        """Where a complaint accepted with `Prefer: respond-async` stands: waiting, failing (tried
+        again every minute) or filed, with the complaint. 404 for a key you did not send."""
+        found = complaint_receipt(key=request.query_params.get("key", ""), actor=request.user)
+        if found is None:
+            raise NotFound("No complaint was accepted under that key.")
+        return APIResponse(_receipt_body(request, found))
+
+
+def _prefers_async(request) -> bool:
+    """Whether the request's Prefer header (RFC 7240) asks for respond-async."""
+    wanted = request.headers.get("Prefer", "")
+    return any(part.split(";")[0].strip().lower() == "respond-async" for part in wanted.split(","))
+
+
+def _receipt_body(request, receipt: Receipt) -> dict:
+    url = reverse("complaint-receipt", request=request) + "?" + urlencode({"key": receipt.key})
+    complaint = receipt.complaint
+    return {
+        "receipt": receipt.key,
+        "state": receipt.state,
+        "url": url,
+        "complaint": ComplaintSerializer(complaint).data if complaint is not None else None,
+    }
 
 
 class ResponseViewSet(

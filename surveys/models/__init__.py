@@ -11,7 +11,7 @@ from surveys.models.base import (
     Triaged,
     new_token,
 )
-from surveys.models.feedback import Answer, Complaint, Response
+from surveys.models.feedback import Answer, Complaint, ReceivedComplaint, Response
 from surveys.models.imports import ImportJob, ImportRejection, SetAsideMail
 from surveys.models.invitations import Event, Invitation, ReceivedAnswers
 from surveys.models.rollups import FeedbackDay, TopicDay
@@ -28,6 +28,7 @@ __all__ = [
     "Invitation",
     "Question",
     "ReceivedAnswers",
+    "ReceivedComplaint",
     "Response",
     "SegmentColumns",
     "Segmented",

@@ -158,3 +158,32 @@ class Complaint(Segmented, Triaged):
     @property
     def happened_at(self):
         return self.received_at
+
+
+class ReceivedComplaint(models.Model):
+    """A complaint sent to the API with `Prefer: respond-async`: checked and accepted, waiting
+    for the background store (`surveys.services.received_complaints`) to file it as
+    `complaint_submit` files any complaint (customer, timeline, triage).
+
+    The request writes only this row and answers 202 with a receipt, its idempotency key: the
+    sender's own, or one made for it. The row is deleted in the transaction that files the
+    complaint, so each accepted complaint is filed once, whichever worker dies when.
+    """
+
+    # The sender's key as stored (scoped to the login, as Complaint.idempotency_key is): the
+    # database refuses a second waiting row for one key.
+    key = models.CharField(max_length=320, unique=True)
+    sent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # complaint_submit's arguments as the API checked them (the customer's identities included).
+    fields = models.JSONField()
+    received_at = models.DateTimeField()
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["received_at", "id"]
+
+    def __str__(self) -> str:
+        return f"Complaint received {self.received_at:%Y-%m-%d %H:%M:%S} ({self.key})"

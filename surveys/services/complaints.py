@@ -43,6 +43,25 @@ class ComplaintIntake:
     created: bool
 
 
+def complaint_checked(
+    *, text: str, subject: str, channel: str, received_at: datetime, now: datetime
+) -> str:
+    """The checks every complaint passes before it is kept (raising DomainError); returns the
+    text as it is stored."""
+    text = (text or "").replace("\x00", "").strip()
+    if not text and not (subject or "").strip():
+        raise DomainError(_("Please tell us what happened."), field="text")
+    if len(text) > Complaint.MAX_TEXT:
+        raise DomainError(
+            _("Please keep it under %(most)s characters.")
+            % {"most": number_format(Complaint.MAX_TEXT, force_grouping=True)},
+            field="text",
+        )
+    check_channel(channel)
+    check_past(received_at, field="received_at", now=now)
+    return text
+
+
 # Long on purpose: checks, then the store() closure that intake_once runs in its transaction.
 def complaint_submit(
     *,
@@ -68,17 +87,9 @@ def complaint_submit(
     profile's language, so our answers speak it; a known customer's stays as it is."""
     now = timezone.now()
     received_at = received_at or now
-    text = (text or "").replace("\x00", "").strip()
-    if not text and not (subject or "").strip():
-        raise DomainError(_("Please tell us what happened."), field="text")
-    if len(text) > Complaint.MAX_TEXT:
-        raise DomainError(
-            _("Please keep it under %(most)s characters.")
-            % {"most": number_format(Complaint.MAX_TEXT, force_grouping=True)},
-            field="text",
-        )
-    check_channel(channel)
-    check_past(received_at, field="received_at", now=now)
+    text = complaint_checked(
+        text=text, subject=subject, channel=channel, received_at=received_at, now=now
+    )
     key = client_key(actor, idempotency_key, limit=300)
 
     def find() -> Complaint | None:

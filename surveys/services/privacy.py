@@ -1,8 +1,19 @@
 """The surveys app's part of erasing a customer: what they wrote goes, their scores stay."""
 
 from feedback_app.customers.privacy import ERASED
-from surveys.models import Answer, Complaint, Event, ReceivedAnswers, Response
+from surveys.models import (
+    Answer,
+    Complaint,
+    Event,
+    ReceivedAnswers,
+    ReceivedComplaint,
+    Response,
+)
 from surveys.services.received import received_store_one
+from surveys.services.received_complaints import (
+    received_complaint_file,
+    received_complaints_naming,
+)
 
 
 def erase_customer_feedback(customer) -> None:
@@ -15,6 +26,11 @@ def erase_customer_feedback(customer) -> None:
     for key in waiting.values_list("pk", flat=True):
         received_store_one(key)
     ReceivedAnswers.objects.filter(invitation__customer=customer).delete()
+    # Complaints the API accepted and has not filed yet, naming one of their identities: the same.
+    naming = received_complaints_naming(customer)
+    for key in naming:
+        received_complaint_file(key)
+    ReceivedComplaint.objects.filter(pk__in=naming).delete()
     Answer.objects.filter(response__customer=customer).exclude(text="").update(text=ERASED)
     Response.objects.filter(customer=customer).update(source_reference="", idempotency_key=None)
     Complaint.objects.filter(customer=customer).update(

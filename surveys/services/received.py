@@ -1,15 +1,21 @@
-"""The invitation form's path: accept at once, store in the background.
+"""The invitation form's path, and the API's for complaints it may file later: accept at once,
+store in the background.
 
 The path a burst of customers takes at once. `answers_receive` makes every check the customer
 must hear about (link expired, survey closed, an answer missing or wrong, already answered) and
 then writes one row, `ReceivedAnswers`. `received_store`, a background task, stores the rows as
 responses in batches (what `response_submit` gives each one, with bulk statements) and deletes
 them in the same transaction, so each accepted form is stored once, whichever worker dies when.
+
+`complaint_accept` is the same for a complaint sent to the API with `Prefer: respond-async`: the
+checks `complaint_submit` makes, then one `ReceivedComplaint` row, which the same store task
+files (`surveys.services.received_complaints`).
 """
 
 from __future__ import annotations
 
 import logging
+import secrets
 import time
 from collections.abc import Mapping
 from datetime import datetime, timedelta
@@ -30,8 +36,17 @@ from feedback_app.core.errors import DomainError
 from feedback_app.core.signals import customer_active
 from feedback_app.customers.models import Channel
 from feedback_app.customers.services.timeline import timeline_entry
-from surveys.models import Invitation, ReceivedAnswers, Response
-from surveys.services.intake import insert_once
+from surveys.models import Invitation, ReceivedAnswers, ReceivedComplaint, Response
+from surveys.services.complaints import complaint_checked
+from surveys.services.intake import client_key, insert_once, submitter
+from surveys.services.received_complaints import (
+    RECEIPT_KEY_LIMIT,
+    received_complaint_claims,
+    received_complaint_fields,
+    received_complaints_store,
+    received_complaints_sweep,
+    received_complaints_waiting,
+)
 from surveys.services.responses import (
     InvitationExpired,
     answers_clean,
@@ -142,6 +157,49 @@ def quick_receive(
     )
 
 
+def complaint_accept(
+    *,
+    text: str,
+    channel: str,
+    identities: dict,
+    subject: str = "",
+    reference: str = "",
+    received_at: datetime | None = None,
+    idempotency_key: str | None = None,
+    actor=None,
+) -> str:
+    """Accept a complaint to be filed in the background; returns its receipt: the sender's
+    idempotency key, or one made for it when it sent none (the filed complaint keeps it as its
+    key). Raises what complaint_submit raises for a complaint it would refuse. The same key sent
+    again while the first waits keeps the first; once filed, complaint_submit finds it."""
+    now = timezone.now()
+    received_at = received_at or now
+    text = complaint_checked(
+        text=text, subject=subject, channel=channel, received_at=received_at, now=now
+    )
+    fields = received_complaint_fields(
+        text=text,
+        subject=subject,
+        reference=reference,
+        channel=channel,
+        received_at=received_at,
+        idempotency_key=(idempotency_key or "").strip()[:RECEIPT_KEY_LIMIT]
+        or secrets.token_urlsafe(18),
+        identities=identities,
+    )
+    received_complaint_claims(fields)  # no usable identity: refused now, not at filing
+    accepted = insert_once(
+        ReceivedComplaint,
+        key=client_key(actor, fields["idempotency_key"], limit=RECEIPT_KEY_LIMIT),
+        sent_by=submitter(actor),
+        received_at=now,
+        fields=fields,
+    )
+    if accepted:
+        _kick()
+    return fields["idempotency_key"]
+
+
 def _unheld(now: datetime | None = None) -> Q:
     """Rows the store may take: not held for the customer's Send, or held no longer."""
     return Q(hold_until__isnull=True) | Q(hold_until__lte=now or timezone.now())
@@ -166,7 +224,8 @@ def _kick() -> None:
 def received_store(
     *, linger: float = 0.0, batch: int = RECEIVED_BATCH, budget: float | None = None
 ) -> int:
-    """Store received answers as responses, oldest first; returns how many were stored.
+    """Store received answers as responses, oldest first, and file accepted complaints;
+    returns how many were stored.
 
     Once it has stored something it keeps looking until `linger` seconds pass with nothing new.
     After `budget` seconds with rows still waiting it queues a fresh store task for them and
@@ -179,10 +238,12 @@ def received_store(
     while True:
         keys = list(waiting.filter(_unheld()).values_list("pk", flat=True)[:batch])
         done = received_store_batch(keys)
+        complaints, filed = received_complaints_store()
+        done += filed
         if done:
             stored += done
             quiet_since = time.monotonic()
-        if keys:
+        if keys or complaints:
             # On SQLite one writer at a time: a moment between batches lets the triage of what
             # was just stored take its turn, so tickets open during a burst, not after it.
             time.sleep(RECEIVED_BATCH_PAUSE)
@@ -290,13 +351,16 @@ def _store_many(keys: list[int]) -> tuple[int, list[int]]:
 def received_sweep(*, now: datetime | None = None, limit: int = 5000) -> int:
     """Scheduled every minute: store what waited longer than RECEIVED_SWEEP_AFTER (its task was
     lost with a worker, or it was a one-click answer whose hold has passed) and try failed rows
-    again, up to RECEIVED_MAX_ATTEMPTS times."""
+    again, up to RECEIVED_MAX_ATTEMPTS times; accepted complaints alike."""
     cutoff = (now or timezone.now()) - RECEIVED_SWEEP_AFTER
     keys = ReceivedAnswers.objects.filter(
         _unheld(now), received_at__lt=cutoff, attempts__lt=RECEIVED_MAX_ATTEMPTS
     ).order_by("received_at")
-    return sum(
+    stored = sum(
         received_store_one(key, now=now) for key in keys.values_list("pk", flat=True)[:limit]
+    )
+    return stored + received_complaints_sweep(
+        cutoff=cutoff, attempts=RECEIVED_MAX_ATTEMPTS, limit=limit
     )
 
 
@@ -332,8 +396,9 @@ def received_store_one(key: int, now: datetime | None = None) -> bool:
 
 
 def store_received() -> int:
-    """The task (queued by the invitation form, at most twice a second per web process): store
-    the answers it accepted. Keeps looking for a moment once busy, so a burst is one long task,
+    """The task (queued by the invitation form and the complaint API's respond-async, at most
+    twice a second per web process): store the answers and file the complaints they accepted.
+    Keeps looking for a moment once busy, so a burst is one long task,
     and hands what is left to a fresh task after half the task time limit.
 
     One at a time: while a store task works (its claim in the shared cache), another returns at
@@ -348,6 +413,6 @@ def store_received() -> int:
         stored = received_store(linger=RECEIVED_LINGER, budget=limit / 2)
     finally:
         cache.delete(RECEIVED_STORING)
-    if ReceivedAnswers.objects.filter(attempts=0).exists():
+    if ReceivedAnswers.objects.filter(attempts=0).exists() or received_complaints_waiting():
         queue_item_task(store_received)
     return stored

@@ -252,7 +252,9 @@ def test_operators_get_one_line_a_minute_and_django_q_only_warnings(caplog, sett
         sweep_untriaged()
     line = [r for r in caplog.records if r.name == "feedback_app.intake"]
     assert len(line) == 1 and line[0].levelno == logging.INFO
-    assert "0 answers waiting to be stored (0 failing), 0 items untriaged" in line[0].getMessage()
+    said = line[0].getMessage()
+    assert "0 answers waiting to be stored (0 failing), 0 complaints waiting to be filed" in said
+    assert "0 items untriaged" in said
     assert not ReceivedAnswers.objects.exists()
 
 

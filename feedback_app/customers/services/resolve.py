@@ -66,6 +66,27 @@ def _claims(
     return claims
 
 
+def identity_claims(
+    *,
+    email: str = "",
+    phone: str = "",
+    external: Mapping[str, str] | None = None,
+    strict: bool = True,
+    skipped: list[str] | None = None,
+) -> list[IdentityClaim]:
+    """The identities given, normalised, as customer_resolve reads them (with `strict=False`
+    malformed ones are skipped and reported in `skipped`); raises when none is usable."""
+    skipped = [] if skipped is None else skipped
+    claims = _claims(email=email, phone=phone, external=external, strict=strict, skipped=skipped)
+    if not claims:
+        raise DomainError(
+            _("No usable identity: give an e-mail address, a phone number or an external id."),
+            field="identity",
+            **({"skipped": skipped} if skipped else {}),
+        )
+    return claims
+
+
 def _identity_filter(claims: Iterable[IdentityClaim]) -> models.Q:
     query = models.Q(pk__in=[])
     for claim in claims:
@@ -97,13 +118,9 @@ def customer_resolve(
     identity remains.
     """
     skipped: list[str] = []
-    claims = _claims(email=email, phone=phone, external=external, strict=strict, skipped=skipped)
-    if not claims:
-        raise DomainError(
-            _("No usable identity: give an e-mail address, a phone number or an external id."),
-            field="identity",
-            **({"skipped": skipped} if skipped else {}),
-        )
+    claims = identity_claims(
+        email=email, phone=phone, external=external, strict=strict, skipped=skipped
+    )
     full_name = full_name.strip()[:200]
     known = _known(claims)
     customers = {identity.customer_id for identity in known.values()}

@@ -17,6 +17,8 @@ from feedback_app.customers.models import (
     TimelineEntry,
 )
 
+_CHANNELS = frozenset(Channel.values)
+
 
 def timeline_entry(
     *,
@@ -32,7 +34,7 @@ def timeline_entry(
 ) -> TimelineEntry:
     """One entry of the customer's timeline, not yet saved (for bulk_create). A title given as
     a Phrase is kept in English and as its message, so each reader sees it in their language."""
-    if channel and channel not in Channel.values:
+    if channel and channel not in _CHANNELS:
         raise DomainError(f"Unknown channel {channel!r}.", field="channel")
     data = dict(data or {})
     if isinstance(title, Phrase):

@@ -1,0 +1,158 @@
+"""Complaints accepted by the API with `Prefer: respond-async`, filed in the background.
+
+`surveys.services.received.complaint_accept` checks a complaint and writes one row,
+`ReceivedComplaint`, answering with a receipt: the sender's idempotency key (or one made for
+them). The store task that stores accepted survey answers files these rows too, a batch at a time,
+each in its own short transaction exactly as `complaint_submit` files a complaint sent without the
+preference; the row is deleted in that transaction, so each accepted complaint is filed once.
+A row that fails is logged, counted in `attempts` and tried again by the sweep.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from django.db import transaction
+from django.db.models import F
+from django.utils.dateparse import parse_datetime
+
+from feedback_app.core.background import item_tasks_batched
+from feedback_app.core.errors import DomainError
+from feedback_app.customers.services.resolve import identity_claims
+from surveys.models import Complaint, ReceivedComplaint
+from surveys.services.complaints import complaint_submit
+from surveys.services.intake import by_key, client_key
+
+logger = logging.getLogger(__name__)
+
+# Rows one store round files: each is a transaction of its own (the writer lock is held for one
+# complaint at a time, so triage interleaves), and their triage is queued as one task.
+RECEIVED_COMPLAINTS_BATCH = 50
+RECEIPT_KEY_LIMIT = 300
+
+
+@dataclass(frozen=True)
+class Receipt:
+    """Where an accepted complaint stands: "waiting" to be filed, "failing" (the store could
+    not file it yet and tries again), or "filed" (with the complaint)."""
+
+    key: str
+    state: str
+    complaint: Complaint | None = None
+
+
+def complaint_receipt(*, key: str, actor) -> Receipt | None:
+    """The receipt for a key this sender was given (None when it sent no such complaint)."""
+    stored = client_key(actor, key, limit=RECEIPT_KEY_LIMIT)
+    if not stored:
+        return None
+    complaint = by_key(Complaint, idempotency_key=stored)
+    if complaint is not None:
+        return Receipt(key, "filed", complaint)
+    row = by_key(ReceivedComplaint, key=stored)
+    if row is None:
+        return None
+    return Receipt(key, "failing" if row.attempts else "waiting")
+
+
+def received_complaints_store(*, limit: int = RECEIVED_COMPLAINTS_BATCH) -> tuple[int, int]:
+    """File waiting complaints, oldest first, up to `limit`; returns (taken, filed). Their triage
+    is queued as one task."""
+    keys = list(
+        ReceivedComplaint.objects.filter(attempts=0)
+        .order_by("received_at", "pk")
+        .values_list("pk", flat=True)[:limit]
+    )
+    with item_tasks_batched():
+        filed = sum(received_complaint_file(key) for key in keys)
+    return len(keys), filed
+
+
+def received_complaints_sweep(*, cutoff: datetime, attempts: int, limit: int) -> int:
+    """File what waited since before `cutoff` (its task was lost) and failed rows again (fewer
+    than `attempts` tries); returns how many were filed."""
+    keys = ReceivedComplaint.objects.filter(received_at__lt=cutoff, attempts__lt=attempts)
+    keys = keys.order_by("received_at", "pk").values_list("pk", flat=True)[:limit]
+    with item_tasks_batched():
+        return sum(received_complaint_file(key) for key in list(keys))
+
+
+def received_complaint_file(key: int) -> bool:
+    """File one accepted complaint; False if it is gone (another task filed it) or failed (then
+    logged and counted). A complaint already filed under its key (a replay accepted after the
+    first was filed) is not filed twice: complaint_submit finds it."""
+    try:
+        with transaction.atomic():
+            row = (
+                ReceivedComplaint.objects.select_for_update(skip_locked=True)
+                .select_related("sent_by")
+                .filter(pk=key)
+                .first()
+            )
+            if row is None:
+                return False
+            fields = dict(row.fields)
+            fields["received_at"] = parse_datetime(fields["received_at"])
+            complaint_submit(**fields, actor=row.sent_by)
+            row.delete()
+        return True
+    except Exception as exc:  # one bad row must not stop the others
+        logger.exception("Accepted complaint %s could not be filed", key)
+        ReceivedComplaint.objects.filter(pk=key).update(
+            attempts=F("attempts") + 1, last_error=f"{type(exc).__name__}: {exc}"[:500]
+        )
+        return False
+
+
+def received_complaint_claims(fields: dict) -> list:
+    """The identities a waiting complaint names, as customer_resolve will read them; raises
+    DomainError when none is usable (it could not be filed)."""
+    return identity_claims(
+        email=fields.get("email") or "",
+        phone=fields.get("phone") or "",
+        external=fields.get("external"),
+        strict=False,
+    )
+
+
+def received_complaints_naming(customer) -> list[int]:
+    """The waiting complaints that name one of the customer's identities (erasure files them
+    first, so what they say is erased with the rest). Few rows wait, and only for a moment."""
+    mine = {(i.kind, i.source, i.normalized) for i in customer.identities.all()}
+    keys = []
+    for key, fields in ReceivedComplaint.objects.values_list("pk", "fields"):
+        try:
+            claims = received_complaint_claims(fields)
+        except DomainError:
+            continue
+        if any((claim.kind, claim.source, claim.normalized) in mine for claim in claims):
+            keys.append(key)
+    return keys
+
+
+def received_complaints_waiting() -> bool:
+    return ReceivedComplaint.objects.filter(attempts=0).exists()
+
+
+def received_complaint_fields(
+    *,
+    text: str,
+    subject: str,
+    reference: str,
+    channel: str,
+    received_at: datetime,
+    idempotency_key: str,
+    identities: dict,
+) -> dict:
+    """complaint_submit's arguments as a row keeps them (JSON)."""
+    return {
+        "text": text,
+        "subject": subject,
+        "reference": reference,
+        "channel": channel,
+        "received_at": received_at.astimezone(UTC).isoformat(),
+        "idempotency_key": idempotency_key,
+        **identities,
+    }
