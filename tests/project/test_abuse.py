@@ -32,7 +32,7 @@ for _ in range({n}):
 def test_without_redis_every_worker_process_shares_the_rate_counts(client, settings):
     """Another process (another gunicorn worker) spends 3 of the 5 posts an address may make:
     this process then has 2 left, not 5."""
-    assert settings.CACHES["default"]["BACKEND"].endswith("FileBasedCache")
+    assert settings.CACHES["default"]["BACKEND"] == "feedback_app.core.cache.SharedDiskCache"
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "feedback_app.settings_test"}
     subprocess.run(  # noqa: S603 - our own interpreter and code
         [sys.executable, "-c", COUNT_IN_ANOTHER_PROCESS.format(n=3)],
@@ -48,6 +48,33 @@ def test_without_redis_every_worker_process_shares_the_rate_counts(client, setti
         data["submission"] = f"00000000-0000-0000-0000-00000000000{len(codes)}"
         codes.append(client.post(reverse("complaint"), data, REMOTE_ADDR="203.0.113.9").status_code)
     assert codes == [200, 200, 429]
+
+
+COUNT_AT_ONCE = """
+import django
+django.setup()
+from django.core.cache import cache
+for _ in range({n}):
+    cache.incr("counted-at-once")
+"""
+
+
+@pytest.mark.skipif(bool(settings.REDIS_URL), reason="with Redis every worker shares Redis")
+def test_two_workers_counting_at_once_lose_no_count():
+    """A count is added to in one step: two processes adding at the same time (two gunicorn
+    workers taking posts from one address) lose none of each other's."""
+    from django.core.cache import cache
+
+    cache.set("counted-at-once", 0, 600)
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "feedback_app.settings_test"}
+    workers = [
+        subprocess.Popen(  # noqa: S603 - our own interpreter and code
+            [sys.executable, "-c", COUNT_AT_ONCE.format(n=400)], cwd=ROOT, env=env
+        )
+        for _ in range(2)
+    ]
+    assert [worker.wait(timeout=120) for worker in workers] == [0, 0]
+    assert cache.get("counted-at-once") == 800
 
 
 def test_password_reset_is_limited_per_address_and_per_account(client, settings):
