@@ -13,10 +13,12 @@ def fresh_cache():
     from django.core.cache import cache
     from django.utils import translation
 
+    from feedback_app.core.api.throttling import write_counts_forget
     from feedback_app.customers.sms import MemoryGateway
     from surveys.selectors import survey_questions_forget
 
     cache.clear()
+    write_counts_forget()
     survey_questions_forget()
     MemoryGateway.outbox.clear()
     translation.deactivate()
@@ -27,14 +29,17 @@ def fresh_cache():
 @pytest.fixture(autouse=True)
 def still_rate_window(monkeypatch):
     """Rate limits count in fixed windows of the wall clock; a window that ended in the middle of
-    a test would reset its count. Each test sees one moment of django-ratelimit's clock."""
+    a test would reset its count. Each test sees one moment of the limits' clocks."""
     import time
     from types import SimpleNamespace
 
     import django_ratelimit.core
 
+    from feedback_app.core.api import throttling
+
     moment = time.time()
     monkeypatch.setattr(django_ratelimit.core, "time", SimpleNamespace(time=lambda: moment))
+    monkeypatch.setattr(throttling, "clock", lambda: moment)
 
 
 @pytest.fixture
