@@ -344,7 +344,7 @@ class ComplaintReceiptSerializer(serializers.Serializer):
     complaint = ComplaintSerializer(allow_null=True, help_text="Once filed.")
 
 
-class ComplaintCreateSerializer(serializers.Serializer):
+class ComplaintCreateSerializer(api_fields.FieldsMadeOnce, serializers.Serializer):
     customer = CustomerResolveSerializer(help_text="Who complains: at least one usable identity.")
     text = api_fields.CharField(
         min_length=1,

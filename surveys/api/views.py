@@ -1,15 +1,16 @@
 """Survey endpoints: events in, surveys and questions, trigger rules, invitations, responses."""
 
+from functools import cache
 from urllib.parse import urlencode
 
 from django.db import transaction
+from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.response import Response as APIResponse
-from rest_framework.reverse import reverse
 
 from feedback_app.core.roles import is_person
 from feedback_app.customers.api.serializers import vouched
@@ -242,33 +243,25 @@ class ComplaintViewSet(
         data = ComplaintCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data
+        complaint = {
+            "text": values["text"],
+            "subject": values["subject"],
+            "reference": values["reference"],
+            "channel": values["channel"],
+            "received_at": values.get("received_at"),
+            "idempotency_key": values.get("idempotency_key"),
+            "actor": request.user,
+        }
+        identities = vouched(request, values["customer"])
         if _prefers_async(request):
-            receipt = complaint_accept(
-                text=values["text"],
-                subject=values["subject"],
-                reference=values["reference"],
-                channel=values["channel"],
-                received_at=values.get("received_at"),
-                idempotency_key=values.get("idempotency_key"),
-                actor=request.user,
-                identities=vouched(request, values["customer"]),
-            )
+            receipt = complaint_accept(**complaint, identities=identities)
             body = _receipt_body(request, Receipt(receipt, "waiting"))
             return APIResponse(
                 body,
                 status=status.HTTP_202_ACCEPTED,
                 headers={"Location": body["url"], "Preference-Applied": "respond-async"},
             )
-        intake = complaint_submit(
-            text=values["text"],
-            subject=values["subject"],
-            reference=values["reference"],
-            channel=values["channel"],
-            received_at=values.get("received_at"),
-            idempotency_key=values.get("idempotency_key"),
-            actor=request.user,
-            **vouched(request, values["customer"]),
-        )
+        intake = complaint_submit(**complaint, **identities)
         # The complaint as stored: nothing is read back (a replay's is the one it found).
         body = ComplaintSerializer(intake.complaint).data
         return APIResponse(
@@ -303,8 +296,13 @@ def _prefers_async(request) -> bool:
     return any(part.split(";")[0].strip().lower() == "respond-async" for part in wanted.split(","))
 
 
+@cache
+def _receipt_path() -> str:
+    return reverse("complaint-receipt")
+
+
 def _receipt_body(request, receipt: Receipt) -> dict:
-    url = reverse("complaint-receipt", request=request) + "?" + urlencode({"key": receipt.key})
+    url = request.build_absolute_uri(f"{_receipt_path()}?{urlencode({'key': receipt.key})}")
     complaint = receipt.complaint
     return {
         "receipt": receipt.key,

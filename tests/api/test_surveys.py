@@ -272,3 +272,21 @@ class TestBuilding:
 
 def test_openapi_schema_validates_without_warnings():
     call_command("spectacular", "--validate", "--fail-on-warn", "--file", "/dev/null")
+
+
+def test_a_complaint_body_checked_after_another_is_checked_afresh(api_client):
+    """The complaint body's fields are made once and kept (FieldsMadeOnce): nothing of one
+    body's check is left for the next, in either order."""
+    api_client.force_authenticate(staff_user("integration"))
+    url = "/api/v1/complaints/"
+    bad = {"customer": {"email": "ann@example.com", "external": "not a map"}, "text": 7}
+    good = {"customer": {"email": "ann@example.com"}, "text": "Late again"}
+    first = api_client.post(url, bad, format="json")
+    assert first.status_code == 400
+    assert set(first.data) == {"customer", "text"}
+    assert set(first.data["customer"]) == {"external"}
+    assert api_client.post(url, good, format="json").status_code == 201
+    again = api_client.post(url, {"customer": {"email": 5}, "text": "Late"}, format="json")
+    assert again.status_code == 400
+    assert set(again.data) == {"customer"}
+    assert set(again.data["customer"]) == {"email"}

@@ -4,6 +4,8 @@ yes-or-no one; a client that sends those has a bug we should tell it about, and 
 (string, boolean) should be the whole truth. Serializers use these through `ModelSerializer`
 below and by name (`fields.CharField`)."""
 
+import threading
+
 from django.db import models
 from rest_framework import serializers
 
@@ -41,3 +43,25 @@ class ModelSerializer(serializers.ModelSerializer):
         models.BooleanField: BooleanField,
     }
     serializer_choice_field = ChoiceField
+
+
+class FieldsMadeOnce:
+    """For a serializer that checks a body on every write of a busy endpoint: its fields made
+    once per thread and bound to each new serializer, instead of DRF's deep copy of every
+    declared field each time one is made (a third of an accepted complaint's time in Python).
+
+    Only for serializers whose fields keep nothing of one body for the next: plain fields and
+    nested serializers of them, validated by `is_valid()` on the outer one (a field reads its
+    serializer through `parent`, which is bound anew each time)."""
+
+    _made = threading.local()
+
+    def get_fields(self):
+        made = self._made.__dict__.setdefault("fields", {})
+        if type(self) not in made:
+            made[type(self)] = super().get_fields()
+        fields = made[type(self)]
+        for field in fields.values():
+            # As declared, so binding it again finds it as DRF's copy would be.
+            field.source = field._kwargs.get("source")
+        return fields
