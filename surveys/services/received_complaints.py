@@ -86,7 +86,7 @@ def received_complaint_file(key: int) -> bool:
     try:
         with transaction.atomic():
             row = (
-                ReceivedComplaint.objects.select_for_update(skip_locked=True)
+                ReceivedComplaint.objects.select_for_update(skip_locked=True, of=("self",))
                 .select_related("sent_by")
                 .filter(pk=key)
                 .first()
