@@ -6,7 +6,7 @@ from typing import TypeVar
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
-from django.db.models import Model
+from django.db.models import F, Model
 from django.utils import timezone
 
 from feedback_app.core.bulk import insert_rows
@@ -78,6 +78,14 @@ def insert_once(model: type[Model], **fields) -> bool:
     except IntegrityError:
         return False
     return True
+
+
+def waiting_failed(model: type[Model], key, exc: Exception) -> None:
+    """Count a failed try on a row accepted and waiting to be stored (received answers or an
+    accepted complaint), with its error, for the sweep's next try and the admin."""
+    model.objects.filter(pk=key).update(
+        attempts=F("attempts") + 1, last_error=f"{type(exc).__name__}: {exc}"[:500]
+    )
 
 
 def intake_once(

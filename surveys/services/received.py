@@ -22,7 +22,7 @@ from datetime import datetime, timedelta
 
 from django.core.cache import cache
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import Q
 from django.utils import timezone
 from django_q.conf import Conf
 
@@ -38,7 +38,7 @@ from feedback_app.customers.models import Channel
 from feedback_app.customers.services.timeline import timeline_entry
 from surveys.models import Invitation, ReceivedAnswers, ReceivedComplaint, Response
 from surveys.services.complaints import complaint_checked
-from surveys.services.intake import client_key, insert_once, submitter
+from surveys.services.intake import client_key, insert_once, submitter, waiting_failed
 from surveys.services.received_complaints import (
     RECEIPT_KEY_LIMIT,
     received_complaint_claims,
@@ -389,9 +389,7 @@ def received_store_one(key: int, now: datetime | None = None) -> bool:
         return True
     except Exception as exc:  # one bad row must not stop the others
         logger.exception("Received answers for invitation %s could not be stored", key)
-        ReceivedAnswers.objects.filter(pk=key).update(
-            attempts=F("attempts") + 1, last_error=f"{type(exc).__name__}: {exc}"[:500]
-        )
+        waiting_failed(ReceivedAnswers, key, exc)
         return False
 
 

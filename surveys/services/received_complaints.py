@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from django.db import transaction
-from django.db.models import F
 from django.utils.dateparse import parse_datetime
 
 from feedback_app.core.background import item_tasks_batched
@@ -23,7 +22,7 @@ from feedback_app.core.errors import DomainError
 from feedback_app.customers.services.resolve import identity_claims
 from surveys.models import Complaint, ReceivedComplaint
 from surveys.services.complaints import complaint_submit
-from surveys.services.intake import by_key, client_key
+from surveys.services.intake import by_key, client_key, waiting_failed
 
 logger = logging.getLogger(__name__)
 
@@ -65,18 +64,20 @@ def received_complaints_store(*, limit: int = RECEIVED_COMPLAINTS_BATCH) -> tupl
         .order_by("received_at", "pk")
         .values_list("pk", flat=True)[:limit]
     )
-    with item_tasks_batched():
-        filed = sum(received_complaint_file(key) for key in keys)
-    return len(keys), filed
+    return len(keys), _file_all(keys)
 
 
 def received_complaints_sweep(*, cutoff: datetime, attempts: int, limit: int) -> int:
     """File what waited since before `cutoff` (its task was lost) and failed rows again (fewer
     than `attempts` tries); returns how many were filed."""
     keys = ReceivedComplaint.objects.filter(received_at__lt=cutoff, attempts__lt=attempts)
-    keys = keys.order_by("received_at", "pk").values_list("pk", flat=True)[:limit]
+    return _file_all(list(keys.order_by("received_at", "pk").values_list("pk", flat=True)[:limit]))
+
+
+def _file_all(keys: list[int]) -> int:
+    """File these rows one by one, their triage queued as one task; how many were filed."""
     with item_tasks_batched():
-        return sum(received_complaint_file(key) for key in list(keys))
+        return sum(received_complaint_file(key) for key in keys)
 
 
 def received_complaint_file(key: int) -> bool:
@@ -100,9 +101,7 @@ def received_complaint_file(key: int) -> bool:
         return True
     except Exception as exc:  # one bad row must not stop the others
         logger.exception("Accepted complaint %s could not be filed", key)
-        ReceivedComplaint.objects.filter(pk=key).update(
-            attempts=F("attempts") + 1, last_error=f"{type(exc).__name__}: {exc}"[:500]
-        )
+        waiting_failed(ReceivedComplaint, key, exc)
         return False
 
 
