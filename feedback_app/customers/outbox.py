@@ -131,8 +131,11 @@ def replies_send(outgoing: list[Outgoing], now: datetime | None = None) -> list[
     now = now or timezone.now()
     with transaction.atomic():
         # Locked in one order, so two batches wait for each other rather than deadlock.
-        locked = Customer.objects.select_for_update().filter(
-            pk__in={one.customer.pk for one in outgoing}
+        # With what each decision reads (addresses, preferences): two statements, not two each.
+        locked = (
+            Customer.objects.select_for_update()
+            .filter(pk__in={one.customer.pk for one in outgoing})
+            .prefetch_related("identities", "preferences")
         )
         customers = {customer.pk: customer for customer in locked.order_by("pk")}
         existing = {

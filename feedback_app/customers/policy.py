@@ -15,7 +15,6 @@ from django.utils.formats import date_format
 
 from feedback_app.customers.models import (
     ContactChannel,
-    ContactPreference,
     Customer,
     Identity,
     Message,
@@ -87,7 +86,8 @@ def contact_decision(
     address = customer_contact_addresses(customer=customer).get(channel)
     if not address:
         return _unreachable(customer, channel, label)
-    preference = ContactPreference.objects.filter(customer=customer, channel=channel).first()
+    # Through the relation, so a batch that prefetched the customers' preferences reads none.
+    preference = next((p for p in customer.preferences.all() if p.channel == channel), None)
     if preference is not None and not preference.allow_contact:
         return Decision(False, f"customer refuses contact by {label}", unreachable=True)
     if kind == Message.Kind.REPLY:

@@ -18,6 +18,7 @@ import logging
 import secrets
 import time
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.core.cache import cache
@@ -34,7 +35,7 @@ from feedback_app.core.background import (
 from feedback_app.core.bulk import insert_rows
 from feedback_app.core.errors import DomainError
 from feedback_app.core.signals import customer_active
-from feedback_app.customers.models import Channel
+from feedback_app.customers.models import Channel, TimelineEntry
 from feedback_app.customers.services.timeline import timeline_entry
 from surveys.models import Invitation, ReceivedAnswers, ReceivedComplaint, Response
 from surveys.services.complaints import complaint_checked
@@ -56,7 +57,7 @@ from surveys.services.responses import (
     response_submit,
     submitted_entry,
 )
-from surveys.services.rollups import rollup_arrival_many
+from surveys.services.rollups import arrivals_counted, rollup_counts_add
 from surveys.services.triage import triage_response
 
 logger = logging.getLogger(__name__)
@@ -257,7 +258,7 @@ def received_store(
 
 
 def received_store_batch(keys: list[int]) -> int:
-    """Store a batch of received rows with bulk statements in one transaction (`_store_many`),
+    """Store a batch of received rows with bulk statements in one transaction,
     with the triage of all those stored queued as one background task. Rows the bulk step
     cannot take (answers no longer valid, a link expired since) and a batch whose transaction
     fails are stored one at a time instead (received_store_one: a row that fails is logged and
@@ -265,8 +266,14 @@ def received_store_batch(keys: list[int]) -> int:
     if not keys:
         return 0
     try:
+        # Everything read and built first, and the transaction only re-checks what may have
+        # changed meanwhile and writes: on SQLite a write transaction holds the one write lock
+        # from its start, so work done inside it is work the triage of the last batch waits for.
+        ready, alone = _store_ready(keys)
+        counted = arrivals_counted([(r.response, r.cleaned) for r in ready if r.response])
         with item_tasks_batched(), transaction.atomic():
-            stored, alone = _store_many(keys)
+            stored, more = _store_written(ready, counted) if ready else (0, [])
+        alone += more
     except Exception:
         # Foreign keys are checked only at commit on SQLite (they are deferred), so a bad row
         # can fail the whole batch there: then each row alone, the bad one failing by itself.
@@ -278,31 +285,35 @@ def received_store_batch(keys: list[int]) -> int:
     return stored
 
 
-# Long on purpose: response_submit for a batch of accepted rows, each of its writes one statement.
-def _store_many(keys: list[int]) -> tuple[int, list[int]]:
-    """Store the rows that need nothing but storing; returns (stored, keys left for one by one).
+@dataclass
+class _Ready:
+    """A received row as the store batch built it before its transaction: the response and its
+    answers and timeline entry, unsaved (no response: answered another way, the row just goes)."""
+
+    row: ReceivedAnswers
+    response: Response | None = None
+    cleaned: list = field(default_factory=list)
+    entry: TimelineEntry | None = None
+
+
+def _store_ready(keys: list[int]) -> tuple[list[_Ready], list[int]]:
+    """The batch's rows read and built, outside any transaction; (ready, keys for one by one).
     What each row gets is what response_submit gives an accepted answer."""
     rows = list(
-        ReceivedAnswers.objects.select_for_update(of=("self",), skip_locked=True)
-        .select_related("invitation__survey", "invitation__customer")
+        ReceivedAnswers.objects.select_related("invitation__survey", "invitation__customer")
         .filter(_unheld(), pk__in=keys, attempts=0)
         .order_by("pk")
     )
-    if not rows:
-        return 0, list(keys)
     ids = [row.pk for row in rows]
-    # The invitations locked as response_submit locks one, in one order (no deadlock).
-    list(Invitation.objects.select_for_update().filter(pk__in=ids).order_by("pk").values("pk"))
     answered = set(
         Response.objects.filter(invitation_id__in=ids).values_list("invitation_id", flat=True)
     )
-    now = timezone.now()
-    found = set(ids)  # the others are another task's (locked), gone, or failed before
-    taken, alone = [], [key for key in keys if key not in found]
+    found = set(ids)  # the others are gone or failed before
+    ready, alone = [], [key for key in keys if key not in found]
     for row in rows:
         invitation = row.invitation
         if invitation.pk in answered:
-            taken.append((row, None, None))  # answered another way meanwhile: the first stands
+            ready.append(_Ready(row))  # answered another way meanwhile: the first stands
             continue
         if invitation.expires_at <= row.received_at:
             alone.append(row.pk)
@@ -322,29 +333,53 @@ def _store_many(keys: list[int]) -> tuple[int, list[int]]:
             submitted_at=row.received_at,
             cleaned=cleaned,
         )
-        taken.append((row, response, cleaned))
-    stored = [(response, cleaned) for _row, response, cleaned in taken if response is not None]
-    Response.objects.bulk_create([response for response, _cleaned in stored])
-    for response, cleaned in stored:
-        for answer in cleaned:
-            answer.response = response
-    insert_rows([answer for _response, cleaned in stored for answer in cleaned])
-    rollup_arrival_many(stored)
-    Invitation.objects.filter(pk__in=[r.invitation_id for r, _c in stored]).update(
-        status=Invitation.Status.ANSWERED, answered_at=now
+        entry = None
+        if response.customer is not None:  # its subject (the response) is set once saved
+            entry = timeline_entry(**submitted_entry(response, cleaned))
+        ready.append(_Ready(row, response, cleaned, entry))
+    return ready, alone
+
+
+# Long on purpose: the batch's one transaction (re-check, then every write one statement).
+def _store_written(ready: list[_Ready], counted: list) -> tuple[int, list[int]]:
+    """Inside the batch's transaction: take the rows still waiting as they were read (another
+    task may have taken one, the customer's Send may have completed a held one), lock their
+    invitations as response_submit locks one, drop those answered meanwhile, then write.
+    Returns (stored, keys left for one by one)."""
+    still = dict(
+        ReceivedAnswers.objects.select_for_update(skip_locked=True)
+        .filter(_unheld(), pk__in=[r.row.pk for r in ready], attempts=0)
+        .values_list("pk", "partial")
     )
-    insert_rows(
-        [
-            timeline_entry(**submitted_entry(response, cleaned))
-            for response, cleaned in stored
-            if response.customer is not None
-        ]
+    # Gone, another task's (locked), or completed since: each alone, as the batch cannot tell.
+    alone = [r.row.pk for r in ready if still.get(r.row.pk) != r.row.partial]
+    ready = [r for r in ready if still.get(r.row.pk) == r.row.partial]
+    ids = [r.row.pk for r in ready]
+    # The invitations locked in one order (no deadlock), then what was answered meanwhile.
+    list(Invitation.objects.select_for_update().filter(pk__in=ids).order_by("pk").values("pk"))
+    answered = set(
+        Response.objects.filter(invitation_id__in=ids).values_list("invitation_id", flat=True)
     )
-    if active := own_moments([response for response, _cleaned in stored]):
+    stored = [r for r in ready if r.response is not None and r.row.pk not in answered]
+    if len(stored) < sum(1 for r in ready if r.response is not None):
+        counted = arrivals_counted([(r.response, r.cleaned) for r in stored])
+    Response.objects.bulk_create([r.response for r in stored])
+    for r in stored:
+        for answer in r.cleaned:
+            answer.response = r.response
+        if r.entry is not None:
+            r.entry.subject_id = r.response.pk
+    insert_rows([answer for r in stored for answer in r.cleaned])
+    rollup_counts_add(counted)
+    Invitation.objects.filter(pk__in=[r.row.pk for r in stored]).update(
+        status=Invitation.Status.ANSWERED, answered_at=timezone.now()
+    )
+    insert_rows([r.entry for r in stored if r.entry is not None])
+    if active := own_moments([r.response for r in stored]):
         customer_active.send(sender=Response, moments=active)
-    for response, _cleaned in stored:
-        queue_item_task_on_commit(triage_response, response.pk)
-    ReceivedAnswers.objects.filter(pk__in=[row.pk for row, *_rest in taken]).delete()
+    for r in stored:
+        queue_item_task_on_commit(triage_response, r.response.pk)
+    ReceivedAnswers.objects.filter(pk__in=ids).delete()
     return len(stored), alone
 
 

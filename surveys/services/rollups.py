@@ -157,12 +157,21 @@ def _add(item, counts: Counter, sign: int = 1) -> None:
 def _add_many(counted: Iterable[tuple[Response | Complaint, Counter]]) -> None:
     """Add each item's counts to the feedback day rows, summed by row first: one upsert for
     all (a key may appear only once in it)."""
+    rollup_counts_add(_summed(counted))
+
+
+def _summed(counted: Iterable[tuple[Response | Complaint, Counter]]) -> list[tuple[tuple, Counter]]:
     rows: dict[tuple, Counter] = defaultdict(Counter)
     for item, counts in counted:
         if any(counts.values()):
             for key in _item_keys(item, FEEDBACK_GRAINS):
                 rows[key].update(counts)
-    _upsert(FeedbackDay, list(rows.items()))
+    return list(rows.items())
+
+
+def rollup_counts_add(rows: list[tuple[tuple, Counter]]) -> None:
+    """Write counts made beforehand (`arrivals_counted`): one upsert."""
+    _upsert(FeedbackDay, rows)
 
 
 def _add_topics(item, topic_ids: Iterable[int], sign: int) -> None:
@@ -207,7 +216,13 @@ def rollup_triage_many(changes: Iterable[tuple]) -> None:
 
 def rollup_arrival_many(arrivals: Iterable[tuple[Response, Iterable]]) -> None:
     """New responses, each with its answers: rollup_arrival for many, summed by row."""
-    _add_many((item, arrival_counts(item, answers)) for item, answers in arrivals)
+    rollup_counts_add(arrivals_counted(arrivals))
+
+
+def arrivals_counted(arrivals: Iterable[tuple[Response, Iterable]]) -> list[tuple[tuple, Counter]]:
+    """What rollup_arrival_many adds, summed by row but not yet written, so a batch can count
+    before its transaction and write inside it (`rollup_counts_add`)."""
+    return _summed((item, arrival_counts(item, answers)) for item, answers in arrivals)
 
 
 def rollup_remove(item: Response | Complaint) -> None:

@@ -276,7 +276,7 @@ def test_a_batch_that_fails_is_stored_one_by_one_and_a_bad_row_fails_alone(no_wo
             disk_full()
         return real(**kwargs)
 
-    monkeypatch.setattr(received, "rollup_arrival_many", disk_full)
+    monkeypatch.setattr(received, "rollup_counts_add", disk_full)
     monkeypatch.setattr(received, "response_submit", failing_on_the_second)
     assert received.received_store_batch([i.pk for i in invitations]) == 2
     left = ReceivedAnswers.objects.get()
@@ -318,7 +318,8 @@ def test_a_batch_stores_what_one_by_one_would_in_statements_that_do_not_grow(no_
 
     store(1)  # what a process reads once
     small, large = store(3), store(30)
-    assert large == small <= 13
+    # Read and built before the transaction, then inside it: the rows and answers re-checked.
+    assert large == small <= 14
     assert not ReceivedAnswers.objects.exists()
     kept = snapshot()
     rollups_rebuild()
@@ -360,3 +361,45 @@ def test_a_row_only_the_commit_refuses_does_not_cost_the_batch(no_worker):
     assert Response.objects.get().invitation == fine
     row = ReceivedAnswers.objects.get()
     assert row.pk == broken.pk and row.attempts == 1
+
+
+def test_what_changes_while_a_batch_is_built_is_found_before_it_writes(no_worker, monkeypatch):
+    """The batch reads and builds outside its transaction, so meanwhile a row may be answered
+    another way, completed by the customer's Send (it was a held one-click answer) or stored by
+    another task: the first answer stands, the completed row is stored as completed, nothing
+    is stored twice."""
+    from surveys.services.received import quick_receive
+    from surveys.services.responses import response_submit
+
+    answered, completed, taken, fine = invite(), invite(), invite(), invite()
+    for invitation in (answered, taken, fine):
+        answers_receive(invitation=invitation, answers=answers(invitation))
+    nps_q = completed.survey.questions.get(kind="nps")
+    quick_receive(
+        invitation=completed,
+        answers={nps_q.pk: 2},
+        received_at=timezone.now() - received.QUICK_HOLD - timedelta(minutes=1),
+    )
+    real = received._store_ready
+
+    def and_meanwhile(keys):
+        built = real(keys)
+        response_submit(
+            survey=answered.survey,
+            invitation=answered,
+            answers=answers(answered, nps=9, text="Fine"),
+            channel="email",
+        )
+        assert answers_receive(invitation=completed, answers=answers(completed, nps=1))
+        assert received_store_one(taken.pk)
+        return built
+
+    monkeypatch.setattr(received, "_store_ready", and_meanwhile)
+    keys = [answered.pk, completed.pk, taken.pk, fine.pk]
+    assert received.received_store_batch(keys) == 2  # fine, and completed stored alone
+    assert Response.objects.get(invitation=answered).nps == 9
+    whole = Response.objects.get(invitation=completed)
+    assert whole.nps == 1 and whole.answers.filter(text="The parcel never arrived.").exists()
+    assert Response.objects.filter(invitation=taken).count() == 1
+    assert Response.objects.filter(invitation=fine).count() == 1
+    assert not ReceivedAnswers.objects.exists()
