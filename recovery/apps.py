@@ -14,6 +14,9 @@ class RecoveryConfig(AppConfig):
         signals.feedback_triaged.connect(
             receivers.on_feedback_triaged, dispatch_uid="recovery.feedback_triaged"
         )
+        signals.feedback_triaging.connect(
+            receivers.on_feedback_triaging, dispatch_uid="recovery.feedback_triaging"
+        )
         signals.customer_active.connect(
             receivers.on_customer_active, dispatch_uid="recovery.customer_active"
         )

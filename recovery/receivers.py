@@ -10,11 +10,26 @@ from recovery.services.conversation import (
 )
 from recovery.services.follow_up import follow_up_receive, follow_up_tickets
 from recovery.services.retention import came_back, came_back_refresh
-from recovery.services.tickets import feedback_link_many
+from recovery.services.tickets import feedback_link_many, tickets_prepare
 from surveys.models import Complaint
 
 
-def on_feedback_triaged(sender, *, triaged, **kwargs):
+def _entries(sender, triaged) -> list[tuple]:
+    # A complaint asks for an answer, however politely put: it always opens or joins a ticket
+    # (triage never rates one below medium) and is acknowledged. A survey answer opens one when
+    # it failed.
+    complaint = sender is Complaint
+    return [
+        (t.item, t.result.severity, list(t.result.topics), t.failure or complaint) for t in triaged
+    ]
+
+
+def on_feedback_triaging(sender, *, triaged, prepared, **kwargs):
+    """Before triage's transaction: the tickets its batch may open, built, not saved."""
+    prepared["recovery"] = tickets_prepare(_entries(sender, triaged))
+
+
+def on_feedback_triaged(sender, *, triaged, prepared=None, **kwargs):
     follow_ups = follow_up_tickets([t.item for t in triaged])
     for t in triaged:
         if t.item.pk in follow_ups:
@@ -22,15 +37,9 @@ def on_feedback_triaged(sender, *, triaged, **kwargs):
             follow_up_receive(
                 ticket=follow_ups[t.item.pk], response=t.item, sentiment=t.result.sentiment
             )
-    # A complaint asks for an answer, however politely put: it always opens or joins a ticket
-    # (triage never rates one below medium) and is acknowledged. A survey answer opens one when
-    # it failed.
-    complaint = sender is Complaint
     rest = [t for t in triaged if t.item.pk not in follow_ups]
-    tickets = feedback_link_many(
-        [(t.item, t.result.severity, list(t.result.topics), t.failure or complaint) for t in rest]
-    )
-    if complaint:
+    tickets = feedback_link_many(_entries(sender, rest), (prepared or {}).get("recovery"))
+    if sender is Complaint:
         complaints_acknowledge(
             [(t.item, ticket) for t, ticket in zip(rest, tickets, strict=True) if ticket]
         )

@@ -14,6 +14,11 @@ from django.dispatch import Signal
 # transaction. triaged: list of surveys.services.triage.Triaged (item: the Response or
 # Complaint, result: the engine's Result, failure: needs recovery), all of one model.
 feedback_triaged = Signal()
+# Sent by the same service just before that transaction, with the same list as it will be
+# stored, so receivers can read and build what they will write (never write) and leave it in
+# `prepared` (a dict, under their app's name); `feedback_triaged` then carries it as `prepared`,
+# or an empty dict when another triage of an item came first and the batch was built again.
+feedback_triaging = Signal()
 # Sent when customers do something of their own (an event, an answer other than a recovery
 # follow-up), inside the storing transaction. moments: list of (customer, at) (imports may bring
 # past moments; a batch of stored answers sends one signal).
@@ -35,6 +40,10 @@ HOPS: dict[str, tuple[str, list[str]]] = {
     "feedback_triaged": (
         "surveys.services.triage (the store of every batch of triage results)",
         ["recovery.receivers.on_feedback_triaged"],
+    ),
+    "feedback_triaging": (
+        "surveys.services.triage (before the transaction of every batch of triage results)",
+        ["recovery.receivers.on_feedback_triaging"],
     ),
     "customer_active": (
         "surveys.services.responses.response_submit, surveys.services.received (a batch), "

@@ -3,6 +3,8 @@ incident, assignment, notes and bulk actions."""
 
 from __future__ import annotations
 
+import dataclasses
+
 from django.db import transaction
 from django.utils import timezone
 from django.utils.text import Truncator
@@ -128,7 +130,64 @@ def feedback_link(
         )
 
 
-def feedback_link_many(entries: list[tuple]) -> list[Ticket | None]:
+@dataclasses.dataclass
+class Opening:
+    """Tickets built for a batch before its transaction (`tickets_prepare`): for each item, the
+    (severity, topics) they were built for, the ticket and its opening log entry, unsaved; and
+    what building them read. `_tickets_open` saves them once it has checked under its locks
+    that the customer still has no open ticket."""
+
+    built: dict[int, tuple[tuple, Ticket, TicketEvent]] = dataclasses.field(default_factory=dict)
+    targets: dict | None = None
+    rules: list | None = None
+    found: dict[str, Topic] = dataclasses.field(default_factory=dict)
+
+
+def tickets_prepare(entries: list[tuple]) -> Opening:
+    """Build (not save) the tickets `feedback_link_many` may open for these entries, with no
+    transaction and no lock: for each failure of a known customer with no open ticket now."""
+    wanted = [e for e in entries if e[3] and e[0].customer_id is not None]
+    if not wanted:
+        return Opening()
+    busy = set(
+        Ticket.objects.filter(
+            customer_id__in={item.customer_id for item, *_rest in wanted}, state__in=OPEN_STATES
+        ).values_list("customer_id", flat=True)
+    )
+    opening = Opening(
+        targets=sla_targets(),
+        rules=active_rules(),
+        found={t.name: t for t in Topic.objects.filter(name__in={n for e in wanted for n in e[2]})},
+    )
+    now = timezone.now()
+    for item, severity, topics, _failure in wanted:
+        if item.customer_id not in busy:
+            ticket = _opened(item, item.customer, severity, topics, opening, now)
+            opening.built[item.pk] = (
+                (severity, tuple(topics)),
+                ticket,
+                _opened_event(ticket, item),
+            )
+    return opening
+
+
+def _opened(item, customer: Customer, severity: int, topics, opening: Opening, now) -> Ticket:
+    """The ticket triage opens for an item, unsaved, its SLA clocks set."""
+    ticket = Ticket(
+        customer=customer,
+        priority=max(Priority.LOW, min(Priority.URGENT, severity)),
+        subject=one_line(_subject(item), 200),
+        reference=one_line(_reference(item), 100),
+        opened_at=now,
+        main_topic=next((opening.found[name] for name in topics if name in opening.found), None),
+    )
+    if isinstance(item, Complaint):
+        ticket.case_number = item.case_number
+    sla_apply(ticket, opening.targets)
+    return ticket
+
+
+def feedback_link_many(entries: list[tuple], opening: Opening | None = None) -> list[Ticket | None]:
     """feedback_link for a batch of items of one model, each as (item, severity, topics,
     failure); returns each one's ticket (or None) in the same order.
 
@@ -136,6 +195,7 @@ def feedback_link_many(entries: list[tuple]) -> list[Ticket | None]:
     in one bulk step with the others like it (_tickets_open); the rest (items already linked, a
     customer's second item, a customer with an open ticket) go through feedback_link one by
     one, in order, after it, so they find the tickets just opened: one incident, one ticket.
+    Tickets built beforehand for the same entries (`opening`) are saved as they were built.
     """
     if not entries:
         return []
@@ -160,7 +220,7 @@ def feedback_link_many(entries: list[tuple]) -> list[Ticket | None]:
         else:
             seen.add(item.customer_id)
             first.append(entry)
-    tickets.update(_tickets_open(first) if first else {})
+    tickets.update(_tickets_open(first, opening) if first else {})
     order = {id(entry): n for n, entry in enumerate(entries)}
     for item, severity, topics, failure in sorted(
         [e for e in first if e[0].pk not in tickets] + later, key=lambda e: order[id(e)]
@@ -172,9 +232,10 @@ def feedback_link_many(entries: list[tuple]) -> list[Ticket | None]:
 
 
 # Long on purpose: ticket_create for many at once, each of its writes one bulk statement.
-def _tickets_open(entries: list[tuple]) -> dict[int, Ticket]:
+def _tickets_open(entries: list[tuple], opening: Opening | None = None) -> dict[int, Ticket]:
     """Open a ticket for each item whose customer (one item each) has no open ticket, as
-    ticket_create does for one; returns {item pk: ticket} for those opened."""
+    ticket_create does for one (those built in `opening` as built); returns {item pk: ticket}
+    for those opened."""
     with transaction.atomic():
         # Locked in one order, so two batches wait for each other rather than deadlock.
         customers = Customer.objects.select_for_update().filter(
@@ -195,26 +256,28 @@ def _tickets_open(entries: list[tuple]) -> dict[int, Ticket]:
         ]
         if not entries:
             return {}
-        targets = sla_targets()
-        rules = active_rules()
-        found = {
-            t.name: t for t in Topic.objects.filter(name__in={n for e in entries for n in e[2]})
-        }
-        now = timezone.now()
-        tickets = []
-        for item, severity, topics, _failure in entries:
-            ticket = Ticket(
-                customer=customers[item.customer_id],
-                priority=max(Priority.LOW, min(Priority.URGENT, severity)),
-                subject=one_line(_subject(item), 200),
-                reference=one_line(_reference(item), 100),
-                opened_at=now,
-                main_topic=next((found[name] for name in topics if name in found), None),
+        if opening is None or opening.targets is None:
+            opening = Opening(
+                targets=sla_targets(),
+                rules=active_rules(),
+                found={
+                    t.name: t
+                    for t in Topic.objects.filter(name__in={n for e in entries for n in e[2]})
+                },
             )
-            if isinstance(item, Complaint):
-                ticket.case_number = item.case_number
-            sla_apply(ticket, targets)
+        now = timezone.now()
+        tickets, events = [], []
+        for item, severity, topics, _failure in entries:
+            customer = customers[item.customer_id]
+            built = opening.built.get(item.pk)
+            if built is not None and built[0] == (severity, tuple(topics)):
+                _key, ticket, event = built
+                ticket.customer = customer
+            else:
+                ticket = _opened(item, customer, severity, topics, opening, now)
+                event = _opened_event(ticket, item)
             tickets.append(ticket)
+            events.append(event)
         Ticket.objects.bulk_create(tickets)
         pairs = list(zip(entries, tickets, strict=True))
         field = "complaint" if isinstance(entries[0][0], Complaint) else "response"
@@ -223,16 +286,16 @@ def _tickets_open(entries: list[tuple]) -> dict[int, Ticket]:
         )
         insert_rows(
             [
-                Ticket.topics.through(ticket_id=ticket.pk, topic_id=found[name].pk)
+                Ticket.topics.through(ticket_id=ticket.pk, topic_id=opening.found[name].pk)
                 for (_item, _severity, topics, _failure), ticket in pairs
                 for name in dict.fromkeys(topics)
-                if name in found
+                if name in opening.found
             ]
         )
-        ticket_events_save([_opened_event(ticket, item) for (item, *_rest), ticket in pairs])
+        ticket_events_save(events)
         holds_place_new([(t.customer, t.hold_reference, _held(t)) for t in tickets])
         insert_rows([timeline_entry(**_opened_entry(ticket)) for ticket in tickets])
-        tickets_route([(ticket, item.channel) for (item, *_rest), ticket in pairs], rules)
+        tickets_route([(ticket, item.channel) for (item, *_rest), ticket in pairs], opening.rules)
     return {item.pk: ticket for (item, *_rest), ticket in pairs}
 
 

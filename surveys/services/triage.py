@@ -18,7 +18,7 @@ from django.db.models import Count, Max, Q
 from django.utils import timezone
 
 from feedback_app.core.background import batch_form, item_tasks_batched
-from feedback_app.core.signals import feedback_triaged
+from feedback_app.core.signals import feedback_triaged, feedback_triaging
 from surveys.models import Complaint, Question, Response, Topic
 from surveys.services.announce import detractors_announce
 from surveys.services.rollups import rollup_triage_many, triage_counts
@@ -114,64 +114,103 @@ def _update_many(model, items: list) -> None:
         cursor.executemany(sql, rows)
 
 
-# Long on purpose: the one short transaction of a batch (lock, compare, bulk writes, the signal).
+@dataclass
+class _Batch:
+    """A batch's results as they will be stored: for each item its counts before, its topics
+    before and after, and what the signal announces."""
+
+    changes: list
+    triaged: list[Triaged]
+
+
+def _states(model, items: list, again: bool, lock: bool = False) -> dict:
+    """What each item counts as now ({pk: row}); with `lock`, read under row locks: a sweep and a
+    task handed out twice may triage the same item at once, and the second must move it, not add
+    it again. Without `again`, only items never triaged."""
+    rows = model.objects.select_for_update() if lock else model.objects.all()
+    return {
+        row.pk: row
+        for row in rows.filter(pk__in=[item.pk for item in items])
+        .order_by("pk")
+        .only("pk", "sentiment", "severity", "triaged_at")
+        if again or row.triaged_at is None
+    }
+
+
+def _seen(states: dict) -> list[tuple]:
+    return [(pk, r.sentiment, r.severity, r.triaged_at) for pk, r in sorted(states.items())]
+
+
+def _batch(model, items: list, results: list[Result], stored: dict) -> _Batch:
+    """The results applied to the items (not written) against what they count as (`stored`)."""
+    fk = model._meta.model_name + "_id"
+    items_results = [(i, r) for i, r in zip(items, results, strict=True) if i.pk in stored]
+    before_topics: dict[int, set[int]] = defaultdict(set)
+    for item_id, topic_id in model.topics.through.objects.filter(
+        **{f"{fk}__in": list(stored)}
+    ).values_list(fk, "topic_id"):
+        before_topics[item_id].add(topic_id)
+    names = {name for _item, result in items_results for name in result.topics}
+    known = dict(Topic.objects.filter(name__in=names).values_list("name", "pk"))
+    now = timezone.now()
+    changes = []
+    for item, result in items_results:
+        before = triage_counts(stored[item.pk])
+        item.sentiment, item.polarity = result.sentiment, result.polarity
+        item.severity, item.reasons = result.severity, list(result.reasons)
+        item.triaged_at = now
+        after = {known[name] for name in result.topics if name in known}
+        changes.append((item, before, before_topics[item.pk], after))
+    triaged = [
+        Triaged(
+            item, result, item.is_failure, stored[item.pk].sentiment, stored[item.pk].is_failure
+        )
+        for item, result in items_results
+    ]
+    return _Batch(changes, triaged)
+
+
 def _store_batch(model, items: list, results: list[Result], again: bool) -> list[Triaged]:
+    """Store a batch's results in one short transaction. What it will write is read and built
+    before it (and what recovery will open, `feedback_triaging`): on SQLite a write transaction
+    holds the one write lock from its start. Inside, the items' state is read again under
+    locks; if another triage stored any of them meanwhile, the batch is built again there."""
+    seen = _states(model, items, again)
+    batch = _batch(model, items, results, seen)
+    prepared: dict = {}
+    if batch.triaged:
+        feedback_triaging.send(sender=model, triaged=batch.triaged, prepared=prepared)
+    with transaction.atomic():
+        stored = _states(model, items, again, lock=True)
+        if _seen(stored) != _seen(seen):
+            batch, prepared = _batch(model, items, results, stored), {}
+        _written(model, batch.changes)
+        if batch.triaged:
+            detractors_announce([t.item for t in batch.triaged if not t.was])
+            feedback_triaged.send(sender=model, triaged=batch.triaged, prepared=prepared)
+    return batch.triaged
+
+
+def _written(model, changes: list) -> None:
+    """The batch's writes: triage fields, topics moved, day tables."""
     through = model.topics.through
     fk = model._meta.model_name + "_id"
-    with transaction.atomic():
-        # What each item counts as now, read under row locks: a sweep and a task handed out twice
-        # may triage the same item at once, and the second must move it, not add it again.
-        stored = {
-            row.pk: row
-            for row in model.objects.select_for_update()
-            .filter(pk__in=[item.pk for item in items])
-            .order_by("pk")
-            .only("pk", "sentiment", "severity", "triaged_at")
-            if again or row.triaged_at is None
-        }
-        items_results = [(i, r) for i, r in zip(items, results, strict=True) if i.pk in stored]
-        before_topics: dict[int, set[int]] = defaultdict(set)
-        for item_id, topic_id in through.objects.filter(**{f"{fk}__in": list(stored)}).values_list(
-            fk, "topic_id"
-        ):
-            before_topics[item_id].add(topic_id)
-        names = {name for _item, result in items_results for name in result.topics}
-        known = dict(Topic.objects.filter(name__in=names).values_list("name", "pk"))
-        now = timezone.now()
-        changes = []
-        for item, result in items_results:
-            before = triage_counts(stored[item.pk])
-            item.sentiment, item.polarity = result.sentiment, result.polarity
-            item.severity, item.reasons = result.severity, list(result.reasons)
-            item.triaged_at = now
-            after = {known[name] for name in result.topics if name in known}
-            changes.append((item, before, before_topics[item.pk], after))
-        _update_many(model, [item for item, *_rest in changes])
-        gone = Q()
-        for item, _before, topics_before, after in changes:
-            if topics_before - after:
-                gone |= Q(**{fk: item.pk, "topic_id__in": topics_before - after})
-        if gone:
-            through.objects.filter(gone).delete()
-        through.objects.bulk_create(
-            [
-                through(**{fk: item.pk, "topic_id": topic_id})
-                for item, _before, topics_before, after in changes
-                for topic_id in after - topics_before
-            ],
-            ignore_conflicts=True,
-        )
-        rollup_triage_many(changes)
-        triaged = [
-            Triaged(
-                item, result, item.is_failure, stored[item.pk].sentiment, stored[item.pk].is_failure
-            )
-            for item, result in items_results
-        ]
-        if triaged:
-            detractors_announce([t.item for t in triaged if not t.was])
-            feedback_triaged.send(sender=model, triaged=triaged)
-    return triaged
+    _update_many(model, [item for item, *_rest in changes])
+    gone = Q()
+    for item, _before, topics_before, after in changes:
+        if topics_before - after:
+            gone |= Q(**{fk: item.pk, "topic_id__in": topics_before - after})
+    if gone:
+        through.objects.filter(gone).delete()
+    through.objects.bulk_create(
+        [
+            through(**{fk: item.pk, "topic_id": topic_id})
+            for item, _before, topics_before, after in changes
+            for topic_id in after - topics_before
+        ],
+        ignore_conflicts=True,
+    )
+    rollup_triage_many(changes)
 
 
 def items_triage(
