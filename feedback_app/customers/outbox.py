@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from feedback_app.core.background import queue_item_task
+from feedback_app.core.background import batch_form, queue_item_task
 from feedback_app.core.bulk import insert_rows
 from feedback_app.core.errors import DomainError
 from feedback_app.core.phrases import Phrase
@@ -295,35 +295,71 @@ def message_id_for(thread: str) -> str:
 def message_deliver(*, message_id: int) -> Message:
     """Send a queued message once. Safe to call again: only a queued message is sent.
 
-    The message is claimed (queued → sending) before the slow network call and outside any
-    lock, so a retried or duplicated task finds it claimed and does nothing. A worker that dies
+    The message is claimed (queued → sending) in a short transaction before the slow network
+    call, so a retried or duplicated task finds it claimed and does nothing. A worker that dies
     mid-send leaves it in "sending": unknown, but never sent twice.
     """
-    claimed = Message.objects.filter(pk=message_id, status=Message.Status.QUEUED).update(
-        status=Message.Status.SENDING, attempts=models.F("attempts") + 1
+    delivered = messages_deliver([message_id])
+    if not delivered:
+        raise Message.DoesNotExist(f"No message #{message_id}.")
+    return delivered[0]
+
+
+def messages_deliver(message_ids: list[int]) -> list[Message]:
+    """message_deliver for many, each as it is now, in the order given (ids of no message
+    left out): those still queued claimed in one short transaction, sent one by one, and those
+    that went marked sent in one statement (each failure recorded on its own)."""
+    with transaction.atomic():
+        claimed = set(
+            Message.objects.select_for_update()
+            .filter(pk__in=message_ids, status=Message.Status.QUEUED)
+            .values_list("pk", flat=True)
+        )
+        Message.objects.filter(pk__in=claimed).update(
+            status=Message.Status.SENDING, attempts=models.F("attempts") + 1
+        )
+    messages = {
+        message.pk: message
+        for message in Message.objects.select_related("customer")
+        .prefetch_related("attachments")
+        .filter(pk__in=message_ids)
+    }
+    sent = []
+    for pk in sorted(claimed):
+        message = messages[pk]
+        failure = _send(message)
+        if failure:
+            message_failed(message, reason=failure, title=gettext_noop("Delivery failed"))
+        else:
+            sent.append(message)
+    now = timezone.now()
+    Message.objects.filter(pk__in=[message.pk for message in sent]).update(
+        status=Message.Status.SENT, sent_at=now
     )
-    message = Message.objects.select_related("customer").get(pk=message_id)
-    if not claimed:
-        return message
+    for message in sent:
+        message.status, message.sent_at = Message.Status.SENT, now
+    return [messages[pk] for pk in message_ids if pk in messages]
+
+
+def _send(message: Message) -> str:
+    """Hand a claimed message to its channel's transport; why it failed, or "" when it went."""
     if message.channel == ContactChannel.EMAIL:
         try:
             _email(message).send(fail_silently=False)
-            failure = ""
         except Exception as exc:  # any transport error: recorded for staff, never raised
-            failure = f"{type(exc).__name__}: {exc}"
-    elif message.channel == ContactChannel.SMS:
-        failure = text_send(message)
-    else:
-        failure = f"no gateway for {message.get_channel_display()} is configured"
-    if failure:
-        message_failed(message, reason=failure, title=gettext_noop("Delivery failed"))
-        return message
-    message.status = Message.Status.SENT
-    message.sent_at = timezone.now()
-    message.save(update_fields=["status", "sent_at"])
-    return message
+            return f"{type(exc).__name__}: {exc}"
+        return ""
+    if message.channel == ContactChannel.SMS:
+        return text_send(message)
+    return f"no gateway for {message.get_channel_display()} is configured"
 
 
+def deliver_messages(message_ids: list[int]) -> int:
+    """The batch form of deliver_message (a batch of replies, one background task)."""
+    return len(messages_deliver(message_ids))
+
+
+@batch_form(deliver_messages)
 def deliver_message(message_id: int) -> str:
     """The task (queued by function object after commit): deliver one stored message."""
     return message_deliver(message_id=message_id).status

@@ -237,8 +237,13 @@ def _first_triage(model, ids: list[int]) -> int:
     """The item tasks' triage: the items given and, up to a batch, others still waiting for
     their first triage (oldest first), so a burst of items queued one task each is triaged in
     batches and the tasks that come later find theirs done. Items already triaged are left as
-    they are (triaging again is `retriage`'s job)."""
-    waiting = model.objects.filter(triaged_at__isnull=True).exclude(pk__in=ids).order_by("pk")
+    they are (triaging again is `retriage`'s job), and a task whose items an earlier batch took
+    stops at that one statement (a burst of complaints queues one task each)."""
+    waiting = model.objects.filter(triaged_at__isnull=True)
+    ids = list(waiting.filter(pk__in=ids).values_list("pk", flat=True))
+    if not ids:
+        return 0
+    waiting = waiting.exclude(pk__in=ids).order_by("pk")
     more = list(waiting.values_list("pk", flat=True)[: max(0, TRIAGE_BATCH - len(ids))])
     # What the batch queues (the acknowledgements it sends...) goes to the broker as one task.
     with item_tasks_batched():

@@ -289,3 +289,74 @@ class TestRepliesSend:
         with pytest.raises(DomainError):
             replies_send([self._reply(ann, "s1", kind="solicitation")])
         assert not Message.objects.exists()
+
+    def test_a_batch_of_replies_decides_every_customer_in_statements_that_do_not_grow(self):
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        from feedback_app.customers.outbox import replies_send
+
+        def statements(count: int, start: int) -> int:
+            customers = [
+                customer_resolve(email=f"r{start + n}@example.com").customer for n in range(count)
+            ]
+            with CaptureQueriesContext(connection) as queries:
+                made = replies_send(
+                    [self._reply(c, f"r{start}-{n}") for n, c in enumerate(customers)]
+                )
+            assert [m.to_address for m in made] == [
+                f"r{start + n}@example.com" for n in range(count)
+            ]
+            return len(queries)
+
+        statements(1, 0)  # content types, read once a process
+        assert statements(2, 10) == statements(20, 100)
+
+
+class TestDeliveryInBatches:
+    """A batch of messages (the acknowledgements of a batch of complaints) is delivered by one
+    task: claimed together, sent one by one, marked sent together."""
+
+    def test_each_queued_message_is_sent_once_and_the_others_left_as_they_are(self, ann, settings):
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        from feedback_app.customers.outbox import messages_deliver
+
+        queued = [send(ann, f"q{n}", kind="reply") for n in range(5)]
+        Message.objects.filter(pk=queued[1].pk).update(status=Message.Status.SENDING)  # taken
+        with CaptureQueriesContext(connection) as queries:
+            done = messages_deliver([m.pk for m in queued] + [999_999])
+        assert [m.pk for m in done] == [m.pk for m in queued]  # no such message: left out
+        assert [m.status for m in done] == ["sent", "sending", "sent", "sent", "sent"]
+        assert sorted(m.subject for m in mail.outbox) == [f"Message q{n}" for n in (0, 2, 3, 4)]
+        # claim (lock, update), read with attachments, mark sent: not one each
+        assert len(queries) <= 8
+        messages_deliver([m.pk for m in queued])  # the task again: nothing sent twice
+        assert len(mail.outbox) == 4
+        assert Message.objects.get(pk=queued[0].pk).attempts == 1
+
+    def test_one_that_fails_is_recorded_and_the_others_go(self, ann, monkeypatch):
+        from feedback_app.customers import outbox
+
+        queued = [send(ann, f"f{n}", kind="reply") for n in range(3)]
+        real = outbox._email
+
+        def refused(message):
+            if message.pk == queued[1].pk:
+                raise ConnectionRefusedError("no")
+            return real(message)
+
+        monkeypatch.setattr(outbox, "_email", refused)
+        done = outbox.messages_deliver([m.pk for m in queued])
+        assert [m.status for m in done] == ["sent", "failed", "sent"]
+        assert "ConnectionRefusedError" in Message.objects.get(pk=queued[1].pk).reason
+        assert len(mail.outbox) == 2
+
+    def test_item_tasks_batch_their_deliveries(self, ann):
+        from feedback_app.core.background import run_item_tasks
+        from feedback_app.customers.outbox import deliver_message
+
+        queued = [send(ann, f"t{n}", kind="reply") for n in range(3)]
+        assert run_item_tasks([(deliver_message, [m.pk]) for m in queued]) == 3
+        assert set(Message.objects.values_list("status", flat=True)) == {"sent"}
