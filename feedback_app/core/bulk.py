@@ -11,51 +11,129 @@ every row (`benchmarks/README.md`, "Rows nobody reads back").
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 
 from django.db import connection, models
+
+# Rows per statement when their ids are read back (one multi-row VALUES each): within SQLite's
+# limit on parameters for a model of up to 160 columns.
+RETURNING_ROWS = 200
+
+
+class Later:
+    """A value known only once another row of the same batch is written: that row's id (a
+    record's subject written in the same transaction, say)."""
+
+    __slots__ = ("row",)
+
+    def __init__(self, row: models.Model):
+        self.row = row
+
+
+class Insert:
+    """Rows of one model made into an INSERT's parameters ahead of writing (`rows_insert`), so a
+    batch does that work before its transaction and only runs the statement inside it (on SQLite
+    the transaction holds the one write lock from its start). A foreign key to a row not yet
+    written (its instance given, without an id) and a `Later` value are filled in when it runs.
+    Fields are filled as bulk_create fills them (defaults at construction, `auto_now` and
+    `auto_now_add` when prepared, one moment for all); nothing is validated and no signal is
+    sent, as with bulk_create."""
+
+    def __init__(self, rows: Sequence[models.Model], *, returning: bool = False):
+        self.rows = list(rows)
+        self.returning = returning
+        self.params: list[list] = []
+        # (row index, column index, the row whose id goes there)
+        self.late: list[tuple[int, int, models.Model]] = []
+        if not self.rows:
+            return
+        meta = type(self.rows[0])._meta
+        self.meta = meta
+        self.fields = [field for field in meta.concrete_fields if field is not meta.auto_field]
+        stamped = {
+            field: field.pre_save(self.rows[0], True)
+            for field in self.fields
+            if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False)
+        }
+        prepared: dict[tuple[int, datetime], object] = {}  # a batch's rows share their moments
+        relations = [(n, field) for n, field in enumerate(self.fields) if field.is_relation]
+        for index, row in enumerate(self.rows):
+            values = []
+            for field in self.fields:
+                if field in stamped:
+                    raw = stamped[field]
+                    setattr(row, field.attname, raw)
+                else:
+                    raw = field.pre_save(row, True)
+                if isinstance(raw, Later):
+                    self.late.append((index, len(values), raw.row))
+                    values.append(None)
+                elif isinstance(raw, datetime):
+                    key = (id(field), raw)
+                    if key not in prepared:
+                        prepared[key] = field.get_db_prep_save(raw, connection)
+                    values.append(prepared[key])
+                else:
+                    values.append(field.get_db_prep_save(raw, connection))
+            for n, field in relations:
+                other = field.get_cached_value(row, None) if values[n] is None else None
+                if other is None:
+                    continue
+                if other.pk is None:  # written in the batch, before this one
+                    self.late.append((index, n, other))
+                else:  # written since it was linked
+                    values[n] = other.pk
+                    setattr(row, field.attname, other.pk)
+            self.params.append(values)
+
+    def run(self, rows: Iterable[models.Model] | None = None) -> None:
+        """Write the rows (or only those of them given): one prepared INSERT run for every row,
+        or with `returning` a multi-row INSERT that reads the new ids back onto the rows."""
+        if not self.rows:
+            return
+        params = self.params
+        for index, column, other in self.late:
+            params[index][column] = other.pk
+            setattr(self.rows[index], self.fields[column].attname, other.pk)
+        chosen = range(len(self.rows))
+        if rows is not None:
+            wanted = {id(row) for row in rows}
+            chosen = [n for n, row in enumerate(self.rows) if id(row) in wanted]
+            if not chosen:
+                return
+        quote = connection.ops.quote_name
+        # Names from the model's own metadata, quoted; every value is a parameter.
+        head = (
+            f"INSERT INTO {quote(self.meta.db_table)}"  # noqa: S608
+            f" ({', '.join(quote(f.column) for f in self.fields)}) VALUES "
+        )
+        one = f"({', '.join(['%s'] * len(self.fields))})"
+        with connection.cursor() as cursor:
+            if not self.returning:
+                cursor.executemany(head + one, [params[n] for n in chosen])
+                return
+            returning, _params = connection.ops.return_insert_columns([self.meta.pk])
+            for start in range(0, len(chosen), RETURNING_ROWS):
+                part = chosen[start : start + RETURNING_ROWS]
+                cursor.execute(
+                    f"{head}{', '.join([one] * len(part))} {returning}",
+                    [value for n in part for value in params[n]],
+                )
+                for n, (pk,) in zip(part, cursor.fetchall(), strict=True):
+                    row = self.rows[n]
+                    row.pk = pk
+                    row._state.adding, row._state.db = False, connection.alias
+
+
+def rows_insert(rows: Sequence[models.Model], *, returning: bool = False) -> Insert:
+    """The INSERT of these rows, its parameters made now, to `run()` later."""
+    return Insert(rows, returning=returning)
 
 
 def insert_rows(rows: Sequence[models.Model]) -> None:
     """Insert instances of one model whose ids the caller does not need: ids the database
     numbers stay unset on the instances (a primary key that is a field of the row, such as a
-    one-to-one link, is written as given). Fields are filled as bulk_create fills them
-    (defaults at construction, `auto_now`/`auto_now_add` now); nothing is validated and no
-    signal is sent, as with bulk_create. A refused row (a unique index, a foreign key) fails
+    one-to-one link, is written as given). A refused row (a unique index, a foreign key) fails
     the whole run, which the caller's transaction rolls back."""
-    if not rows:
-        return
-    model = type(rows[0])
-    meta = model._meta
-    fields = [field for field in meta.concrete_fields if field is not meta.auto_field]
-    quote = connection.ops.quote_name
-    # Names from the model's own metadata, quoted; every value is a parameter.
-    sql = (
-        f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(f.column) for f in fields)})"  # noqa: S608
-        f" VALUES ({', '.join(['%s'] * len(fields))})"
-    )
-    # One moment for the whole run's auto_now and auto_now_add fields, as one statement has.
-    stamped = {
-        field: field.pre_save(rows[0], True)
-        for field in fields
-        if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False)
-    }
-    prepared: dict[tuple[int, datetime], object] = {}  # a batch's rows share their moments
-
-    def value(field, row):
-        if field in stamped:
-            raw = stamped[field]
-            setattr(row, field.attname, raw)
-        else:
-            raw = field.pre_save(row, True)
-        if isinstance(raw, datetime):
-            key = (id(field), raw)
-            if key not in prepared:
-                prepared[key] = field.get_db_prep_save(raw, connection)
-            return prepared[key]
-        return field.get_db_prep_save(raw, connection)
-
-    params = [[value(field, row) for field in fields] for row in rows]
-    with connection.cursor() as cursor:
-        cursor.executemany(sql, params)
+    Insert(rows).run()

@@ -11,7 +11,7 @@ from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from feedback_app.core.bulk import insert_rows
+from feedback_app.core.bulk import Insert, insert_rows, rows_insert
 from feedback_app.core.errors import DomainError
 from feedback_app.core.phrases import Lower, Phrase
 from feedback_app.core.roles import is_person
@@ -19,6 +19,7 @@ from feedback_app.customers.models import Channel, Customer
 from feedback_app.customers.services.holds import hold_place, holds_place_new
 from feedback_app.customers.services.timeline import timeline_entry, timeline_record
 from recovery.models import OPEN_STATES, Priority, StaffNotice, Ticket, TicketEvent, TicketItem
+from recovery.services.announce import ticket_events_announce
 from recovery.services.log import (
     item_describe,
     item_link,
@@ -131,16 +132,39 @@ def feedback_link(
 
 
 @dataclasses.dataclass
-class Opening:
-    """Tickets built for a batch before its transaction (`tickets_prepare`): for each item, the
-    (severity, topics) they were built for, the ticket and its opening log entry, unsaved; and
-    what building them read. `_tickets_open` saves them once it has checked under its locks
-    that the customer still has no open ticket."""
+class _Opened:
+    """The rows of one ticket triage opens, unsaved: the ticket, its opening log entry, its link
+    to the item and to its topics; `key` is the (severity, topics) they were built for."""
 
-    built: dict[int, tuple[tuple, Ticket, TicketEvent]] = dataclasses.field(default_factory=dict)
+    item: Response | Complaint
+    key: tuple
+    ticket: Ticket
+    event: TicketEvent
+    link: TicketItem
+    topics: list
+
+    def rows(self, name: str) -> list:
+        if name == "topics":
+            return self.topics
+        return [getattr(self, name)]
+
+
+# The rows of an opened ticket, in the order they are written (a ticket first: the others link
+# to it), and whether their ids are read back.
+_OPENED_ROWS = (("ticket", True), ("event", True), ("link", False), ("topics", False))
+
+
+@dataclasses.dataclass
+class Opening:
+    """Tickets built for a batch before its transaction (`tickets_prepare`), by item, with their
+    INSERTs' parameters made, and what building them read. `_tickets_open` saves those whose
+    customer, checked under its locks, still has no open ticket."""
+
+    built: dict[int, _Opened] = dataclasses.field(default_factory=dict)
     targets: dict | None = None
     rules: list | None = None
     found: dict[str, Topic] = dataclasses.field(default_factory=dict)
+    inserts: dict[str, Insert] = dataclasses.field(default_factory=dict)
 
 
 def tickets_prepare(entries: list[tuple]) -> Opening:
@@ -162,17 +186,18 @@ def tickets_prepare(entries: list[tuple]) -> Opening:
     now = timezone.now()
     for item, severity, topics, _failure in wanted:
         if item.customer_id not in busy:
-            ticket = _opened(item, item.customer, severity, topics, opening, now)
-            opening.built[item.pk] = (
-                (severity, tuple(topics)),
-                ticket,
-                _opened_event(ticket, item),
-            )
+            opened = _opened(item, item.customer, severity, topics, opening, now)
+            opening.built[item.pk] = opened
+    ones = list(opening.built.values())
+    opening.inserts = {
+        name: rows_insert([row for one in ones for row in one.rows(name)], returning=returning)
+        for name, returning in _OPENED_ROWS
+    }
     return opening
 
 
-def _opened(item, customer: Customer, severity: int, topics, opening: Opening, now) -> Ticket:
-    """The ticket triage opens for an item, unsaved, its SLA clocks set."""
+def _opened(item, customer: Customer, severity: int, topics, opening: Opening, now) -> _Opened:
+    """The ticket triage opens for an item (its SLA clocks set) and its other rows, unsaved."""
     ticket = Ticket(
         customer=customer,
         priority=max(Priority.LOW, min(Priority.URGENT, severity)),
@@ -184,7 +209,19 @@ def _opened(item, customer: Customer, severity: int, topics, opening: Opening, n
     if isinstance(item, Complaint):
         ticket.case_number = item.case_number
     sla_apply(ticket, opening.targets)
-    return ticket
+    field = "complaint" if isinstance(item, Complaint) else "response"
+    return _Opened(
+        item,
+        (severity, tuple(topics)),
+        ticket,
+        _opened_event(ticket, item),
+        TicketItem(ticket=ticket, **{field: item}),
+        [
+            Ticket.topics.through(ticket=ticket, topic_id=opening.found[name].pk)
+            for name in dict.fromkeys(topics)
+            if name in opening.found
+        ],
+    )
 
 
 def feedback_link_many(entries: list[tuple], opening: Opening | None = None) -> list[Ticket | None]:
@@ -266,37 +303,29 @@ def _tickets_open(entries: list[tuple], opening: Opening | None = None) -> dict[
                 },
             )
         now = timezone.now()
-        tickets, events = [], []
+        made, fresh = [], []
         for item, severity, topics, _failure in entries:
             customer = customers[item.customer_id]
-            built = opening.built.get(item.pk)
-            if built is not None and built[0] == (severity, tuple(topics)):
-                _key, ticket, event = built
-                ticket.customer = customer
+            opened = opening.built.get(item.pk)
+            if opened is not None and opened.key == (severity, tuple(topics)):
+                opened.ticket.customer = customer
+                made.append(opened)
             else:
-                ticket = _opened(item, customer, severity, topics, opening, now)
-                event = _opened_event(ticket, item)
-            tickets.append(ticket)
-            events.append(event)
-        Ticket.objects.bulk_create(tickets)
-        pairs = list(zip(entries, tickets, strict=True))
-        field = "complaint" if isinstance(entries[0][0], Complaint) else "response"
-        insert_rows(
-            [TicketItem(ticket=ticket, **{field: item}) for (item, *_rest), ticket in pairs]
-        )
-        insert_rows(
-            [
-                Ticket.topics.through(ticket_id=ticket.pk, topic_id=opening.found[name].pk)
-                for (_item, _severity, topics, _failure), ticket in pairs
-                for name in dict.fromkeys(topics)
-                if name in opening.found
-            ]
-        )
-        ticket_events_save(events)
+                fresh.append(_opened(item, customer, severity, topics, opening, now))
+        for name, returning in _OPENED_ROWS:
+            if made:
+                opening.inserts[name].run([row for one in made for row in one.rows(name)])
+            if fresh:
+                rows_insert(
+                    [row for one in fresh for row in one.rows(name)], returning=returning
+                ).run()
+        opened = made + fresh
+        ticket_events_announce([one.event for one in opened])
+        tickets = [one.ticket for one in opened]
         holds_place_new([(t.customer, t.hold_reference, _held(t)) for t in tickets])
         insert_rows([timeline_entry(**_opened_entry(ticket)) for ticket in tickets])
-        tickets_route([(ticket, item.channel) for (item, *_rest), ticket in pairs], opening.rules)
-    return {item.pk: ticket for (item, *_rest), ticket in pairs}
+        tickets_route([(one.ticket, one.item.channel) for one in opened], opening.rules)
+    return {one.item.pk: one.ticket for one in opened}
 
 
 def _raise_priority(ticket: Ticket, severity: int, actor) -> None:

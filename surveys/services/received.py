@@ -32,7 +32,7 @@ from feedback_app.core.background import (
     queue_item_task,
     queue_item_task_on_commit,
 )
-from feedback_app.core.bulk import insert_rows
+from feedback_app.core.bulk import Insert, Later, rows_insert
 from feedback_app.core.errors import DomainError
 from feedback_app.core.signals import customer_active
 from feedback_app.customers.models import Channel, TimelineEntry
@@ -269,10 +269,9 @@ def received_store_batch(keys: list[int]) -> int:
         # Everything read and built first, and the transaction only re-checks what may have
         # changed meanwhile and writes: on SQLite a write transaction holds the one write lock
         # from its start, so work done inside it is work the triage of the last batch waits for.
-        ready, alone = _store_ready(keys)
-        counted = arrivals_counted([(r.response, r.cleaned) for r in ready if r.response])
+        made, alone = _store_ready(keys)
         with item_tasks_batched(), transaction.atomic():
-            stored, more = _store_written(ready, counted) if ready else (0, [])
+            stored, more = _store_written(made) if made.ready else (0, [])
         alone += more
     except Exception:
         # Foreign keys are checked only at commit on SQLite (they are deferred), so a bad row
@@ -296,7 +295,19 @@ class _Ready:
     entry: TimelineEntry | None = None
 
 
-def _store_ready(keys: list[int]) -> tuple[list[_Ready], list[int]]:
+@dataclass
+class _Made:
+    """A store batch built: its rows, what they add to the day tables, and the INSERTs of
+    their responses, answers and timeline entries with their parameters made."""
+
+    ready: list[_Ready]
+    counted: list = field(default_factory=list)
+    responses: Insert | None = None
+    answers: Insert | None = None
+    entries: Insert | None = None
+
+
+def _store_ready(keys: list[int]) -> tuple[_Made, list[int]]:
     """The batch's rows read and built, outside any transaction; (ready, keys for one by one).
     What each row gets is what response_submit gives an accepted answer."""
     rows = list(
@@ -337,15 +348,29 @@ def _store_ready(keys: list[int]) -> tuple[list[_Ready], list[int]]:
         if response.customer is not None:  # its subject (the response) is set once saved
             entry = timeline_entry(**submitted_entry(response, cleaned))
         ready.append(_Ready(row, response, cleaned, entry))
-    return ready, alone
+    built = [r for r in ready if r.response is not None]
+    for r in built:
+        for answer in r.cleaned:
+            answer.response = r.response  # its id filled in when the response is written
+        if r.entry is not None:
+            r.entry.subject_id = Later(r.response)
+    made = _Made(
+        ready,
+        arrivals_counted([(r.response, r.cleaned) for r in built]),
+        rows_insert([r.response for r in built], returning=True),
+        rows_insert([answer for r in built for answer in r.cleaned]),
+        rows_insert([r.entry for r in built if r.entry is not None]),
+    )
+    return made, alone
 
 
 # Long on purpose: the batch's one transaction (re-check, then every write one statement).
-def _store_written(ready: list[_Ready], counted: list) -> tuple[int, list[int]]:
+def _store_written(made: _Made) -> tuple[int, list[int]]:
     """Inside the batch's transaction: take the rows still waiting as they were read (another
     task may have taken one, the customer's Send may have completed a held one), lock their
     invitations as response_submit locks one, drop those answered meanwhile, then write.
     Returns (stored, keys left for one by one)."""
+    ready, counted = made.ready, made.counted
     still = dict(
         ReceivedAnswers.objects.select_for_update(skip_locked=True)
         .filter(_unheld(), pk__in=[r.row.pk for r in ready], attempts=0)
@@ -363,18 +388,13 @@ def _store_written(ready: list[_Ready], counted: list) -> tuple[int, list[int]]:
     stored = [r for r in ready if r.response is not None and r.row.pk not in answered]
     if len(stored) < sum(1 for r in ready if r.response is not None):
         counted = arrivals_counted([(r.response, r.cleaned) for r in stored])
-    Response.objects.bulk_create([r.response for r in stored])
-    for r in stored:
-        for answer in r.cleaned:
-            answer.response = r.response
-        if r.entry is not None:
-            r.entry.subject_id = r.response.pk
-    insert_rows([answer for r in stored for answer in r.cleaned])
+    made.responses.run([r.response for r in stored])
+    made.answers.run([answer for r in stored for answer in r.cleaned])
     rollup_counts_add(counted)
     Invitation.objects.filter(pk__in=[r.row.pk for r in stored]).update(
         status=Invitation.Status.ANSWERED, answered_at=timezone.now()
     )
-    insert_rows([r.entry for r in stored if r.entry is not None])
+    made.entries.run([r.entry for r in stored if r.entry is not None])
     if active := own_moments([r.response for r in stored]):
         customer_active.send(sender=Response, moments=active)
     for r in stored:

@@ -56,3 +56,41 @@ def test_a_primary_key_that_is_a_field_of_the_row_is_written_and_a_refused_row_f
 def test_nothing_to_insert_runs_nothing(django_assert_num_queries):
     with django_assert_num_queries(0):
         insert_rows([])
+
+
+def test_made_ahead_and_run_later_with_ids_read_back_and_filled_in():
+    """The batch paths make an INSERT's parameters before their transaction and run it inside:
+    the ids of rows read back, a link to a row written earlier in the batch filled in then."""
+    from feedback_app.core.bulk import Later, rows_insert
+    from recovery.models import Ticket, TicketEvent
+    from tests.factories import CustomerFactory
+
+    customers = [CustomerFactory() for _ in range(3)]
+    tickets = [
+        Ticket(customer=c, subject=f"T{n}", opened_at=timezone.now())
+        for n, c in enumerate(customers)
+    ]
+    entries = [
+        TimelineEntry(customer=c, kind="a.b", title="t", occurred_at=timezone.now())
+        for c in customers
+    ]
+    for entry, ticket in zip(entries, tickets, strict=True):
+        entry.subject_id = Later(ticket)
+    made = rows_insert(tickets, returning=True)
+    links = rows_insert([TicketEvent(ticket=t, kind="opened") for t in tickets[:2]])
+    timeline = rows_insert(entries)
+    assert not Ticket.objects.exists() and tickets[0].pk is None  # nothing written yet
+    made.run([tickets[0], tickets[2]])  # only those still wanted
+    links_kept = [link for link in links.rows if link.ticket is tickets[0]]
+    links.run(links_kept)
+    timeline.run([entries[0], entries[2]])
+    assert [t.pk for t in tickets[::2]] == list(
+        Ticket.objects.order_by("pk").values_list("pk", flat=True)
+    )
+    assert tickets[1].pk is None and not tickets[0]._state.adding
+    assert list(TicketEvent.objects.values_list("ticket_id", flat=True)) == [tickets[0].pk]
+    assert sorted(TimelineEntry.objects.values_list("subject_id", flat=True)) == [
+        tickets[0].pk,
+        tickets[2].pk,
+    ]
+    assert Ticket.objects.get(pk=tickets[2].pk).subject == "T2"
