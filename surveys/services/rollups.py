@@ -109,11 +109,23 @@ def _keys(day: date, channel: str, values: dict, grains) -> list[tuple]:
 
 
 def _item_keys(item: Response | Complaint, grains) -> list[tuple]:
-    values = {
-        "survey": getattr(item, "survey_id", None) or 0,
-        **{segment: getattr(item, segment) or "" for segment in SEGMENT_FIELDS},
-    }
-    return _keys(local_day(item.happened_at), item.channel, values, grains)
+    return _signature_keys(_signature(item), grains)
+
+
+def _signature(item: Response | Complaint) -> tuple:
+    """What decides the rows an item counts in: its day, channel, survey and segments (many
+    items of a batch share one, so their counts are summed before they are spread over rows)."""
+    return (
+        local_day(item.happened_at),
+        item.channel,
+        getattr(item, "survey_id", None) or 0,
+        *(getattr(item, segment) or "" for segment in SEGMENT_FIELDS),
+    )
+
+
+def _signature_keys(signature: tuple, grains) -> list[tuple]:
+    day, channel, *values = signature
+    return _keys(day, channel, dict(zip(BREAKDOWNS, values, strict=True)), grains)
 
 
 # Rows per upsert statement: every value is a parameter, and SQLite takes at most 32,766.
@@ -123,7 +135,7 @@ UPSERT_ROWS = 500
 def _upsert(model, rows: list[tuple[tuple, dict]]) -> None:
     """Add counts to rows by key, creating the rows that are missing, one statement for each
     UPSERT_ROWS rows. A key may appear once: PostgreSQL refuses to update a row twice in one
-    statement (rollup_triage_many sums by key first)."""
+    statement (the callers sum by key first)."""
     rows = [(key, counts) for key, counts in rows if any(counts.values())]
     if not rows:
         return
@@ -161,11 +173,14 @@ def _add_many(counted: Iterable[tuple[Response | Complaint, Counter]]) -> None:
 
 
 def _summed(counted: Iterable[tuple[Response | Complaint, Counter]]) -> list[tuple[tuple, Counter]]:
-    rows: dict[tuple, Counter] = defaultdict(Counter)
+    by_signature: dict[tuple, Counter] = defaultdict(Counter)
     for item, counts in counted:
         if any(counts.values()):
-            for key in _item_keys(item, FEEDBACK_GRAINS):
-                rows[key].update(counts)
+            by_signature[_signature(item)].update(counts)
+    rows: dict[tuple, Counter] = defaultdict(Counter)
+    for signature, counts in by_signature.items():
+        for key in _signature_keys(signature, FEEDBACK_GRAINS):
+            rows[key].update(counts)
     return list(rows.items())
 
 
@@ -191,27 +206,37 @@ def rollup_arrival(item: Response | Complaint, answers: Iterable = ()) -> None:
     _add(item, arrival_counts(item, answers))
 
 
-def rollup_triage_many(changes: Iterable[tuple]) -> None:
-    """Triage stored results: move each item from what it counted as before to what it counts
-    as now, summed by row across the items, one upsert per table. `changes` holds (item, before,
-    topics_before, topics_after): `before` from triage_counts ahead of the change (empty the
-    first time), the topic ids it had and has now."""
+def triage_counted(changes: Iterable[tuple]) -> tuple[list, list]:
+    """Triage stored results: what moving each item from what it counted as before to what it
+    counts as now adds to each table, summed by row across the items, not yet written (a batch
+    counts before its transaction and writes inside it, `rollup_triage_add`). `changes` holds
+    (item, before, topics_before, topics_after): `before` from triage_counts ahead of the change
+    (empty the first time), the topic ids it had and has now."""
     changes = list(changes)
     deltas = []
     for item, before, _topics_before, _topics_after in changes:
         delta = triage_counts(item)
         delta.subtract(before)
         deltas.append((item, delta))
-    _add_many(deltas)
-    mentions: dict[tuple, Counter] = defaultdict(Counter)
+    moved: dict[tuple, Counter] = defaultdict(Counter)  # signature → topic → mentions
     for item, _before, topics_before, topics_after in changes:
-        moved = [(t, 1) for t in topics_after - topics_before]
-        moved += [(t, -1) for t in topics_before - topics_after]
-        if moved:
-            for key in _item_keys(item, TOPIC_GRAINS):
-                for topic_id, sign in moved:
-                    mentions[(*key, topic_id)]["mentions"] += sign
-    _upsert(TopicDay, list(mentions.items()))
+        if topics_before != topics_after:
+            signature = _signature(item)
+            moved[signature].update(topics_after - topics_before)
+            moved[signature].subtract(topics_before - topics_after)
+    mentions: dict[tuple, Counter] = defaultdict(Counter)
+    for signature, topics in moved.items():
+        for key in _signature_keys(signature, TOPIC_GRAINS):
+            for topic_id, sign in topics.items():
+                mentions[(*key, topic_id)]["mentions"] += sign
+    return _summed(deltas), list(mentions.items())
+
+
+def rollup_triage_add(counted: tuple[list, list]) -> None:
+    """Write what triage_counted made: one upsert per table."""
+    feedback, mentions = counted
+    _upsert(FeedbackDay, feedback)
+    _upsert(TopicDay, mentions)
 
 
 def rollup_arrival_many(arrivals: Iterable[tuple[Response, Iterable]]) -> None:

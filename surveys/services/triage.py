@@ -21,7 +21,7 @@ from feedback_app.core.background import batch_form, item_tasks_batched
 from feedback_app.core.signals import feedback_triaged, feedback_triaging
 from surveys.models import Complaint, Question, Response, Topic
 from surveys.services.announce import detractors_announce
-from surveys.services.rollups import rollup_triage_many, triage_counts
+from surveys.services.rollups import rollup_triage_add, triage_counted, triage_counts
 from surveys.triage.engine import Result, Vocabulary, default_vocabulary, triage
 
 logger = logging.getLogger(__name__)
@@ -92,11 +92,10 @@ def _engine(item: Response | Complaint, words: Vocabulary) -> Result:
     return triage(text, kind="complaint", vocabulary=words)
 
 
-def _update_many(model, items: list) -> None:
-    """Write the triage fields of many items: one UPDATE run for every row (executemany: the
-    driver prepares it once), cheaper to build than bulk_update's CASE per field and row."""
-    if not items:
-        return
+def _update_rows(model, items: list) -> tuple[str, list]:
+    """The UPDATE of the triage fields of many items and its parameters, one row each: run for
+    every row at once (executemany: the driver prepares it once), cheaper to build than
+    bulk_update's CASE per field and row."""
     fields = [model._meta.get_field(name) for name in TRIAGE_FIELDS]
     quote = connection.ops.quote_name
     # Names from the model's own metadata, quoted; every value is a parameter.
@@ -110,8 +109,7 @@ def _update_many(model, items: list) -> None:
         + [item.pk]
         for item in items
     ]
-    with connection.cursor() as cursor:
-        cursor.executemany(sql, rows)
+    return sql, rows
 
 
 @dataclass
@@ -121,6 +119,8 @@ class _Batch:
 
     changes: list
     triaged: list[Triaged]
+    update: tuple[str, list]  # the items' UPDATE and its parameters (`_update_rows`)
+    counted: tuple  # what the day tables get (`triage_counted`)
 
 
 def _states(model, items: list, again: bool, lock: bool = False) -> dict:
@@ -167,7 +167,12 @@ def _batch(model, items: list, results: list[Result], stored: dict) -> _Batch:
         )
         for item, result in items_results
     ]
-    return _Batch(changes, triaged)
+    return _Batch(
+        changes,
+        triaged,
+        _update_rows(model, [item for item, *_rest in changes]),
+        triage_counted(changes),
+    )
 
 
 def _store_batch(model, items: list, results: list[Result], again: bool) -> list[Triaged]:
@@ -184,20 +189,23 @@ def _store_batch(model, items: list, results: list[Result], again: bool) -> list
         stored = _states(model, items, again, lock=True)
         if _seen(stored) != _seen(seen):
             batch, prepared = _batch(model, items, results, stored), {}
-        _written(model, batch.changes)
+        _written(model, batch)
         if batch.triaged:
             detractors_announce([t.item for t in batch.triaged if not t.was])
             feedback_triaged.send(sender=model, triaged=batch.triaged, prepared=prepared)
     return batch.triaged
 
 
-def _written(model, changes: list) -> None:
-    """The batch's writes: triage fields, topics moved, day tables."""
+def _written(model, batch: _Batch) -> None:
+    """The batch's writes, made beforehand: triage fields, topics moved, day tables."""
     through = model.topics.through
     fk = model._meta.model_name + "_id"
-    _update_many(model, [item for item, *_rest in changes])
+    sql, rows = batch.update
+    if rows:
+        with connection.cursor() as cursor:
+            cursor.executemany(sql, rows)
     gone = Q()
-    for item, _before, topics_before, after in changes:
+    for item, _before, topics_before, after in batch.changes:
         if topics_before - after:
             gone |= Q(**{fk: item.pk, "topic_id__in": topics_before - after})
     if gone:
@@ -205,12 +213,12 @@ def _written(model, changes: list) -> None:
     through.objects.bulk_create(
         [
             through(**{fk: item.pk, "topic_id": topic_id})
-            for item, _before, topics_before, after in changes
+            for item, _before, topics_before, after in batch.changes
             for topic_id in after - topics_before
         ],
         ignore_conflicts=True,
     )
-    rollup_triage_many(changes)
+    rollup_triage_add(batch.counted)
 
 
 def items_triage(
