@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
-from django.db import connection, models
+from django.db import DEFAULT_DB_ALIAS, connection, connections, models
 
 # Rows per statement when their ids are read back (one multi-row VALUES each): within SQLite's
 # limit on parameters for a model of up to 160 columns.
@@ -29,6 +29,36 @@ class Later:
 
     def __init__(self, row: models.Model):
         self.row = row
+
+
+# Values every supported driver takes as they are, for the fields whose preparation leaves such
+# a value unchanged (Django's own classes, exactly: a subclass may prepare differently). A value
+# of another type (a lazy text, an enum member, a number for a text) is prepared as Django does.
+_NONE = type(None)
+_TEXT = frozenset({str, _NONE})
+_NUMBER = frozenset({int, _NONE})
+_AS_IS = {
+    models.CharField: _TEXT,
+    models.TextField: _TEXT,
+    models.EmailField: _TEXT,
+    models.SlugField: _TEXT,
+    models.IntegerField: _NUMBER,
+    models.SmallIntegerField: _NUMBER,
+    models.BigIntegerField: _NUMBER,
+    models.PositiveIntegerField: _NUMBER,
+    models.PositiveSmallIntegerField: _NUMBER,
+    models.PositiveBigIntegerField: _NUMBER,
+    models.AutoField: _NUMBER,
+    models.BigAutoField: _NUMBER,
+    models.BooleanField: frozenset({bool, _NONE}),
+}
+
+
+def _as_is(field: models.Field) -> frozenset:
+    """The types of value this field writes as they are."""
+    if type(field) in (models.ForeignKey, models.OneToOneField):
+        return _AS_IS.get(type(field.target_field), frozenset())
+    return _AS_IS.get(type(field), frozenset())
 
 
 class Insert:
@@ -58,24 +88,28 @@ class Insert:
         }
         prepared: dict[tuple[int, datetime], object] = {}  # a batch's rows share their moments
         relations = [(n, field) for n, field in enumerate(self.fields) if field.is_relation]
+        database = connections[DEFAULT_DB_ALIAS]  # not the proxy: one look-up, not one a value
+        plain = [_as_is(field) for field in self.fields]
         for index, row in enumerate(self.rows):
             values = []
-            for field in self.fields:
+            for field, as_is in zip(self.fields, plain, strict=True):
                 if field in stamped:
                     raw = stamped[field]
                     setattr(row, field.attname, raw)
                 else:
                     raw = field.pre_save(row, True)
-                if isinstance(raw, Later):
+                if type(raw) in as_is:
+                    values.append(raw)
+                elif isinstance(raw, Later):
                     self.late.append((index, len(values), raw.row))
                     values.append(None)
                 elif isinstance(raw, datetime):
                     key = (id(field), raw)
                     if key not in prepared:
-                        prepared[key] = field.get_db_prep_save(raw, connection)
+                        prepared[key] = field.get_db_prep_save(raw, database)
                     values.append(prepared[key])
                 else:
-                    values.append(field.get_db_prep_save(raw, connection))
+                    values.append(field.get_db_prep_save(raw, database))
             for n, field in relations:
                 other = field.get_cached_value(row, None) if values[n] is None else None
                 if other is None:

@@ -18,9 +18,12 @@ def sla_targets() -> dict[int, SlaTarget]:
     return {target.priority: target for target in SlaTarget.objects.all()}
 
 
-def sla_apply(ticket: Ticket, targets: dict[int, SlaTarget] | None = None) -> None:
+def sla_apply(
+    ticket: Ticket, targets: dict[int, SlaTarget] | None = None, known: dict | None = None
+) -> None:
     """Set the apology and resolution due times from the ticket's priority (not saved); from
-    `targets` (sla_targets()) when given, else read for this one ticket."""
+    `targets` (sla_targets()) when given, else read for this one ticket. A batch opened at one
+    moment passes one dict as `known`: each due time is counted once for all of them."""
     if targets is not None:
         target = targets.get(ticket.priority)
     else:
@@ -28,8 +31,14 @@ def sla_apply(ticket: Ticket, targets: dict[int, SlaTarget] | None = None) -> No
     if target is None:
         return
     start = ticket.opened_at or timezone.now()
-    ticket.apology_due_at = add_business_hours(start, target.apology_hours)
-    ticket.resolution_due_at = add_business_hours(start, target.resolution_hours)
+    known = {} if known is None else known
+    for field, hours in (
+        ("apology_due_at", target.apology_hours),
+        ("resolution_due_at", target.resolution_hours),
+    ):
+        if (start, hours) not in known:
+            known[(start, hours)] = add_business_hours(start, hours)
+        setattr(ticket, field, known[(start, hours)])
 
 
 def answer_due(ticket: Ticket, now=None):

@@ -165,6 +165,7 @@ class Opening:
     rules: list | None = None
     found: dict[str, Topic] = dataclasses.field(default_factory=dict)
     inserts: dict[str, Insert] = dataclasses.field(default_factory=dict)
+    due: dict = dataclasses.field(default_factory=dict)  # due times counted (sla_apply)
 
 
 def tickets_prepare(entries: list[tuple]) -> Opening:
@@ -208,7 +209,7 @@ def _opened(item, customer: Customer, severity: int, topics, opening: Opening, n
     )
     if isinstance(item, Complaint):
         ticket.case_number = item.case_number
-    sla_apply(ticket, opening.targets)
+    sla_apply(ticket, opening.targets, opening.due)
     field = "complaint" if isinstance(item, Complaint) else "response"
     return _Opened(
         item,

@@ -94,3 +94,25 @@ def test_made_ahead_and_run_later_with_ids_read_back_and_filled_in():
         tickets[2].pk,
     ]
     assert Ticket.objects.get(pk=tickets[2].pk).subject == "T2"
+
+
+def test_values_of_other_types_are_prepared_as_django_prepares_them():
+    """Plain texts and numbers are written as they are; a lazy text, a number for a text and a
+    choice's member go through the field's own preparation, as bulk_create sends them."""
+    from django.utils.translation import gettext_lazy
+
+    from feedback_app.customers.models import Channel
+
+    customer = CustomerFactory()
+    when = timezone.now()
+
+    def entry(title):
+        return TimelineEntry(
+            customer=customer, kind=123, title=title, channel=Channel.WEB, occurred_at=when
+        )
+
+    insert_rows([entry(gettext_lazy("Surveys resumed"))])
+    TimelineEntry.objects.bulk_create([entry("Theirs")])
+    ours, theirs = TimelineEntry.objects.order_by("pk").values("title", "kind", "channel")
+    assert ours == {"title": "Surveys resumed", "kind": "123", "channel": "web"}
+    assert theirs == {**ours, "title": "Theirs"}
