@@ -7,12 +7,12 @@ import dataclasses
 
 from django.db import transaction
 from django.utils import timezone
-from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from feedback_app.core.bulk import Insert, insert_rows, rows_insert
 from feedback_app.core.errors import DomainError
+from feedback_app.core.formatting import shortened
 from feedback_app.core.phrases import Lower, Phrase
 from feedback_app.core.roles import is_person
 from feedback_app.customers.models import Channel, Customer
@@ -45,16 +45,16 @@ def _subject(item: Response | Complaint) -> str:
     """What the queue shows: the first line of what the customer wrote (a complaint's subject
     line if it had one); for a score with no words, the score and the survey."""
     if isinstance(item, Complaint):
-        return Truncator(item.subject or first_line(item.text) or "Complaint").chars(120)
+        return shortened(item.subject or first_line(item.text) or "Complaint", 120)
     words = " ".join(a.text for a in item.answers.all() if a.text)
     if words.strip():
-        return Truncator(first_line(words)).chars(120)
+        return shortened(first_line(words), 120)
     scores = ", ".join(
         f"{a.question.kind.upper()} {a.number}"
         for a in item.answers.all()
         if a.question.is_rating and a.number is not None
     )
-    return Truncator(f"{scores or 'Unhappy answer'} on \u201c{item.survey.name}\u201d").chars(120)
+    return shortened(f"{scores or 'Unhappy answer'} on \u201c{item.survey.name}\u201d", 120)
 
 
 def one_line(text: str | None, limit: int) -> str:

@@ -17,7 +17,6 @@ from datetime import datetime
 
 from django.utils import timezone
 from django.utils.formats import number_format
-from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
@@ -25,6 +24,7 @@ from feedback_app.core.background import (
     queue_item_task_on_commit,
 )
 from feedback_app.core.errors import Conflict, DomainError
+from feedback_app.core.formatting import shortened
 from feedback_app.core.phrases import Phrase
 from feedback_app.core.signals import customer_active
 from feedback_app.customers.models import Customer
@@ -179,7 +179,7 @@ def _summary(answers: list[Answer]) -> str:
         if q.is_rating:
             parts.append(f"{q.kind.upper()} {answer.number}")
         elif answer.text:
-            parts.append(f"\u201c{Truncator(answer.text).chars(120)}\u201d")
+            parts.append(f"\u201c{shortened(answer.text, 120)}\u201d")
         elif answer.choices:
             parts.append(", ".join(answer.choices))
     return " · ".join(parts)
