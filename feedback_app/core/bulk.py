@@ -11,7 +11,7 @@ every row (`benchmarks/README.md`, "Rows nobody reads back").
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 
 from django.db import DEFAULT_DB_ALIAS, connection, connections, models
@@ -23,12 +23,38 @@ RETURNING_ROWS = 200
 
 class Later:
     """A value known only once another row of the same batch is written: that row's id (a
-    record's subject written in the same transaction, say)."""
+    record's subject written in the same transaction, say), or a value made with it
+    (`Later.filled`)."""
 
-    __slots__ = ("row",)
+    __slots__ = ("make", "row")
+    # What stands for the id in a value made ahead (`filled`); no text of ours contains it.
+    ID = "\x00id\x00"
 
-    def __init__(self, row: models.Model):
-        self.row = row
+    def __init__(self, row: models.Model, make: Callable[[int], object] | None = None):
+        self.row, self.make = row, make
+
+    @classmethod
+    def filled(cls, row: models.Model, made: object) -> Later:
+        """`made` (a text, or data of lists and dicts) with Later.ID standing for the row's id,
+        as it will be once the row is written: a text gets the id's digits, data gets the id
+        where a value is Later.ID alone. What is expensive to make (a sentence in English, its
+        stored form) is made before the transaction, and only filled in inside it."""
+        return cls(row, lambda pk: _fill(made, pk))
+
+    def value(self) -> object:
+        return self.row.pk if self.make is None else self.make(self.row.pk)
+
+
+def _fill(made: object, pk: int) -> object:
+    if made == Later.ID:
+        return pk
+    if isinstance(made, str):
+        return made.replace(Later.ID, str(pk))
+    if isinstance(made, dict):
+        return {key: _fill(value, pk) for key, value in made.items()}
+    if isinstance(made, list | tuple):
+        return [_fill(value, pk) for value in made]
+    return made
 
 
 # Values every supported driver takes as they are, for the fields whose preparation leaves such
@@ -74,8 +100,8 @@ class Insert:
         self.rows = list(rows)
         self.returning = returning
         self.params: list[list] = []
-        # (row index, column index, the row whose id goes there)
-        self.late: list[tuple[int, int, models.Model]] = []
+        # (row index, column index, what goes there once the row it names is written)
+        self.late: list[tuple[int, int, Later]] = []
         if not self.rows:
             return
         meta = type(self.rows[0])._meta
@@ -101,7 +127,7 @@ class Insert:
                 if type(raw) in as_is:
                     values.append(raw)
                 elif isinstance(raw, Later):
-                    self.late.append((index, len(values), raw.row))
+                    self.late.append((index, len(values), raw))
                     values.append(None)
                 elif isinstance(raw, datetime):
                     key = (id(field), raw)
@@ -115,7 +141,7 @@ class Insert:
                 if other is None:
                     continue
                 if other.pk is None:  # written in the batch, before this one
-                    self.late.append((index, n, other))
+                    self.late.append((index, n, Later(other)))
                 else:  # written since it was linked
                     values[n] = other.pk
                     setattr(row, field.attname, other.pk)
@@ -127,9 +153,16 @@ class Insert:
         if not self.rows:
             return
         params = self.params
-        for index, column, other in self.late:
-            params[index][column] = other.pk
-            setattr(self.rows[index], self.fields[column].attname, other.pk)
+        database = connections[DEFAULT_DB_ALIAS]
+        for index, column, later in self.late:
+            if later.row.pk is None:
+                continue  # not written: nor is this row
+            raw = later.value()
+            field = self.fields[column]
+            params[index][column] = (
+                raw if later.make is None else field.get_db_prep_save(raw, database)
+            )
+            setattr(self.rows[index], field.attname, raw)
         chosen = range(len(self.rows))
         if rows is not None:
             wanted = {id(row) for row in rows}

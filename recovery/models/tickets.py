@@ -168,7 +168,13 @@ class Ticket(models.Model):
 
     @property
     def hold_reference(self) -> str:
-        return f"recovery.ticket:{self.pk}"
+        return self.hold_reference_of(self.pk)
+
+    @staticmethod
+    def hold_reference_of(number) -> str:
+        """The reference of the contact hold (and the thread of the messages) of ticket
+        `number`."""
+        return f"recovery.ticket:{number}"
 
 
 class TicketItem(models.Model):

@@ -10,13 +10,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from feedback_app.core.bulk import Insert, insert_rows, rows_insert
+from feedback_app.core.bulk import Insert, Later, rows_insert
 from feedback_app.core.errors import DomainError
 from feedback_app.core.formatting import shortened
 from feedback_app.core.phrases import Lower, Phrase
 from feedback_app.core.roles import is_person
-from feedback_app.customers.models import Channel, Customer
-from feedback_app.customers.services.holds import hold_place, holds_place_new
+from feedback_app.customers.models import Channel, ContactHold, Customer, TimelineEntry
+from feedback_app.customers.services.holds import hold_place, holds_new
 from feedback_app.customers.services.timeline import timeline_entry, timeline_record
 from recovery.models import OPEN_STATES, Priority, StaffNotice, Ticket, TicketEvent, TicketItem
 from recovery.services.announce import ticket_events_announce
@@ -134,7 +134,9 @@ def feedback_link(
 @dataclasses.dataclass
 class _Opened:
     """The rows of one ticket triage opens, unsaved: the ticket, its opening log entry, its link
-    to the item and to its topics; `key` is the (severity, topics) they were built for."""
+    to the item and to its topics, the customer's contact hold and the timeline entries of both;
+    `key` is the (severity, topics) they were built for. What names the ticket's number is made
+    with Later.ID standing for it, filled in once the ticket is written."""
 
     item: Response | Complaint
     key: tuple
@@ -142,6 +144,9 @@ class _Opened:
     event: TicketEvent
     link: TicketItem
     topics: list
+    hold: ContactHold
+    hold_entry: TimelineEntry
+    entry: TimelineEntry
 
     def rows(self, name: str) -> list:
         if name == "topics":
@@ -151,7 +156,15 @@ class _Opened:
 
 # The rows of an opened ticket, in the order they are written (a ticket first: the others link
 # to it), and whether their ids are read back.
-_OPENED_ROWS = (("ticket", True), ("event", True), ("link", False), ("topics", False))
+_OPENED_ROWS = (
+    ("ticket", True),
+    ("event", True),
+    ("link", False),
+    ("topics", False),
+    ("hold", False),
+    ("hold_entry", False),
+    ("entry", False),
+)
 
 
 @dataclasses.dataclass
@@ -211,6 +224,17 @@ def _opened(item, customer: Customer, severity: int, topics, opening: Opening, n
         ticket.case_number = item.case_number
     sla_apply(ticket, opening.targets, opening.due)
     field = "complaint" if isinstance(item, Complaint) else "response"
+    number = Later.ID
+    [(hold, hold_entry)] = holds_new([(customer, Ticket.hold_reference_of(number), _held(number))])
+    entry = timeline_entry(**_opened_entry(ticket, number=number))
+    entry.subject_id = Later(ticket)
+    for row, names in (
+        (hold, ("reference", "reason")),
+        (hold_entry, ("title", "data")),
+        (entry, ("title", "data")),
+    ):
+        for name in names:
+            setattr(row, name, Later.filled(ticket, getattr(row, name)))
     return _Opened(
         item,
         (severity, tuple(topics)),
@@ -222,6 +246,9 @@ def _opened(item, customer: Customer, severity: int, topics, opening: Opening, n
             for name in dict.fromkeys(topics)
             if name in opening.found
         ],
+        hold,
+        hold_entry,
+        entry,
     )
 
 
@@ -322,9 +349,6 @@ def _tickets_open(entries: list[tuple], opening: Opening | None = None) -> dict[
                 ).run()
         opened = made + fresh
         ticket_events_announce([one.event for one in opened])
-        tickets = [one.ticket for one in opened]
-        holds_place_new([(t.customer, t.hold_reference, _held(t)) for t in tickets])
-        insert_rows([timeline_entry(**_opened_entry(ticket)) for ticket in tickets])
         tickets_route([(one.ticket, one.item.channel) for one in opened], opening.rules)
     return {one.item.pk: one.ticket for one in opened}
 
@@ -398,7 +422,7 @@ def ticket_create(
             ticket.save(update_fields=["main_topic"])
         ticket_events_save([_opened_event(ticket, item, actor, note)])
         ticket_route(ticket=ticket, channel=item.channel if item is not None else "")
-        hold_place(customer=customer, reference=ticket.hold_reference, reason=_held(ticket))
+        hold_place(customer=customer, reference=ticket.hold_reference, reason=_held(ticket.pk))
         timeline_record(**_opened_entry(ticket, actor))
     return ticket
 
@@ -415,19 +439,20 @@ def _opened_event(ticket: Ticket, item, actor=None, note: str = "") -> TicketEve
     )
 
 
-def _held(ticket: Ticket) -> Phrase:
-    """Why the customer's surveys wait while the ticket is open."""
-    return Phrase(gettext_noop("recovery ticket #%(number)s is open"), number=ticket.pk)
+def _held(number) -> Phrase:
+    """Why the customer's surveys wait while ticket `number` is open."""
+    return Phrase(gettext_noop("recovery ticket #%(number)s is open"), number=number)
 
 
-def _opened_entry(ticket: Ticket, actor=None) -> dict:
-    """The customer's timeline entry for the ticket's opening."""
+def _opened_entry(ticket: Ticket, actor=None, number=None) -> dict:
+    """The customer's timeline entry for the ticket's opening (ticket `number`: its own id
+    unless given)."""
     return {
         "customer": ticket.customer,
         "kind": "ticket.opened",
         "title": Phrase(
             gettext_noop("Recovery ticket #%(number)s opened (%(priority)s priority)"),
-            number=ticket.pk,
+            number=ticket.pk if number is None else number,
             priority=Lower(Priority(ticket.priority).label),
         ),
         "body": ticket.subject,

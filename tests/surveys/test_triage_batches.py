@@ -238,3 +238,45 @@ def test_a_ticket_opened_meanwhile_takes_the_item_built_for_a_new_one(survey, me
     assert Ticket.objects.filter(customer=items[0].customer).count() == 1
     assert Ticket.objects.get(items__response=items[1]).customer == items[1].customer
     assert ContactHold.objects.filter(customer=items[0].customer).count() == 1
+
+
+def test_what_names_a_ticket_opened_in_a_batch_is_what_one_opened_alone_says(survey):
+    """The batch makes the hold and the timeline entries before its transaction, with the
+    ticket's number filled in once the ticket is written: the same words, stored phrases and
+    links as a ticket opened by hand, read in any language."""
+    from django.utils import translation
+
+    from feedback_app.core.phrases import phrase_text
+    from recovery.services.tickets import ticket_create
+
+    [response] = [stored(survey, "batch@example.com", 1, "Never arrived, no refund")]
+    items_triage(Response, [response.pk])
+    batch = Ticket.objects.get(items__response=response)
+    alone = ticket_create(
+        customer=customer_resolve(email="alone@example.com").customer,
+        subject="By hand",
+        priority=batch.priority,
+    )
+
+    def said(ticket):
+        hold = ContactHold.objects.get(customer=ticket.customer)
+        entries = {
+            e.kind: e
+            for e in TimelineEntry.objects.filter(
+                customer=ticket.customer, kind__in=("hold.placed", "ticket.opened")
+            )
+        }
+        number = str(ticket.pk)
+        words = [hold.reference, hold.reason] + [
+            entries[kind].title for kind in ("hold.placed", "ticket.opened")
+        ]
+        assert all(number in text and "\x00" not in text for text in words)
+        assert entries["ticket.opened"].subject_id == ticket.pk
+        data = [entries[kind].data["title"] for kind in ("hold.placed", "ticket.opened")]
+        with translation.override("de"):
+            german = [phrase_text(stored) for stored in data]
+        return [text.replace(number, "N") for text in words + german], str(data).replace(
+            number, "N"
+        )
+
+    assert said(batch) == said(alone)

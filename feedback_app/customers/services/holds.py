@@ -5,11 +5,11 @@ from __future__ import annotations
 from django.utils import timezone
 from django.utils.translation import gettext_noop
 
-from feedback_app.core.bulk import insert_rows
 from feedback_app.core.phrases import Phrase, english
 from feedback_app.customers.models import (
     ContactHold,
     Customer,
+    TimelineEntry,
 )
 from feedback_app.customers.selectors import customer_survivor
 from feedback_app.customers.services.timeline import timeline_entry, timeline_record
@@ -37,22 +37,17 @@ def _placed(hold: ContactHold, actor=None, reason: str | Phrase | None = None) -
     }
 
 
-def holds_place_new(holds: list[tuple[Customer, str, str | Phrase]]) -> None:
-    """Place holds under references that are new (a batch of tickets just opened), each as
-    (customer, reference, reason), for customers the caller has just read and found not merged:
-    one insert for the holds and one for their timeline entries."""
-    reasons = [reason for _customer, _reference, reason in holds]
-    placed = [
-        ContactHold(customer=customer, reference=reference, reason=english(reason)[:200])
-        for customer, reference, reason in holds
-    ]
-    insert_rows(placed)
-    insert_rows(
-        [
-            timeline_entry(**_placed(hold, None, reason))
-            for hold, reason in zip(placed, reasons, strict=True)
-        ]
-    )
+def holds_new(
+    holds: list[tuple[Customer, str, str | Phrase]],
+) -> list[tuple[ContactHold, TimelineEntry]]:
+    """Holds under references that are new (a batch of tickets being opened), each as
+    (customer, reference, reason), for customers the caller has read and found not merged:
+    unsaved, each with its timeline entry, for the caller to write with its batch."""
+    made = []
+    for customer, reference, reason in holds:
+        hold = ContactHold(customer=customer, reference=reference, reason=english(reason)[:200])
+        made.append((hold, timeline_entry(**_placed(hold, None, reason))))
+    return made
 
 
 def hold_release(*, customer: Customer, reference: str, actor=None) -> int:
