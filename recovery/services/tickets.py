@@ -3,6 +3,7 @@ incident, assignment, notes and bulk actions."""
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 
 from django.db import transaction
@@ -179,6 +180,8 @@ class Opening:
     found: dict[str, Topic] = dataclasses.field(default_factory=dict)
     inserts: dict[str, Insert] = dataclasses.field(default_factory=dict)
     due: dict = dataclasses.field(default_factory=dict)  # due times counted (sla_apply)
+    # By priority: a hold and the two timeline entries as _opened makes them, to copy.
+    said: dict = dataclasses.field(default_factory=dict)
 
 
 def tickets_prepare(entries: list[tuple]) -> Opening:
@@ -224,10 +227,16 @@ def _opened(item, customer: Customer, severity: int, topics, opening: Opening, n
         ticket.case_number = item.case_number
     sla_apply(ticket, opening.targets, opening.due)
     field = "complaint" if isinstance(item, Complaint) else "response"
-    number = Later.ID
-    [(hold, hold_entry)] = holds_new([(customer, Ticket.hold_reference_of(number), _held(number))])
-    entry = timeline_entry(**_opened_entry(ticket, number=number))
-    entry.subject_id = Later(ticket)
+    said = opening.said.get(ticket.priority)
+    if said is None:  # the words of every ticket of this priority in the batch, made once
+        number = Later.ID
+        said = opening.said[ticket.priority] = (
+            *holds_new([(customer, Ticket.hold_reference_of(number), _held(number))])[0],
+            timeline_entry(**_opened_entry(ticket, number=number)),
+        )
+    hold, hold_entry, entry = (copy.copy(row) for row in said)
+    hold.customer = hold_entry.customer = entry.customer = customer
+    entry.body, entry.subject_id = ticket.subject, Later(ticket)
     for row, names in (
         (hold, ("reference", "reason")),
         (hold_entry, ("title", "data")),
