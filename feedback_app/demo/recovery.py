@@ -5,6 +5,7 @@ from django.contrib.auth import get_user_model
 
 from recovery import canned
 from recovery.models import Improvement, State, Team, Ticket
+from recovery.services.assignment import ticket_assign, ticket_note
 from recovery.services.follow_up import follow_up_answered
 from recovery.services.improvements import (
     improvement_decline,
@@ -13,7 +14,6 @@ from recovery.services.improvements import (
     improvement_ship,
 )
 from recovery.services.restitution import ticket_offer_restitution
-from recovery.services.tickets import ticket_assign, ticket_note
 from recovery.services.workflow import (
     ticket_apologise,
     ticket_close,

@@ -13,6 +13,7 @@ from recovery import selectors
 from recovery.api import serializers as s
 from recovery.filters import TicketAPIFilter
 from recovery.models import Restitution, Team, TicketEvent
+from recovery.services.assignment import ticket_assign, ticket_note
 from recovery.services.conversation import ticket_reply
 from recovery.services.improvements import (
     improvement_decline,
@@ -26,7 +27,7 @@ from recovery.services.restitution import (
     restitution_withdraw,
     ticket_offer_restitution,
 )
-from recovery.services.tickets import ticket_assign, ticket_create, ticket_note
+from recovery.services.tickets import ticket_create
 from recovery.services.workflow import (
     ticket_apologise,
     ticket_close,

@@ -23,7 +23,7 @@ from recovery.filters import TicketFilter
 from recovery.forms import BulkForm
 from recovery.models import Priority, State, Ticket
 from recovery.selectors import sort_tickets
-from recovery.services.tickets import tickets_bulk
+from recovery.services.assignment import tickets_bulk
 
 QUEUE_PAGE = 50
 # Column headers that sort: (label, the order a click asks for, then the one a second click

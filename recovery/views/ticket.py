@@ -39,6 +39,7 @@ from recovery.forms import (
     WithdrawForm,
 )
 from recovery.models import Restitution, Ticket
+from recovery.services.assignment import ticket_assign, ticket_note
 from recovery.services.conversation import ticket_reply
 from recovery.services.restitution import (
     allowance,
@@ -46,7 +47,7 @@ from recovery.services.restitution import (
     restitution_withdraw,
     ticket_offer_restitution,
 )
-from recovery.services.tickets import ticket_assign, ticket_create, ticket_note
+from recovery.services.tickets import ticket_create
 from recovery.services.workflow import (
     allowed_steps,
     ticket_apologise,

@@ -167,7 +167,7 @@ def test_notes_and_assignment(agent_api, agent):
 
 @pytest.mark.parametrize("who", ["integration", "no role", "inactive agent"])
 def test_tickets_go_only_to_people_who_work_them(agent_api, django_user_model, who):
-    from recovery.services.tickets import ticket_assign
+    from recovery.services.assignment import ticket_assign
     from tests.factories import staff_user
 
     ticket = open_ticket()

@@ -340,7 +340,7 @@ class TestCasePage:
     ):
         _page, _complaint, ticket = complained
         ticket_apologise(ticket=ticket, actor=agent, subject="Sorry about your lamp", body="Sorry.")
-        from recovery.services.tickets import ticket_note
+        from recovery.services.assignment import ticket_note
 
         ticket_note(ticket=ticket, actor=agent, text="Internal: courier at fault")
         before = (IncomingMessage.objects.count(), TicketEvent.objects.count())

@@ -8,9 +8,9 @@ from django.core import mail
 from django.urls import reverse
 
 from recovery.models import StaffNotice, Team
+from recovery.services.assignment import ticket_assign
 from recovery.services.follow_up import recovery_sweep
 from recovery.services.restitution import restitution_decide, ticket_offer_restitution
-from recovery.services.tickets import ticket_assign
 from tests.factories import open_ticket, reassured, staff_user
 
 pytestmark = pytest.mark.django_db

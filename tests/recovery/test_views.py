@@ -5,7 +5,7 @@ from django.core import mail
 from django.urls import reverse
 
 from recovery.models import ApprovalLimit, Restitution, State, Ticket
-from recovery.services.tickets import ticket_note
+from recovery.services.assignment import ticket_note
 from tests.factories import open_ticket, reassured, staff_user, step_url
 
 pytestmark = pytest.mark.django_db
