@@ -386,7 +386,8 @@ def _store_written(made: _Made) -> tuple[int, list[int]]:
         Response.objects.filter(invitation_id__in=ids).values_list("invitation_id", flat=True)
     )
     stored = [r for r in ready if r.response is not None and r.row.pk not in answered]
-    if len(stored) < sum(1 for r in ready if r.response is not None):
+    if len(stored) < sum(1 for r in made.ready if r.response is not None):
+        # Some left for one by one or answered meanwhile: count only those stored here.
         counted = arrivals_counted([(r.response, r.cleaned) for r in stored])
     made.responses.run([r.response for r in stored])
     made.answers.run([answer for r in stored for answer in r.cleaned])

@@ -403,3 +403,41 @@ def test_what_changes_while_a_batch_is_built_is_found_before_it_writes(no_worker
     assert Response.objects.filter(invitation=taken).count() == 1
     assert Response.objects.filter(invitation=fine).count() == 1
     assert not ReceivedAnswers.objects.exists()
+    from surveys.services.rollups import rollups_rebuild
+    from tests.surveys.test_rollups import snapshot
+
+    kept = snapshot()  # each stored answer counted once in the day tables, as a rebuild counts
+    rollups_rebuild()
+    assert snapshot() == kept
+
+
+def test_a_row_left_for_one_by_one_while_the_batch_was_built_is_counted_once(
+    no_worker, monkeypatch
+):
+    """The batch counts its rows for the day tables before its transaction: a row it leaves to
+    be stored alone (completed by the customer meanwhile) is counted by that store, not also
+    by the batch."""
+    from surveys.services.received import quick_receive
+    from surveys.services.rollups import rollups_rebuild
+    from tests.surveys.test_rollups import snapshot
+
+    completed, fine = invite(), invite()
+    answers_receive(invitation=fine, answers=answers(fine))
+    quick_receive(
+        invitation=completed,
+        answers={completed.survey.questions.get(kind="nps").pk: 2},
+        received_at=timezone.now() - received.QUICK_HOLD - timedelta(minutes=1),
+    )
+    real = received._store_ready
+
+    def and_meanwhile(keys):
+        built = real(keys)
+        assert answers_receive(invitation=completed, answers=answers(completed, nps=1))
+        return built
+
+    monkeypatch.setattr(received, "_store_ready", and_meanwhile)
+    assert received.received_store_batch([completed.pk, fine.pk]) == 2
+    assert Response.objects.get(invitation=completed).nps == 1
+    kept = snapshot()
+    rollups_rebuild()
+    assert snapshot() == kept
