@@ -188,16 +188,8 @@ def tickets_prepare(entries: list[tuple]) -> Opening:
     wanted = [e for e in entries if e[3] and e[0].customer_id is not None]
     if not wanted:
         return Opening()
-    busy = set(
-        Ticket.objects.filter(
-            customer_id__in={item.customer_id for item, *_rest in wanted}, state__in=OPEN_STATES
-        ).values_list("customer_id", flat=True)
-    )
-    opening = Opening(
-        targets=sla_targets(),
-        rules=active_rules(),
-        found={t.name: t for t in Topic.objects.filter(name__in={n for e in wanted for n in e[2]})},
-    )
+    busy = _busy({item.customer_id for item, *_rest in wanted})
+    opening = _read_for(wanted)
     now = timezone.now()
     for item, severity, topics, _failure in wanted:
         if item.customer_id not in busy:
@@ -209,6 +201,27 @@ def tickets_prepare(entries: list[tuple]) -> Opening:
         for name, returning in _OPENED_ROWS
     }
     return opening
+
+
+def _busy(customer_ids) -> set[int]:
+    """Those of the customers who have an open ticket."""
+    return set(
+        Ticket.objects.filter(customer_id__in=customer_ids, state__in=OPEN_STATES).values_list(
+            "customer_id", flat=True
+        )
+    )
+
+
+def _read_for(entries: list[tuple]) -> Opening:
+    """An Opening with what building the entries' tickets reads: SLA targets, routing rules,
+    their topics."""
+    return Opening(
+        targets=sla_targets(),
+        rules=active_rules(),
+        found={
+            t.name: t for t in Topic.objects.filter(name__in={n for e in entries for n in e[2]})
+        },
+    )
 
 
 def _opened(item, customer: Customer, severity: int, topics, opening: Opening, now) -> _Opened:
@@ -314,11 +327,7 @@ def _tickets_open(entries: list[tuple], opening: Opening | None = None) -> dict[
             pk__in=[item.customer_id for item, *_rest in entries]
         )
         customers = {c.pk: c for c in customers.order_by("pk")}
-        busy = set(
-            Ticket.objects.filter(customer_id__in=customers, state__in=OPEN_STATES).values_list(
-                "customer_id", flat=True
-            )
-        )
+        busy = _busy(customers)
         entries = [
             e
             for e in entries
@@ -329,14 +338,7 @@ def _tickets_open(entries: list[tuple], opening: Opening | None = None) -> dict[
         if not entries:
             return {}
         if opening is None or opening.targets is None:
-            opening = Opening(
-                targets=sla_targets(),
-                rules=active_rules(),
-                found={
-                    t.name: t
-                    for t in Topic.objects.filter(name__in={n for e in entries for n in e[2]})
-                },
-            )
+            opening = _read_for(entries)
         now = timezone.now()
         made, fresh = [], []
         for item, severity, topics, _failure in entries:
