@@ -9,7 +9,12 @@ from surveys.services.imports import imports_sweep, run_import
 from surveys.services.invitations import invitations_send_due, send_invitation
 from surveys.services.mail_intake import poll_mailbox
 from surveys.services.received import received_sweep, store_received
-from surveys.services.triage import triage_complaint, triage_response, triage_sweep
+from surveys.services.triage import (
+    triage_complaint,
+    triage_response,
+    triage_sweep,
+    triage_waiting_complaints,
+)
 
 __all__ = [
     "poll_mailbox",
@@ -22,6 +27,7 @@ __all__ = [
     "sweep_untriaged",
     "triage_complaint",
     "triage_response",
+    "triage_waiting_complaints",
 ]
 
 

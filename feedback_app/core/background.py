@@ -5,6 +5,7 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
+from django.core.cache import cache
 from django.db import connections, transaction
 from django.utils.module_loading import import_string
 from django_q.conf import Conf
@@ -12,6 +13,7 @@ from django_q.tasks import async_task
 
 logger = logging.getLogger(__name__)
 _batch = threading.local()
+WAITING_MARK_FOR = 60
 
 
 def queue_item_task(func: Callable | str, *args) -> str | None:
@@ -26,9 +28,39 @@ def queue_item_task(func: Callable | str, *args) -> str | None:
     """
     collected = getattr(_batch, "items", None)
     if collected is not None:
-        collected.append((func, list(args)))
+        if args or (func, []) not in collected:  # a task of everything waiting: once a batch
+            collected.append((func, list(args)))
         return None
     return async_task(func, *args, save=False)
+
+
+def queue_waiting_task(func: Callable, mark: str) -> None:
+    """Queue a task that works off everything of one kind waiting (it takes no arguments) unless
+    one is queued and has not started: a burst queues one task, not one per item.
+
+    `mark`, a key in the shared cache, says one is queued; the task clears it
+    (`waiting_task_started`) before it reads what waits. Call this once the item is committed:
+    an item committed while the mark is set is read by the task that set it, and one committed
+    after the task cleared it queues another, so nothing is left waiting. The mark expires
+    after WAITING_MARK_FOR seconds, so a task lost with its worker stops the queueing only that
+    long (the item's sweep is the net). Inside `item_tasks_batched` the task joins the batch once
+    and no mark is set (a batch that fails queues nothing). A broker that is down is logged:
+    the items are stored, and their sweep works them."""
+    if Conf.SYNC or getattr(_batch, "items", None) is not None:
+        queue_item_task(func)
+        return
+    if not cache.add(mark, True, timeout=WAITING_MARK_FOR):
+        return
+    try:
+        queue_item_task(func)
+    except Exception:
+        cache.delete(mark)
+        logger.exception("Could not queue %s; the sweep will do its work", func)
+
+
+def waiting_task_started(mark: str) -> None:
+    """Called by a task queued with `queue_waiting_task` before it reads what waits."""
+    cache.delete(mark)
 
 
 def queue_item_task_on_commit(func: Callable | str, *args) -> None:

@@ -11,13 +11,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.db import transaction
 from django.utils import timezone
 from django.utils.formats import number_format
 from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from feedback_app.core.background import queue_item_task_on_commit
 from feedback_app.core.errors import DomainError
 from feedback_app.core.phrases import Phrase
 from feedback_app.customers.languages import supported
@@ -34,7 +34,7 @@ from surveys.services.intake import (
     submitter,
 )
 from surveys.services.rollups import rollup_arrival
-from surveys.services.triage import triage_complaint
+from surveys.services.triage import complaints_triage_queue
 
 
 @dataclass
@@ -138,7 +138,7 @@ def complaint_submit(
             subject=complaint,
             occurred_at=received_at,
         )
-        queue_item_task_on_commit(triage_complaint, complaint.pk)
+        transaction.on_commit(complaints_triage_queue)
         return complaint, True
 
     # The unique index on the key guards replays: no lookup before the write.

@@ -8,6 +8,7 @@ finds the ticket it opened the first time.
 from __future__ import annotations
 
 import logging
+import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -16,8 +17,14 @@ from datetime import datetime, timedelta
 from django.db import connection, transaction
 from django.db.models import Count, Max, Q
 from django.utils import timezone
+from django_q.conf import Conf
 
-from feedback_app.core.background import batch_form, item_tasks_batched
+from feedback_app.core.background import (
+    batch_form,
+    item_tasks_batched,
+    queue_waiting_task,
+    waiting_task_started,
+)
 from feedback_app.core.signals import feedback_triaged, feedback_triaging
 from surveys.models import Complaint, Question, Response, Topic
 from surveys.services.announce import detractors_announce
@@ -383,5 +390,48 @@ def triage_response(response_id: int) -> int:
 
 @batch_form(triage_complaints)
 def triage_complaint(complaint_id: int) -> int:
-    """Queued after commit for every new complaint; returns how many items it triaged."""
+    """The task complaints queued one each before `complaints_triage_queue`; tasks queued then
+    under this name still run. Returns how many items it triaged."""
     return _first_triage(Complaint, [complaint_id])
+
+
+# The shared cache's key that says a `triage_waiting_complaints` task is queued and not started.
+COMPLAINTS_TRIAGE_QUEUED = "surveys:triage:complaints-queued"
+
+
+def complaints_triage_queue() -> None:
+    """After a complaint's commit: queue the task that triages every complaint waiting, unless
+    one is queued and has not started reading (a burst of a thousand complaints through the API
+    queues a few tasks, not a thousand; `queue_waiting_task` says why none is left waiting)."""
+    queue_waiting_task(triage_waiting_complaints, COMPLAINTS_TRIAGE_QUEUED)
+
+
+def triage_waiting_complaints(*, budget: float | None = None) -> int:
+    """The task: triage every complaint waiting for its first triage, oldest first, in batches
+    (each its own transaction); returns how many. After `budget` seconds (half the task time
+    limit) with complaints still waiting it queues a fresh task for them and returns. A batch
+    that fails is triaged one by one; a complaint that fails alone is logged and left to the
+    sweep, and this task goes on with the others."""
+    waiting_task_started(COMPLAINTS_TRIAGE_QUEUED)
+    budget = (Conf.TIMEOUT or 120) / 2 if budget is None else budget
+    started = time.monotonic()
+    done, failed = 0, []
+    while True:
+        waiting = Complaint.objects.filter(triaged_at__isnull=True).exclude(pk__in=failed)
+        ids = list(waiting.order_by("pk").values_list("pk", flat=True)[:TRIAGE_BATCH])
+        if not ids:
+            return done
+        with item_tasks_batched():
+            try:
+                done += len(items_triage(Complaint, ids, again=False))
+            except Exception:
+                logger.exception("Triage of %d waiting complaints failed; one by one", len(ids))
+                for pk in ids:
+                    try:
+                        done += len(items_triage(Complaint, [pk], again=False))
+                    except Exception:
+                        logger.exception("Triage of complaint %s failed; the sweep retries", pk)
+                        failed.append(pk)
+        if time.monotonic() - started >= budget:
+            complaints_triage_queue()
+            return done
