@@ -330,3 +330,18 @@ class TestEmail:
     )
     def test_own_words(self, body, expected):
         assert own_words(body) == expected
+
+
+def test_case_numbers_and_short_codes_use_every_character_in_every_place():
+    import re
+
+    from surveys.models.base import CASE_ALPHABET, new_case_number, new_short_code
+
+    numbers = [new_case_number() for _ in range(2000)]
+    assert all(re.fullmatch(rf"C-[{CASE_ALPHABET}]{{7}}", n) for n in numbers)
+    for place in range(2, 9):  # no place stuck on a few characters
+        assert {n[place] for n in numbers} == set(CASE_ALPHABET)
+    codes = [new_short_code() for _ in range(2000)]
+    assert all(len(c) == 10 for c in codes)
+    for place in range(10):
+        assert {c[place] for c in codes} == set(CASE_ALPHABET)
