@@ -166,11 +166,12 @@ def main() -> int:
 
     connection.close()
     total = answers + complaints
-    seconds, left = triage_backlog(env, total, limit=4 * 3600, clusters=args.clusters)
+    seconds, left, cpu = triage_backlog(env, total, limit=4 * 3600, clusters=args.clusters)
     print(
         f"backlog ({args.clusters} cluster{'s' if args.clusters > 1 else ''}, load average"
         f" {os.getloadavg()[0]:.2f}): {total:,} items stored and triaged in {seconds:.0f} s"
-        f" ({total / seconds:.1f} items/s)"
+        f" ({total / seconds:.1f} items/s); the clusters' CPU {cpu:.1f} s,"
+        f" {1000 * cpu / total:.2f} ms an item"
     )
     from surveys.models import Response
 
@@ -181,11 +182,15 @@ def main() -> int:
         problems.append(f"{Response.objects.count()} responses for {answers} accepted answers")
     print("\n".join(problems) if problems else "every accepted item stored and triaged once")
     if args.floor:
+        cpu_started = time.process_time()
         rate = floor(min(total, 20_000))
+        floor_cpu = (time.process_time() - cpu_started) / min(total, 20_000)
         ours = total / seconds
         print(
             f"floor (the rows of a failing answer, bulk_create in batches of 200, one process):"
-            f" {rate:,.0f} items/s; ours {ours:,.1f} items/s = {ours / rate:.2f} of the floor"
+            f" {rate:,.0f} items/s, CPU {1000 * floor_cpu:.2f} ms an item; ours"
+            f" {ours:,.1f} items/s = {ours / rate:.2f} of the floor, CPU an item"
+            f" {cpu / total / floor_cpu:.2f} times the floor's"
         )
     return 1 if problems else 0
 
