@@ -184,6 +184,13 @@ class ReceivedComplaint(models.Model):
 
     class Meta:
         ordering = ["received_at", "id"]
+        indexes = [
+            models.Index(
+                fields=["received_at", "id"],
+                condition=Q(attempts=0),
+                name="received_complaint_waiting",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"Complaint received {self.received_at:%Y-%m-%d %H:%M:%S} ({self.key})"

@@ -248,17 +248,28 @@ def items_triage(
     return done
 
 
+# When an item arrived, as its index of those waiting for triage orders them.
+_ARRIVED = {Response: "received_at", Complaint: "created_at"}
+
+
+def untriaged(model: type[Response] | type[Complaint]):
+    """The items waiting for their first triage, oldest first, in the order of the partial index
+    that holds only them (response_untriaged, complaint_untriaged). Ordered by id, SQLite walked
+    the whole table from its first row, past every item triaged already, for each batch."""
+    return model.objects.filter(triaged_at__isnull=True).order_by(_ARRIVED[model], "pk")
+
+
 def _first_triage(model, ids: list[int]) -> int:
     """The item tasks' triage: the items given and, up to a batch, others still waiting for
     their first triage (oldest first), so a burst of items queued one task each is triaged in
     batches and the tasks that come later find theirs done. Items already triaged are left as
     they are (triaging again is `retriage`'s job), and a task whose items an earlier batch took
     stops at that one statement (a burst of complaints queues one task each)."""
-    waiting = model.objects.filter(triaged_at__isnull=True)
+    waiting = untriaged(model)
     ids = list(waiting.filter(pk__in=ids).values_list("pk", flat=True))
     if not ids:
         return 0
-    waiting = waiting.exclude(pk__in=ids).order_by("pk")
+    waiting = waiting.exclude(pk__in=ids)
     more = list(waiting.values_list("pk", flat=True)[: max(0, TRIAGE_BATCH - len(ids))])
     # What the batch queues (the acknowledgements it sends...) goes to the broker as one task.
     with item_tasks_batched():
@@ -361,9 +372,9 @@ def triage_sweep(*, now: datetime | None = None, limit: int = 500) -> int:
     loses it) or never queued. Scheduled every minute; a partial index keeps it cheap."""
     cutoff = (now or timezone.now()) - TRIAGE_SWEEP_AFTER
     done = 0
-    for model, arrived in ((Response, "received_at"), (Complaint, "created_at")):
-        waiting = model.objects.filter(triaged_at__isnull=True, **{f"{arrived}__lt": cutoff})
-        ids = list(waiting.order_by(arrived).values_list("pk", flat=True)[:limit])
+    for model in (Response, Complaint):
+        waiting = untriaged(model).filter(**{f"{_ARRIVED[model]}__lt": cutoff})
+        ids = list(waiting.values_list("pk", flat=True)[:limit])
         items_triage(model, ids)
         done += len(ids)
     return done
@@ -417,8 +428,8 @@ def triage_waiting_complaints(*, budget: float | None = None) -> int:
     started = time.monotonic()
     done, failed = 0, []
     while True:
-        waiting = Complaint.objects.filter(triaged_at__isnull=True).exclude(pk__in=failed)
-        ids = list(waiting.order_by("pk").values_list("pk", flat=True)[:TRIAGE_BATCH])
+        waiting = untriaged(Complaint).exclude(pk__in=failed)
+        ids = list(waiting.values_list("pk", flat=True)[:TRIAGE_BATCH])
         if not ids:
             return done
         with item_tasks_batched():

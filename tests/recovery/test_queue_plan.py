@@ -3,24 +3,14 @@
 choose it are refreshed on a schedule."""
 
 import pytest
-from django.db import connection
 
 from feedback_app.core.maintenance import planner_statistics_refresh
 from recovery.models import Ticket
 from recovery.selectors import ACTION_STATES, sort_tickets
 from tests.factories import open_ticket
+from tests.plans import query_plan, sqlite_only
 
 pytestmark = pytest.mark.django_db
-
-sqlite_only = pytest.mark.skipif(
-    connection.vendor != "sqlite", reason="SQLite's plan; PostgreSQL plans by its own statistics"
-)
-
-
-def _plan(sql: str, params) -> str:
-    with connection.cursor() as cursor:
-        cursor.execute("EXPLAIN QUERY PLAN " + sql, params)
-        return " | ".join(str(row[-1]) for row in cursor.fetchall())
 
 
 @sqlite_only
@@ -32,7 +22,7 @@ def test_the_default_order_is_the_index_order_not_a_sort():
     forced = sql.replace(
         'FROM "recovery_ticket"', 'FROM "recovery_ticket" INDEXED BY ticket_next_due'
     )
-    plan = _plan(forced, params)
+    plan = query_plan(forced, params)
     assert "ticket_next_due" in plan and "TEMP B-TREE" not in plan, plan
 
 
@@ -43,7 +33,7 @@ def test_statistics_are_refreshed_and_the_planner_then_takes_the_index():
     assert "recovery_ticket" in planner_statistics_refresh()
     ids = sort_tickets(Ticket.objects.filter(state__in=ACTION_STATES), "next_due")
     sql, params = ids.values_list("pk", flat=True)[:50].query.sql_with_params()
-    assert "ticket_next_due" in _plan(sql, params)
+    assert "ticket_next_due" in query_plan(sql, params)
 
 
 def test_the_order_is_next_due_first_none_due_last():
