@@ -257,21 +257,22 @@ def received_store(
         time.sleep(0.1)
 
 
-def received_store_batch(keys: list[int]) -> int:
+def received_store_batch(keys: list[int], now: datetime | None = None) -> int:
     """Store a batch of received rows with bulk statements in one transaction,
     with the triage of all those stored queued as one background task. Rows the bulk step
     cannot take (answers no longer valid, a link expired since) and a batch whose transaction
     fails are stored one at a time instead (received_store_one: a row that fails is logged and
-    counted alone, the others kept). Returns how many were stored."""
+    counted alone, the others kept). Returns how many were stored. `now` (the sweep's) decides
+    which one-click answers are no longer held."""
     if not keys:
         return 0
     try:
         # Everything read and built first, and the transaction only re-checks what may have
         # changed meanwhile and writes: on SQLite a write transaction holds the one write lock
         # from its start, so work done inside it is work the triage of the last batch waits for.
-        made, alone = _store_ready(keys)
+        made, alone = _store_ready(keys, now)
         with item_tasks_batched(), transaction.atomic():
-            stored, more = _store_written(made) if made.ready else (0, [])
+            stored, more = _store_written(made, now) if made.ready else (0, [])
         alone += more
     except Exception:
         # Foreign keys are checked only at commit on SQLite (they are deferred), so a bad row
@@ -280,7 +281,7 @@ def received_store_batch(keys: list[int]) -> int:
         stored, alone = 0, keys
     if alone:
         with item_tasks_batched():
-            stored += sum(received_store_one(key) for key in alone)
+            stored += sum(received_store_one(key, now=now) for key in alone)
     return stored
 
 
@@ -307,12 +308,12 @@ class _Made:
     entries: Insert | None = None
 
 
-def _store_ready(keys: list[int]) -> tuple[_Made, list[int]]:
+def _store_ready(keys: list[int], now: datetime | None = None) -> tuple[_Made, list[int]]:
     """The batch's rows read and built, outside any transaction; (ready, keys for one by one).
     What each row gets is what response_submit gives an accepted answer."""
     rows = list(
         ReceivedAnswers.objects.select_related("invitation__survey", "invitation__customer")
-        .filter(_unheld(), pk__in=keys, attempts=0)
+        .filter(_unheld(now), pk__in=keys, attempts=0)
         .order_by("pk")
     )
     ids = [row.pk for row in rows]
@@ -365,7 +366,7 @@ def _store_ready(keys: list[int]) -> tuple[_Made, list[int]]:
 
 
 # Long on purpose: the batch's one transaction (re-check, then every write one statement).
-def _store_written(made: _Made) -> tuple[int, list[int]]:
+def _store_written(made: _Made, now: datetime | None = None) -> tuple[int, list[int]]:
     """Inside the batch's transaction: take the rows still waiting as they were read (another
     task may have taken one, the customer's Send may have completed a held one), lock their
     invitations as response_submit locks one, drop those answered meanwhile, then write.
@@ -373,7 +374,7 @@ def _store_written(made: _Made) -> tuple[int, list[int]]:
     ready, counted = made.ready, made.counted
     still = dict(
         ReceivedAnswers.objects.select_for_update(skip_locked=True)
-        .filter(_unheld(), pk__in=[r.row.pk for r in ready], attempts=0)
+        .filter(_unheld(now), pk__in=[r.row.pk for r in ready], attempts=0)
         .values_list("pk", "partial")
     )
     # Gone, another task's (locked), or completed since: each alone, as the batch cannot tell.
@@ -407,16 +408,29 @@ def _store_written(made: _Made) -> tuple[int, list[int]]:
 def received_sweep(*, now: datetime | None = None, limit: int = 5000) -> int:
     """Scheduled every minute: store what waited longer than RECEIVED_SWEEP_AFTER (its task was
     lost with a worker, or it was a one-click answer whose hold has passed) and try failed rows
-    again, up to RECEIVED_MAX_ATTEMPTS times; accepted complaints alike."""
-    cutoff = (now or timezone.now()) - RECEIVED_SWEEP_AFTER
-    keys = ReceivedAnswers.objects.filter(
+    again, up to RECEIVED_MAX_ATTEMPTS times; accepted complaints alike.
+
+    While a store task works (its claim), rows waiting for their first try are its to take, in
+    their turn: in a backlog longer than a minute every row looks late, and storing them here
+    one by one raced that task for the write lock at a fraction of its speed. Without one, late
+    first tries are stored in batches as the task stores them; failed rows one by one."""
+    now = now or timezone.now()
+    cutoff = now - RECEIVED_SWEEP_AFTER
+    waiting = ReceivedAnswers.objects.filter(
         _unheld(now), received_at__lt=cutoff, attempts__lt=RECEIVED_MAX_ATTEMPTS
     ).order_by("received_at")
-    stored = sum(
-        received_store_one(key, now=now) for key in keys.values_list("pk", flat=True)[:limit]
+    first_tries = Conf.SYNC or cache.get(RECEIVED_STORING) is None
+    stored = 0
+    if first_tries:
+        keys = list(waiting.filter(attempts=0).values_list("pk", flat=True)[:limit])
+        for start in range(0, len(keys), RECEIVED_BATCH):
+            stored += received_store_batch(keys[start : start + RECEIVED_BATCH], now=now)
+    stored += sum(
+        received_store_one(key, now=now)
+        for key in waiting.filter(attempts__gt=0).values_list("pk", flat=True)[:limit]
     )
     return stored + received_complaints_sweep(
-        cutoff=cutoff, attempts=RECEIVED_MAX_ATTEMPTS, limit=limit
+        cutoff=cutoff, attempts=RECEIVED_MAX_ATTEMPTS, limit=limit, first_tries=first_tries
     )
 
 

@@ -67,10 +67,15 @@ def received_complaints_store(*, limit: int = RECEIVED_COMPLAINTS_BATCH) -> tupl
     return len(keys), _file_all(keys)
 
 
-def received_complaints_sweep(*, cutoff: datetime, attempts: int, limit: int) -> int:
+def received_complaints_sweep(
+    *, cutoff: datetime, attempts: int, limit: int, first_tries: bool = True
+) -> int:
     """File what waited since before `cutoff` (its task was lost) and failed rows again (fewer
-    than `attempts` tries); returns how many were filed."""
+    than `attempts` tries); returns how many were filed. Without `first_tries` (a store task is
+    working through them) only failed rows."""
     keys = ReceivedComplaint.objects.filter(received_at__lt=cutoff, attempts__lt=attempts)
+    if not first_tries:
+        keys = keys.filter(attempts__gt=0)
     return _file_all(list(keys.order_by("received_at", "pk").values_list("pk", flat=True)[:limit]))
 
 

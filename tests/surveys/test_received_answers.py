@@ -128,6 +128,29 @@ def test_the_sweep_stores_what_a_lost_task_left_waiting(no_worker):
     assert Response.objects.get().invitation == invitation
 
 
+def test_while_a_store_task_works_the_sweep_leaves_it_the_first_tries(no_worker, monkeypatch):
+    """In a backlog longer than RECEIVED_SWEEP_AFTER every waiting row looks late; the working
+    store task takes them in their turn, and the sweep only tries failed rows again."""
+    from django.core.cache import cache
+
+    late, failed = invite(), invite()
+    for invitation in (late, failed):
+        answers_receive(invitation=invitation, answers=answers(invitation))
+    ReceivedAnswers.objects.filter(pk=failed.pk).update(attempts=1)
+    later = timezone.now() + timedelta(minutes=2)
+    cache.set(received.RECEIVED_STORING, True)  # a store task is at work
+    assert received_sweep(now=later) == 1
+    assert list(ReceivedAnswers.objects.values_list("pk", flat=True)) == [late.pk]
+    cache.delete(received.RECEIVED_STORING)  # no task: the row was left by a lost one
+    one_by_one = []
+    real = received.received_store_one
+    monkeypatch.setattr(
+        received, "received_store_one", lambda key, **kw: one_by_one.append(key) or real(key, **kw)
+    )
+    assert received_sweep(now=later) == 1
+    assert Response.objects.filter(invitation=late).exists() and one_by_one == []  # a batch
+
+
 def test_a_broker_that_is_down_does_not_undo_accepted_answers(client, no_worker, monkeypatch):
     def broker_down(*args, **kwargs):
         raise ConnectionError("broker unreachable")
@@ -382,8 +405,8 @@ def test_what_changes_while_a_batch_is_built_is_found_before_it_writes(no_worker
     )
     real = received._store_ready
 
-    def and_meanwhile(keys):
-        built = real(keys)
+    def and_meanwhile(keys, now=None):
+        built = real(keys, now)
         response_submit(
             survey=answered.survey,
             invitation=answered,
@@ -430,8 +453,8 @@ def test_a_row_left_for_one_by_one_while_the_batch_was_built_is_counted_once(
     )
     real = received._store_ready
 
-    def and_meanwhile(keys):
-        built = real(keys)
+    def and_meanwhile(keys, now=None):
+        built = real(keys, now)
         assert answers_receive(invitation=completed, answers=answers(completed, nps=1))
         return built
 
