@@ -223,7 +223,11 @@ def _kick() -> None:
 
 
 def received_store(
-    *, linger: float = 0.0, batch: int = RECEIVED_BATCH, budget: float | None = None
+    *,
+    linger: float = 0.0,
+    batch: int = RECEIVED_BATCH,
+    budget: float | None = None,
+    now: datetime | None = None,
 ) -> int:
     """Store received answers as responses, oldest first, and file accepted complaints;
     returns how many were stored.
@@ -231,14 +235,15 @@ def received_store(
     Once it has stored something it keeps looking until `linger` seconds pass with nothing new.
     After `budget` seconds with rows still waiting it queues a fresh store task for them and
     returns, so a long backlog never outlives a task's time limit. A row that fails is logged,
-    counted in `attempts` and left to `received_sweep`.
+    counted in `attempts` and left to `received_sweep`. `now` (the sweep's) decides which
+    one-click answers are no longer held.
     """
     started = quiet_since = time.monotonic()
     stored = 0
     waiting = ReceivedAnswers.objects.filter(attempts=0).order_by("received_at")
     while True:
-        keys = list(waiting.filter(_unheld()).values_list("pk", flat=True)[:batch])
-        done = received_store_batch(keys)
+        keys = list(waiting.filter(_unheld(now)).values_list("pk", flat=True)[:batch])
+        done = received_store_batch(keys, now)
         complaints, filed = received_complaints_store()
         done += filed
         if done:
@@ -410,28 +415,22 @@ def received_sweep(*, now: datetime | None = None, limit: int = 5000) -> int:
     lost with a worker, or it was a one-click answer whose hold has passed) and try failed rows
     again, up to RECEIVED_MAX_ATTEMPTS times; accepted complaints alike.
 
-    While a store task works (its claim), rows waiting for their first try are its to take, in
-    their turn: in a backlog longer than a minute every row looks late, and storing them here
-    one by one raced that task for the write lock at a fraction of its speed. Without one, late
-    first tries are stored in batches as the task stores them; failed rows one by one."""
+    Rows waiting for their first try are stored as the store task stores them: the sweep runs
+    it, unless one is at work (its claim), and then they are that task's to take in their turn.
+    In a backlog longer than a minute every row looks late: storing them here one by one raced
+    the working task for the write lock at a fraction of its speed. Failed rows one by one."""
     now = now or timezone.now()
     cutoff = now - RECEIVED_SWEEP_AFTER
     waiting = ReceivedAnswers.objects.filter(
         _unheld(now), received_at__lt=cutoff, attempts__lt=RECEIVED_MAX_ATTEMPTS
     ).order_by("received_at")
-    first_tries = Conf.SYNC or cache.get(RECEIVED_STORING) is None
-    stored = 0
-    if first_tries:
-        keys = list(waiting.filter(attempts=0).values_list("pk", flat=True)[:limit])
-        for start in range(0, len(keys), RECEIVED_BATCH):
-            stored += received_store_batch(keys[start : start + RECEIVED_BATCH], now=now)
-    stored += sum(
+    stored = sum(
         received_store_one(key, now=now)
         for key in waiting.filter(attempts__gt=0).values_list("pk", flat=True)[:limit]
     )
-    return stored + received_complaints_sweep(
-        cutoff=cutoff, attempts=RECEIVED_MAX_ATTEMPTS, limit=limit, first_tries=first_tries
-    )
+    stored += received_complaints_sweep(cutoff=cutoff, attempts=RECEIVED_MAX_ATTEMPTS, limit=limit)
+    late = waiting.filter(attempts=0).exists() or received_complaints_waiting(before=cutoff)
+    return stored + (store_received(now=now) if late else 0)
 
 
 def received_store_one(key: int, now: datetime | None = None) -> bool:
@@ -463,7 +462,7 @@ def received_store_one(key: int, now: datetime | None = None) -> bool:
         return False
 
 
-def store_received() -> int:
+def store_received(*, now: datetime | None = None) -> int:
     """The task (queued by the invitation form and the complaint API's respond-async, at most
     twice a second per web process): store the answers and file the complaints they accepted.
     Keeps looking for a moment once busy, so a burst is one long task,
@@ -471,16 +470,19 @@ def store_received() -> int:
 
     One at a time: while a store task works (its claim in the shared cache), another returns at
     once and leaves its worker to the triage of what is being stored; the working one looks
-    again after giving up its claim, so rows such a task left are not left waiting."""
+    again after giving up its claim, so rows such a task left are not left waiting (a one-click
+    answer still held is not waiting: the sweep stores it once its hold passes). The sweep
+    passes its `now`."""
     if Conf.SYNC:
-        return received_store()
+        return received_store(now=now)
     limit = Conf.TIMEOUT or 120
     if not cache.add(RECEIVED_STORING, True, timeout=limit):
         return 0
     try:
-        stored = received_store(linger=RECEIVED_LINGER, budget=limit / 2)
+        stored = received_store(linger=RECEIVED_LINGER, budget=limit / 2, now=now)
     finally:
         cache.delete(RECEIVED_STORING)
-    if ReceivedAnswers.objects.filter(attempts=0).exists() or received_complaints_waiting():
+    waiting = ReceivedAnswers.objects.filter(_unheld(), attempts=0)
+    if waiting.exists() or received_complaints_waiting():
         queue_item_task(store_received)
     return stored

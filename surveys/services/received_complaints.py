@@ -67,15 +67,13 @@ def received_complaints_store(*, limit: int = RECEIVED_COMPLAINTS_BATCH) -> tupl
     return len(keys), _file_all(keys)
 
 
-def received_complaints_sweep(
-    *, cutoff: datetime, attempts: int, limit: int, first_tries: bool = True
-) -> int:
-    """File what waited since before `cutoff` (its task was lost) and failed rows again (fewer
-    than `attempts` tries); returns how many were filed. Without `first_tries` (a store task is
-    working through them) only failed rows."""
-    keys = ReceivedComplaint.objects.filter(received_at__lt=cutoff, attempts__lt=attempts)
-    if not first_tries:
-        keys = keys.filter(attempts__gt=0)
+def received_complaints_sweep(*, cutoff: datetime, attempts: int, limit: int) -> int:
+    """File failed rows again (fewer than `attempts` tries) that waited since before `cutoff`;
+    returns how many were filed. Those waiting for their first try are the store task's
+    (`received_sweep` runs it when none is at work)."""
+    keys = ReceivedComplaint.objects.filter(
+        received_at__lt=cutoff, attempts__gt=0, attempts__lt=attempts
+    )
     return _file_all(list(keys.order_by("received_at", "pk").values_list("pk", flat=True)[:limit]))
 
 
@@ -136,8 +134,10 @@ def received_complaints_naming(customer) -> list[int]:
     return keys
 
 
-def received_complaints_waiting() -> bool:
-    return ReceivedComplaint.objects.filter(attempts=0).exists()
+def received_complaints_waiting(before: datetime | None = None) -> bool:
+    """Whether complaints wait for their first try (received before `before`, when given)."""
+    waiting = ReceivedComplaint.objects.filter(attempts=0)
+    return waiting.filter(received_at__lt=before).exists() if before else waiting.exists()
 
 
 def received_complaint_fields(

@@ -221,6 +221,17 @@ def test_a_store_task_that_stops_with_rows_waiting_queues_another(no_worker, mon
     assert no_worker.queue_size() == 1
 
 
+def test_a_one_click_answer_still_held_does_not_keep_store_tasks_coming(no_worker):
+    from surveys.services.received import quick_receive
+
+    invitation = invite()
+    nps_q = invitation.survey.questions.get(kind="nps")
+    assert quick_receive(invitation=invitation, answers={nps_q.pk: 9})
+    no_worker.purge_queue()
+    assert received.store_received() == 0
+    assert no_worker.queue_size() == 0  # it is not waiting: its hold has not passed
+
+
 def test_the_admin_can_store_a_row_by_hand(admin_client, no_worker):
     invitation = invite()
     answers_receive(invitation=invitation, answers=answers(invitation))
