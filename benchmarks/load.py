@@ -108,6 +108,7 @@ def prepare(surveys: int) -> tuple[list[str], str, tuple[int, int]]:
     import django
 
     django.setup()
+    from django.core.cache import cache
     from django.core.management import call_command
     from django.utils import timezone
     from rest_framework.authtoken.models import Token
@@ -118,6 +119,9 @@ def prepare(surveys: int) -> tuple[list[str], str, tuple[int, int]]:
     from surveys.services.building import question_add, survey_create, survey_publish
 
     call_command("migrate", verbosity=0)
+    # The shared cache outlives a run (its directory, or Redis): a claim or mark a stopped cluster
+    # left there would hold up the next run's tasks.
+    cache.clear()
     survey = survey_create(name="After delivery", purpose="after_delivery")
     nps = question_add(survey=survey, kind="nps", prompt="How likely are you to recommend us?")
     text = question_add(survey=survey, kind="text", prompt="Tell us more", required=False)

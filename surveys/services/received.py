@@ -71,9 +71,11 @@ RECEIVED_BATCH_PAUSE = 0.01
 # Rows a store batch takes: one transaction, and one triage task for what it stored.
 RECEIVED_BATCH = 200
 RECEIVED_SWEEP_AFTER = timedelta(minutes=1)
-# The shared cache's key a store task holds while it works (released when it stops, or after
-# the task time limit if its worker died).
+# The shared cache's key a store task holds while it works: released when it stops, and renewed
+# for RECEIVED_CLAIM_FOR seconds after every batch, so a worker killed while holding it stops
+# the storing only that long (with the task time limit instead, a restart stopped it 2 minutes).
 RECEIVED_STORING = "surveys:received:storing"
+RECEIVED_CLAIM_FOR = 15
 RECEIVED_MAX_ATTEMPTS = 10
 # How long a one-click answer saved alone waits for the rest of the customer's answers.
 QUICK_HOLD = timedelta(minutes=15)
@@ -228,6 +230,7 @@ def received_store(
     batch: int = RECEIVED_BATCH,
     budget: float | None = None,
     now: datetime | None = None,
+    claimed: bool = False,
 ) -> int:
     """Store received answers as responses, oldest first, and file accepted complaints;
     returns how many were stored.
@@ -236,7 +239,7 @@ def received_store(
     After `budget` seconds with rows still waiting it queues a fresh store task for them and
     returns, so a long backlog never outlives a task's time limit. A row that fails is logged,
     counted in `attempts` and left to `received_sweep`. `now` (the sweep's) decides which
-    one-click answers are no longer held.
+    one-click answers are no longer held. `claimed`: it holds RECEIVED_STORING, and renews it.
     """
     started = quiet_since = time.monotonic()
     stored = 0
@@ -246,6 +249,8 @@ def received_store(
         done = received_store_batch(keys, now)
         complaints, filed = received_complaints_store()
         done += filed
+        if claimed:
+            cache.touch(RECEIVED_STORING, RECEIVED_CLAIM_FOR)
         if done:
             stored += done
             quiet_since = time.monotonic()
@@ -476,10 +481,10 @@ def store_received(*, now: datetime | None = None) -> int:
     if Conf.SYNC:
         return received_store(now=now)
     limit = Conf.TIMEOUT or 120
-    if not cache.add(RECEIVED_STORING, True, timeout=limit):
+    if not cache.add(RECEIVED_STORING, True, timeout=RECEIVED_CLAIM_FOR):
         return 0
     try:
-        stored = received_store(linger=RECEIVED_LINGER, budget=limit / 2, now=now)
+        stored = received_store(linger=RECEIVED_LINGER, budget=limit / 2, now=now, claimed=True)
     finally:
         cache.delete(RECEIVED_STORING)
     waiting = ReceivedAnswers.objects.filter(_unheld(), attempts=0)

@@ -211,6 +211,25 @@ def test_one_store_task_works_at_a_time_and_leaves_nothing_behind(no_worker):
     assert cache.get(received.RECEIVED_STORING) is None  # given up again
 
 
+def test_a_store_task_renews_its_claim_as_it_goes(no_worker, monkeypatch):
+    """A claim that outlived a killed worker by the task time limit stopped the storing for two
+    minutes; it is taken for RECEIVED_CLAIM_FOR seconds and renewed after every batch."""
+    from django.core.cache import cache
+
+    for invitation in (invite(), invite()):
+        answers_receive(invitation=invitation, answers=answers(invitation))
+    taken, renewed = [], []
+    add, touch = cache.add, cache.touch
+    monkeypatch.setattr(cache, "add", lambda key, *a, **kw: taken.append(kw) or add(key, *a, **kw))
+    monkeypatch.setattr(
+        cache, "touch", lambda key, timeout: renewed.append((key, timeout)) or touch(key, timeout)
+    )
+    monkeypatch.setattr(received, "RECEIVED_LINGER", 0)
+    assert received.store_received() == 2
+    assert taken == [{"timeout": received.RECEIVED_CLAIM_FOR}]
+    assert renewed and set(renewed) == {(received.RECEIVED_STORING, received.RECEIVED_CLAIM_FOR)}
+
+
 def test_a_store_task_that_stops_with_rows_waiting_queues_another(no_worker, monkeypatch):
     invitation = invite()
     answers_receive(invitation=invitation, answers=answers(invitation))
