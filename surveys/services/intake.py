@@ -102,7 +102,8 @@ def intake_once(
 
     `look_first=False` skips the lookup before writing when the unique index alone guards the
     key: a first submission (the usual case) then costs no statement for it, and a replay is
-    found after the index refuses it, its writes rolled back."""
+    found after the index refuses it, its writes rolled back. Refused with nothing found, it is
+    made once more (a random case number drawn twice)."""
     existing = find() if look_first else None
     if existing is not None:
         return existing, False
@@ -111,6 +112,9 @@ def intake_once(
             return create()
     except IntegrityError:
         first = (winner or find)()
-        if first is None:
-            raise
-        return first, False
+        if first is not None:
+            return first, False
+    # Refused, and not as a replay: a number the row drew at random (a complaint's case number)
+    # was taken. Drawn again once; anything else is refused again and raised.
+    with transaction.atomic():
+        return create()

@@ -1,0 +1,44 @@
+"""The case numbers of new tickets: the reference a customer quotes, unique among tickets and
+complaints (a complaint's ticket takes the complaint's number)."""
+
+from recovery.models import Ticket
+from surveys.models import Complaint
+from surveys.models.base import new_case_number
+
+
+def case_numbers_free(tickets: list[Ticket], own: set[str] = frozenset()) -> None:
+    """Give a fresh number to each of these unsaved tickets whose number another ticket, a
+    complaint other than its own (`own`: the numbers they took from their complaints) or another
+    of them holds. Numbers are 35 random bits: among 100,000 tickets two share one with a chance
+    of about one in seven; a batch's INSERT then failed, and a complaint whose number a ticket
+    opened from a survey answer already held could never get its ticket."""
+    kept: set[str] = set()
+    while tickets:
+        numbers = [t.case_number for t in tickets]
+        # one statement: both unordered, as a compound SELECT's parts must be
+        tickets_holding = Ticket.objects.filter(case_number__in=numbers).order_by()
+        complaints_holding = (
+            Complaint.objects.filter(case_number__in=numbers)
+            .exclude(case_number__in=own)
+            .order_by()
+        )
+        taken = set(
+            tickets_holding.values_list("case_number", flat=True).union(
+                complaints_holding.values_list("case_number", flat=True)
+            )
+        )
+        again = []
+        for ticket in tickets:
+            if ticket.case_number in taken or ticket.case_number in kept:
+                again.append(ticket)
+            else:
+                kept.add(ticket.case_number)
+        for ticket in again:
+            ticket.case_number = new_case_number()
+        tickets = again
+
+
+def own_numbers(opened: list) -> set[str]:
+    """The case numbers tickets take from their complaints (of items, or of rows with an item)."""
+    items = (getattr(one, "item", one) for one in opened)
+    return {item.case_number for item in items if isinstance(item, Complaint)}
