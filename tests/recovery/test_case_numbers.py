@@ -28,7 +28,8 @@ def draws(monkeypatch):
     for model in (Ticket, Complaint):
         field = model._meta.get_field("case_number")
         monkeypatch.setattr(field, "default", drawn)
-        monkeypatch.delattr(field, "_get_default", raising=False)  # Django caches the default
+        # Django caches the default it calls; monkeypatch reads (caches) and puts it back after
+        monkeypatch.setattr(field, "_get_default", drawn)
     return queue
 
 

@@ -78,19 +78,12 @@ def test_after_its_budget_the_task_hands_the_rest_to_a_fresh_one(monkeypatch, ta
 
 
 def test_a_complaint_that_fails_is_left_to_the_sweep_and_the_others_are_triaged(
-    monkeypatch, take_queued, caplog, file
+    take_queued, caplog, file, triage_fails_for
 ):
     with item_tasks_batched():
         burst = [file(n) for n in range(4)]
     take_queued()
-    real = triage._engine
-
-    def engine(item, words):
-        if item.pk == burst[1].pk:
-            raise ValueError("this one is broken")
-        return real(item, words)
-
-    monkeypatch.setattr(triage, "_engine", engine)
+    triage_fails_for(burst[1].pk)
     assert triage_waiting_complaints() == 3  # and it stops: the broken one is not read again
     assert list(Complaint.objects.filter(triaged_at__isnull=True)) == [burst[1]]
     assert "Triage of complaint %s failed; the sweep retries" in [r.msg for r in caplog.records]

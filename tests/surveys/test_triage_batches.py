@@ -178,18 +178,9 @@ def test_complaints_in_a_batch_are_each_acknowledged():
         assert list(ticket.events.values_list("kind", flat=True)) == ["opened", "acknowledged"]
 
 
-def test_a_batch_task_with_a_bad_item_still_triages_the_others(survey, monkeypatch):
+def test_a_batch_task_with_a_bad_item_still_triages_the_others(survey, triage_fails_for):
     items = [stored(survey, f"b{n}@example.com", 2, "Never arrived") for n in range(3)]
-    from surveys.services import triage
-
-    real = triage._engine
-
-    def engine(item, words):
-        if item.pk == items[1].pk:
-            raise ValueError("this one is broken")
-        return real(item, words)
-
-    monkeypatch.setattr(triage, "_engine", engine)
+    triage_fails_for(items[1].pk)
     with pytest.raises(RuntimeError, match="1 of 3 item tasks failed"):
         run_item_tasks([(triage_response, [r.pk]) for r in items])
     assert set(Response.objects.filter(triaged_at__isnull=False).values_list("pk", flat=True)) == {
