@@ -6,12 +6,15 @@ from surveys.models import Complaint
 from surveys.models.base import new_case_number
 
 
-def case_numbers_free(tickets: list[Ticket], own: set[str] = frozenset()) -> None:
-    """Give a fresh number to each of these unsaved tickets whose number another ticket, a
-    complaint other than its own (`own`: the numbers they took from their complaints) or another
-    of them holds. Numbers are 35 random bits: among 100,000 tickets two share one with a chance
-    of about one in seven; a batch's INSERT then failed, and a complaint whose number a ticket
-    opened from a survey answer already held could never get its ticket."""
+def case_numbers_free(opened: list[tuple[Ticket, object]]) -> None:
+    """Give a fresh number to each of these unsaved tickets, as (ticket, the item it opens for),
+    whose number another ticket, a complaint other than its own or another of them holds (a
+    complaint's ticket takes the complaint's number). Numbers are 35 random bits: among 100,000
+    tickets two share one with a chance of about one in seven; a batch's INSERT then failed, and
+    a complaint whose number a ticket opened from a survey answer already held could never get
+    its ticket."""
+    own = {item.case_number for _ticket, item in opened if isinstance(item, Complaint)}
+    tickets = [ticket for ticket, _item in opened]
     kept: set[str] = set()
     while tickets:
         numbers = [t.case_number for t in tickets]
@@ -36,9 +39,3 @@ def case_numbers_free(tickets: list[Ticket], own: set[str] = frozenset()) -> Non
         for ticket in again:
             ticket.case_number = new_case_number()
         tickets = again
-
-
-def own_numbers(opened: list) -> set[str]:
-    """The case numbers tickets take from their complaints (of items, or of rows with an item)."""
-    items = (getattr(one, "item", one) for one in opened)
-    return {item.case_number for item in items if isinstance(item, Complaint)}

@@ -28,7 +28,7 @@ from recovery.services.log import (
     ticket_event_new,
     ticket_events_save,
 )
-from recovery.services.numbers import case_numbers_free, own_numbers
+from recovery.services.numbers import case_numbers_free
 from recovery.services.routing import active_rules, ticket_route, tickets_route
 from recovery.services.sla import sla_apply, sla_targets
 from surveys.models import Complaint, Response, Topic
@@ -197,7 +197,7 @@ def tickets_prepare(entries: list[tuple]) -> Opening:
             opened = _opened(item, item.customer, severity, topics, opening, now)
             opening.built[item.pk] = opened
     ones = list(opening.built.values())
-    case_numbers_free([one.ticket for one in ones], own_numbers(ones))
+    case_numbers_free([(one.ticket, one.item) for one in ones])
     opening.inserts = {
         name: rows_insert([row for one in ones for row in one.rows(name)], returning=returning)
         for name, returning in _OPENED_ROWS
@@ -351,7 +351,7 @@ def _tickets_open(entries: list[tuple], opening: Opening | None = None) -> dict[
                 made.append(opened)
             else:
                 fresh.append(_opened(item, customer, severity, topics, opening, now))
-        case_numbers_free([one.ticket for one in fresh], own_numbers(fresh))
+        case_numbers_free([(one.ticket, one.item) for one in fresh])
         for name, returning in _OPENED_ROWS:
             if made:
                 opening.inserts[name].run([row for one in made for row in one.rows(name)])
@@ -421,7 +421,7 @@ def ticket_create(
         )
         if isinstance(item, Complaint):
             ticket.case_number = item.case_number  # the reference the customer already has
-        case_numbers_free([ticket], own_numbers([item]))
+        case_numbers_free([(ticket, item)])
         sla_apply(ticket)
         ticket.save()
         if item is not None:

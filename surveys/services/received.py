@@ -208,6 +208,11 @@ def _unheld(now: datetime | None = None) -> Q:
     return Q(hold_until__isnull=True) | Q(hold_until__lte=now or timezone.now())
 
 
+def _first_tries(now: datetime | None = None):
+    """The rows waiting for the store task: never tried (failed ones are the sweep's), not held."""
+    return ReceivedAnswers.objects.filter(_unheld(now), attempts=0)
+
+
 def _kick() -> None:
     """Queue the store task, at most once per RECEIVED_KICK_EVERY seconds per process (every
     time when tasks run in the caller, as in tests). A broker that is down does not undo the
@@ -243,9 +248,9 @@ def received_store(
     """
     started = quiet_since = time.monotonic()
     stored = 0
-    waiting = ReceivedAnswers.objects.filter(attempts=0).order_by("received_at")
     while True:
-        keys = list(waiting.filter(_unheld(now)).values_list("pk", flat=True)[:batch])
+        waiting = _first_tries(now).order_by("received_at")
+        keys = list(waiting.values_list("pk", flat=True)[:batch])
         done = received_store_batch(keys, now)
         complaints, filed = received_complaints_store()
         done += filed
@@ -322,8 +327,9 @@ def _store_ready(keys: list[int], now: datetime | None = None) -> tuple[_Made, l
     """The batch's rows read and built, outside any transaction; (ready, keys for one by one).
     What each row gets is what response_submit gives an accepted answer."""
     rows = list(
-        ReceivedAnswers.objects.select_related("invitation__survey", "invitation__customer")
-        .filter(_unheld(now), pk__in=keys, attempts=0)
+        _first_tries(now)
+        .select_related("invitation__survey", "invitation__customer")
+        .filter(pk__in=keys)
         .order_by("pk")
     )
     ids = [row.pk for row in rows]
@@ -383,8 +389,9 @@ def _store_written(made: _Made, now: datetime | None = None) -> tuple[int, list[
     Returns (stored, keys left for one by one)."""
     ready, counted = made.ready, made.counted
     still = dict(
-        ReceivedAnswers.objects.select_for_update(skip_locked=True)
-        .filter(_unheld(now), pk__in=[r.row.pk for r in ready], attempts=0)
+        _first_tries(now)
+        .select_for_update(skip_locked=True)
+        .filter(pk__in=[r.row.pk for r in ready])
         .values_list("pk", "partial")
     )
     # Gone, another task's (locked), or completed since: each alone, as the batch cannot tell.
@@ -487,7 +494,6 @@ def store_received(*, now: datetime | None = None) -> int:
         stored = received_store(linger=RECEIVED_LINGER, budget=limit / 2, now=now, claimed=True)
     finally:
         cache.delete(RECEIVED_STORING)
-    waiting = ReceivedAnswers.objects.filter(_unheld(), attempts=0)
-    if waiting.exists() or received_complaints_waiting():
+    if _first_tries().exists() or received_complaints_waiting():
         queue_item_task(store_received)
     return stored
