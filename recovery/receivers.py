@@ -4,6 +4,7 @@ connected in RecoveryConfig.ready()."""
 from recovery.models import Ticket
 from recovery.privacy import erase_customer_recovery
 from recovery.services.conversation import (
+    acknowledgements_prepare,
     complaints_acknowledge,
     ticket_customer_wrote,
     ticket_for_thread,
@@ -25,8 +26,13 @@ def _entries(sender, triaged) -> list[tuple]:
 
 
 def on_feedback_triaging(sender, *, triaged, prepared, **kwargs):
-    """Before triage's transaction: the tickets its batch may open, built, not saved."""
-    prepared["recovery"] = tickets_prepare(_entries(sender, triaged))
+    """Before triage's transaction: the tickets its batch may open, built, not saved, and the
+    words of the complaints' acknowledgements on them."""
+    opening = prepared["recovery"] = tickets_prepare(_entries(sender, triaged))
+    if sender is Complaint:
+        prepared["acknowledgements"] = acknowledgements_prepare(
+            [(one.item, one.ticket) for one in opening.built.values()]
+        )
 
 
 def on_feedback_triaged(sender, *, triaged, prepared=None, **kwargs):
@@ -41,7 +47,8 @@ def on_feedback_triaged(sender, *, triaged, prepared=None, **kwargs):
     tickets = feedback_link_many(_entries(sender, rest), (prepared or {}).get("recovery"))
     if sender is Complaint:
         complaints_acknowledge(
-            [(t.item, ticket) for t, ticket in zip(rest, tickets, strict=True) if ticket]
+            [(t.item, ticket) for t, ticket in zip(rest, tickets, strict=True) if ticket],
+            (prepared or {}).get("acknowledgements"),
         )
 
 

@@ -18,11 +18,17 @@ from feedback_app.core.errors import DomainError
 from feedback_app.core.numbers import whole_number
 from feedback_app.customers.languages import in_language_of
 from feedback_app.customers.models import IncomingMessage, Message
-from feedback_app.customers.outbox import Outgoing, replies_send
+from feedback_app.customers.outbox import replies_send
 from feedback_app.customers.services.conversation import Upload
 from recovery.models import StaffNotice, Ticket, TicketEvent
 from recovery.services.log import ticket_event, ticket_event_new, ticket_events_save
-from recovery.services.messages import case_url, customer_message, sent_payload, ticket_outgoing
+from recovery.services.messages import (
+    case_url,
+    customer_message,
+    sent_payload,
+    ticket_words,
+    worded_outgoing,
+)
 from recovery.services.notices import staff_notice
 from recovery.services.sla import answer_due
 from surveys.models import Complaint
@@ -51,14 +57,40 @@ def complaint_acknowledge(*, complaint: Complaint, ticket: Ticket) -> Message | 
     return complaints_acknowledge([(complaint, ticket)])[0]
 
 
-def complaints_acknowledge(pairs: list[tuple[Complaint, Ticket]]) -> list[Message | None]:
-    """`complaint_acknowledge` for each (complaint, its ticket), in the same order; the
-    messages sent together (`replies_send`) and logged on their tickets in one statement."""
+def _due(pairs: list[tuple[Complaint, Ticket]]) -> list[tuple[Complaint, Ticket]]:
+    """The pairs whose complaint is recent enough to be acknowledged."""
     cutoff = timezone.now() - timedelta(hours=settings.COMPLAINT_ACK_MAX_AGE_HOURS)
-    due = [(complaint, ticket) for complaint, ticket in pairs if complaint.received_at >= cutoff]
+    return [(complaint, ticket) for complaint, ticket in pairs if complaint.received_at >= cutoff]
+
+
+def acknowledgements_prepare(pairs: list[tuple[Complaint, Ticket]]) -> dict[int, tuple]:
+    """The acknowledgements' words for complaints and the tickets built (not yet written) for
+    them, made before triage's transaction: {complaint pk: (ticket, words)}. Rendering them
+    inside it held SQLite's one write lock for the time of three templates a complaint."""
+    return {
+        complaint.pk: (ticket, acknowledgement_words(complaint, ticket))
+        for complaint, ticket in _due(pairs)
+    }
+
+
+def complaints_acknowledge(
+    pairs: list[tuple[Complaint, Ticket]], made: dict[int, tuple] | None = None
+) -> list[Message | None]:
+    """`complaint_acknowledge` for each (complaint, its ticket), in the same order; the
+    messages sent together (`replies_send`) and logged on their tickets in one statement. The
+    words `made` ahead (`acknowledgements_prepare`) are used for the very tickets they were
+    made for."""
+    due = _due(pairs)
     if not due:
         return [None] * len(pairs)
-    outgoing = [_acknowledgement(complaint, ticket) for complaint, ticket in due]
+    made = made or {}
+    outgoing = []
+    for complaint, ticket in due:
+        for_ticket, words = made.get(complaint.pk, (None, None))
+        if for_ticket is not ticket:
+            words = acknowledgement_words(complaint, ticket)
+        key = f"acknowledge:{complaint.pk}"
+        outgoing.append(worded_outgoing(ticket, "acknowledge", None, key, words))
     with transaction.atomic():
         messages = replies_send(outgoing)
         logged = set(
@@ -85,8 +117,8 @@ def complaints_acknowledge(pairs: list[tuple[Complaint, Ticket]]) -> list[Messag
     return [sent.get(complaint.pk) for complaint, _ticket in pairs]
 
 
-def _acknowledgement(complaint: Complaint, ticket: Ticket) -> Outgoing:
-    """The acknowledgement's words, in the customer's language."""
+def acknowledgement_words(complaint: Complaint, ticket: Ticket) -> tuple:
+    """The acknowledgement's words in the customer's language (`ticket_words`)."""
     due = answer_due(ticket)
     context = {
         "first_name": ticket.customer.first_name,
@@ -100,9 +132,7 @@ def _acknowledgement(complaint: Complaint, ticket: Ticket) -> Outgoing:
         subject = render_to_string("recovery/email/acknowledgement_subject.txt", context).strip()
         body = render_to_string("recovery/email/acknowledgement_body.txt", context)
         short = render_to_string("recovery/email/acknowledgement_sms.txt", context).strip()
-    return ticket_outgoing(
-        ticket, "acknowledge", None, subject, body, f"acknowledge:{complaint.pk}", sms_body=short
-    )
+    return ticket_words(ticket, subject, body, short)
 
 
 def ticket_reply(

@@ -80,17 +80,34 @@ def ticket_outgoing(
 ) -> Outgoing:
     """A message about the ticket as `customer_message` sends it (for `replies_send`, which
     sends many)."""
+    return worded_outgoing(ticket, step, actor, key, ticket_words(ticket, subject, body, sms_body))
+
+
+def ticket_words(ticket: Ticket, subject: str, body: str, sms_body: str = "") -> tuple:
+    """A message's subject, e-mail text (with the case footer) and text message (with the case
+    line), as `ticket_outgoing` sends them. None of it names the ticket's id, so the words of a
+    ticket not yet written can be made ahead (`worded_outgoing` then takes them)."""
     if not (subject or "").strip():
         raise DomainError(_("The message needs a subject."), field="subject")
     if not (body or "").strip():
         raise DomainError(_("The message to the customer is empty."), field="body")
+    return (
+        subject.strip(),
+        body.strip() + case_footer(ticket),
+        f"{(sms_body or body).strip()} {case_line(ticket)}",
+    )
+
+
+def worded_outgoing(ticket: Ticket, step: str, actor, key: str, words: tuple) -> Outgoing:
+    """The message about the (written) ticket with words made by `ticket_words`."""
+    subject, body_text, sms_text = words
     return Outgoing(
         customer=ticket.customer,
         kind=Message.Kind.REPLY,
         purpose=PURPOSE[step],
-        subject=subject.strip(),
-        body_text=body.strip() + case_footer(ticket),
-        sms_text=f"{(sms_body or body).strip()} {case_line(ticket)}",
+        subject=subject,
+        body_text=body_text,
+        sms_text=sms_text,
         channel=PREFERRED,
         thread=ticket.hold_reference,
         dedupe_key=f"{ticket.hold_reference}:{key}",

@@ -144,6 +144,44 @@ class TestAcknowledgement:
                 assert complaint.case_number in message.body_text
         assert Message.objects.filter(purpose="ticket.acknowledgement").count() == 2
 
+    def test_triage_words_the_acknowledgements_before_its_transaction(
+        self, django_capture_on_commit_callbacks
+    ):
+        """Rendered inside triage's transaction, the three templates of every complaint held
+        SQLite's one write lock that long: they are rendered before it, for the tickets built
+        there, and the messages still name the tickets written."""
+        from django.db import connection
+        from django.test.signals import template_rendered
+
+        from surveys.services.triage import triage_waiting_complaints
+
+        filed = [
+            complaint_submit(text="Parcel late", channel="api", email=f"w{n}@example.com")
+            for n in range(3)
+        ]
+        depth, inside = len(connection.savepoint_ids), []
+
+        def rendered(sender, template, **kwargs):
+            if "acknowledgement" in (template.name or ""):
+                inside.append(len(connection.savepoint_ids) > depth)
+
+        template_rendered.connect(rendered)
+        try:
+            with django_capture_on_commit_callbacks(execute=True):
+                assert triage_waiting_complaints() == 3
+        finally:
+            template_rendered.disconnect(rendered)
+        assert inside == [False] * 9
+        for one in filed:
+            ticket = Ticket.objects.get(items__complaint=one.complaint)
+            message = Message.objects.get(
+                purpose="ticket.acknowledgement", thread=ticket.hold_reference
+            )
+            assert message.dedupe_key == f"{ticket.hold_reference}:acknowledge:{one.complaint.pk}"
+            assert (
+                ticket.case_number in message.body_text and ticket.case_token in message.body_text
+            )
+
     def test_a_politely_put_complaint_still_opens_a_case_and_is_answered(
         self, django_capture_on_commit_callbacks
     ):
