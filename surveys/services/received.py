@@ -37,7 +37,7 @@ from feedback_app.core.errors import DomainError
 from feedback_app.core.signals import customer_active
 from feedback_app.customers.models import Channel, TimelineEntry
 from feedback_app.customers.services.timeline import timeline_entry
-from surveys.models import Invitation, ReceivedAnswers, ReceivedComplaint, Response
+from surveys.models import Invitation, ReceivedAnswers, ReceivedComplaint, Response, Survey
 from surveys.services.complaints import complaint_checked
 from surveys.services.intake import client_key, insert_once, submitter, waiting_failed
 from surveys.services.received_complaints import (
@@ -327,11 +327,12 @@ def _store_ready(keys: list[int], now: datetime | None = None) -> tuple[_Made, l
     """The batch's rows read and built, outside any transaction; (ready, keys for one by one).
     What each row gets is what response_submit gives an accepted answer."""
     rows = list(
-        _first_tries(now)
-        .select_related("invitation__survey", "invitation__customer")
-        .filter(pk__in=keys)
-        .order_by("pk")
+        _first_tries(now).select_related("invitation__customer").filter(pk__in=keys).order_by("pk")
     )
+    # A batch answers a survey or two: each read and made once, not once a row.
+    surveys = Survey.objects.in_bulk({row.invitation.survey_id for row in rows})
+    for row in rows:
+        row.invitation.survey = surveys[row.invitation.survey_id]
     ids = [row.pk for row in rows]
     answered = set(
         Response.objects.filter(invitation_id__in=ids).values_list("invitation_id", flat=True)

@@ -26,7 +26,7 @@ from feedback_app.core.background import (
     waiting_task_started,
 )
 from feedback_app.core.signals import feedback_triaged, feedback_triaging
-from surveys.models import Complaint, Question, Response, Topic
+from surveys.models import Complaint, Question, Response, Survey, Topic
 from surveys.services.announce import detractors_announce
 from surveys.services.rollups import rollup_triage_add, triage_counted, triage_counts
 from surveys.triage.engine import Result, Vocabulary, default_vocabulary, triage
@@ -82,13 +82,19 @@ TRIAGE_BATCH = 200
 
 def _read(model, ids: Iterable[int]) -> list[Response | Complaint]:
     items = model.objects.filter(pk__in=list(ids)).order_by("pk")
-    if model is Response:
-        return list(
-            items.select_related("customer", "invitation__event", "survey").prefetch_related(
-                "answers__question"
-            )
-        )
-    return list(items.select_related("customer"))
+    if model is not Response:
+        return list(items.select_related("customer"))
+    items = items.select_related("customer", "invitation__event").prefetch_related("answers")
+    responses = list(items)
+    # A batch answers a survey or two: each survey and question made once, not once an answer.
+    surveys = Survey.objects.in_bulk({response.survey_id for response in responses})
+    answers = [answer for response in responses for answer in response.answers.all()]
+    questions = Question.objects.in_bulk({answer.question_id for answer in answers})
+    for response in responses:
+        response.survey = surveys[response.survey_id]
+    for answer in answers:
+        answer.question = questions[answer.question_id]
+    return responses
 
 
 def _engine(item: Response | Complaint, words: Vocabulary) -> Result:
