@@ -1,6 +1,7 @@
 """The backlog a burst leaves, worked off by django-q2 clusters (one by default).
 
     python benchmarks/backlog.py [--items 100000] [--complaints 0.1] [--clusters 1] [--floor]
+                                 [--rounds 1]
 
 While no cluster runs, accepts `--items` pieces of feedback the way the intake paths do: survey
 answers through the invitation form's service (`answers_receive`: checked, accepted, waiting to
@@ -12,6 +13,11 @@ Checks: one response per accepted invitation, nothing left waiting or untriaged,
 to two tickets. `--floor` then times the same rows written with bulk statements and nothing else
 in one process, and prints our rate as a share of it.
 
+`--rounds N` (N > 1) makes each round a process of its own, and with `--floor` times the floor
+before and after it, each in a process and a database of its own: a shared machine's speed
+drifts within minutes (the floor alone has run 575 and 1,037 items/s in one hour), so a round's
+share is of the mean of the floors either side of it. Then the median and spread of the rounds.
+
 SQLite by default (a fresh file in benchmarks/.cache/); BENCH_DATABASE_URL and REDIS_URL as in
 load.py.
 """
@@ -19,8 +25,11 @@ load.py.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import random
+import statistics
+import subprocess
 import sys
 import time
 
@@ -144,6 +153,68 @@ def floor(total: int, batch: int = 200) -> float:
     return len(customers) / seconds
 
 
+def floor_apart(items: int) -> dict:
+    """The floor of `items` rows in this process and a database of its own (the `--floor-only`
+    run), so that it can be timed before a round as well as after it."""
+    if url := os.environ.get("BENCH_DATABASE_URL"):
+        os.environ["BENCH_DATABASE_URL"] = f"{url}_floor"  # never the round's database
+    fresh_database("backlog-floor")
+    prepare(items)
+    cpu_started = time.process_time()
+    rate = floor(items)
+    return {"rate": rate, "cpu": (time.process_time() - cpu_started) / items}
+
+
+def apart(*args: str) -> dict:
+    """This script run with `args` in a process of its own; the result its last line gives."""
+    done = subprocess.run(  # noqa: S603 - this script, its own arguments
+        [sys.executable, __file__, *args], capture_output=True, text=True, check=False
+    )
+    if done.returncode:
+        sys.exit(f"{' '.join(args)} failed:\n{done.stdout}{done.stderr}")
+    *said, last = done.stdout.strip().splitlines()
+    for line in said:
+        if not line.startswith("  "):  # the minute's progress stays in the child
+            print(f"    {line}", flush=True)
+    return json.loads(last.removeprefix("result: "))
+
+
+def rounds(args: argparse.Namespace) -> int:
+    """`--rounds` rounds, each in processes of its own (with `--floor`, one floor before and
+    one after it); then their medians and spread."""
+    once = ["--items", str(args.items), "--complaints", str(args.complaints)]
+    once += ["--clusters", str(args.clusters)]
+    floor_items = str(min(args.items, 20_000))
+    kept = []
+    for n in range(1, args.rounds + 1):
+        before = apart("--floor-only", floor_items) if args.floor else None
+        ours = apart(*once)
+        after = apart("--floor-only", floor_items) if args.floor else None
+        line = f"round {n}: {ours['rate']:,.0f} items/s, CPU {1000 * ours['cpu']:.2f} ms an item"
+        if before and after:
+            ours["share"] = ours["rate"] / statistics.mean([before["rate"], after["rate"]])
+            ours["cpu_share"] = ours["cpu"] / statistics.mean([before["cpu"], after["cpu"]])
+            line += (
+                f"; floor {before['rate']:,.0f} before, {after['rate']:,.0f} after:"
+                f" {ours['share']:.2f} of their mean, CPU {ours['cpu_share']:.2f} times theirs"
+            )
+        print(line + f" (load average {ours['load']:.2f})", flush=True)
+        kept.append(ours)
+    for key, what, form in (
+        ("rate", "items/s", "{:,.0f}"),
+        ("cpu", "ms CPU an item", "{:.2f}"),
+        ("share", "of the floor", "{:.2f}"),
+        ("cpu_share", "CPU an item, times the floor's", "{:.2f}"),
+    ):
+        values = [one[key] * (1000 if key == "cpu" else 1) for one in kept if key in one]
+        if values:
+            median, low, high = (
+                form.format(v) for v in (statistics.median(values), min(values), max(values))
+            )
+            print(f"{len(values)} rounds, {what}: median {median} ({low}-{high})")
+    return 1 if any(one["problems"] for one in kept) else 0
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--items", type=int, default=100_000)
@@ -152,7 +223,14 @@ def main() -> int:
     parser.add_argument(
         "--floor", action="store_true", help="also time the floor: the same rows, bulk-written"
     )
+    parser.add_argument("--rounds", type=int, default=1, help="rounds, each in its own process")
+    parser.add_argument("--floor-only", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.floor_only:
+        print("result:", json.dumps(floor_apart(args.floor_only)))
+        return 0
+    if args.rounds > 1:
+        return rounds(args)
     env = fresh_database("backlog")
     _tokens, _api, questions = prepare(args.items)
     started = time.perf_counter()
@@ -192,6 +270,8 @@ def main() -> int:
             f" {ours:,.1f} items/s = {ours / rate:.2f} of the floor, CPU an item"
             f" {cpu / total / floor_cpu:.2f} times the floor's"
         )
+    result = {"rate": total / seconds, "cpu": cpu / total, "load": os.getloadavg()[0]}
+    print("result:", json.dumps(result | {"problems": len(problems)}))
     return 1 if problems else 0
 
 
