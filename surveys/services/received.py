@@ -434,16 +434,20 @@ def received_sweep(*, now: datetime | None = None, limit: int = 5000) -> int:
     the working task for the write lock at a fraction of its speed. Failed rows one by one."""
     now = now or timezone.now()
     cutoff = now - RECEIVED_SWEEP_AFTER
-    waiting = ReceivedAnswers.objects.filter(
-        _unheld(now), received_at__lt=cutoff, attempts__lt=RECEIVED_MAX_ATTEMPTS
+    failed = ReceivedAnswers.objects.filter(
+        _unheld(now),
+        received_at__lt=cutoff,
+        attempts__gt=0,
+        attempts__lt=RECEIVED_MAX_ATTEMPTS,
     ).order_by("received_at")
     stored = sum(
-        received_store_one(key, now=now)
-        for key in waiting.filter(attempts__gt=0).values_list("pk", flat=True)[:limit]
+        received_store_one(key, now=now) for key in failed.values_list("pk", flat=True)[:limit]
     )
     stored += received_complaints_sweep(cutoff=cutoff, attempts=RECEIVED_MAX_ATTEMPTS, limit=limit)
-    late = waiting.filter(attempts=0).exists() or received_complaints_waiting(before=cutoff)
-    return stored + (store_received(now=now) if late else 0)
+    late = _first_tries(now).filter(received_at__lt=cutoff)
+    if late.exists() or received_complaints_waiting(before=cutoff):
+        stored += store_received(now=now)
+    return stored
 
 
 def received_store_one(key: int, now: datetime | None = None) -> bool:
