@@ -435,14 +435,10 @@ def received_sweep(*, now: datetime | None = None, limit: int = 5000) -> int:
     now = now or timezone.now()
     cutoff = now - RECEIVED_SWEEP_AFTER
     failed = ReceivedAnswers.objects.filter(
-        _unheld(now),
-        received_at__lt=cutoff,
-        attempts__gt=0,
-        attempts__lt=RECEIVED_MAX_ATTEMPTS,
+        _unheld(now), received_at__lt=cutoff, attempts__gt=0, attempts__lt=RECEIVED_MAX_ATTEMPTS
     ).order_by("received_at")
-    stored = sum(
-        received_store_one(key, now=now) for key in failed.values_list("pk", flat=True)[:limit]
-    )
+    keys = failed.values_list("pk", flat=True)[:limit]
+    stored = sum(received_store_one(key, now=now) for key in keys)
     stored += received_complaints_sweep(cutoff=cutoff, attempts=RECEIVED_MAX_ATTEMPTS, limit=limit)
     late = _first_tries(now).filter(received_at__lt=cutoff)
     if late.exists() or received_complaints_waiting(before=cutoff):
